@@ -1,0 +1,1 @@
+"""Amaranth gateware for the FPGA side: TDC readout, training engine, register bank, host interface."""

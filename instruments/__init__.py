@@ -1,0 +1,1 @@
+"""Instrument drivers (PyVISA/PyMeasure) and the role protocols procedures program against."""
