@@ -1,0 +1,159 @@
+"""Declarative SCPI command trees: header patterns, matching, and the ``Setting``/``command`` declarations.
+
+Header patterns use the notation of instrument manuals:
+
+- mnemonics in mixed case, the upper-case part being the short form (``VOLTage`` matches VOLT and VOLTAGE);
+- ``[:NODE]`` an optional node (``[:SOURce[1]]:VOLTage[:LEVel]``);
+- ``NODE[1]`` an optional numeric suffix that, when given, must be that number;
+- ``NODE#`` a numeric suffix captured and passed to the handler (default 1): ``CALCulate:MARKer#:X``;
+- a trailing ``?`` for the query form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ScpiError
+from .parameters import Param, mnemonic_forms
+
+_NODE = re.compile(r"(\[)?:?([A-Za-z*][A-Za-z]*)(#|\[(\d+)\])?(\])?$")
+_TOKEN = re.compile(r"^([A-Za-z_*][A-Za-z_]*?)(\d*)$")
+
+
+@dataclass(frozen=True)
+class Node:
+    short: str
+    long: str
+    optional: bool
+    capture: bool
+    fixed_suffix: int | None
+
+
+def parse_pattern(pattern: str) -> tuple[tuple[Node, ...], bool]:
+    """Nodes of a header pattern and whether it is a query."""
+    query = pattern.endswith("?")
+    body = pattern[:-1] if query else pattern
+    nodes: list[Node] = []
+    # Split at ':' that begin a node, keeping optional-group brackets with their node.
+    parts = re.findall(r"\[?:?[A-Za-z*][A-Za-z]*(?:#|\[\d+\])?\]?", body)
+    for part in parts:
+        m = _NODE.match(part)
+        if m is None:
+            raise ValueError(f"bad SCPI header pattern {pattern!r} at {part!r}")
+        optional = bool(m.group(1)) and bool(m.group(5))
+        short, long = mnemonic_forms(m.group(2))
+        capture = m.group(3) == "#"
+        fixed = int(m.group(4)) if m.group(4) else None
+        nodes.append(Node(short, long, optional, capture, fixed))
+    return tuple(nodes), query
+
+
+def split_token(token: str) -> tuple[str, int | None]:
+    """A header token's mnemonic and numeric suffix ('SOUR1' → ('SOUR', 1))."""
+    m = _TOKEN.match(token)
+    if m is None:
+        raise ScpiError(-102, f"header '{token}'")
+    return m.group(1).upper(), (int(m.group(2)) if m.group(2) else None)
+
+
+def match_nodes(nodes: Sequence[Node], tokens: Sequence[tuple[str, int | None]]) -> list[int] | None:
+    """Captured suffixes if ``tokens`` match ``nodes`` (optional nodes may be skipped), else None."""
+
+    def walk(i: int, j: int, captured: list[int]) -> list[int] | None:
+        if i == len(nodes):
+            return captured if j == len(tokens) else None
+        node = nodes[i]
+        if j < len(tokens):
+            name, suffix = tokens[j]
+            if name in (node.short, node.long):
+                ok = suffix is None or node.capture or suffix == (node.fixed_suffix or 1)
+                if ok:
+                    got = walk(i + 1, j + 1, captured + ([suffix or 1] if node.capture else []))
+                    if got is not None:
+                        return got
+        if node.optional:
+            return walk(i + 1, j, captured + ([1] if node.capture else []))
+        return None
+
+    return walk(0, 0, [])
+
+
+@dataclass
+class CommandEntry:
+    """One registered header (set or query form) with its parameter types and handler."""
+
+    pattern: str
+    nodes: tuple[Node, ...]
+    query: bool
+    params: tuple[Param, ...]
+    handler: Callable[..., Any]  # called as handler(instrument, *captured_suffixes, *values)
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        self.key = ("?" if self.query else "") + ":".join(n.long for n in self.nodes)
+
+
+class Setting:
+    """A value that a set command stores and the query form returns, reset by ``*RST`` to ``param.default``.
+
+    Used as a class attribute of a :class:`~simulators.scpi.instrument.ScpiInstrument`; on an instance it reads
+    and writes the current value. ``after`` names a method called (no arguments) after every accepted set; it
+    may raise :class:`ScpiError` to reject the value, which is then rolled back.
+    """
+
+    def __init__(self, header: str, param: Param, *, read_only: bool = False, after: str | None = None) -> None:
+        self.header = header
+        self.param = param
+        self.read_only = read_only
+        self.after = after
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        return self if obj is None else obj.settings[self.name]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.settings[self.name] = value
+
+    def entries(self) -> list[CommandEntry]:
+        nodes, _ = parse_pattern(self.header)
+        name, param, after = self.name, self.param, self.after
+
+        def set_value(inst: Any, value: Any) -> None:
+            old = inst.settings[name]
+            inst.settings[name] = value
+            if after:
+                try:
+                    getattr(inst, after)()
+                except ScpiError:
+                    inst.settings[name] = old
+                    raise
+
+        def get_value(inst: Any) -> str:
+            return param.format(inst.settings[name])
+
+        out = [CommandEntry(self.header + "?", nodes, True, (), get_value)]
+        if not self.read_only:
+            out.append(CommandEntry(self.header, nodes, False, (param,), set_value))
+        return out
+
+
+def command(header: str, *params: Param) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a method as the handler of ``header`` (a trailing ``?`` makes it a query).
+
+    The method is called with captured suffixes (``#`` nodes) then the parsed parameters; a query returns the
+    response as ``str`` or ``bytes``. A method may carry several ``@command`` declarations.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        nodes, query = parse_pattern(header)
+        entries = getattr(fn, "_scpi_entries", [])
+        fn._scpi_entries = [*entries, CommandEntry(header, nodes, query, tuple(params), fn)]  # type: ignore[attr-defined]
+        return fn
+
+    return decorate

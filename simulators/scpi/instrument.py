@@ -1,0 +1,259 @@
+"""Base class of virtual instruments: message parsing, dispatch, IEEE 488.2 common commands and status model.
+
+A subclass declares its command tree with :class:`~simulators.scpi.commands.Setting` attributes and
+:func:`~simulators.scpi.commands.command` methods. :meth:`ScpiInstrument.handle` takes one program message
+(``;``-separated program units, ``:``-rooted or relative to the previous header's path) and returns the joined
+query responses; it never raises: every problem becomes an entry in the error queue read by ``SYST:ERR?``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from .commands import CommandEntry, Setting, command, match_nodes, split_token
+from .errors import ErrorQueue, ScpiError
+from .parameters import Integer
+
+log = logging.getLogger(__name__)
+
+# Standard Event Status Register bits (IEEE 488.2 §11.5.1)
+ESR_OPC, ESR_QYE, ESR_DDE, ESR_EXE, ESR_CME, ESR_PON = 0x01, 0x04, 0x08, 0x10, 0x20, 0x80
+# Status Byte bits
+STB_EAV, STB_MAV, STB_ESB, STB_MSS = 0x04, 0x10, 0x20, 0x40
+
+
+def split_outside_quotes(text: str, separator: str) -> list[str]:
+    """Split at ``separator`` except inside single- or double-quoted strings."""
+    parts, current, quote = [], [], ""
+    for ch in text:
+        if quote:
+            current.append(ch)
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+            current.append(ch)
+        elif ch == separator:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if quote:
+        raise ScpiError(-151, "unterminated string")
+    parts.append("".join(current))
+    return parts
+
+
+class ScpiInstrument:
+    """A message-based instrument with an SCPI command tree, error queue and IEEE 488.2 status registers."""
+
+    #: ``*IDN?`` fields: manufacturer, model, serial number, firmware.
+    idn: ClassVar[tuple[str, str, str, str]] = ("mtjhw", "Virtual instrument", "0", "1.0")
+    _commands: ClassVar[list[CommandEntry]] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        by_key: dict[str, CommandEntry] = {}
+        for klass in reversed(cls.__mro__):
+            for attr in vars(klass).values():
+                entries: list[CommandEntry] = []
+                if isinstance(attr, Setting):
+                    entries = attr.entries()
+                elif callable(attr) and hasattr(attr, "_scpi_entries"):
+                    entries = attr._scpi_entries
+                for entry in entries:
+                    by_key[entry.key] = entry
+        cls._commands = list(by_key.values())
+
+    def __init__(self) -> None:
+        self.settings: dict[str, Any] = {}
+        self.errors = ErrorQueue()
+        self.esr = ESR_PON
+        self.ese = 0
+        self.sre = 0
+        self._reset_settings()
+
+    # ----------------------------------------------------------------- settings and hooks for subclasses
+    def _reset_settings(self) -> None:
+        for klass in reversed(type(self).__mro__):
+            for name, attr in vars(klass).items():
+                if isinstance(attr, Setting):
+                    self.settings[name] = attr.param.default
+
+    def reset(self) -> None:
+        """``*RST``: settings to their defaults. Subclasses extend it to reset their state (outputs off …)."""
+        self._reset_settings()
+
+    def device_clear(self) -> None:
+        """Device clear (viClear): nothing is pending in a virtual instrument's parser between messages."""
+
+    def push_error(self, code: int, message: str) -> None:
+        self.errors.push(code, message)
+        if -199 <= code <= -100:
+            self.esr |= ESR_CME
+        elif -299 <= code <= -200:
+            self.esr |= ESR_EXE
+        elif -399 <= code <= -300 or code > 0:
+            self.esr |= ESR_DDE
+        elif -499 <= code <= -400:
+            self.esr |= ESR_QYE
+
+    def status_byte(self) -> int:
+        stb = STB_EAV if len(self.errors) else 0
+        if self.esr & self.ese:
+            stb |= STB_ESB
+        if stb & self.sre & ~STB_MSS:
+            stb |= STB_MSS
+        return stb
+
+    # ----------------------------------------------------------------- message processing
+    def handle(self, message: str) -> str | bytes | None:
+        """Execute one program message; return the query responses joined by ';' (None if there were none)."""
+        responses: list[str | bytes] = []
+        path: list[tuple[str, int | None]] = []
+        try:
+            units = split_outside_quotes(message.strip(), ";")
+        except ScpiError as err:
+            self.push_error(err.code, err.text)
+            return None
+        for unit in units:
+            unit = unit.strip()
+            if not unit:
+                continue
+            try:
+                response, path = self._execute(unit, path)
+            except ScpiError as err:
+                self.push_error(err.code, err.text)
+                break  # IEEE 488.2: the rest of a message after an error is not executed
+            except Exception as exc:  # a bug in a virtual instrument must not take the server down
+                log.exception("virtual instrument failed on %r", unit)
+                self.push_error(-300, f"Device-specific error; {type(exc).__name__}: {exc}")
+                break
+            if response is not None:
+                responses.append(response)
+        if not responses:
+            return None
+        if any(isinstance(r, bytes) for r in responses):
+            return b";".join(r if isinstance(r, bytes) else r.encode() for r in responses)
+        return ";".join(responses)  # type: ignore[arg-type]
+
+    def _execute(self, unit: str, path: list[tuple[str, int | None]]) -> tuple[Any, list[tuple[str, int | None]]]:
+        header, *rest = unit.split(None, 1)
+        arg_text = rest[0].strip() if rest else ""
+        query = header.endswith("?")
+        name = header[:-1] if query else header
+        if not name or name.endswith(":") or "::" in name:
+            raise ScpiError(-102, f"header '{header}'")
+        common = name.startswith("*")
+        rooted = name.startswith(":")
+        tokens = [split_token(t) for t in name.lstrip(":").split(":")]
+        candidates = [tokens] if (common or rooted or not path) else [path + tokens, tokens]
+        for absolute in candidates:
+            for entry in self._commands:
+                if entry.query != query:
+                    continue
+                captured = match_nodes(entry.nodes, absolute)
+                if captured is None:
+                    continue
+                values = self._parse_arguments(entry, arg_text)
+                result = entry.handler(self, *captured, *values)
+                new_path = path if common else absolute[:-1]
+                return result, new_path
+        if any(match_nodes(e.nodes, absolute) is not None for absolute in candidates for e in self._commands):
+            raise ScpiError(-113, f"'{header}' has no {'query' if query else 'command'} form")
+        raise ScpiError(-113, f"'{header}'")
+
+    @staticmethod
+    def _parse_arguments(entry: CommandEntry, arg_text: str) -> list[Any]:
+        tokens = [t.strip() for t in split_outside_quotes(arg_text, ",")] if arg_text else []
+        if any(not t for t in tokens):
+            raise ScpiError(-102, "empty parameter")
+        if len(tokens) > len(entry.params):
+            raise ScpiError(-108, f"{len(tokens)} given, at most {len(entry.params)} accepted")
+        values = []
+        for i, param in enumerate(entry.params):
+            if i < len(tokens):
+                values.append(param.parse(tokens[i]))
+            elif param.optional:
+                values.append(param.default)
+            else:
+                raise ScpiError(-109, f"{entry.pattern} takes {len(entry.params)}")
+        return values
+
+    # ----------------------------------------------------------------- IEEE 488.2 common commands
+    @command("*IDN?")
+    def _idn(self) -> str:
+        return ",".join(self.idn)
+
+    @command("*RST")
+    def _rst(self) -> None:
+        self.reset()
+
+    @command("*CLS")
+    def _cls(self) -> None:
+        self.errors.clear()
+        self.esr = 0
+
+    @command("*OPC")
+    def _opc(self) -> None:
+        self.esr |= ESR_OPC  # virtual operations complete as they are executed
+
+    @command("*OPC?")
+    def _opc_query(self) -> str:
+        return "1"
+
+    @command("*WAI")
+    def _wai(self) -> None:
+        return None
+
+    @command("*TST?")
+    def _tst(self) -> str:
+        return "0"
+
+    @command("*ESR?")
+    def _esr_query(self) -> str:
+        value, self.esr = self.esr, 0
+        return str(value)
+
+    @command("*ESE", Integer(0, 0, 255))
+    def _ese(self, value: int) -> None:
+        self.ese = value
+
+    @command("*ESE?")
+    def _ese_query(self) -> str:
+        return str(self.ese)
+
+    @command("*SRE", Integer(0, 0, 255))
+    def _sre(self, value: int) -> None:
+        self.sre = value
+
+    @command("*SRE?")
+    def _sre_query(self) -> str:
+        return str(self.sre)
+
+    @command("*STB?")
+    def _stb_query(self) -> str:
+        return str(self.status_byte())
+
+    # ----------------------------------------------------------------- SCPI mandated SYSTem commands
+    @command(":SYSTem:ERRor[:NEXT]?")
+    def _system_error(self) -> str:
+        code, text = self.errors.pop()
+        return f'{code},"{text}"'
+
+    @command(":SYSTem:ERRor:ALL?")
+    def _system_error_all(self) -> str:
+        out = []
+        while len(self.errors):
+            code, text = self.errors.pop()
+            out.append(f'{code},"{text}"')
+        return ",".join(out) or '0,"No error"'
+
+    @command(":SYSTem:ERRor:COUNt?")
+    def _system_error_count(self) -> str:
+        return str(len(self.errors))
+
+    @command(":SYSTem:VERSion?")
+    def _system_version(self) -> str:
+        return "1999.0"

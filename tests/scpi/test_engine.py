@@ -1,0 +1,153 @@
+"""Grammar, status model and error queue of the SCPI engine, including malformed and out-of-range input."""
+
+import pytest
+
+from simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, String, command
+
+
+class Generator(ScpiInstrument):
+    idn = ("ACME", "GEN1", "SN42", "2.1")
+    frequency = Setting("[:SOURce[1]]:FREQuency[:CW]", Numeric(1e6, 1e3, 20e9, unit="HZ"))
+    power = Setting("[:SOURce[1]]:POWer[:LEVel][:IMMediate][:AMPLitude]", Numeric(-10.0, -130, 20, unit="DBM"))
+    output = Setting(":OUTPut[:STATe]", Boolean(False))
+    mode = Setting("[:SOURce[1]]:FREQuency:MODE", Enum(["CW", "FIXed", "LIST"], "CW"))
+    label = Setting(":DISPlay:TEXT", String("hello"))
+
+    def __init__(self):
+        super().__init__()
+        self.markers = {}
+
+    @command(":CALCulate:MARKer#:X", Numeric(0.0, unit="HZ"))
+    def set_marker(self, n, x):
+        self.markers[n] = x
+
+    @command(":CALCulate:MARKer#:X?")
+    def get_marker(self, n):
+        return f"{self.markers.get(n, 0.0):g}"
+
+
+@pytest.fixture
+def gen():
+    return Generator()
+
+
+def errors(inst):
+    out = []
+    while True:
+        reply = inst.handle("SYST:ERR?")
+        code = int(reply.split(",")[0])
+        if code == 0:
+            return out
+        out.append(code)
+
+
+def test_idn_and_long_short_case_insensitive_forms(gen):
+    assert gen.handle("*IDN?") == "ACME,GEN1,SN42,2.1"
+    for line in (":SOURCE1:FREQUENCY:CW 2e9", "sour:freq 2e9", "FREQ 2E9", ":freq:cw 2000 MHZ", "FREQ 2 GHZ"):
+        gen.handle(":FREQ 1e6")
+        gen.handle(line)
+        assert float(gen.handle("FREQ?")) == pytest.approx(2e9), line
+    assert errors(gen) == []
+
+
+def test_units_and_min_max_def(gen):
+    gen.handle("POW -20 DBM")
+    assert float(gen.handle("POW?")) == -20
+    gen.handle("FREQ MAX")
+    assert float(gen.handle("FREQ?")) == 20e9
+    gen.handle("FREQ min")
+    assert float(gen.handle("FREQ?")) == 1e3
+    gen.handle("FREQ DEF")
+    assert float(gen.handle("FREQ?")) == 1e6
+    gen.handle("FREQ 1.5 kHz")
+    assert float(gen.handle("FREQ?")) == 1500
+    gen.handle("FREQ 10 V")  # wrong unit
+    assert errors(gen) == [-131]
+
+
+def test_compound_messages_keep_path_and_join_responses(gen):
+    assert gen.handle(":FREQ 3e9;POW -5;:OUTP ON;:FREQ?;POW?;:OUTP?") == "+3.000000000E+09;-5.000000000E+00;1"
+    assert gen.handle("*IDN?;*OPC?") == "ACME,GEN1,SN42,2.1;1"
+
+
+def test_numeric_suffix_capture_and_fixed_suffix(gen):
+    gen.handle(":CALC:MARK2:X 1.5e9")
+    assert gen.handle(":CALC:MARK2:X?") == "1.5e+09"
+    assert gen.handle(":CALC:MARK:X?") == "0"
+    gen.handle(":SOUR2:FREQ 1e9")  # only SOURce1 exists
+    assert errors(gen) == [-113]
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("FOO 1", -113),
+        (":FREQ", -109),
+        (":FREQ 1e9,2", -108),
+        (":FREQ 1e12", -222),
+        (":FREQ abc", -224),
+        (":FREQ 'x'", -104),
+        (":OUTP MAYBE", -224),
+        (":FREQ:MODE SWEEP", -224),
+        (":DISP:TEXT unquoted", -151),
+        (":DISP:TEXT 'unterminated", -151),
+        ("FREQ::CW 1", -102),
+        ("*FOO", -113),
+        ("*IDN", -113),
+        ("SYST:ERR", -113),
+    ],
+)
+def test_malformed_and_out_of_range_input_is_queued_not_raised(gen, line, code):
+    before = gen.handle("FREQ?")
+    assert gen.handle(line) is None
+    assert errors(gen) == [code]
+    assert gen.handle("FREQ?") == before  # nothing changed, and the next reply is in sync
+
+
+def test_error_stops_rest_of_message_but_not_next_one(gen):
+    assert gen.handle("*IDN?;BOGUS?;*OPC?") == "ACME,GEN1,SN42,2.1"
+    assert gen.handle("*OPC?") == "1"
+    assert errors(gen) == [-113]
+
+
+def test_error_queue_overflow_and_clear(gen):
+    for _ in range(15):
+        gen.handle("BOGUS")
+    assert gen.handle("SYST:ERR:COUN?") == "10"
+    codes = errors(gen)
+    assert codes[:9] == [-113] * 9 and codes[9] == -350
+    gen.handle("BOGUS")
+    gen.handle("*CLS")
+    assert errors(gen) == []
+
+
+def test_status_registers(gen):
+    assert int(gen.handle("*ESR?")) & 0x80  # power on
+    assert gen.handle("*ESR?") == "0"  # read clears
+    gen.handle("*ESE 32;*SRE 32")
+    gen.handle("BOGUS")
+    stb = int(gen.handle("*STB?"))
+    assert stb & 0x04 and stb & 0x20 and stb & 0x40  # EAV, ESB, MSS
+    assert int(gen.handle("*ESR?")) == 0x20  # command error
+    gen.handle("FREQ 1e15")
+    assert int(gen.handle("*ESR?")) == 0x10  # execution error
+    gen.handle("*OPC")
+    assert int(gen.handle("*ESR?")) == 0x01
+
+
+def test_reset_restores_defaults(gen):
+    gen.handle(":FREQ 5e9;:OUTP 1;:FREQ:MODE LIST")
+    gen.handle("*RST")
+    assert gen.handle(":FREQ?;:OUTP?;:FREQ:MODE?") == "+1.000000000E+06;0;CW"
+    assert gen.handle(":DISP:TEXT?") == '"hello"'
+
+
+def test_handler_exception_becomes_device_error(gen):
+    def boom(self):
+        raise RuntimeError("kaput")
+
+    Broken = type("Broken", (Generator,), {"boom": command(":BOOM")(boom)})
+    inst = Broken()
+    assert inst.handle(":BOOM;*IDN?") is None
+    assert errors(inst) == [-300]
+    assert inst.handle("*IDN?").startswith("ACME")
