@@ -15,7 +15,7 @@
 from .commands import Setting, command
 from .errors import STANDARD_ERRORS, ErrorQueue, ScpiError
 from .instrument import ScpiInstrument
-from .parameters import Boolean, Enum, Integer, Numeric, Raw, String
+from .parameters import Boolean, Enum, Integer, Numeric, Raw, String, Variadic
 
 __all__ = ["Boolean", "Enum", "ErrorQueue", "Integer", "Numeric", "Raw", "STANDARD_ERRORS", "ScpiError",
-           "ScpiInstrument", "Setting", "String", "command"]
+           "ScpiInstrument", "Setting", "String", "Variadic", "command"]

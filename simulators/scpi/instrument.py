@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from .commands import CommandEntry, Setting, command, match_nodes, split_token
 from .errors import ErrorQueue, ScpiError
-from .parameters import Integer
+from .parameters import Integer, Variadic
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class ScpiInstrument:
         self.esr = ESR_PON
         self.ese = 0
         self.sre = 0
-        self._reset_settings()
+        self.reset()
 
     # ----------------------------------------------------------------- settings and hooks for subclasses
     def _reset_settings(self) -> None:
@@ -169,16 +169,25 @@ class ScpiInstrument:
         tokens = [t.strip() for t in split_outside_quotes(arg_text, ",")] if arg_text else []
         if any(not t for t in tokens):
             raise ScpiError(-102, "empty parameter")
-        if len(tokens) > len(entry.params):
-            raise ScpiError(-108, f"{len(tokens)} given, at most {len(entry.params)} accepted")
-        values = []
-        for i, param in enumerate(entry.params):
+        params = entry.params
+        variadic = params[-1] if params and isinstance(params[-1], Variadic) else None
+        fixed = params[:-1] if variadic else params
+        if variadic is None and len(tokens) > len(params):
+            raise ScpiError(-108, f"{len(tokens)} given, at most {len(params)} accepted")
+        values: list[Any] = []
+        for i, param in enumerate(fixed):
             if i < len(tokens):
                 values.append(param.parse(tokens[i]))
             elif param.optional:
                 values.append(param.default)
             else:
-                raise ScpiError(-109, f"{entry.pattern} takes {len(entry.params)}")
+                raise ScpiError(-109, f"{entry.pattern} takes {len(params)}")
+        if variadic is not None:
+            rest = [variadic.parse(t) for t in tokens[len(fixed):]]
+            if not variadic.minimum <= len(rest) <= variadic.maximum:
+                raise ScpiError(-109 if len(rest) < variadic.minimum else -108,
+                                f"{len(rest)} values, {variadic.minimum}..{variadic.maximum} accepted")
+            values.append(rest)
         return values
 
     # ----------------------------------------------------------------- IEEE 488.2 common commands

@@ -198,3 +198,19 @@ class Raw(Param):
     def parse(self, token: str) -> str:
         inner = unquote(token)
         return inner if inner is not None else token
+
+
+class Variadic(Param):
+    """Zero or more (``minimum`` or more) trailing tokens of one type, parsed into a list (lists, elements)."""
+
+    def __init__(self, item: Param, minimum: int = 0, maximum: int = 1_000_000) -> None:
+        super().__init__([], optional=minimum == 0)
+        self.item = item
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def parse(self, token: str) -> Any:
+        return self.item.parse(token)
+
+    def format(self, value: list[Any]) -> str:
+        return ",".join(self.item.format(v) for v in value)

@@ -1,0 +1,549 @@
+"""Virtual Keithley 2450 SourceMeter, SCPI command set (not TSP), wired to the DUT of a virtual bench.
+
+Implements what PyMeasure's and QCoDeS's 2450 drivers and our own driver use: source and sense functions,
+levels, limits (compliance) with trip flags, ranges, NPLC, source delay, ``:READ?``, ``:MEASure?``,
+``:FETCh?``, output state, reading buffers (``:TRACe``), linear and list sweeps and the SimpleLoop trigger
+model run by ``:INITiate``. Readings advance the bench's simulated time by the integration time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from simulators.bench import Bias, VirtualBench
+from simulators.scpi import (
+    Boolean,
+    Enum,
+    Integer,
+    Numeric,
+    Raw,
+    ScpiError,
+    ScpiInstrument,
+    Setting,
+    String,
+    Variadic,
+    command,
+)
+
+LINE_FREQUENCY = 50.0  # Hz
+V_MAX, I_MAX = 210.0, 1.05
+# Instrument noise floor per reading at 1 NPLC, relative to range (typical 2450 specification magnitude).
+_NOISE_REL = 2e-6
+_ELEMENTS = ["READing", "SOURce", "RELative", "SEConds", "FRACtional", "UNIT", "SOURUNIT", "STATus",
+             "SOURSTATus", "TSTamp", "DATE", "TIME", "FORMatted", "SOURFORMatted", "EXTRa", "EXTRAFORMatted",
+             "EXTRAUNIT"]
+
+
+@dataclass
+class Reading:
+    value: float
+    source: float
+    time: float
+    unit: str
+    source_unit: str
+    status: int
+
+
+class ReadingBuffer:
+    """A named reading buffer with a fixed capacity (oldest readings are overwritten when full)."""
+
+    def __init__(self, name: str, capacity: int) -> None:
+        self.name = name
+        self.capacity = capacity
+        self.readings: list[Reading] = []
+
+    def append(self, reading: Reading) -> None:
+        self.readings.append(reading)
+        if len(self.readings) > self.capacity:
+            del self.readings[0]
+
+
+def _function(name: str) -> Enum:
+    return Enum(["VOLTage", "CURRent", "RESistance"], name,
+                responses={"VOLTAGE": '"VOLT:DC"', "CURRENT": '"CURR:DC"', "RESISTANCE": '"RES"'})
+
+
+class Keithley2450(ScpiInstrument):
+    """Virtual Keithley 2450 connected to ``bench``'s DUT (two-wire, front terminals)."""
+
+    idn = ("KEITHLEY INSTRUMENTS", "MODEL 2450", "04096331", "1.7.12b")
+
+    source_function = Setting("[:SOURce[1]]:FUNCtion[:MODE]", Enum(["VOLTage", "CURRent"], "VOLTage"),
+                              after="_apply")
+    source_voltage = Setting("[:SOURce[1]]:VOLTage[:LEVel][:IMMediate][:AMPLitude]",
+                             Numeric(0.0, -V_MAX, V_MAX, "V"), after="_apply")
+    source_current = Setting("[:SOURce[1]]:CURRent[:LEVel][:IMMediate][:AMPLitude]",
+                             Numeric(0.0, -I_MAX, I_MAX, "A"), after="_apply")
+    current_limit = Setting("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]", Numeric(1.05e-4, 1e-9, I_MAX, "A"),
+                            after="_apply")
+    voltage_limit = Setting("[:SOURce[1]]:CURRent:VLIMit[:LEVel]", Numeric(21.0, 0.02, V_MAX, "V"),
+                            after="_apply")
+    source_voltage_range = Setting("[:SOURce[1]]:VOLTage:RANGe", Numeric(2.0, 0.02, V_MAX, "V"))
+    source_voltage_autorange = Setting("[:SOURce[1]]:VOLTage:RANGe:AUTO", Boolean(True))
+    source_current_range = Setting("[:SOURce[1]]:CURRent:RANGe", Numeric(1e-4, 1e-8, I_MAX, "A"))
+    source_current_autorange = Setting("[:SOURce[1]]:CURRent:RANGe:AUTO", Boolean(True))
+    source_voltage_delay = Setting("[:SOURce[1]]:VOLTage:DELay", Numeric(0.0, 0.0, 1e4, "S"))
+    source_current_delay = Setting("[:SOURce[1]]:CURRent:DELay", Numeric(0.0, 0.0, 1e4, "S"))
+    source_voltage_delay_auto = Setting("[:SOURce[1]]:VOLTage:DELay:AUTO", Boolean(True))
+    source_current_delay_auto = Setting("[:SOURce[1]]:CURRent:DELay:AUTO", Boolean(True))
+    source_voltage_readback = Setting("[:SOURce[1]]:VOLTage:READ:BACK", Boolean(True))
+    source_current_readback = Setting("[:SOURce[1]]:CURRent:READ:BACK", Boolean(True))
+    sense_function = Setting("[:SENSe[1]]:FUNCtion[:ON]", _function("CURRent"))
+    nplc_current = Setting("[:SENSe[1]]:CURRent[:DC]:NPLCycles", Numeric(1.0, 0.01, 10.0))
+    nplc_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:NPLCycles", Numeric(1.0, 0.01, 10.0))
+    nplc_resistance = Setting("[:SENSe[1]]:RESistance:NPLCycles", Numeric(1.0, 0.01, 10.0))
+    sense_current_range = Setting("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]", Numeric(1e-4, 1e-8, I_MAX, "A"))
+    sense_voltage_range = Setting("[:SENSe[1]]:VOLTage[:DC]:RANGe[:UPPer]", Numeric(0.2, 0.02, V_MAX, "V"))
+    sense_resistance_range = Setting("[:SENSe[1]]:RESistance:RANGe[:UPPer]",
+                                     Numeric(2e5, 2.0, 2e8, "OHM"))
+    sense_current_autorange = Setting("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO", Boolean(True))
+    sense_voltage_autorange = Setting("[:SENSe[1]]:VOLTage[:DC]:RANGe:AUTO", Boolean(True))
+    sense_resistance_autorange = Setting("[:SENSe[1]]:RESistance:RANGe:AUTO", Boolean(True))
+    rsense_current = Setting("[:SENSe[1]]:CURRent[:DC]:RSENse", Boolean(False))
+    rsense_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:RSENse", Boolean(False))
+    rsense_resistance = Setting("[:SENSe[1]]:RESistance:RSENse", Boolean(False))
+    autozero_current = Setting("[:SENSe[1]]:CURRent[:DC]:AZERo[:STATe]", Boolean(True))
+    autozero_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:AZERo[:STATe]", Boolean(True))
+    autozero_resistance = Setting("[:SENSe[1]]:RESistance:AZERo[:STATe]", Boolean(True))
+    average_current = Setting("[:SENSe[1]]:CURRent[:DC]:AVERage[:STATe]", Boolean(False))
+    average_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:AVERage[:STATe]", Boolean(False))
+    average_count_current = Setting("[:SENSe[1]]:CURRent[:DC]:AVERage:COUNt", Integer(10, 1, 100))
+    average_count_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:AVERage:COUNt", Integer(10, 1, 100))
+    average_tcontrol_current = Setting("[:SENSe[1]]:CURRent[:DC]:AVERage:TCONtrol",
+                                       Enum(["REPeat", "MOVing"], "REPeat"))
+    average_tcontrol_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:AVERage:TCONtrol",
+                                       Enum(["REPeat", "MOVing"], "REPeat"))
+    sense_count = Setting("[:SENSe[1]]:COUNt", Integer(1, 1, 300000))
+    output = Setting(":OUTPut[1][:STATe]", Boolean(False), after="_apply")
+    output_voltage_off_mode = Setting(":OUTPut[1]:VOLTage:SMODe", Enum(["HIMPedance", "NORMal", "ZERO", "GUARd"],
+                                                                       "NORMal"))
+    output_current_off_mode = Setting(":OUTPut[1]:CURRent:SMODe", Enum(["HIMPedance", "NORMal", "ZERO", "GUARd"],
+                                                                       "NORMal"))
+    terminals = Setting(":ROUTe:TERMinals", Enum(["FRONt", "REAR"], "FRONt"))
+    data_format = Setting(":FORMat[:DATA]", Enum(["ASCii"], "ASCii"))
+    language = Setting("*LANG", Enum(["SCPI", "TSP", "SCPI2400"], "SCPI"))
+
+    def __init__(self, bench: VirtualBench) -> None:
+        self.bench = bench
+        self.buffers: dict[str, ReadingBuffer] = {}
+        self.tripped = False
+        self.source_list: dict[str, list[float]] = {"VOLTAGE": [], "CURRENT": []}
+        self._pending_sweep: tuple[str, list[float], float, int] | None = None
+        self._user_delays: dict[tuple[str, int], float] = {}
+        super().__init__()
+
+    # ----------------------------------------------------------------- state
+    def reset(self) -> None:
+        super().reset()
+        self.buffers = {"defbuffer1": ReadingBuffer("defbuffer1", 100000),
+                        "defbuffer2": ReadingBuffer("defbuffer2", 100000)}
+        self.tripped = False
+        self.source_list = {"VOLTAGE": [], "CURRENT": []}
+        self._pending_sweep = None
+        self._apply()
+
+    def handle(self, message: str) -> str | bytes | None:
+        with self.bench.lock:
+            self.bench.catch_up()
+            return super().handle(message)
+
+    def _apply(self) -> None:
+        """Push the programmed source state to the DUT."""
+        if not self.output:
+            self.bench.release_bias(self)
+            return
+        if self.source_function == "VOLTAGE":
+            bias = Bias("V", self.source_voltage)
+        else:
+            bias = Bias("I", self.source_current)
+        self.bench.apply_bias(self, self._limited(bias))
+
+    def _limited(self, bias: Bias) -> Bias:
+        """Apply compliance: a source that would exceed its limit becomes a source at the limit."""
+        v, i = self.bench.dut.operating_point(self.bench.dut.state, bias)
+        self.tripped = False
+        if bias.mode == "V" and abs(i) > self.current_limit:
+            self.tripped = True
+            return Bias("I", math.copysign(self.current_limit, i))
+        if bias.mode == "I" and abs(v) > self.voltage_limit:
+            self.tripped = True
+            return Bias("V", math.copysign(self.voltage_limit, v))
+        return bias
+
+    def _level(self) -> float:
+        return self.source_voltage if self.source_function == "VOLTAGE" else self.source_current
+
+    def _set_level(self, value: float) -> None:
+        key = "source_voltage" if self.source_function == "VOLTAGE" else "source_current"
+        self.settings[key] = value
+        self._apply()
+
+    def _nplc(self, function: str) -> float:
+        return {"CURRENT": self.nplc_current, "VOLTAGE": self.nplc_voltage,
+                "RESISTANCE": self.nplc_resistance}[function]
+
+    def _source_delay(self) -> float:
+        if self.source_function == "VOLTAGE":
+            return 0.0 if self.source_voltage_delay_auto else self.source_voltage_delay
+        return 0.0 if self.source_current_delay_auto else self.source_current_delay
+
+    # ----------------------------------------------------------------- measuring
+    def measure(self, function: str | None = None, buffer: str = "defbuffer1") -> list[Reading]:
+        """``:SENSe:COUNt`` readings of ``function`` (default: the sense function), stored in ``buffer``."""
+        function = function or self.sense_function
+        buf = self._buffer(buffer)
+        nplc = self._nplc(function)
+        unit = {"VOLTAGE": "Volt DC", "CURRENT": "Amp DC", "RESISTANCE": "Ohm"}[function]
+        source_unit = "Volt DC" if self.source_function == "VOLTAGE" else "Amp DC"
+        readings = []
+        for _ in range(self.sense_count):
+            v, i = self._integrate(nplc / LINE_FREQUENCY, nplc)
+            value = {"VOLTAGE": v, "CURRENT": i}.get(function, v / i if i != 0 else 9.9e37)
+            source = v if self.source_function == "VOLTAGE" else i
+            status = 0x02 if self.tripped else 0  # bit 1: source limit reached
+            reading = Reading(value, source, self.bench.time, unit, source_unit, status)
+            buf.append(reading)
+            readings.append(reading)
+        return readings
+
+    def _integrate(self, t_int: float, nplc: float) -> tuple[float, float]:
+        """Time-averaged (V, I) over ``t_int`` seconds, with the DUT's read noise and the instrument's noise."""
+        if not self.output:
+            self.bench.advance(t_int)
+            rng = self.bench.rng
+            return (_NOISE_REL * self.sense_voltage_range * rng.standard_normal(),
+                    _NOISE_REL * self.sense_current_range * rng.standard_normal())
+        self._apply()  # re-evaluate compliance against the DUT's present state
+        v, i = self.bench.advance(t_int)
+        rng = self.bench.rng
+        noise = self.bench.dut.reading_noise(rng, nplc)
+        scale = math.sqrt(1.0 / max(nplc, 0.01))
+        if self.bench.bias.mode == "V":
+            i = i / (1 + noise) + _NOISE_REL * scale * max(abs(i), 1e-9) * rng.standard_normal()
+        else:
+            v = v * (1 + noise) + _NOISE_REL * scale * max(abs(v), 1e-6) * rng.standard_normal()
+        return v, i
+
+    def _format_readings(self, readings: list[Reading], elements: list[str]) -> str:
+        return ",".join(self._format_reading(r, elements) for r in readings)
+
+    def _format_reading(self, reading: Reading, elements: list[str]) -> str:
+        if not elements:
+            return f"{reading.value:+.6E}"
+        out = []
+        for element in elements:
+            if element == "READING":
+                out.append(f"{reading.value:+.6E}")
+            elif element == "SOURCE":
+                out.append(f"{reading.source:+.6E}")
+            elif element in ("RELATIVE", "SECONDS"):
+                out.append(f"{reading.time:.9f}")
+            elif element == "FRACTIONAL":
+                out.append(f"{reading.time % 1:.9f}")
+            elif element == "UNIT":
+                out.append(reading.unit)
+            elif element == "SOURUNIT":
+                out.append(reading.source_unit)
+            elif element in ("STATUS", "SOURSTATUS"):
+                out.append(str(reading.status))
+            elif element in ("TSTAMP", "TIME"):
+                out.append(f"{reading.time:.6f}")
+            elif element == "DATE":
+                out.append("01/01/2026")
+            elif element == "FORMATTED":
+                out.append(f"{reading.value:.6g} {reading.unit}")
+            elif element == "SOURFORMATTED":
+                out.append(f"{reading.source:.6g} {reading.source_unit}")
+            else:
+                out.append("0")
+        return ",".join(out)
+
+    def _buffer(self, name: str) -> ReadingBuffer:
+        if name not in self.buffers:
+            raise ScpiError(-224, f"no buffer named '{name}'")
+        return self.buffers[name]
+
+    @command(":READ?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    def _read(self, buffer: str, elements: list[str]) -> str:
+        return self._format_readings(self.measure(None, buffer), elements)
+
+    @command(":MEASure?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    def _measure_query(self, buffer: str, elements: list[str]) -> str:
+        return self._format_readings(self.measure(None, buffer), elements)
+
+    @command(":MEASure:VOLTage[:DC]?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    def _measure_voltage(self, buffer: str, elements: list[str]) -> str:
+        self.sense_function = "VOLTAGE"
+        return self._format_readings(self.measure("VOLTAGE", buffer), elements)
+
+    @command(":MEASure:CURRent[:DC]?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    def _measure_current(self, buffer: str, elements: list[str]) -> str:
+        self.sense_function = "CURRENT"
+        return self._format_readings(self.measure("CURRENT", buffer), elements)
+
+    @command(":MEASure:RESistance?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    def _measure_resistance(self, buffer: str, elements: list[str]) -> str:
+        self.sense_function = "RESISTANCE"
+        return self._format_readings(self.measure("RESISTANCE", buffer), elements)
+
+    @command(":FETCh?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    def _fetch(self, buffer: str, elements: list[str]) -> str:
+        buf = self._buffer(buffer)
+        if not buf.readings:
+            raise ScpiError(-230, f"buffer '{buffer}' is empty")
+        return self._format_reading(buf.readings[-1], elements)
+
+    # ----------------------------------------------------------------- limits
+    @command("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped?")
+    def _ilim_tripped(self) -> str:
+        return "1" if self.tripped and self.source_function == "VOLTAGE" else "0"
+
+    @command("[:SOURce[1]]:CURRent:VLIMit[:LEVel]:TRIPped?")
+    def _vlim_tripped(self) -> str:
+        return "1" if self.tripped and self.source_function == "CURRENT" else "0"
+
+    @command("[:SOURce[1]]:VOLTage:DELay:USER#", Numeric(0.0, 0.0, 1e4, "S"))
+    def _set_user_delay_v(self, n: int, value: float) -> None:
+        self._user_delays[("V", n)] = value
+
+    @command("[:SOURce[1]]:VOLTage:DELay:USER#?")
+    def _get_user_delay_v(self, n: int) -> str:
+        return f"{self._user_delays.get(('V', n), 0.0):+.6E}"
+
+    @command("[:SOURce[1]]:CURRent:DELay:USER#", Numeric(0.0, 0.0, 1e4, "S"))
+    def _set_user_delay_i(self, n: int, value: float) -> None:
+        self._user_delays[("I", n)] = value
+
+    @command("[:SOURce[1]]:CURRent:DELay:USER#?")
+    def _get_user_delay_i(self, n: int) -> str:
+        return f"{self._user_delays.get(('I', n), 0.0):+.6E}"
+
+    # ----------------------------------------------------------------- buffers
+    @command(":TRACe:MAKE", String(), Integer(0, 10, 11_000_000), Raw("STANdard", optional=True))
+    def _trace_make(self, name: str, size: int, style: str) -> None:
+        if name in self.buffers:
+            raise ScpiError(-221, f"buffer '{name}' exists")
+        self.buffers[name] = ReadingBuffer(name, size)
+
+    @command(":TRACe:DELete", String())
+    def _trace_delete(self, name: str) -> None:
+        if name in ("defbuffer1", "defbuffer2"):
+            raise ScpiError(-221, "default buffers cannot be deleted")
+        self._buffer(name)
+        del self.buffers[name]
+
+    @command(":TRACe:POINts", Integer(0, 10, 11_000_000), String("defbuffer1", optional=True))
+    def _trace_points(self, size: int, name: str) -> None:
+        buf = self._buffer(name)
+        buf.capacity = size
+        del buf.readings[: max(0, len(buf.readings) - size)]
+
+    @command(":TRACe:POINts?", String("defbuffer1", optional=True))
+    def _trace_points_query(self, name: str) -> str:
+        return str(self._buffer(name).capacity)
+
+    @command(":TRACe:ACTual?", String("defbuffer1", optional=True))
+    def _trace_actual(self, name: str) -> str:
+        return str(len(self._buffer(name).readings))
+
+    @command(":TRACe:ACTual:STARt?", String("defbuffer1", optional=True))
+    def _trace_actual_start(self, name: str) -> str:
+        return "1" if self._buffer(name).readings else "0"
+
+    @command(":TRACe:ACTual:END?", String("defbuffer1", optional=True))
+    def _trace_actual_end(self, name: str) -> str:
+        return str(len(self._buffer(name).readings))
+
+    @command(":TRACe:CLEar", String("defbuffer1", optional=True))
+    def _trace_clear(self, name: str) -> None:
+        self._buffer(name).readings.clear()
+
+    @command(":TRACe:TRIGger", String("defbuffer1", optional=True))
+    def _trace_trigger(self, name: str) -> None:
+        self.measure(None, name)
+
+    @command(":TRACe:DATA?", Integer(1, 1, 11_000_000), Integer(1, 1, 11_000_000),
+             String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    def _trace_data(self, start: int, end: int, name: str, elements: list[str]) -> str:
+        readings = self._buffer(name).readings
+        if end > len(readings) or start > end:
+            raise ScpiError(-222, f"index {start}..{end} outside 1..{len(readings)}")
+        return ",".join(self._format_reading(r, elements) for r in readings[start - 1:end])
+
+    def _statistic(self, name: str, fn) -> str:
+        values = [r.value for r in self._buffer(name).readings]
+        if not values:
+            raise ScpiError(-230, f"buffer '{name}' is empty")
+        return f"{fn(values):+.6E}"
+
+    @command(":TRACe:STATistics:AVERage?", String("defbuffer1", optional=True))
+    def _stat_average(self, name: str) -> str:
+        return self._statistic(name, lambda v: sum(v) / len(v))
+
+    @command(":TRACe:STATistics:MAXimum?", String("defbuffer1", optional=True))
+    def _stat_max(self, name: str) -> str:
+        return self._statistic(name, max)
+
+    @command(":TRACe:STATistics:MINimum?", String("defbuffer1", optional=True))
+    def _stat_min(self, name: str) -> str:
+        return self._statistic(name, min)
+
+    @command(":TRACe:STATistics:STDDev?", String("defbuffer1", optional=True))
+    def _stat_std(self, name: str) -> str:
+        def std(v: list[float]) -> float:
+            m = sum(v) / len(v)
+            return math.sqrt(sum((x - m) ** 2 for x in v) / max(len(v) - 1, 1))
+        return self._statistic(name, std)
+
+    # ----------------------------------------------------------------- sweeps and trigger model
+    @command("[:SOURce[1]]:LIST:VOLTage", Variadic(Numeric(0.0, -V_MAX, V_MAX, "V"), minimum=1, maximum=2500))
+    def _list_voltage(self, values: list[float]) -> None:
+        self.source_list["VOLTAGE"] = list(values)
+
+    @command("[:SOURce[1]]:LIST:CURRent", Variadic(Numeric(0.0, -I_MAX, I_MAX, "A"), minimum=1, maximum=2500))
+    def _list_current(self, values: list[float]) -> None:
+        self.source_list["CURRENT"] = list(values)
+
+    @command("[:SOURce[1]]:LIST:VOLTage:APPend", Variadic(Numeric(0.0, -V_MAX, V_MAX, "V"), minimum=1))
+    def _list_voltage_append(self, values: list[float]) -> None:
+        if len(self.source_list["VOLTAGE"]) + len(values) > 100000:
+            raise ScpiError(-222, "source list longer than 100000 points")
+        self.source_list["VOLTAGE"].extend(values)
+
+    @command("[:SOURce[1]]:LIST:CURRent:APPend", Variadic(Numeric(0.0, -I_MAX, I_MAX, "A"), minimum=1))
+    def _list_current_append(self, values: list[float]) -> None:
+        if len(self.source_list["CURRENT"]) + len(values) > 100000:
+            raise ScpiError(-222, "source list longer than 100000 points")
+        self.source_list["CURRENT"].extend(values)
+
+    @command("[:SOURce[1]]:LIST:VOLTage?")
+    def _list_voltage_query(self) -> str:
+        return ",".join(f"{v:+.6E}" for v in self.source_list["VOLTAGE"])
+
+    @command("[:SOURce[1]]:LIST:CURRent?")
+    def _list_current_query(self) -> str:
+        return ",".join(f"{v:+.6E}" for v in self.source_list["CURRENT"])
+
+    @command("[:SOURce[1]]:LIST:VOLTage:POINts?")
+    def _list_voltage_points(self) -> str:
+        return str(len(self.source_list["VOLTAGE"]))
+
+    @command("[:SOURce[1]]:LIST:CURRent:POINts?")
+    def _list_current_points(self) -> str:
+        return str(len(self.source_list["CURRENT"]))
+
+    def _linear(self, function: str, start: float, stop: float, points: int, delay: float, count: int,
+                dual: bool, buffer: str) -> None:
+        self._buffer(buffer)
+        step = (stop - start) / (points - 1) if points > 1 else 0.0
+        levels = [start + k * step for k in range(points)]
+        if dual:
+            levels = levels + levels[::-1]
+        self._arm_sweep(function, levels, delay, count, buffer)
+
+    def _arm_sweep(self, function: str, levels: list[float], delay: float, count: int, buffer: str) -> None:
+        self.settings["source_function"] = function
+        limit = V_MAX if function == "VOLTAGE" else I_MAX
+        if any(abs(x) > limit for x in levels):
+            raise ScpiError(-222, "sweep level out of range")
+        self._pending_sweep = (buffer, levels, delay, count)
+
+    _SWEEP_LINEAR = (Numeric(0.0), Numeric(0.0), Integer(2, 2, 100000), Numeric(-1.0, -1.0, 1e4, "S", optional=True),
+                     Integer(1, 0, 268435455, optional=True), Enum(["AUTO", "BEST", "FIXed"], "BEST", optional=True),
+                     Boolean(False, optional=True), Boolean(False, optional=True),
+                     String("defbuffer1", optional=True))
+
+    @command("[:SOURce[1]]:SWEep:VOLTage:LINear", *_SWEEP_LINEAR)
+    def _sweep_voltage(self, start, stop, points, delay, count, rtype, fail_abort, dual, buffer) -> None:
+        self._linear("VOLTAGE", start, stop, points, delay, count, dual, buffer)
+
+    @command("[:SOURce[1]]:SWEep:CURRent:LINear", *_SWEEP_LINEAR)
+    def _sweep_current(self, start, stop, points, delay, count, rtype, fail_abort, dual, buffer) -> None:
+        self._linear("CURRENT", start, stop, points, delay, count, dual, buffer)
+
+    _SWEEP_LIST = (Integer(1, 1, 100000, optional=True), Numeric(-1.0, -1.0, 1e4, "S", optional=True),
+                   Integer(1, 0, 268435455, optional=True), Boolean(False, optional=True),
+                   String("defbuffer1", optional=True))
+
+    @command("[:SOURce[1]]:SWEep:VOLTage:LIST", *_SWEEP_LIST)
+    def _sweep_voltage_list(self, start_index, delay, count, fail_abort, buffer) -> None:
+        levels = self.source_list["VOLTAGE"][start_index - 1:]
+        if not levels:
+            raise ScpiError(-221, "source list is empty")
+        self._arm_sweep("VOLTAGE", levels, delay, count, buffer)
+
+    @command("[:SOURce[1]]:SWEep:CURRent:LIST", *_SWEEP_LIST)
+    def _sweep_current_list(self, start_index, delay, count, fail_abort, buffer) -> None:
+        levels = self.source_list["CURRENT"][start_index - 1:]
+        if not levels:
+            raise ScpiError(-221, "source list is empty")
+        self._arm_sweep("CURRENT", levels, delay, count, buffer)
+
+    @command(":TRIGger:LOAD", Raw(), Variadic(Raw()))
+    def _trigger_load(self, model: str, args: list[str]) -> None:
+        if model.upper() not in ("SIMPLELOOP", "EMPTY"):
+            raise ScpiError(-224, f"trigger model '{model}' is not supported (SimpleLoop, Empty)")
+        if model.upper() == "EMPTY":
+            self._pending_sweep = None
+            return
+        try:
+            count = int(float(args[0])) if args else 1
+            delay = float(args[1]) if len(args) > 1 else 0.0
+        except ValueError:
+            raise ScpiError(-104, "SimpleLoop takes <count>[, <delay>[, <buffer>]]") from None
+        buffer = args[2] if len(args) > 2 else "defbuffer1"
+        self._buffer(buffer)
+        self._pending_sweep = (buffer, [self._level()] * count, delay, 1)
+
+    @command(":INITiate[:IMMediate]")
+    def _initiate(self) -> None:
+        """Run the armed sweep or trigger model to completion (simulated time, instantly in wall time)."""
+        if self._pending_sweep is None:
+            self.measure()
+            return
+        buffer, levels, delay, count = self._pending_sweep
+        was_on, level = self.output, self._level()
+        self.settings["output"] = True
+        for _ in range(max(count, 1)):
+            for level in levels:
+                self._set_level(level)
+                wait = self._source_delay() if delay < 0 else delay
+                if wait > 0:
+                    self.bench.advance(wait)
+                self.measure(None, buffer)
+        self.settings["output"] = was_on
+        self._set_level(level)
+
+    @command(":ABORt")
+    def _abort(self) -> None:
+        return None
+
+    @command("*TRG")
+    def _trg(self) -> None:
+        self.measure()
+
+    # ----------------------------------------------------------------- housekeeping
+    @command(":SYSTem:LFRequency?")
+    def _line_frequency(self) -> str:
+        return str(int(LINE_FREQUENCY))
+
+    @command(":SENSe[1]:AZERo:ONCE")
+    def _autozero_once(self) -> None:
+        self.bench.advance(0.1)
+
+    @command(":STATus:PRESet")
+    def _status_preset(self) -> None:
+        self.ese = 0
+
+    @command(":STATus:CLEar")
+    def _status_clear(self) -> None:
+        self.esr = 0
+
+    @command(":SYSTem:CLEar")
+    def _system_clear(self) -> None:
+        self.errors.clear()
+
+    @command(":SYSTem:BEEPer[:IMMediate]", Numeric(1000.0, 20, 8000, "HZ"), Numeric(0.1, 0.001, 100, "S"))
+    def _beep(self, frequency: float, duration: float) -> None:
+        return None
