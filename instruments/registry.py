@@ -1,0 +1,21 @@
+"""Driver names used in bench files, mapped to driver classes."""
+
+from __future__ import annotations
+
+from .keithley2450 import Keithley2450
+from .kepco import KepcoBOP
+from .lakeshore import LakeShore425
+
+DRIVERS: dict[str, type] = {
+    "keithley2450": Keithley2450,
+    "kepco-bop": KepcoBOP,
+    "lakeshore425": LakeShore425,
+}
+
+
+def driver_class(name: str) -> type:
+    """The driver class registered as ``name``; a clear error lists the known names."""
+    try:
+        return DRIVERS[name]
+    except KeyError:
+        raise ValueError(f"unknown driver {name!r}; known drivers: {', '.join(sorted(DRIVERS))}") from None

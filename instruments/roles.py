@@ -1,0 +1,50 @@
+"""Role protocols: what procedures program against, whichever instrument fills the role.
+
+A driver "fills" a role by implementing its methods; procedures never call model-specific commands.
+All quantities in SI units.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class SourceMeter(Protocol):
+    """A source-measure unit across the DUT."""
+
+    def source_voltage_mode(self, compliance_current: float, nplc: float = 1.0) -> None:
+        """Source voltage, measure current, with a current compliance (A) and integration time (NPLC)."""
+
+    def source_current_mode(self, compliance_voltage: float, nplc: float = 1.0) -> None:
+        """Source current, measure voltage, with a voltage compliance (V) and integration time (NPLC)."""
+
+    def set_level(self, level: float) -> None:
+        """Source level (V or A, per the mode), checked against the safety limits before it is sent."""
+
+    def output_on(self) -> None: ...
+
+    def output_off(self) -> None:
+        """Level to zero and output off; safe to call in any state, also after an error."""
+
+    def measure(self) -> tuple[float, float]:
+        """One reading: (voltage V, current A) across the DUT."""
+
+    def sweep(self, levels: np.ndarray, delay: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Buffered list sweep: source each level, wait ``delay`` s, measure; returns (V, I) arrays."""
+
+
+@runtime_checkable
+class FieldController(Protocol):
+    """A magnetic field at the DUT, closed-loop on a field probe."""
+
+    def set_field(self, target: float) -> float:
+        """Ramp to ``target`` (T) within the ramp-rate limit; return the measured field (T)."""
+
+    def measure_field(self) -> float:
+        """Present field at the DUT (T)."""
+
+    def shutdown(self) -> None:
+        """Ramp to zero field and switch the supply off."""
