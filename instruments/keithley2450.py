@@ -48,6 +48,7 @@ class Keithley2450(_PyMeasureKeithley2450):
         """Restrict levels and compliances to ``limits`` (and the instrument's own ranges)."""
         self.limits = limits
         v, i = min(210.0, limits.max_voltage), min(1.05, limits.max_current)
+        self._level_range = {"VOLT": (-v, v), "CURR": (-i, i)}
         self.source_voltage_values = [-v, v]
         self.source_current_values = [-i, i]
         self.compliance_current_values = [1e-9, i]
@@ -93,7 +94,7 @@ class Keithley2450(_PyMeasureKeithley2450):
         levels = np.asarray(levels, dtype=float)
         if not 1 <= levels.size <= _MAX_SWEEP:
             raise ValueError(f"a sweep takes 1..{_MAX_SWEEP} levels, got {levels.size}")
-        low, high = (self.source_voltage_values if self._mode == "VOLT" else self.source_current_values)
+        low, high = self._level_range[self._mode]
         bad = levels[(levels < low) | (levels > high)]
         if bad.size:
             limited("sweep level", "V" if self._mode == "VOLT" else "A")(float(bad[0]), [low, high])
