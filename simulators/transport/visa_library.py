@@ -25,12 +25,13 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from pyvisa import attributes, constants, rname
 from pyvisa.highlevel import VisaLibraryBase
 
 from simulators.transport.framing import MessageSplitter, encode_response
+from simulators.transport.handler import MessageHandler
 
 StatusCode = constants.StatusCode
 _Buffer = constants.BufferOperation
@@ -40,13 +41,6 @@ MAV_BIT = 0x10
 
 _DEFAULT_RESPONSE_TERMINATION = "\n"
 _library_numbers = itertools.count(1)
-
-
-@runtime_checkable
-class MessageHandler(Protocol):
-    """What a virtual instrument offers a transport (``device_clear``/``status_byte`` are optional)."""
-
-    def handle(self, message: str) -> str | bytes | None: ...
 
 
 class _Device:
