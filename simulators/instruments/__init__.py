@@ -4,4 +4,11 @@ from .keithley2450 import Keithley2450
 from .kepco_bop import KepcoBOP
 from .lakeshore425 import LakeShore425
 
-__all__ = ["Keithley2450", "KepcoBOP", "LakeShore425"]
+#: Virtual twin of each driver name used in bench files, with the resource string it answers by default.
+VIRTUAL_TWINS: dict[str, tuple[type, str]] = {
+    "keithley2450": (Keithley2450, "USB0::0x05E6::0x2450::04096331::INSTR"),
+    "kepco-bop": (KepcoBOP, "GPIB0::6::INSTR"),
+    "lakeshore425": (LakeShore425, "ASRL3::INSTR"),
+}
+
+__all__ = ["VIRTUAL_TWINS", "Keithley2450", "KepcoBOP", "LakeShore425"]

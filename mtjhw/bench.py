@@ -1,0 +1,162 @@
+"""An opened bench: drivers by role, the field controller, safety limits and the bench clock.
+
+``Bench.open("bench.yaml")`` gives the same objects whether the file says ``simulated: true`` (drivers talk
+SCPI to virtual instruments through an in-process VISA library) or ``simulated: false`` (drivers open the
+listed VISA resources). Procedures only use this class, so switching is a config change, never a code change.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from instruments.field_controller import MagnetFieldController
+from instruments.registry import driver_class
+from instruments.roles import FieldController, SourceMeter
+
+from .config import BenchConfig, BenchConfigError
+
+log = logging.getLogger(__name__)
+
+
+class MissingRoleError(LookupError):
+    """A procedure needs an instrument role the bench does not have."""
+
+
+class Bench:
+    """Instruments of one bench, opened. Use as a context manager: closing switches every output off."""
+
+    def __init__(self, config: BenchConfig, drivers: dict[str, Any], virtual: Any = None) -> None:
+        self.config = config
+        self.drivers = drivers
+        self.virtual = virtual  # the simulators.bench.VirtualBench behind a simulated bench, else None
+        self._field: MagnetFieldController | None = None
+        if "magnet" in drivers:
+            self._field = MagnetFieldController(
+                drivers["magnet"], drivers["gaussmeter"], config.instruments["magnet"].options["coil_constant"],
+                limits=config.safety, sleep=self.sleep)
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, config: BenchConfig | str | Path, *, seed: int | None = None) -> Bench:
+        if not isinstance(config, BenchConfig):
+            config = BenchConfig.load(config)
+        return cls._open_simulated(config, seed) if config.simulated else cls._open_real(config)
+
+    @classmethod
+    def _open_simulated(cls, config: BenchConfig, seed: int | None) -> Bench:
+        from simulators.bench import VirtualBench
+        from simulators.bench.models import build_dut
+        from simulators.instruments import VIRTUAL_TWINS
+        from simulators.transport import VirtualVisaLibrary
+
+        virtual = VirtualBench(build_dut(config.dut), seed=config.seed if seed is None else seed,
+                               realtime=config.realtime)
+        handlers, resources = {}, {}
+        for role, inst in config.instruments.items():
+            twin, default_resource = VIRTUAL_TWINS[inst.driver]
+            resource = inst.resource or default_resource
+            if resource in handlers:
+                raise BenchConfigError(f"instruments.{role}.resource: {resource} is used twice")
+            handlers[resource] = twin(virtual)
+            resources[role] = resource
+        library = VirtualVisaLibrary.for_instruments(handlers, lock=virtual.lock)
+        drivers = {role: cls._driver(config, role, resources[role], visa_library=library)
+                   for role in config.instruments}
+        return cls(config, drivers, virtual)
+
+    @classmethod
+    def _open_real(cls, config: BenchConfig) -> Bench:
+        drivers: dict[str, Any] = {}
+        try:
+            for role, inst in config.instruments.items():
+                drivers[role] = cls._driver(config, role, inst.resource)
+        except Exception:
+            for driver in drivers.values():
+                driver.adapter.close()
+            raise
+        return cls(config, drivers)
+
+    @staticmethod
+    def _driver(config: BenchConfig, role: str, resource: str, **adapter_kwargs: Any) -> Any:
+        inst = config.instruments[role]
+        options = {k: v for k, v in inst.options.items() if k != "coil_constant"}
+        if role == "smu":
+            options["limits"] = config.safety
+        return driver_class(inst.driver)(resource, **options, **adapter_kwargs)
+
+    # ----------------------------------------------------------------- roles
+    def _role(self, role: str) -> Any:
+        try:
+            return self.drivers[role]
+        except KeyError:
+            raise MissingRoleError(f"bench {self.config.name!r} has no {role!r}: add instruments.{role} "
+                                   "to the bench file") from None
+
+    @property
+    def smu(self) -> SourceMeter:
+        return self._role("smu")
+
+    @property
+    def field(self) -> FieldController:
+        if self._field is None:
+            raise MissingRoleError(f"bench {self.config.name!r} has no field control: add instruments.magnet "
+                                   "and instruments.gaussmeter to the bench file")
+        return self._field
+
+    @property
+    def has_field(self) -> bool:
+        return self._field is not None
+
+    # ----------------------------------------------------------------- time
+    def sleep(self, seconds: float) -> None:
+        """Wait: simulated time on a virtual bench (instant), wall time on a real one."""
+        if seconds <= 0:
+            return
+        if self.virtual is not None and not self.virtual.realtime:
+            self.virtual.advance(seconds)
+        else:
+            time.sleep(seconds)
+
+    def now(self) -> float:
+        """Bench clock (s): simulated time on a virtual bench, monotonic wall time on a real one."""
+        if self.virtual is not None and not self.virtual.realtime:
+            return self.virtual.time
+        return time.monotonic()
+
+    # ----------------------------------------------------------------- closing
+    def outputs_off(self) -> None:
+        """Every source to zero and off; each attempted even if another fails."""
+        errors = []
+        if "smu" in self.drivers:
+            try:
+                self.drivers["smu"].output_off()
+            except Exception as exc:  # keep going: the magnet must be switched off too
+                errors.append(exc)
+        if self._field is not None:
+            try:
+                self._field.shutdown()
+            except Exception as exc:
+                errors.append(exc)
+        for exc in errors:
+            log.error("switching outputs off failed: %s", exc)
+        if errors:
+            raise errors[0]
+
+    def close(self) -> None:
+        try:
+            self.outputs_off()
+        finally:
+            for driver in self.drivers.values():
+                try:
+                    driver.adapter.close()
+                except Exception as exc:
+                    log.warning("closing %s failed: %s", driver, exc)
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,154 @@
+"""Bench files (YAML): parsing and validation into a :class:`BenchConfig`.
+
+Every problem is reported as one :class:`BenchConfigError` that names the offending key.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from instruments.registry import DRIVERS
+from instruments.safety import SafetyLimits
+
+
+class BenchConfigError(ValueError):
+    """A bench file is malformed: the message names the key and what was expected."""
+
+
+#: Roles a bench file may assign, and what fills them.
+ROLES: dict[str, str] = {
+    "smu": "source-measure unit across the DUT (SourceMeter)",
+    "magnet": "bipolar supply driving the electromagnet (with 'coil_constant' in T/A)",
+    "gaussmeter": "field probe at the DUT",
+}
+
+#: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section.
+DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
+    "smu": {"driver": "keithley2450"},
+    "magnet": {"driver": "kepco-bop", "coil_constant": 0.03},
+    "gaussmeter": {"driver": "lakeshore425"},
+}
+
+_SAFETY_KEYS = {"max_voltage": "V", "max_current": "A", "max_field": "T", "field_ramp_rate": "T/s"}
+_TOP_KEYS = {"name", "simulated", "safety", "dut", "instruments", "seed", "realtime"}
+
+
+@dataclass(frozen=True)
+class InstrumentConfig:
+    role: str
+    driver: str
+    resource: str | None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    name: str
+    simulated: bool
+    safety: SafetyLimits
+    dut: dict[str, Any]
+    instruments: dict[str, InstrumentConfig]
+    seed: int | None = None
+    realtime: bool = False
+
+    @classmethod
+    def load(cls, path: str | Path) -> BenchConfig:
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise BenchConfigError(f"cannot read bench file {path}: {exc.strerror}") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise BenchConfigError(f"{path}: not valid YAML: {exc}") from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "bench") -> BenchConfig:
+        if not isinstance(data, dict):
+            raise BenchConfigError(f"{source}: expected a mapping of bench settings, got {type(data).__name__}")
+        unknown = set(data) - _TOP_KEYS
+        if unknown:
+            raise BenchConfigError(f"{sorted(unknown)[0]}: unknown top-level key; known keys: "
+                                   f"{', '.join(sorted(_TOP_KEYS))}")
+        name = data.get("name", Path(source).stem)
+        simulated = data.get("simulated", True)
+        if not isinstance(simulated, bool):
+            raise BenchConfigError(f"simulated: expected true or false, got {simulated!r}")
+        safety = _parse_safety(data.get("safety") or {})
+        dut = data.get("dut") or {}
+        if not isinstance(dut, dict):
+            raise BenchConfigError("dut: expected a mapping of DUT model parameters")
+        seed = data.get("seed", dut.get("seed"))
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise BenchConfigError(f"seed: expected an integer, got {seed!r}")
+        realtime = data.get("realtime", False)
+        if not isinstance(realtime, bool):
+            raise BenchConfigError(f"realtime: expected true or false, got {realtime!r}")
+        raw_instruments = data.get("instruments")
+        if raw_instruments is None:
+            if not simulated:
+                raise BenchConfigError("instruments: required when simulated is false")
+            raw_instruments = DEFAULT_SIMULATED_INSTRUMENTS
+        instruments = _parse_instruments(raw_instruments, simulated)
+        if simulated:
+            from simulators.bench.models import DutConfigError, build_dut
+
+            try:
+                build_dut(dut)  # validate now, with the key named, rather than when the bench opens
+            except DutConfigError as exc:
+                raise BenchConfigError(str(exc)) from None
+        return cls(str(name), simulated, safety, dict(dut), instruments, seed, realtime)
+
+
+def _number(key: str, value: Any, unit: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise BenchConfigError(f"{key}: expected a positive number in {unit}, got {value!r}")
+    return float(value)
+
+
+def _parse_safety(raw: Any) -> SafetyLimits:
+    if not isinstance(raw, dict):
+        raise BenchConfigError("safety: expected a mapping of limits")
+    values = {}
+    for key, value in raw.items():
+        if key not in _SAFETY_KEYS:
+            raise BenchConfigError(f"safety.{key}: unknown limit; known limits: {', '.join(_SAFETY_KEYS)}")
+        values[key] = _number(f"safety.{key}", value, _SAFETY_KEYS[key])
+    return SafetyLimits(**values)
+
+
+def _parse_instruments(raw: Any, simulated: bool) -> dict[str, InstrumentConfig]:
+    if not isinstance(raw, dict):
+        raise BenchConfigError("instruments: expected a mapping of role: {driver, resource}")
+    out = {}
+    for role, entry in raw.items():
+        key = f"instruments.{role}"
+        if role not in ROLES:
+            raise BenchConfigError(f"{key}: unknown role; known roles: {', '.join(ROLES)}")
+        if not isinstance(entry, dict):
+            raise BenchConfigError(f"{key}: expected a mapping with 'driver' and 'resource'")
+        entry = dict(entry)
+        driver = entry.pop("driver", None)
+        if driver is None:
+            raise BenchConfigError(f"{key}.driver: missing")
+        if driver not in DRIVERS:
+            raise BenchConfigError(f"{key}.driver: unknown driver {driver!r}; known drivers: "
+                                   f"{', '.join(sorted(DRIVERS))}")
+        resource = entry.pop("resource", None)
+        if resource is None and not simulated:
+            raise BenchConfigError(f"{key}.resource: missing (required when simulated is false)")
+        if resource is not None and not isinstance(resource, str):
+            raise BenchConfigError(f"{key}.resource: expected a VISA resource string, got {resource!r}")
+        if role == "magnet":
+            entry["coil_constant"] = _number(f"{key}.coil_constant", entry.get("coil_constant", 0.03), "T/A")
+        out[role] = InstrumentConfig(role, driver, resource, entry)
+    if ("magnet" in out) != ("gaussmeter" in out):
+        raise BenchConfigError("instruments: field control needs both a 'magnet' and a 'gaussmeter'")
+    return out

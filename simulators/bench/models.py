@@ -1,0 +1,82 @@
+"""The DUT model catalogue: ``dut.model`` names in a bench file mapped to device classes.
+
+Every model takes its parameters as keyword arguments in SI units; :func:`build_dut` checks names, types and
+plausible ranges and names the offending key in its error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from .pmtj import PerpendicularMTJ
+
+
+class DutConfigError(ValueError):
+    """A ``dut:`` entry is unknown, of the wrong type, or outside its plausible (SI) range."""
+
+
+#: Plausible ranges (SI) of the parameters: values outside almost always mean a unit mistake (mT for T, …).
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "r_p": (1.0, 1e9, "Ω"),
+    "tmr": (0.0, 20.0, "(ratio, 1.5 = 150 %)"),
+    "v_half": (0.01, 10.0, "V"),
+    "hk": (1e-4, 5.0, "T"),
+    "h_offset": (-1.0, 1.0, "T"),
+    "delta": (0.0, 500.0, "(kBT units)"),
+    "temperature": (1.0, 1000.0, "K"),
+    "t_ref": (1.0, 1000.0, "K"),
+    "ic0": (1e-9, 1.0, "A"),
+    "tau0": (1e-15, 1e-3, "s"),
+    "n_current": (1.0, 2.0, ""),
+    "read_noise": (0.0, 0.5, "(relative)"),
+    "v_breakdown": (0.1, 10.0, "V"),
+    "r_short": (0.1, 1e6, "Ω"),
+}
+
+#: Defaults that distinguish the superparamagnetic model from the memory-type one.
+_SMTJ_DEFAULTS = {"delta": 6.0, "hk": 0.02, "h_offset": 0.0, "ic0": 20e-6}
+
+MODELS: dict[str, tuple[type, dict[str, Any]]] = {
+    "pmtj": (PerpendicularMTJ, {}),
+    "smtj": (PerpendicularMTJ, _SMTJ_DEFAULTS),
+}
+
+
+def model_parameters(model: str) -> list[str]:
+    cls, _ = MODELS[model]
+    return [f.name for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_")
+            and f.name not in ("broken", "switch_count")]
+
+
+def build_dut(config: dict[str, Any]) -> Any:
+    """A device model from a bench file's ``dut:`` mapping (``model`` plus parameters; ``seed`` is ignored)."""
+    config = dict(config or {})
+    model = config.pop("model", "pmtj")
+    config.pop("seed", None)
+    if model not in MODELS:
+        raise DutConfigError(f"dut.model: unknown model {model!r}; known models: {', '.join(sorted(MODELS))}")
+    cls, defaults = MODELS[model]
+    allowed = set(model_parameters(model))
+    kwargs: dict[str, Any] = dict(defaults)
+    for key, value in config.items():
+        if key not in allowed:
+            raise DutConfigError(f"dut.{key}: not a parameter of model {model!r}; "
+                                 f"its parameters are {', '.join(sorted(allowed))}")
+        if key == "state":
+            if value not in (1, -1, "P", "AP"):
+                raise DutConfigError("dut.state: must be P, AP, +1 or -1")
+            kwargs[key] = {"P": 1, "AP": -1}.get(value, value)
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise DutConfigError(f"dut.{key}: expected a number in SI units, got {value!r}")
+        low, high, unit = PLAUSIBLE.get(key, (-math.inf, math.inf, ""))
+        if not low <= value <= high:
+            raise DutConfigError(f"dut.{key} = {value!r} is outside the plausible range {low:g}..{high:g} {unit} "
+                                 "(bench files use SI units: tesla, ampere, volt, ohm, second, kelvin)")
+        kwargs[key] = float(value)
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:
+        raise DutConfigError(f"dut: {exc}") from None
