@@ -68,6 +68,7 @@ class MagnetFieldController:
         for _ in range(self.max_corrections + 1):
             self.sleep(self.settle_time)
             measured = self.measure_field()
+            self._offset = measured - self._current * self.coil_constant  # settled: learn remanence/ambient
             if abs(target - measured) <= self.tolerance:
                 return measured
             self.step_field(target)
@@ -75,19 +76,16 @@ class MagnetFieldController:
                                    f"(target {target:.6g} T, tolerance {self.tolerance:g} T)")
 
     def step_field(self, target: float) -> None:
-        """Set the supply for ``target`` (T) from the coil constant and the last learned offset, without
-        waiting or reading the probe: for sweeps that record the probe themselves at every point.
-        Ramp-rate and field limits apply."""
+        """Set the supply for ``target`` (T) from the coil constant and the offset learned at the last settled
+        :meth:`set_field`, without waiting or reading the probe: for sweeps that record the probe themselves at
+        every point (the field then lags and may deviate by the remanence). Ramp-rate and field limits apply."""
         self.limits.field(target)
         self._configure()
         self._ramp_current((target - self._offset) / self.coil_constant)
 
     def measure_field(self) -> float:
-        """Probe reading (T); also updates the learned offset used by the next set point."""
-        measured = self.probe.measure_field()
-        if self._configured:
-            self._offset = measured - self._current * self.coil_constant
-        return measured
+        """Probe reading (T)."""
+        return self.probe.measure_field()
 
     def shutdown(self) -> None:
         """Ramp to zero current and switch the supply off (attempted even after errors)."""

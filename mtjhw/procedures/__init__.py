@@ -1,0 +1,9 @@
+"""Measurement procedures, by the name ``mtjhw run`` knows them."""
+
+from .base import BenchProcedure
+from .rh_loop import RHLoop
+from .rv_loop import RVLoop
+
+PROCEDURES: dict[str, type[BenchProcedure]] = {cls.name: cls for cls in (RHLoop, RVLoop)}
+
+__all__ = ["PROCEDURES", "BenchProcedure", "RHLoop", "RVLoop"]

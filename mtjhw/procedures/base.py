@@ -1,0 +1,90 @@
+"""Base class of mtjhw procedures: PyMeasure procedures that run on a :class:`~mtjhw.bench.Bench`.
+
+A procedure gets its bench injected by the runner (``procedure.bench = bench``); run from PyMeasure's GUI
+(``ManagedWindow``) it opens the bench named by its ``bench_file`` parameter in ``startup`` instead. Whatever
+ends a run (completion, abort, fault), ``shutdown`` switches every output off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pymeasure.experiment import Parameter, Procedure
+
+from mtjhw.bench import Bench
+
+log = logging.getLogger(__name__)
+
+
+class BenchProcedure(Procedure):
+    """A measurement on a bench, with its own analysis (``analyse``) and plot (``plot``)."""
+
+    #: Name used by ``mtjhw run <name>``.
+    name: ClassVar[str] = ""
+    #: Summary keys the analysis returns, with their units (documentation and tests rely on it).
+    summary_keys: ClassVar[dict[str, str]] = {}
+
+    bench_file = Parameter("Bench file", default="")
+
+    def __init__(self, bench: Bench | None = None, **kwargs: Any) -> None:
+        self.bench = bench
+        self._owns_bench = False
+        super().__init__(**kwargs)
+
+    # ----------------------------------------------------------------- lifecycle
+    def startup(self) -> None:
+        if self.bench is None:
+            if not self.bench_file:
+                raise ValueError("no bench: pass one to the procedure or set its 'bench_file' parameter")
+            self.bench = Bench.open(Path(self.bench_file))
+            self._owns_bench = True
+        self.configure()
+
+    def configure(self) -> None:
+        """Set the instruments up (before the first point). Subclasses override."""
+
+    def shutdown(self) -> None:
+        if self.bench is None:
+            return
+        try:
+            self.bench.outputs_off()
+        finally:
+            if self._owns_bench:
+                self.bench.close()
+                self.bench = None
+
+    # ----------------------------------------------------------------- helpers for subclasses
+    def record(self, **columns: float) -> None:
+        """Emit one data point; keyword names are the DATA_COLUMNS with units stripped (see ``column_key``)."""
+        self.emit("results", {self._columns[key]: value for key, value in columns.items()})
+
+    @property
+    def _columns(self) -> dict[str, str]:
+        return {column_key(c): c for c in self.DATA_COLUMNS}
+
+    def progress(self, done: int, total: int) -> None:
+        self.emit("progress", 100.0 * done / max(total, 1))
+
+    # ----------------------------------------------------------------- analysis (class-level: works on data)
+    @classmethod
+    def analyse(cls, data: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict[str, float]:
+        """Extract the summary (SI units, keys as in ``summary_keys``) from the recorded columns."""
+        raise TypeError(f"{cls.__name__} defines no analysis")
+
+    @classmethod
+    def plot(cls, data: dict[str, np.ndarray], summary: dict[str, float], path: Path) -> None:
+        """Write a PNG of the data (and the extracted parameters) to ``path``."""
+
+
+def column_key(column: str) -> str:
+    """'Field set (T)' → 'field_set': the keyword name of a data column."""
+    return column.split(" (")[0].strip().lower().replace(" ", "_")
+
+
+def columns_as_arrays(data: Any, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """Recorded data (a pandas DataFrame from PyMeasure ``Results``) as arrays keyed by ``column_key``."""
+    return {column_key(c): np.asarray(data[c], dtype=float) for c in columns}
