@@ -21,6 +21,25 @@ from .config import BenchConfig, BenchConfigError
 log = logging.getLogger(__name__)
 
 
+def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, realtime: bool | None = None
+                              ) -> tuple[Any, dict[str, tuple[str, Any]]]:
+    """The virtual bench of a simulated bench file and its instruments: role → (resource string, handler)."""
+    from simulators.bench import VirtualBench
+    from simulators.bench.models import build_dut
+    from simulators.instruments import VIRTUAL_TWINS
+
+    virtual = VirtualBench(build_dut(config.dut), seed=config.seed if seed is None else seed,
+                           realtime=config.realtime if realtime is None else realtime)
+    instruments: dict[str, tuple[str, Any]] = {}
+    for role, inst in config.instruments.items():
+        twin, default_resource = VIRTUAL_TWINS[inst.driver]
+        resource = inst.resource or default_resource
+        if any(resource == used for used, _ in instruments.values()):
+            raise BenchConfigError(f"instruments.{role}.resource: {resource} is used twice")
+        instruments[role] = (resource, twin(virtual))
+    return virtual, instruments
+
+
 class MissingRoleError(LookupError):
     """A procedure needs an instrument role the bench does not have."""
 
@@ -47,24 +66,12 @@ class Bench:
 
     @classmethod
     def _open_simulated(cls, config: BenchConfig, seed: int | None) -> Bench:
-        from simulators.bench import VirtualBench
-        from simulators.bench.models import build_dut
-        from simulators.instruments import VIRTUAL_TWINS
         from simulators.transport import VirtualVisaLibrary
 
-        virtual = VirtualBench(build_dut(config.dut), seed=config.seed if seed is None else seed,
-                               realtime=config.realtime)
-        handlers, resources = {}, {}
-        for role, inst in config.instruments.items():
-            twin, default_resource = VIRTUAL_TWINS[inst.driver]
-            resource = inst.resource or default_resource
-            if resource in handlers:
-                raise BenchConfigError(f"instruments.{role}.resource: {resource} is used twice")
-            handlers[resource] = twin(virtual)
-            resources[role] = resource
-        library = VirtualVisaLibrary.for_instruments(handlers, lock=virtual.lock)
-        drivers = {role: cls._driver(config, role, resources[role], visa_library=library)
-                   for role in config.instruments}
+        virtual, instruments = build_virtual_instruments(config, seed=seed)
+        library = VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)
+        drivers = {role: cls._driver(config, role, resource, visa_library=library)
+                   for role, (resource, _) in instruments.items()}
         return cls(config, drivers, virtual)
 
     @classmethod

@@ -48,7 +48,6 @@ class RHLoop(BenchProcedure):
         down = np.linspace(self.field_max, -self.field_max, self.points)
         dt = abs(down[1] - down[0]) / self.sweep_rate
         total, done = 2 * self.loops * self.points, 0
-        late = 0
         t0 = bench.now()
         for loop in range(self.loops):
             for branch, fields in ((-1, down), (1, down[::-1])):
@@ -59,20 +58,17 @@ class RHLoop(BenchProcedure):
                         return
                     bench.field.step_field(h)
                     t_next += dt
-                    wait = t_next - bench.now()
-                    if wait > 0:
-                        bench.sleep(wait)
-                    else:
-                        late += 1
+                    bench.sleep(t_next - bench.now())
                     b = bench.field.measure_field()
                     v, i = bench.smu.measure()
                     self.record(time=bench.now() - t0, loop=loop, branch=branch, field_set=h, field=b,
                                 voltage=v, current=i, resistance=v / i if i else float("nan"))
                     done += 1
                     self.progress(done, total)
-        if late > total // 10:
-            log.warning("the sweep ran slower than %g T/s at %d of %d points (measurement time exceeds the "
-                        "time per field step): lower nplc or the number of points", self.sweep_rate, late, total)
+        actual = 2 * self.loops * 2 * self.field_max / (bench.now() - t0)
+        if actual < 0.9 * self.sweep_rate:
+            log.warning("the sweep ran at %.3g T/s, slower than the requested %g T/s: the measurement takes "
+                        "longer than a field step; lower nplc or points", actual, self.sweep_rate)
 
     @classmethod
     def analyse(cls, data: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict[str, float]:
@@ -88,9 +84,10 @@ class RHLoop(BenchProcedure):
 
         fig, ax = figure()
         for branch, label, colour in ((-1, "down sweep", "tab:blue"), (1, "up sweep", "tab:red")):
-            sel = data["branch"] == branch
-            ax.plot(data["field"][sel] * 1e3, data["resistance"][sel], ".-", ms=3, lw=0.6, color=colour,
-                    label=label)
+            for loop in np.unique(data["loop"]):
+                sel = (data["branch"] == branch) & (data["loop"] == loop)
+                ax.plot(data["field"][sel] * 1e3, data["resistance"][sel], ".-", ms=3, lw=0.6, color=colour,
+                        label=label if loop == 0 else None)
         if summary:
             for key in ("h_sw_p_to_ap", "h_sw_ap_to_p"):
                 ax.axvline(summary[key] * 1e3, color="grey", ls="--", lw=0.8)

@@ -1,0 +1,5 @@
+import sys
+
+from mtjhw.cli import main
+
+sys.exit(main())

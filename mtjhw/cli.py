@@ -1,0 +1,181 @@
+"""``mtjhw`` command line: run procedures, serve the virtual bench, list what is available."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import BenchConfig, BenchConfigError
+
+log = logging.getLogger("mtjhw")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (plain percentages when stderr is not a terminal)."""
+
+    def __init__(self, label: str, stream: Any = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last = -1
+
+    def __call__(self, percent: float) -> None:
+        step = int(percent)
+        if step == self._last or (not self.tty and step % 10 and step != 100):
+            return
+        self._last = step
+        if self.tty:
+            filled = int(30 * percent / 100)
+            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {percent:5.1f} %")
+            if step >= 100:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"{self.label}: {step} %\n")
+        self.stream.flush()
+
+
+def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--set expects name=value, got {pair!r}")
+        settings[name.strip()] = value.strip()
+    return settings
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .bench import Bench
+    from .runner import make_procedure, run_procedure
+
+    try:
+        settings = _parse_settings(args.set or [])
+        make_procedure(args.procedure, settings)  # check names and values before opening instruments
+        config = BenchConfig.load(args.bench)
+    except (BenchConfigError, ValueError) as exc:
+        print(f"mtjhw run: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    progress = None if args.quiet else ProgressBar(args.procedure)
+    with Bench.open(config, seed=args.seed) as bench:
+        outcome = run_procedure(args.procedure, bench, args.out, settings, progress=progress,
+                                stop=threading.Event())
+    print(f"{args.procedure}: {outcome.status}, {outcome.points} points -> {outcome.out_dir}")
+    for key, value in outcome.summary.items():
+        print(f"  {key:>20} = {value:.6g}" if isinstance(value, float) else f"  {key:>20} = {value}")
+    if outcome.error:
+        print(f"mtjhw run: {outcome.error}", file=sys.stderr)
+    return {"finished": EXIT_OK, "aborted": EXIT_ABORTED}.get(outcome.status, EXIT_FAILED)
+
+
+def cmd_procedures(args: argparse.Namespace) -> int:
+    from .procedures import PROCEDURES
+
+    for name, cls in sorted(PROCEDURES.items()):
+        print(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0]}")
+        for key, param in cls().parameter_objects().items():
+            if key == "bench_file":
+                continue
+            unit = f" [{param.units}]" if getattr(param, "units", None) else ""
+            print(f"    --set {key}=<{param.default}>{unit}  {param.name}")
+        print("    summary: " + ", ".join(f"{k} ({u})" for k, u in cls.summary_keys.items()))
+    return EXIT_OK
+
+
+def cmd_bench_check(args: argparse.Namespace) -> int:
+    try:
+        config = BenchConfig.load(args.bench)
+    except BenchConfigError as exc:
+        print(f"mtjhw bench check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    kind = "simulated" if config.simulated else "real"
+    print(f"{config.name}: {kind} bench, roles: {', '.join(config.instruments)}")
+    return EXIT_OK
+
+
+def cmd_sim_serve(args: argparse.Namespace) -> int:
+    from simulators.transport import ScpiSocketServer, serve_forever
+
+    from .bench import build_virtual_instruments
+
+    try:
+        config = BenchConfig.load(args.bench)
+    except BenchConfigError as exc:
+        print(f"mtjhw sim serve: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not config.simulated:
+        print("mtjhw sim serve: error: the bench file says simulated: false", file=sys.stderr)
+        return EXIT_USAGE
+    virtual, instruments = build_virtual_instruments(config, realtime=True)
+    servers = []
+    for k, (role, (resource, handler)) in enumerate(instruments.items()):
+        port = 0 if args.port == 0 else args.port + k
+        server = ScpiSocketServer(handler, host=args.host, port=port, lock=virtual.lock).start()
+        servers.append(server)
+        print(f"{role:>12}: {server.resource_name}   ({handler.idn[1]}, answers as {resource})", flush=True)
+    print("serving the virtual bench in real time; Ctrl-C to stop", flush=True)
+    serve_forever(servers)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mtjhw", description="Hardware-in-the-loop framework for MTJs and "
+                                     "STNOs: procedures on real or simulated benches, virtual instruments, "
+                                     "FPGA gateware.")
+    parser.add_argument("--version", action="version", version=f"mtjhw {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="run a measurement procedure on a bench",
+                         description="Run a procedure; writes data.csv, plot.png and summary.json into --out.")
+    run.add_argument("procedure", help="procedure name (see `mtjhw procedures`)")
+    run.add_argument("--bench", required=True, type=Path, help="bench file (YAML)")
+    run.add_argument("--out", required=True, type=Path, help="output directory")
+    run.add_argument("--set", action="append", metavar="NAME=VALUE", help="procedure parameter (repeatable)")
+    run.add_argument("--seed", type=int, default=None, help="seed of a simulated bench (overrides the file)")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    procs = sub.add_parser("procedures", help="list procedures, their parameters and summary keys")
+    procs.set_defaults(func=cmd_procedures)
+
+    bench = sub.add_parser("bench", help="bench files")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
+    check = bench_sub.add_parser("check", help="validate a bench file")
+    check.add_argument("bench", type=Path)
+    check.set_defaults(func=cmd_bench_check)
+
+    sim = sub.add_parser("sim", help="the simulated bench")
+    sim_sub = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
+    serve = sim_sub.add_parser("serve", help="serve the virtual instruments over TCP (raw SCPI sockets)")
+    serve.add_argument("--bench", required=True, type=Path, help="bench file with simulated: true")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    serve.add_argument("--port", type=int, default=0, help="first port (consecutive per instrument); 0 = free")
+    serve.set_defaults(func=cmd_sim_serve)
+
+    try:
+        from gateware.cli import register as register_gateware
+    except ImportError:
+        register_gateware = None
+    if register_gateware is not None:
+        register_gateware(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
