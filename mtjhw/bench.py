@@ -47,10 +47,12 @@ class MissingRoleError(LookupError):
 class Bench:
     """Instruments of one bench, opened. Use as a context manager: closing switches every output off."""
 
-    def __init__(self, config: BenchConfig, drivers: dict[str, Any], virtual: Any = None) -> None:
+    def __init__(self, config: BenchConfig, drivers: dict[str, Any], virtual: Any = None,
+                 handlers: dict[str, Any] | None = None) -> None:
         self.config = config
         self.drivers = drivers
         self.virtual = virtual  # the simulators.bench.VirtualBench behind a simulated bench, else None
+        self._handlers = handlers or {}
         self._field: MagnetFieldController | None = None
         if "magnet" in drivers:
             self._field = MagnetFieldController(
@@ -72,7 +74,7 @@ class Bench:
         library = VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)
         drivers = {role: cls._driver(config, role, resource, visa_library=library)
                    for role, (resource, _) in instruments.items()}
-        return cls(config, drivers, virtual)
+        return cls(config, drivers, virtual, {role: handler for role, (_, handler) in instruments.items()})
 
     @classmethod
     def _open_real(cls, config: BenchConfig) -> Bench:
@@ -93,6 +95,10 @@ class Bench:
         if role == "smu":
             options["limits"] = config.safety
         return driver_class(inst.driver)(resource, **options, **adapter_kwargs)
+
+    def virtual_handlers(self) -> list[Any]:
+        """The virtual instruments behind a simulated bench (empty for a real one): for inspection in tests."""
+        return list(self._handlers.values())
 
     # ----------------------------------------------------------------- roles
     def _role(self, role: str) -> Any:

@@ -149,5 +149,5 @@ def analyse_rv_loop(v_bias: np.ndarray, resistance: np.ndarray, current: np.ndar
         raise AnalysisError("TMR does not fall with bias over the measured range: tmr_v_half is unconstrained "
                             "(sweep to larger |V|)")
     r_p = float(np.polyval(p_coeff, 0.0))
-    summary.update(r_p=r_p, r_ap=r_p * (1 + tmr0), tmr=float(tmr0), tmr_v_half=float(v_half))
+    summary.update(r_p=r_p, r_ap=float(r_p * (1 + tmr0)), tmr=float(tmr0), tmr_v_half=float(v_half))
     return summary

@@ -503,7 +503,8 @@ class Keithley2450(ScpiInstrument):
             self.measure()
             return
         buffer, levels, delay, count = self._pending_sweep
-        was_on, level = self.output, self._level()
+        self._buffer(buffer).readings.clear()  # a trigger-model run starts with an empty buffer
+        was_on, resting_level = self.output, self._level()
         self.settings["output"] = True
         for _ in range(max(count, 1)):
             for level in levels:
@@ -513,7 +514,7 @@ class Keithley2450(ScpiInstrument):
                     self.bench.advance(wait)
                 self.measure(None, buffer)
         self.settings["output"] = was_on
-        self._set_level(level)
+        self._set_level(resting_level)
 
     @command(":ABORt")
     def _abort(self) -> None:

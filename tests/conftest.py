@@ -1,0 +1,20 @@
+"""Shared fixtures: simulated bench configurations."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtjhw.config import BenchConfig
+
+SAFETY = {"max_voltage": 0.8, "max_current": 1e-3, "max_field": 0.3, "field_ramp_rate": 1.0}
+
+
+def simulated_config(seed: int = 1, **dut: float) -> BenchConfig:
+    """A simulated pMTJ bench with the given DUT parameters (SI) and the default virtual instruments."""
+    return BenchConfig.from_dict({"name": "test", "simulated": True, "seed": seed, "safety": SAFETY,
+                                  "dut": {"model": "pmtj", **dut}})
+
+
+@pytest.fixture
+def pmtj_config() -> BenchConfig:
+    return simulated_config()

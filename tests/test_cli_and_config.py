@@ -1,0 +1,89 @@
+"""CLI happy path and clear errors for malformed bench files."""
+
+import json
+import textwrap
+
+import pytest
+
+from mtjhw.cli import main
+from mtjhw.config import BenchConfig, BenchConfigError
+
+EXAMPLE = "examples/simulated-pmtj.yaml"
+
+
+def test_run_writes_data_plot_and_summary(tmp_path, capsys):
+    out = tmp_path / "rh"
+    code = main(["run", "rh-loop", "--bench", EXAMPLE, "--out", str(out), "--set", "points=61",
+                 "--set", "loops=2", "--set", "nplc=0.2", "-q"])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("r_p", "r_ap", "tmr", "h_sw_p_to_ap", "h_sw_ap_to_p", "h_c", "h_offset"):
+        assert isinstance(summary[key], float), key
+    assert summary["r_p"] == pytest.approx(5000, rel=0.02)
+    assert summary["run"]["status"] == "finished" and summary["run"]["parameters"]["points"] == 61
+    assert (out / "plot.png").stat().st_size > 10_000
+    assert (out / "data.csv").read_text().startswith("#Procedure: <mtjhw.procedures.rh_loop.RHLoop>")
+    assert "rh-loop: finished, 244 points" in capsys.readouterr().out
+
+
+def test_run_rv_loop_from_cli(tmp_path):
+    out = tmp_path / "rv"
+    assert main(["run", "rv-loop", "--bench", EXAMPLE, "--out", str(out), "--set", "v_max=0.7", "-q"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["v_sw_p_to_ap"] < 0 < summary["v_sw_ap_to_p"]
+    assert summary["i_sw_p_to_ap"] < 0 < summary["i_sw_ap_to_p"]
+
+
+@pytest.mark.parametrize(("argv_tail", "message"), [
+    (["--set", "points"], "--set expects name=value"),
+    (["--set", "bogus=1"], "rh-loop has no parameter 'bogus'"),
+    (["--set", "points=2"], "points='2'"),
+])
+def test_bad_settings_are_refused_before_opening_the_bench(tmp_path, capsys, argv_tail, message):
+    assert main(["run", "rh-loop", "--bench", EXAMPLE, "--out", str(tmp_path), *argv_tail]) == 2
+    assert message in capsys.readouterr().err
+
+
+def write(tmp_path, text):
+    path = tmp_path / "bench.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("simulated: true\ndut: {hk: 800}\n", "dut.hk = 800 is outside the plausible range"),
+    ("simulated: true\ndut: {hk: '80 mT'}\n", "dut.hk: expected a number in SI units"),
+    ("simulated: true\ndut: {hc: 0.02}\n", "dut.hc: not a parameter of model 'pmtj'"),
+    ("simulated: true\ndut: {model: ferrite}\n", "dut.model: unknown model 'ferrite'"),
+    ("simulated: true\nsafety: {max_voltage: -1}\n", "safety.max_voltage: expected a positive number in V"),
+    ("simulated: true\nsafety: {max_volts: 1}\n", "safety.max_volts: unknown limit"),
+    ("simulated: false\n", "instruments: required when simulated is false"),
+    ("simulated: false\ninstruments:\n  smu: {driver: keithley2450}\n", "instruments.smu.resource: missing"),
+    ("instruments:\n  smu: {driver: keithley2400, resource: GPIB::1}\n", "instruments.smu.driver: unknown driver"),
+    ("instruments:\n  scope: {driver: keithley2450}\n", "instruments.scope: unknown role"),
+    ("instruments:\n  magnet: {driver: kepco-bop}\n", "needs both a 'magnet' and a 'gaussmeter'"),
+    ("simulated: yes please\n", "simulated: expected true or false"),
+    ("simulated: true\nfoo: 1\n", "foo: unknown top-level key"),
+    ("- just\n- a list\n", "expected a mapping"),
+    ("simulated: [unclosed\n", "not valid YAML"),
+])
+def test_malformed_bench_files_name_the_key(tmp_path, capsys, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(BenchConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        BenchConfig.load(path)
+    assert main(["run", "rh-loop", "--bench", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_bench_check_and_procedure_listing(capsys):
+    assert main(["bench", "check", EXAMPLE]) == 0
+    assert "simulated bench, roles: smu, magnet, gaussmeter" in capsys.readouterr().out
+    assert main(["procedures"]) == 0
+    listing = capsys.readouterr().out
+    assert "rh-loop" in listing and "--set sweep_rate=<0.05> [T/s]" in listing and "tmr_v_half (V)" in listing
+
+
+def test_missing_bench_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["run", "rh-loop", "--bench", str(tmp_path / "nope.yaml"), "--out", str(tmp_path)]) == 2
+    assert "cannot read bench file" in capsys.readouterr().err
