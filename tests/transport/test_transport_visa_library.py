@@ -105,6 +105,22 @@ def test_response_carries_the_resources_read_termination(rm_for, fake):
         assert inst.query("E?") == "E?"
 
 
+def test_socket_resources_have_no_end_indicator(rm_for, fake):
+    """As with pyvisa-py on a LAN port: a socket read needs the read termination or an exact byte count."""
+    socket_name = "TCPIP0::192.168.0.5::5025::SOCKET"
+    rm = rm_for({socket_name: fake})
+    inst = rm.open_resource(socket_name, write_termination="\n")
+    with pytest.raises(VisaIOError) as error:
+        inst.query("A?")
+    assert error.value.error_code == constants.StatusCode.error_timeout
+    inst.write("BC?")
+    inst.write("DE?")
+    assert inst.read_bytes(6) == b"BC?\nDE"  # one byte stream across responses
+    assert inst.read_bytes(2) == b"?\n"
+    inst.read_termination = "\n"
+    assert inst.query("F?") == "F?"
+
+
 def test_several_messages_in_one_write_are_answered_one_per_read(rm_for, fake):
     rm = rm_for({SMU: fake})
     inst = open_smu(rm)
