@@ -13,7 +13,7 @@ Behaviour a driver sees (matching a USBTMC/GPIB instrument as far as it matters 
   ``read_termination`` ("\\n" when it has none); several queued responses are read one per ``read()``.
   Reads end at the END of a response, or earlier at the termination character when ``termchar_en`` is on.
   ``::SOCKET`` resources have no END, as on a LAN port: without a read termination a read times out (set
-  ``read_termination="\n"``), exactly as pyvisa-py against :class:`ScpiSocketServer` or a real instrument.
+  ``read_termination="\\n"``), exactly as pyvisa-py against :class:`ScpiSocketServer` or a real instrument.
 - A read with nothing queued raises ``VisaIOError(VI_ERROR_TMO)`` at once (simulated time: nothing can
   arrive later), whatever the timeout.
 - ``clear()`` calls ``handler.device_clear()`` (when present) and drops queued output and partial input;
