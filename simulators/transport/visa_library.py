@@ -12,6 +12,8 @@ Behaviour a driver sees (matching a USBTMC/GPIB instrument as far as it matters 
 - Every response is queued in the instrument's output queue followed by the opening resource's
   ``read_termination`` ("\\n" when it has none); several queued responses are read one per ``read()``.
   Reads end at the END of a response, or earlier at the termination character when ``termchar_en`` is on.
+  ``::SOCKET`` resources have no END, as on a LAN port: without a read termination a read times out (set
+  ``read_termination="\\n"``), exactly as pyvisa-py against :class:`ScpiSocketServer` or a real instrument.
 - A read with nothing queued raises ``VisaIOError(VI_ERROR_TMO)`` at once (simulated time: nothing can
   arrive later), whatever the timeout.
 - ``clear()`` calls ``handler.device_clear()`` (when present) and drops queued output and partial input;
@@ -76,6 +78,7 @@ class _Session:
         self.device = device
         self.attrs = attrs
         self.resource: weakref.ReferenceType | None = None  # the pyvisa Resource, once found
+        self.is_socket = device.parsed.resource_class == "SOCKET"  # a byte stream without END
 
 
 class VirtualVisaLibrary(VisaLibraryBase):
@@ -195,11 +198,13 @@ class VirtualVisaLibrary(VisaLibraryBase):
         with self._lock:
             state = self._session(session)
             device = state.device
+            term_enabled = state.attrs[constants.VI_ATTR_TERMCHAR_EN]
+            if state.is_socket and not term_enabled:
+                return self._read_socket_stream(session, device, count)
             if not device.output:
                 return b"", self.handle_return_value(session, StatusCode.error_timeout)
             front = device.output[0]
             chunk = bytes(front[:count])
-            term_enabled = state.attrs[constants.VI_ATTR_TERMCHAR_EN]
             termchar = state.attrs[constants.VI_ATTR_TERMCHAR]
             if term_enabled:
                 stop = chunk.find(bytes([termchar]))
@@ -216,6 +221,27 @@ class VirtualVisaLibrary(VisaLibraryBase):
             else:
                 status = StatusCode.success_max_count_read
         return chunk, self.handle_return_value(session, status)
+
+    def _read_socket_stream(self, session: int, device: _Device, count: int) -> tuple[bytes, StatusCode]:
+        """A raw socket has no END: without a termination character a read returns only once ``count``
+        bytes have come, so reading less than is queued times out and loses the queued bytes."""
+        available = sum(len(response) for response in device.output)
+        if available < count or count <= 0:
+            device.output.clear()
+            device.partly_read = False
+            return b"", self.handle_return_value(session, StatusCode.error_timeout)
+        chunk = bytearray()
+        cut = False
+        while len(chunk) < count:
+            front = device.output[0]
+            taken = front[: count - len(chunk)]
+            chunk += taken
+            del front[: len(taken)]
+            cut = bool(front)
+            if not cut:
+                device.output.popleft()
+        device.partly_read = cut
+        return bytes(chunk), self.handle_return_value(session, StatusCode.success_max_count_read)
 
     def clear(self, session: int) -> StatusCode:
         with self._lock:
