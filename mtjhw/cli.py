@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -119,7 +120,10 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
         port = 0 if args.port == 0 else args.port + k
         server = ScpiSocketServer(handler, host=args.host, port=port, lock=virtual.lock).start()
         servers.append(server)
-        print(f"{role:>12}: {server.resource_name}   ({handler.idn[1]}, answers as {resource})", flush=True)
+        name = server.resource_name
+        if args.host in ("0.0.0.0", "::"):  # bound to every interface: print an address clients can reach
+            name = f"TCPIP::{socket.gethostname()}::{server.port}::SOCKET"
+        print(f"{role:>12}: {name}   ({handler.idn[1]}, answers as {resource})", flush=True)
     print("serving the virtual bench in real time; Ctrl-C to stop", flush=True)
     serve_forever(servers)
     return EXIT_OK
