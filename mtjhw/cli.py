@@ -90,11 +90,18 @@ def cmd_procedures(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_bench_check(args: argparse.Namespace) -> int:
+def _load_bench_file(path: Path, command: str) -> BenchConfig | None:
+    """The bench file's config, or None after printing the error (for commands that take only a bench)."""
     try:
-        config = BenchConfig.load(args.bench)
+        return BenchConfig.load(path)
     except BenchConfigError as exc:
-        print(f"mtjhw bench check: error: {exc}", file=sys.stderr)
+        print(f"mtjhw {command}: error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_bench_check(args: argparse.Namespace) -> int:
+    config = _load_bench_file(args.bench, "bench check")
+    if config is None:
         return EXIT_USAGE
     kind = "simulated" if config.simulated else "real"
     print(f"{config.name}: {kind} bench, roles: {', '.join(config.instruments)}")
@@ -106,10 +113,8 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
 
     from .bench import build_virtual_instruments
 
-    try:
-        config = BenchConfig.load(args.bench)
-    except BenchConfigError as exc:
-        print(f"mtjhw sim serve: error: {exc}", file=sys.stderr)
+    config = _load_bench_file(args.bench, "sim serve")
+    if config is None:
         return EXIT_USAGE
     if not config.simulated:
         print("mtjhw sim serve: error: the bench file says simulated: false", file=sys.stderr)

@@ -19,12 +19,13 @@ from simulators.scpi import (
     Numeric,
     Raw,
     ScpiError,
-    ScpiInstrument,
     Setting,
     String,
     Variadic,
     command,
 )
+
+from .base import BenchInstrument
 
 LINE_FREQUENCY = 50.0  # Hz
 V_MAX, I_MAX = 210.0, 1.05
@@ -64,7 +65,7 @@ def _function(name: str) -> Enum:
                 responses={"VOLTAGE": '"VOLT:DC"', "CURRENT": '"CURR:DC"', "RESISTANCE": '"RES"'})
 
 
-class Keithley2450(ScpiInstrument):
+class Keithley2450(BenchInstrument):
     """Virtual Keithley 2450 connected to ``bench``'s DUT (two-wire, front terminals)."""
 
     idn = ("KEITHLEY INSTRUMENTS", "MODEL 2450", "04096331", "1.7.12b")
@@ -125,13 +126,12 @@ class Keithley2450(ScpiInstrument):
     language = Setting("*LANG", Enum(["SCPI", "TSP", "SCPI2400"], "SCPI"))
 
     def __init__(self, bench: VirtualBench) -> None:
-        self.bench = bench
         self.buffers: dict[str, ReadingBuffer] = {}
         self.tripped = False
         self.source_list: dict[str, list[float]] = {"VOLTAGE": [], "CURRENT": []}
         self._pending_sweep: tuple[str, list[float], float, int] | None = None
         self._user_delays: dict[tuple[str, int], float] = {}
-        super().__init__()
+        super().__init__(bench)
 
     # ----------------------------------------------------------------- state
     def reset(self) -> None:
@@ -142,11 +142,6 @@ class Keithley2450(ScpiInstrument):
         self.source_list = {"VOLTAGE": [], "CURRENT": []}
         self._pending_sweep = None
         self._apply()
-
-    def handle(self, message: str) -> str | bytes | None:
-        with self.bench.lock:
-            self.bench.catch_up()
-            return super().handle(message)
 
     def _apply(self) -> None:
         """Push the programmed source state to the DUT."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from simulators.bench import VirtualBench
-from simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, command
+from simulators.scpi import Boolean, Enum, Numeric, Setting, command
+
+from .base import BenchInstrument
 
 
-class KepcoBOP(ScpiInstrument):
+class KepcoBOP(BenchInstrument):
     """Virtual BOP 36-12: ±36 V, ±12 A, current or voltage mode, load = the magnet coil.
 
     In current mode the output current follows the set point unless the coil would need more than the voltage
@@ -24,18 +25,9 @@ class KepcoBOP(ScpiInstrument):
                       after="_apply")
     output = Setting(":OUTPut[:STATe]", Boolean(False), after="_apply")
 
-    def __init__(self, bench: VirtualBench) -> None:
-        self.bench = bench
-        super().__init__()
-
     def reset(self) -> None:
         super().reset()
         self._apply()
-
-    def handle(self, message: str) -> str | bytes | None:
-        with self.bench.lock:
-            self.bench.catch_up()
-            return super().handle(message)
 
     def output_current(self) -> float:
         """Current delivered into the coil (A)."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from simulators.bench import VirtualBench
-from simulators.scpi import Integer, ScpiError, ScpiInstrument, command
+from simulators.scpi import Integer, ScpiError, command
+
+from .base import BenchInstrument
 
 #: UNIT codes → factor from tesla; RANGE codes → full scale in gauss.
 _UNITS = {1: 1e4, 2: 1.0, 3: 1e4, 4: 1e4 / (4e-3 * 3.141592653589793)}  # G, T, Oe (in air), A/m
 _RANGES_G = {1: 35.0, 2: 350.0, 3: 3500.0, 4: 35000.0}
 
 
-class LakeShore425(ScpiInstrument):
+class LakeShore425(BenchInstrument):
     """Virtual 425: ``RDGFIELD?`` in the selected unit, ranges 35 G … 35 kG, auto range, probe zeroing.
 
     The probe has a small zero offset (``ZPROBE`` removes it) and noise of about 0.01 % of the range.
@@ -19,10 +21,9 @@ class LakeShore425(ScpiInstrument):
     idn = ("LSCI", "MODEL425", "LSA1234", "1.0")
 
     def __init__(self, bench: VirtualBench, probe_offset: float = 2e-5) -> None:
-        self.bench = bench
         self.probe_offset = probe_offset  # T
         self.zero = 0.0
-        super().__init__()
+        super().__init__(bench)
 
     def reset(self) -> None:
         super().reset()
@@ -30,11 +31,6 @@ class LakeShore425(ScpiInstrument):
         self.range = 4
         self.auto = True
         self.mode = (1, 0, 1)
-
-    def handle(self, message: str) -> str | bytes | None:
-        with self.bench.lock:
-            self.bench.catch_up()
-            return super().handle(message)
 
     def field(self) -> float:
         """The probe's reading in tesla (offset, zero correction and noise included)."""
