@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from .keithley707b import Keithley707B
 from .keithley2450 import Keithley2450
 from .kepco import KepcoBOP
 from .lakeshore import LakeShore425
 
 DRIVERS: dict[str, type] = {
     "keithley2450": Keithley2450,
+    "keithley707b": Keithley707B,
     "kepco-bop": KepcoBOP,
     "lakeshore425": LakeShore425,
 }

@@ -6,6 +6,7 @@ All quantities in SI units.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -48,3 +49,15 @@ class FieldController(Protocol):
 
     def shutdown(self) -> None:
         """Ramp to zero field and switch the supply off."""
+
+
+@runtime_checkable
+class SwitchMatrix(Protocol):
+    """Crosspoints connecting instrument rows to device columns (names like "1A01": slot, row, column)."""
+
+    def exclusive_close(self, channels: Iterable[str]) -> None:
+        """Close exactly ``channels``; every other crosspoint is opened first."""
+
+    def open_all(self) -> None: ...
+
+    def closed(self) -> set[str]: ...

@@ -25,6 +25,7 @@ ROLES: dict[str, str] = {
     "smu": "source-measure unit across the DUT (SourceMeter)",
     "magnet": "bipolar supply driving the electromagnet (with 'coil_constant' in T/A)",
     "gaussmeter": "field probe at the DUT",
+    "switch": "switch matrix addressing the cells of a device array (SwitchMatrix)",
 }
 
 #: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section.

@@ -1,5 +1,6 @@
 """Virtual instruments that speak their real counterparts' SCPI, wired to a :class:`VirtualBench`."""
 
+from .keithley707b import Keithley707B
 from .keithley2450 import Keithley2450
 from .kepco_bop import KepcoBOP
 from .lakeshore425 import LakeShore425
@@ -8,7 +9,8 @@ from .lakeshore425 import LakeShore425
 VIRTUAL_TWINS: dict[str, tuple[type, str]] = {
     "keithley2450": (Keithley2450, "USB0::0x05E6::0x2450::04096331::INSTR"),
     "kepco-bop": (KepcoBOP, "GPIB0::6::INSTR"),
+    "keithley707b": (Keithley707B, "GPIB0::16::INSTR"),
     "lakeshore425": (LakeShore425, "ASRL3::INSTR"),
 }
 
-__all__ = ["VIRTUAL_TWINS", "Keithley2450", "KepcoBOP", "LakeShore425"]
+__all__ = ["VIRTUAL_TWINS", "Keithley707B", "Keithley2450", "KepcoBOP", "LakeShore425"]
