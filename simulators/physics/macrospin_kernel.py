@@ -8,7 +8,7 @@ The equation is the Landau–Lifshitz form of the Gilbert equation with all torq
 B (tesla): ṁ = −γ/(1+α²) [m × B + α m × (m × B)], where the Slonczewski/SOT damping-like torque enters as
 a_J (m × p) and the field-like torque as b_J p. Integration is Heun (stochastic predictor–corrector with the
 same noise in both stages, which converges to the Stratonovich solution) followed by renormalisation of m.
-Thermal normals come from a per-device SplitMix64 stream (polar method), seeded by the caller's numpy
+Thermal normals come from a per-device SplitMix64 stream (ziggurat method), seeded by the caller's numpy
 Generator, so runs are reproducible and the parallel loop over devices needs no shared random state.
 """
 
@@ -65,16 +65,22 @@ def _waveform(d, k, t):
 
 
 @numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _rhs(p, d, t, mx, my, mz, tx, ty, tz):
-    """dm/dt (1/s) at m for drive row d at time t, with thermal field (tx, ty, tz) in T."""
+def _drive(p, d, t):
+    """(junction current A, SOT current A, external + Oersted field T) of drive row d at time t."""
     i_mtj = _waveform(d, D_CURRENT, t)
     i_sot = _waveform(d, D_SOT, t)
     s_rf = 0.0
     if d[D_FIELD_FREQ] != 0.0 or d[D_FIELD_PHASE] != 0.0:
         s_rf = math.sin(2.0 * math.pi * d[D_FIELD_FREQ] * t + d[D_FIELD_PHASE])
-    bx = d[D_FIELD_DC] + d[D_FIELD_RF] * s_rf + p[P_OERSTED] * i_mtj + tx
-    by = d[D_FIELD_DC + 1] + d[D_FIELD_RF + 1] * s_rf + p[P_OERSTED + 1] * i_mtj + ty
-    bz = d[D_FIELD_DC + 2] + d[D_FIELD_RF + 2] * s_rf + p[P_OERSTED + 2] * i_mtj + tz
+    bx = d[D_FIELD_DC] + d[D_FIELD_RF] * s_rf + p[P_OERSTED] * i_mtj
+    by = d[D_FIELD_DC + 1] + d[D_FIELD_RF + 1] * s_rf + p[P_OERSTED + 1] * i_mtj
+    bz = d[D_FIELD_DC + 2] + d[D_FIELD_RF + 2] * s_rf + p[P_OERSTED + 2] * i_mtj
+    return i_mtj, i_sot, bx, by, bz
+
+
+@numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _rhs(p, i_mtj, i_sot, bx, by, bz, mx, my, mz):
+    """dm/dt (1/s) at m under currents (A) and the external + thermal field (bx, by, bz) in T."""
     # uniaxial anisotropy and demagnetisation
     mu = mx * p[P_AXIS] + my * p[P_AXIS + 1] + mz * p[P_AXIS + 2]
     bx += p[P_HK] * mu * p[P_AXIS] - p[P_DEMAG] * mx
@@ -129,18 +135,75 @@ def _uniform(state):
     return state, (float(z >> _S11) + 0.5) * _TWO_M53
 
 
+def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Marsaglia–Tsang (2000) 128-layer ziggurat tables for the standard normal (32-bit variant)."""
+    kn = np.zeros(128, dtype=np.int64)
+    wn = np.zeros(128)
+    fn = np.zeros(128)
+    m1 = 2147483648.0
+    dn = tn = 3.442619855899
+    vn = 9.91256303526217e-3
+    q = vn / math.exp(-0.5 * dn * dn)
+    kn[0] = int((dn / q) * m1)
+    wn[0] = q / m1
+    wn[127] = dn / m1
+    fn[0] = 1.0
+    fn[127] = math.exp(-0.5 * dn * dn)
+    for i in range(126, 0, -1):
+        dn = math.sqrt(-2.0 * math.log(vn / dn + math.exp(-0.5 * dn * dn)))
+        kn[i + 1] = int((dn / tn) * m1)
+        tn = dn
+        fn[i] = math.exp(-0.5 * dn * dn)
+        wn[i] = dn / m1
+    return kn, wn, fn
+
+
+_KN, _WN, _FN = _ziggurat_tables()
+_ZIG_R = 3.442619855899
+_S32 = np.uint64(32)
+_M7 = np.uint64(127)
+_TWO31 = 2147483648
+
+
 @numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _normal_pair(state):
-    """Marsaglia's polar method: returns (new state, two independent standard normals)."""
+def _normal(state):
+    """Ziggurat standard normal: returns (new state, value). The layer index and the signed 32-bit value
+    come from disjoint bits of one SplitMix64 output; tail and wedges are sampled exactly."""
     while True:
-        state, u1 = _uniform(state)
-        state, u2 = _uniform(state)
-        x = 2.0 * u1 - 1.0
-        y = 2.0 * u2 - 1.0
-        r2 = x * x + y * y
-        if 0.0 < r2 < 1.0:
-            f = math.sqrt(-2.0 * math.log(r2) / r2)
-            return state, x * f, y * f
+        state = state + _GOLDEN
+        z = state
+        z = (z ^ (z >> _S30)) * _MIX1
+        z = (z ^ (z >> _S27)) * _MIX2
+        z = z ^ (z >> _S31)
+        hz = np.int64(z >> _S32) - _TWO31
+        iz = np.int64(z & _M7)
+        x = hz * _WN[iz]
+        if abs(hz) < _KN[iz]:
+            return state, x
+        if iz == 0:  # tail beyond r: Marsaglia's exponential method
+            while True:
+                state, u1 = _uniform(state)
+                state, u2 = _uniform(state)
+                xt = -math.log(u1) / _ZIG_R
+                if -2.0 * math.log(u2) >= xt * xt:
+                    return state, (_ZIG_R + xt) if hz > 0 else -(_ZIG_R + xt)
+        state, u = _uniform(state)
+        if _FN[iz] + u * (_FN[iz - 1] - _FN[iz]) < math.exp(-0.5 * x * x):
+            return state, x
+
+
+@numba.njit(cache=True)
+def standard_normals(seed, n):
+    """``n`` standard normals from the kernel's generator seeded with ``seed`` (for testing it)."""
+    out = np.empty(n)
+    state = np.uint64(seed)
+    for i in range(n):
+        state, out[i] = _normal(state)
+    return out
+
+
+#: devices advanced together in one thread: interleaving their independent step chains hides latency
+BLOCK = 8
 
 
 @numba.njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
@@ -151,48 +214,72 @@ def heun_run(m, prm, drv, t0, dt, n_steps, seeds, thermal, record_every, out):
     ``thermal``). Every ``record_every`` steps m is written to ``out[:, k]`` (k = 0, 1, …).
     """
     n = m.shape[0]
-    for j in numba.prange(n):
-        p = prm[j]
-        d = drv[j]
-        mx, my, mz = m[j, 0], m[j, 1], m[j, 2]
-        sig = p[P_THERMAL]
-        state = seeds[j]
-        spare = 0.0
-        has_spare = False
-        tx = 0.0
-        ty = 0.0
-        tz = 0.0
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    for blk in numba.prange(n_blocks):
+        j0 = blk * BLOCK
+        nb = min(BLOCK, n - j0)
+        mm = np.empty((BLOCK, 3))
+        state = np.empty(BLOCK, dtype=np.uint64)
+        cur = np.empty((BLOCK, 5))
+        for b in range(nb):
+            mm[b, 0] = m[j0 + b, 0]
+            mm[b, 1] = m[j0 + b, 1]
+            mm[b, 2] = m[j0 + b, 2]
+            state[b] = seeds[j0 + b]
+            i1, s1, ex1, ey1, ez1 = _drive(prm[j0 + b], drv[j0 + b], t0)
+            cur[b, 0] = i1
+            cur[b, 1] = s1
+            cur[b, 2] = ex1
+            cur[b, 3] = ey1
+            cur[b, 4] = ez1
         rec = 0
+        countdown = record_every
         for s in range(n_steps):
-            t = t0 + s * dt
-            if thermal:
-                state, g1, g2 = _normal_pair(state)
-                if has_spare:
-                    g3 = spare
-                    has_spare = False
-                else:
-                    state, g3, spare = _normal_pair(state)
-                    has_spare = True
-                tx = sig * g1
-                ty = sig * g2
-                tz = sig * g3
-            k1x, k1y, k1z = _rhs(p, d, t, mx, my, mz, tx, ty, tz)
-            qx = mx + dt * k1x
-            qy = my + dt * k1y
-            qz = mz + dt * k1z
-            k2x, k2y, k2z = _rhs(p, d, t + dt, qx, qy, qz, tx, ty, tz)
-            mx += 0.5 * dt * (k1x + k2x)
-            my += 0.5 * dt * (k1y + k2y)
-            mz += 0.5 * dt * (k1z + k2z)
-            inv = 1.0 / math.sqrt(mx * mx + my * my + mz * mz)
-            mx *= inv
-            my *= inv
-            mz *= inv
-            if (s + 1) % record_every == 0:
-                out[j, rec, 0] = mx
-                out[j, rec, 1] = my
-                out[j, rec, 2] = mz
+            t_next = t0 + (s + 1) * dt
+            for b in range(nb):
+                p = prm[j0 + b]
+                i2, s2, ex2, ey2, ez2 = _drive(p, drv[j0 + b], t_next)
+                tx = 0.0
+                ty = 0.0
+                tz = 0.0
+                if thermal:
+                    st, g1 = _normal(state[b])
+                    st, g2 = _normal(st)
+                    st, g3 = _normal(st)
+                    state[b] = st
+                    sig = p[P_THERMAL]
+                    tx = sig * g1
+                    ty = sig * g2
+                    tz = sig * g3
+                mx, my, mz = mm[b, 0], mm[b, 1], mm[b, 2]
+                k1x, k1y, k1z = _rhs(
+                    p, cur[b, 0], cur[b, 1], cur[b, 2] + tx, cur[b, 3] + ty, cur[b, 4] + tz, mx, my, mz
+                )
+                qx = mx + dt * k1x
+                qy = my + dt * k1y
+                qz = mz + dt * k1z
+                k2x, k2y, k2z = _rhs(p, i2, s2, ex2 + tx, ey2 + ty, ez2 + tz, qx, qy, qz)
+                mx += 0.5 * dt * (k1x + k2x)
+                my += 0.5 * dt * (k1y + k2y)
+                mz += 0.5 * dt * (k1z + k2z)
+                inv = 1.0 / math.sqrt(mx * mx + my * my + mz * mz)
+                mm[b, 0] = mx * inv
+                mm[b, 1] = my * inv
+                mm[b, 2] = mz * inv
+                cur[b, 0] = i2
+                cur[b, 1] = s2
+                cur[b, 2] = ex2
+                cur[b, 3] = ey2
+                cur[b, 4] = ez2
+            countdown -= 1
+            if countdown == 0:
+                countdown = record_every
+                for b in range(nb):
+                    out[j0 + b, rec, 0] = mm[b, 0]
+                    out[j0 + b, rec, 1] = mm[b, 1]
+                    out[j0 + b, rec, 2] = mm[b, 2]
                 rec += 1
-        m[j, 0] = mx
-        m[j, 1] = my
-        m[j, 2] = mz
+        for b in range(nb):
+            m[j0 + b, 0] = mm[b, 0]
+            m[j0 + b, 1] = mm[b, 1]
+            m[j0 + b, 2] = mm[b, 2]
