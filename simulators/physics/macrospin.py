@@ -297,6 +297,31 @@ class Macrospin:
         t = t_start + dt * record_every * np.arange(1, n_rec + 1)
         return Trajectory(t=t, m=out)
 
+    def advance(
+        self,
+        duration: float,
+        rng: np.random.Generator | None = None,
+        current: ArrayLike = 0.0,
+        field: ArrayLike = 0.0,
+        voltage: ArrayLike | None = None,
+        sot_current: ArrayLike = 0.0,
+        dt: float = 1e-12,
+    ) -> None:
+        """Evolve under a constant drive for ``duration`` (s).
+
+        ``field`` (T) is a scalar along the easy axis or a vector (3,) / (n, 3). With ``voltage`` (V) given,
+        the junction current is V/R(V) of the state at the start of the interval (keep intervals short
+        compared with switching when driving by voltage).
+        """
+        if voltage is not None:
+            v = np.asarray(voltage, dtype=float)
+            current = v / self.resistance(voltage=v)
+        f = np.asarray(field, dtype=float)
+        if f.ndim == 0:
+            f = f * self._prm[:, k.P_AXIS : k.P_AXIS + 3]
+        drive = Drive(current=Waveform(dc=current), sot_current=Waveform(dc=sot_current), field_dc=f)
+        self.run(duration, dt, drive=drive, rng=rng)
+
     def cos_theta(self, m: ArrayLike | None = None) -> np.ndarray:
         """m·p, the cosine of the free/reference-layer angle (for ``m`` or the current state)."""
         mm = self.m if m is None else np.asarray(m, dtype=float)

@@ -32,6 +32,7 @@ class TelegraphParams:
     r_p: ArrayLike = 5000.0  #: Ω
     tmr: ArrayLike = 1.2  #: zero-bias TMR ratio
     v_half: ArrayLike = 0.5  #: V
+    temperature: ArrayLike = 300.0  #: temperature at which ``delta`` applies, K
 
 
 @dataclass
@@ -100,13 +101,44 @@ class TelegraphMTJ:
             raise ValueError("state entries must be +1 (P) or −1 (AP)")
         self.state = s.astype(int)
         self.time = 0.0
+        self._t_ref = _per_device(p.temperature, n, "temperature")
+        if np.any(~(self._t_ref > 0)):
+            raise ValueError("temperature must be > 0 K")
+        self.temperature = self._t_ref.copy()
 
-    def rates(self, current: ArrayLike = 0.0, field: ArrayLike = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Escape rates (1/s) out of P and out of AP for each device at ``current`` (A) and ``field`` (T)."""
+    def set_temperature(self, temperature: ArrayLike) -> None:
+        """Change the temperature (K); the barrier scales as Δ(T) = delta·T_ref/T (Ic0 is unchanged)."""
+        t = _per_device(temperature, self.n, "temperature")
+        if np.any(~(t > 0)):
+            raise ValueError("temperature must be > 0 K")
+        self.temperature = t
+
+    @property
+    def delta_now(self) -> np.ndarray:
+        """Thermal stability factor at the present temperature."""
+        return self.delta * self._t_ref / self.temperature
+
+    def current_at_voltage(self, voltage: ArrayLike, state: ArrayLike) -> np.ndarray:
+        """Current (A) through devices in ``state`` under a bias ``voltage`` (V), bias-dependent TMR."""
+        p = self.params
+        v = np.asarray(voltage, dtype=float)
+        return v / tmr_resistance(p.r_p, p.tmr, np.asarray(state, dtype=float), v, p.v_half)
+
+    def rates(
+        self, current: ArrayLike = 0.0, field: ArrayLike = 0.0, voltage: ArrayLike | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Escape rates (1/s) out of P and out of AP for each device at ``current`` (A) and ``field`` (T).
+
+        With ``voltage`` (V) given instead, each state sees its own current V/R_state(V).
+        """
         h = np.asarray(field, dtype=float) - self.h_offset
-        kw = dict(hk=self.hk, current=current, ic0=self.ic0, n_current=self.params.n_current)
-        r_p = escape_rate(STATE_P, self.delta, self.tau0, field=h, **kw)
-        r_ap = escape_rate(STATE_AP, self.delta, self.tau0, field=h, **kw)
+        if voltage is not None:
+            i_p, i_ap = self.current_at_voltage(voltage, STATE_P), self.current_at_voltage(voltage, STATE_AP)
+        else:
+            i_p = i_ap = current
+        kw = dict(hk=self.hk, ic0=self.ic0, n_current=self.params.n_current)
+        r_p = escape_rate(STATE_P, self.delta_now, self.tau0, field=h, current=i_p, **kw)
+        r_ap = escape_rate(STATE_AP, self.delta_now, self.tau0, field=h, current=i_ap, **kw)
         return np.broadcast_to(r_p, (self.n,)), np.broadcast_to(r_ap, (self.n,))
 
     def mean_dwell_times(
@@ -123,15 +155,17 @@ class TelegraphMTJ:
         current: ArrayLike = 0.0,
         field: ArrayLike = 0.0,
         record: bool = False,
+        voltage: ArrayLike | None = None,
     ) -> TelegraphRecord | None:
-        """Evolve every device for ``duration`` (s) under a constant ``current`` (A) and ``field`` (T).
+        """Evolve every device for ``duration`` (s) under a constant ``current`` (A) and ``field`` (T),
+        or a constant ``voltage`` (V) bias instead of the current.
 
         Exact: dwell times are drawn from the exponential distributions, in blocks sized by the expected
         number of switches. Returns the switch times when ``record`` is true.
         """
         if not duration >= 0:
             raise ValueError(f"duration must be ≥ 0 s, got {duration}")
-        r_p, r_ap = self.rates(current, field)
+        r_p, r_ap = self.rates(current, field, voltage)
         t0 = self.time
         initial = self.state.copy()
         events: list[list[np.ndarray]] = [[] for _ in range(self.n)] if record else []
@@ -219,7 +253,14 @@ class TelegraphMTJ:
             h = (field(ta) if field is not None else np.zeros(active.size)) - h0[active]
             s = self.state[active]
             r = escape_rate(
-                s, self.delta[active], self.tau0[active], h, hk[active], i, ic0[active], self.params.n_current
+                s,
+                self.delta_now[active],
+                self.tau0[active],
+                h,
+                hk[active],
+                i,
+                ic0[active],
+                self.params.n_current,
             )
             if np.any(r > bound[active] * (1 + 1e-9)):
                 raise ValueError("max_current/max_field do not bound the drive: rate exceeds its bound")
@@ -230,7 +271,9 @@ class TelegraphMTJ:
     def _bound_rates(self, i_max, h_max, hk, ic0, h0):
         """Largest escape rates out of P and AP for |I| ≤ i_max, |H| ≤ h_max (most destabilising drive)."""
         return [
-            escape_rate(s, self.delta, self.tau0, -s * h_max - h0, hk, -s * i_max, ic0, self.params.n_current)
+            escape_rate(
+                s, self.delta_now, self.tau0, -s * h_max - h0, hk, -s * i_max, ic0, self.params.n_current
+            )
             for s in (STATE_P, STATE_AP)
         ]
 
