@@ -16,7 +16,8 @@ layer makes an angle ``ref_angle`` with that axis, so m·p_ref = cos β cos ψ +
 junction voltage is I·R(m·p_ref) with the TMR model.
 
 The spin-torque diode is the linear response of the same magnet to an RF current: the damping-like torque
-(field a_J per ampere) gives a symmetric Lorentzian, the field-like torque (β a_J) an antisymmetric one.
+(field a_J per ampere) gives a symmetric Lorentzian, the field-like torque (β a_J) an antisymmetric one; the
+formula is checked against the macrospin sLLGS engine driven by the same RF current.
 """
 
 from __future__ import annotations
@@ -279,7 +280,9 @@ class STNO:
         """Rectified DC voltage (V) of the spin-torque diode (ST-FMR) vs RF frequency (Hz), field (T) and
         available RF power (W) of a ``source_impedance`` source.
 
-        V_dc = ¼ I_rf² (dR/dθ) (γ sin β / 2σ) [a_J·S(f) + β a_J·Ω_⊥·A(f)] with S = 1/(1 + x²),
+        Linear response of the macrospin near resonance (the damping-like torque acts on the free layer
+        as an out-of-plane field a_J·sin β, the field-like one as an in-plane transverse field β a_J·sin β):
+        V_dc = ½ I_rf² sin²β (dR/dcos θ) (γ a_J / 2σ) [S(f) − β Ω_⊥ A(f)] with S = 1/(1 + x²),
         A = x/(1 + x²), x = (ω − ω0)/σ, σ = Γ_G + dω0/dH·dh0 and Ω_⊥ = γ(μ0H + μ0Meff)/ω0.
         """
         s_amp, a_amp, f0, hwhm = self.diode_lineshape(field, rf_power, source_impedance)
@@ -299,8 +302,7 @@ class STNO:
         i_rf = 2 * np.sqrt(2 * prf * source_impedance) / (source_impedance + r0)  # amplitude, A
         w0 = 2 * math.pi * self.fmr_frequency(h)
         sigma = self.damping_rate(h) + self._inhomogeneous_rate(h)
-        dr_dtheta = -math.sin(p.ref_angle) * self._dr_dcos(0.0)
         omega_perp = GAMMA_E * (h + p.mu0_meff) / w0
         aj = self.torque_per_ampere()
-        pref = 0.25 * i_rf**2 * dr_dtheta * GAMMA_E * math.sin(p.ref_angle) / (2 * sigma)
-        return pref * aj, pref * p.stt_fl_ratio * aj * omega_perp, w0 / (2 * math.pi), sigma / (2 * math.pi)
+        pref = 0.5 * i_rf**2 * math.sin(p.ref_angle) ** 2 * self._dr_dcos(0.0) * GAMMA_E * aj / (2 * sigma)
+        return pref, -pref * p.stt_fl_ratio * omega_perp, w0 / (2 * math.pi), sigma / (2 * math.pi)

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from simulators.physics.constants import GAMMA_E_HZ, KB
+from simulators.physics.constants import GAMMA_E_HZ, KB, MU0
+from simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform
 from simulators.physics.stno import STNO, STNOParams
 
 FIELD = 0.05
@@ -96,7 +97,7 @@ def test_diode_lineshape_symmetric_and_antisymmetric_parts():
             assert np.allclose(v, mirrored, rtol=1e-9, atol=1e-15)
         else:
             omega_perp = (0.08 + s.params.mu0_meff) / math.sqrt(0.08 * (0.08 + s.params.mu0_meff))
-            assert asym / sym == pytest.approx(beta * omega_perp, rel=1e-9)
+            assert asym / sym == pytest.approx(-beta * omega_perp, rel=1e-9)
     # rectified voltage is linear in RF power and follows the Kittel resonance with field
     s = STNO()
     assert s.diode_voltage(f, 0.08, 2e-6) == pytest.approx(2 * s.diode_voltage(f, 0.08, 1e-6))
@@ -109,3 +110,56 @@ def test_bad_stno_parameters():
         STNOParams(i_th=0.0)
     with pytest.raises(ValueError, match="rf_power"):
         STNO().diode_voltage([5e9], 0.05, -1.0)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5])
+def test_diode_voltage_matches_rf_driven_macrospin(beta):
+    """Rectified voltage ⟨I(t)·R(t)⟩ of the sLLGS macrospin (T = 0) under the same RF current."""
+    ms, thickness, diameter, field, p_rf = 1.0e6, 2e-9, 100e-9, 0.08, 1e-6
+    volume = thickness * math.pi * diameter**2 / 4
+    st = STNO(
+        STNOParams(
+            r_p=600.0,
+            tmr=1.0,
+            alpha=0.01,
+            mu0_meff=MU0 * ms,
+            dh0=0.0,
+            ms=ms,
+            volume=volume,
+            eta=0.5,
+            stt_fl_ratio=beta,
+        )
+    )
+    s_amp, a_amp, f0, hwhm = st.diode_lineshape(field, p_rf)
+    freqs = f0 + hwhm * np.linspace(-3, 3, 13)
+    i_rf = 2 * math.sqrt(2 * p_rf * 50.0) / (50.0 + float(st.resistance(0.0)))
+    mp = MacrospinParams(
+        ms=ms,
+        thickness=thickness,
+        diameter=diameter,
+        alpha=0.01,
+        hk=0.0,
+        easy_axis=(1, 0, 0),
+        demag=(0, 0, 1),
+        reference=(0, 1, 0),
+        eta=0.5,
+        stt_fl_ratio=beta,
+        temperature=0.0,
+        r_p=600.0,
+        tmr=1.0,
+    )
+    mag = Macrospin(mp, n=freqs.size, m0=(1, 0, 0))
+    drive = Drive(current=Waveform(rf_amplitude=i_rf, rf_frequency=freqs), field_dc=(field, 0, 0))
+    dt = 0.5e-12
+    mag.run(12e-9, dt, drive=drive)
+    tr = mag.run(12e-9, dt, drive=drive, record_every=1)
+    r_eq = float(mag.resistance(np.tile([1.0, 0.0, 0.0], (freqs.size, 1)))[0])
+    dr = mag.resistance(tr.m) - r_eq
+    v_dc = np.empty(freqs.size)
+    for j, f in enumerate(freqs):
+        n_samples = int(round(int(12e-9 * f) / f / dt))  # whole RF periods
+        i_t = i_rf * np.sin(2 * np.pi * f * tr.t[-n_samples:])
+        v_dc[j] = np.mean(i_t * dr[j, -n_samples:])
+    sym, asym = fit_lorentzians(freqs, v_dc, f0, hwhm)
+    assert sym == pytest.approx(float(s_amp), rel=0.05)
+    assert asym == pytest.approx(float(a_amp), abs=0.05 * abs(float(s_amp)) + 0.05 * abs(float(a_amp)))
