@@ -180,7 +180,8 @@ class TelegraphMTJ:
                 * 2.0
                 / (1.0 / np.maximum(r_here, 1e-300) + 1.0 / np.maximum(r_there, 1e-300))
             )
-            k = int(np.clip(np.max(expected) * 1.2 + 8, 8, 65536))
+            # block of dwell draws per device, sized to the expected switches and capped in memory
+            k = int(np.clip(np.max(expected) * 1.2 + 8, 8, max(8, min(65536, 2_000_000 // active.size))))
             k += k % 2
             e = rng.standard_exponential((active.size, k))
             rates_seq = np.empty((active.size, k))
