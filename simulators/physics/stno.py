@@ -201,6 +201,8 @@ class STNO:
             current * self._dr_dcos(current) * math.sin(self.params.ref_angle) * 2 * math.sqrt(pm * (1 - pm))
         )
         fwhm = self.linewidth(current, field)
+        if not fwhm > 0:
+            raise ValueError("the PSD needs a finite linewidth: temperature > 0 (or dh0 > 0 below threshold)")
         fg = float(self.frequency(current, field))
         lorentz = (fwhm / (2 * math.pi)) / ((f - fg) ** 2 + (fwhm / 2) ** 2)
         return 0.5 * amp**2 * lorentz

@@ -110,6 +110,8 @@ def test_bad_stno_parameters():
         STNOParams(i_th=0.0)
     with pytest.raises(ValueError, match="rf_power"):
         STNO().diode_voltage([5e9], 0.05, -1.0)
+    with pytest.raises(ValueError, match="linewidth"):
+        STNO(STNOParams(temperature=0.0)).psd([5e9], 2e-3, 0.05)
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.5])
