@@ -1,0 +1,348 @@
+"""Event-driven Néel–Brown telegraph switching of batches of bistable MTJs (p-bits and pulsed writes).
+
+Under a drive that is constant over an interval the dwell time in each state is exponential with the
+Néel–Brown rate of :func:`simulators.physics.neel_brown.escape_rate`, so the switching sequence is sampled
+exactly, switch by switch: the cost is proportional to the number of switches, not to a time step. A
+piecewise-constant drive (pulse trains, sampled waveforms) is exact as a sequence of such intervals; a
+continuous drive is handled exactly by thinning against an upper bound of the rate (:meth:`advance_drive`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .neel_brown import STATE_AP, STATE_P, escape_rate
+from .tmr import resistance as tmr_resistance
+
+
+@dataclass
+class TelegraphParams:
+    """Néel–Brown parameters (scalars or one entry per device); names follow DESIGN.md §3."""
+
+    delta: ArrayLike = 5.0  #: thermal stability factor at zero bias
+    tau0: ArrayLike = 1e-9  #: attempt time, s
+    hk: ArrayLike = 0.08  #: effective anisotropy field, T
+    h_offset: ArrayLike = 0.0  #: loop shift (stray field of the reference layer), T
+    ic0: ArrayLike = 60e-6  #: zero-temperature critical current, A
+    n_current: float = 1.0  #: exponent of (1 − I/Ic0): 1 (common) or 2 (theory)
+    r_p: ArrayLike = 5000.0  #: Ω
+    tmr: ArrayLike = 1.2  #: zero-bias TMR ratio
+    v_half: ArrayLike = 0.5  #: V
+    temperature: ArrayLike = 300.0  #: temperature at which ``delta`` applies, K
+
+
+@dataclass
+class TelegraphRecord:
+    """Switch times (s, absolute) of each device during one :meth:`TelegraphMTJ.advance` call.
+
+    ``initial_state`` is each device's state at ``t_start``; the state flips at every listed time.
+    """
+
+    t_start: float
+    t_end: float
+    initial_state: np.ndarray
+    switch_times: list[np.ndarray]
+
+    @property
+    def n_switches(self) -> np.ndarray:
+        return np.array([len(s) for s in self.switch_times])
+
+    def dwell_times(self) -> tuple[np.ndarray, np.ndarray]:
+        """Complete dwell times (s) in P and in AP, all devices pooled (censored first/last dropped)."""
+        dw_p: list[np.ndarray] = []
+        dw_ap: list[np.ndarray] = []
+        for s0, times in zip(self.initial_state, self.switch_times, strict=True):
+            if len(times) < 2:
+                continue
+            d = np.diff(times)
+            # the dwell between switch k and k+1 is in the state reached after switch k
+            first = -s0
+            states = np.where(np.arange(len(d)) % 2 == 0, first, -first)
+            dw_p.append(d[states == STATE_P])
+            dw_ap.append(d[states == STATE_AP])
+        return _concat(dw_p), _concat(dw_ap)
+
+
+def _per_device(x: ArrayLike, n: int, name: str) -> np.ndarray:
+    a = np.asarray(x, dtype=float)
+    if a.ndim > 1 or (a.ndim == 1 and a.shape[0] not in (1, n)):
+        raise ValueError(f"{name} must be a scalar or have one entry per device ({n}), got shape {a.shape}")
+    return np.broadcast_to(a, (n,)).copy()
+
+
+class TelegraphMTJ:
+    """A batch of ``n`` bistable junctions switching by Néel–Brown thermal activation, sampled exactly.
+
+    ``state`` holds ±1 (:data:`STATE_P` / :data:`STATE_AP`); ``time`` is the simulated time (s).
+    Positive current and positive field favour P (see :mod:`simulators.physics.neel_brown`).
+    """
+
+    def __init__(self, params: TelegraphParams | None = None, n: int = 1, state: ArrayLike = STATE_P):
+        if n < 1:
+            raise ValueError(f"n (number of devices) must be ≥ 1, got {n}")
+        self.params = p = params if params is not None else TelegraphParams()
+        self.n = n
+        self.delta = _per_device(p.delta, n, "delta")
+        self.tau0 = _per_device(p.tau0, n, "tau0")
+        self.hk = _per_device(p.hk, n, "hk")
+        self.h_offset = _per_device(p.h_offset, n, "h_offset")
+        self.ic0 = _per_device(p.ic0, n, "ic0")
+        for name, v in (("delta", self.delta), ("tau0", self.tau0), ("hk", self.hk), ("ic0", self.ic0)):
+            if np.any(~(v > 0)):
+                raise ValueError(f"{name} must be > 0")
+        if p.n_current not in (1.0, 2.0):
+            raise ValueError(f"n_current must be 1 or 2, got {p.n_current}")
+        s = _per_device(state, n, "state")
+        if np.any((s != STATE_P) & (s != STATE_AP)):
+            raise ValueError("state entries must be +1 (P) or −1 (AP)")
+        self.state = s.astype(int)
+        self.time = 0.0
+        self._t_ref = _per_device(p.temperature, n, "temperature")
+        if np.any(~(self._t_ref > 0)):
+            raise ValueError("temperature must be > 0 K")
+        self.temperature = self._t_ref.copy()
+
+    def set_temperature(self, temperature: ArrayLike) -> None:
+        """Change the temperature (K); the barrier scales as Δ(T) = delta·T_ref/T (Ic0 is unchanged)."""
+        t = _per_device(temperature, self.n, "temperature")
+        if np.any(~(t > 0)):
+            raise ValueError("temperature must be > 0 K")
+        self.temperature = t
+
+    @property
+    def delta_now(self) -> np.ndarray:
+        """Thermal stability factor at the present temperature."""
+        return self.delta * self._t_ref / self.temperature
+
+    def current_at_voltage(self, voltage: ArrayLike, state: ArrayLike) -> np.ndarray:
+        """Current (A) through devices in ``state`` under a bias ``voltage`` (V), bias-dependent TMR."""
+        p = self.params
+        v = np.asarray(voltage, dtype=float)
+        return v / tmr_resistance(p.r_p, p.tmr, np.asarray(state, dtype=float), v, p.v_half)
+
+    def rates(
+        self, current: ArrayLike = 0.0, field: ArrayLike = 0.0, voltage: ArrayLike | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Escape rates (1/s) out of P and out of AP for each device at ``current`` (A) and ``field`` (T).
+
+        With ``voltage`` (V) given instead, each state sees its own current V/R_state(V).
+        """
+        h = np.asarray(field, dtype=float) - self.h_offset
+        if voltage is not None:
+            i_p, i_ap = self.current_at_voltage(voltage, STATE_P), self.current_at_voltage(voltage, STATE_AP)
+        else:
+            i_p = i_ap = current
+        kw = dict(hk=self.hk, ic0=self.ic0, n_current=self.params.n_current)
+        r_p = escape_rate(STATE_P, self.delta_now, self.tau0, field=h, current=i_p, **kw)
+        r_ap = escape_rate(STATE_AP, self.delta_now, self.tau0, field=h, current=i_ap, **kw)
+        return np.broadcast_to(r_p, (self.n,)), np.broadcast_to(r_ap, (self.n,))
+
+    def mean_dwell_times(
+        self, current: ArrayLike = 0.0, field: ArrayLike = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean dwell times (s) in P and AP under a constant drive."""
+        r_p, r_ap = self.rates(current, field)
+        return 1.0 / r_p, 1.0 / r_ap
+
+    def advance(
+        self,
+        duration: float,
+        rng: np.random.Generator,
+        current: ArrayLike = 0.0,
+        field: ArrayLike = 0.0,
+        record: bool = False,
+        voltage: ArrayLike | None = None,
+    ) -> TelegraphRecord | None:
+        """Evolve every device for ``duration`` (s) under a constant ``current`` (A) and ``field`` (T),
+        or a constant ``voltage`` (V) bias instead of the current.
+
+        Exact: dwell times are drawn from the exponential distributions, in blocks sized by the expected
+        number of switches. Returns the switch times when ``record`` is true.
+        """
+        if not duration >= 0:
+            raise ValueError(f"duration must be ≥ 0 s, got {duration}")
+        r_p, r_ap = self.rates(current, field, voltage)
+        t0 = self.time
+        initial = self.state.copy()
+        events: list[list[np.ndarray]] = [[] for _ in range(self.n)] if record else []
+        t = np.zeros(self.n)
+        active = np.flatnonzero((r_p > 0) | (r_ap > 0))
+        while active.size:
+            s = self.state[active]
+            r_here = np.where(s == STATE_P, r_p[active], r_ap[active])
+            r_there = np.where(s == STATE_P, r_ap[active], r_p[active])
+            expected = (
+                (duration - t[active])
+                * 2.0
+                / (1.0 / np.maximum(r_here, 1e-300) + 1.0 / np.maximum(r_there, 1e-300))
+            )
+            # block of dwell draws per device, sized to the expected switches and capped in memory
+            k = int(np.clip(np.max(expected) * 1.2 + 8, 8, max(8, min(65536, 2_000_000 // active.size))))
+            k += k % 2
+            e = rng.standard_exponential((active.size, k))
+            rates_seq = np.empty((active.size, k))
+            rates_seq[:, 0::2] = r_here[:, None]
+            rates_seq[:, 1::2] = r_there[:, None]
+            with np.errstate(divide="ignore"):
+                cum = t[active, None] + np.cumsum(e / rates_seq, axis=1)
+            n_sw = np.sum(cum < duration, axis=1)
+            if record:
+                for row, dev in enumerate(active):
+                    events[dev].append(t0 + cum[row, : n_sw[row]])
+            self.state[active] = np.where(n_sw % 2 == 1, -s, s)
+            finished = n_sw < k
+            t[active[~finished]] = cum[~finished, -1]
+            active = active[~finished]
+        self.time = t0 + duration
+        if not record:
+            return None
+        times = [np.concatenate(ev) if ev else np.empty(0) for ev in events]
+        return TelegraphRecord(t0, self.time, initial, times)
+
+    def advance_waveform(
+        self,
+        durations: ArrayLike,
+        rng: np.random.Generator,
+        currents: ArrayLike = 0.0,
+        fields: ArrayLike = 0.0,
+        record: bool = False,
+    ) -> TelegraphRecord | None:
+        """Evolve through constant segments: ``durations`` (s), ``currents`` (A), ``fields`` (T)."""
+        d = np.atleast_1d(np.asarray(durations, dtype=float))
+        cur = np.broadcast_to(np.asarray(currents, dtype=float), d.shape + np.shape(currents)[1:])
+        fld = np.broadcast_to(np.asarray(fields, dtype=float), d.shape + np.shape(fields)[1:])
+        t0, initial = self.time, self.state.copy()
+        parts = []
+        for i in range(d.size):
+            parts.append(self.advance(d[i], rng, cur[i], fld[i], record=record))
+        if not record:
+            return None
+        times = [np.concatenate([p.switch_times[j] for p in parts]) for j in range(self.n)]
+        return TelegraphRecord(t0, self.time, initial, times)
+
+    def advance_drive(
+        self,
+        duration: float,
+        rng: np.random.Generator,
+        current: Callable[[np.ndarray], np.ndarray] | None = None,
+        field: Callable[[np.ndarray], np.ndarray] | None = None,
+        max_current: float = 0.0,
+        max_field: float = 0.0,
+    ) -> None:
+        """Evolve under a continuous drive, exactly, by thinning.
+
+        ``current(t)`` (A) and ``field(t)`` (T) take absolute times (s, array) and return one value per
+        time; ``max_current``/``max_field`` bound their magnitudes over the interval and give the upper
+        bound of both rates used to propose events, each accepted with probability rate(t)/bound.
+        """
+        hk, ic0, h0 = self.hk, self.ic0, self.h_offset
+        bound = np.maximum(*self._bound_rates(abs(max_current), abs(max_field), hk, ic0, h0))
+        t = np.full(self.n, self.time)
+        t_end = self.time + duration
+        active = np.arange(self.n)
+        while active.size:
+            t[active] += rng.standard_exponential(active.size) / bound[active]
+            active = active[t[active] < t_end]
+            if not active.size:
+                break
+            ta = t[active]
+            i = current(ta) if current is not None else np.zeros(active.size)
+            h = (field(ta) if field is not None else np.zeros(active.size)) - h0[active]
+            s = self.state[active]
+            r = escape_rate(
+                s,
+                self.delta_now[active],
+                self.tau0[active],
+                h,
+                hk[active],
+                i,
+                ic0[active],
+                self.params.n_current,
+            )
+            if np.any(r > bound[active] * (1 + 1e-9)):
+                raise ValueError("max_current/max_field do not bound the drive: rate exceeds its bound")
+            flip = rng.random(active.size) * bound[active] < r
+            self.state[active[flip]] = -s[flip]
+        self.time = t_end
+
+    def _bound_rates(self, i_max, h_max, hk, ic0, h0):
+        """Largest escape rates out of P and AP for |I| ≤ i_max, |H| ≤ h_max (most destabilising drive)."""
+        return [
+            escape_rate(
+                s, self.delta_now, self.tau0, -s * h_max - h0, hk, -s * i_max, ic0, self.params.n_current
+            )
+            for s in (STATE_P, STATE_AP)
+        ]
+
+    def apply_pulse(
+        self, amplitude: ArrayLike, width: float, rng: np.random.Generator, field: ArrayLike = 0.0
+    ) -> np.ndarray:
+        """Apply a rectangular current pulse (A, s); returns which devices changed state. Exact, including
+        back-switching during the pulse."""
+        before = self.state.copy()
+        self.advance(width, rng, current=amplitude, field=field)
+        return self.state != before
+
+    def resistance(self, voltage: ArrayLike = 0.0) -> np.ndarray:
+        """Resistance (Ω) of each device in its present state at bias ``voltage`` (V)."""
+        p = self.params
+        return tmr_resistance(p.r_p, p.tmr, self.state.astype(float), voltage, p.v_half)
+
+
+class HysteresisDwellCounter:
+    """Streaming dwell-time analysis of time-stepped traces of ``n`` devices.
+
+    A switch into + is counted when the signal rises above ``threshold`` after having been below
+    −``threshold`` (and vice versa), so recrossings near the barrier top are not switches. Feed consecutive
+    chunks (n, n_samples) sampled every ``dt`` s to :meth:`update`; only complete dwells are kept.
+    """
+
+    def __init__(self, n: int, dt: float, threshold: float = 0.5):
+        if not 0 <= threshold < 1 or dt <= 0:
+            raise ValueError(f"need 0 ≤ threshold < 1 and dt > 0 (got {threshold}, {dt})")
+        self.dt, self.threshold = dt, threshold
+        self._level = np.zeros(n, dtype=np.int8)  # 0: not yet classified
+        self._t_switch = np.full(n, np.nan)  # time of the last switch (nan: none seen yet)
+        self._samples = 0
+        self._plus: list[np.ndarray] = []
+        self._minus: list[np.ndarray] = []
+
+    def update(self, x: ArrayLike) -> None:
+        x = np.asarray(x, dtype=float).reshape(self._level.size, -1)
+        lv = np.where(x > self.threshold, 1, np.where(x < -self.threshold, -1, 0)).astype(np.int8)
+        for j in range(lv.shape[0]):
+            idx = np.flatnonzero(lv[j])
+            if not idx.size:
+                continue
+            seq = np.concatenate(([self._level[j]], lv[j, idx]))
+            change = np.flatnonzero((np.diff(seq) != 0) & (seq[:-1] != 0))
+            if change.size:
+                t_sw = (self._samples + idx[change]) * self.dt
+                d = np.diff(np.concatenate(([self._t_switch[j]], t_sw)))
+                states = seq[change]  # state each dwell ended in
+                keep = ~np.isnan(d)
+                self._plus.append(d[keep & (states == 1)])
+                self._minus.append(d[keep & (states == -1)])
+                self._t_switch[j] = t_sw[-1]
+            self._level[j] = seq[-1]
+        self._samples += x.shape[1]
+
+    def dwell_times(self) -> tuple[np.ndarray, np.ndarray]:
+        """(dwell times in +, dwell times in −), s, all devices pooled."""
+        return _concat(self._plus), _concat(self._minus)
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def dwell_times_from_trace(x: ArrayLike, dt: float, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Complete dwell times (s) in + and − of traces ``x`` (n, n_samples); see HysteresisDwellCounter."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    counter = HysteresisDwellCounter(x.shape[0], dt, threshold)
+    counter.update(x)
+    return counter.dwell_times()
