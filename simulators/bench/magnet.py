@@ -47,7 +47,7 @@ class Electromagnet:
         if abs(b) > self.saturation:
             self._yoke = 1 if b > 0 else -1
 
-    def settling(self, tolerance: float = 1e-6) -> bool:
+    def settling(self, tolerance: float = 1e-5) -> bool:
         return abs(self._field - self.target()) > tolerance
 
     def advance(self, duration: float) -> None:

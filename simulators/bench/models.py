@@ -6,7 +6,7 @@ plausible ranges and names the offending key in its error.
 
 from __future__ import annotations
 
-import dataclasses
+import inspect
 import math
 from typing import Any
 
@@ -46,8 +46,7 @@ MODELS: dict[str, tuple[type, dict[str, Any]]] = {
 
 def model_parameters(model: str) -> list[str]:
     cls, _ = MODELS[model]
-    return [f.name for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_")
-            and f.name not in ("broken", "switch_count")]
+    return [name for name in inspect.signature(cls).parameters]
 
 
 def build_dut(config: dict[str, Any]) -> Any:

@@ -1,19 +1,18 @@
-"""Two-state MTJ with Néel–Brown thermally activated switching: the ``pmtj`` and ``smtj`` DUT models.
+"""Two-state MTJ as a bench DUT: the ``pmtj`` and ``smtj`` models.
 
-The free layer is either parallel (P, +1) or antiparallel (AP, −1) to the reference layer. Field and current
-lower the barrier of the state they destabilise (:mod:`simulators.physics.neel_brown`); switching is sampled
-exactly, event by event, for piecewise-constant drive, so a slow field sweep shows the thermally activated,
-sweep-rate-dependent coercive field of a real junction and a superparamagnetic junction (small Δ) shows random
-telegraph noise whose cost grows with the number of switches, not with time.
+The switching physics is :class:`simulators.physics.telegraph.TelegraphMTJ` (exact event-driven Néel–Brown
+sampling for piecewise-constant drive). This adapter adds what an instrument sees: the operating point under
+a voltage or current source, time-averaged (V, I) over an integration window, read noise, and breakdown of
+the barrier above ``v_breakdown``. A slow field sweep thus shows the thermally activated, sweep-rate-dependent
+coercive field of a real junction, and a superparamagnetic junction (small Δ) telegraph noise.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate
+from simulators.physics.neel_brown import STATE_AP, STATE_P
+from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 from simulators.physics.tmr import resistance
 
 from .bias import Bias
@@ -23,7 +22,6 @@ from .bias import Bias
 _MAX_EVENTS = 20_000
 
 
-@dataclass
 class PerpendicularMTJ:
     """A perpendicular MTJ (``model: pmtj``; ``model: smtj`` is the same with a small ``delta``).
 
@@ -31,41 +29,45 @@ class PerpendicularMTJ:
     (effective anisotropy field μ0Hk), ``h_offset`` T (loop shift: the free layer sees μ0H − h_offset),
     ``delta`` thermal stability factor at ``t_ref`` (K), ``temperature`` K (Δ scales as t_ref/T),
     ``ic0`` A (critical current at 0 K; positive current favours P), ``tau0`` s, ``n_current`` exponent of the
-    current term, ``read_noise`` relative σ of the resistance per reading, ``v_breakdown`` V (the barrier
-    shorts permanently above it to ``r_short`` Ω), ``state`` initial state (+1 P, −1 AP).
+    current term (1 or 2), ``read_noise`` relative σ of the resistance per reading at 1 PLC, ``v_breakdown`` V
+    (the barrier shorts permanently above it, to ``r_short`` Ω), ``state`` initial state (+1 P, −1 AP).
     """
 
-    r_p: float = 5000.0
-    tmr: float = 1.2
-    v_half: float = 0.5
-    hk: float = 0.08
-    h_offset: float = 0.004
-    delta: float = 45.0
-    temperature: float = 300.0
-    t_ref: float = 300.0
-    ic0: float = 60e-6
-    tau0: float = 1e-9
-    n_current: float = 1.0
-    read_noise: float = 2e-4
-    v_breakdown: float = 1.5
-    r_short: float = 150.0
-    state: int = STATE_AP
-    broken: bool = False
-    switch_count: int = field(default=0, repr=False)
-
-    def __post_init__(self) -> None:
-        for name in ("r_p", "hk", "tau0", "ic0", "temperature", "t_ref", "v_half", "v_breakdown", "r_short"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        if self.tmr < 0 or self.delta < 0:
-            raise ValueError("tmr and delta must be >= 0")
-        if self.state not in (STATE_P, STATE_AP):
-            raise ValueError(f"state must be +1 (P) or -1 (AP), got {self.state!r}")
+    def __init__(self, *, r_p: float = 5000.0, tmr: float = 1.2, v_half: float = 0.5, hk: float = 0.08,
+                 h_offset: float = 0.004, delta: float = 45.0, temperature: float = 300.0, t_ref: float = 300.0,
+                 ic0: float = 60e-6, tau0: float = 1e-9, n_current: float = 1.0, read_noise: float = 2e-4,
+                 v_breakdown: float = 1.5, r_short: float = 150.0, state: int = STATE_AP) -> None:
+        for name, value in (("r_p", r_p), ("v_half", v_half), ("v_breakdown", v_breakdown), ("r_short", r_short)):
+            if not value > 0:
+                raise ValueError(f"{name} must be > 0, got {value!r}")
+        if tmr < 0 or read_noise < 0:
+            raise ValueError("tmr and read_noise must be >= 0")
+        self.r_p, self.tmr, self.v_half = r_p, tmr, v_half
+        self.read_noise, self.v_breakdown, self.r_short = read_noise, v_breakdown, r_short
+        self.broken = False
+        self.switch_count = 0
+        params = TelegraphParams(delta=delta, tau0=tau0, hk=hk, h_offset=h_offset, ic0=ic0, n_current=n_current,
+                                 r_p=r_p, tmr=tmr, v_half=v_half, temperature=t_ref)
+        self.physics = TelegraphMTJ(params, n=1, state=state)
+        self.temperature = temperature
 
     @property
-    def delta_now(self) -> float:
-        """Δ at the present temperature."""
-        return self.delta * self.t_ref / self.temperature
+    def state(self) -> int:
+        return int(self.physics.state[0])
+
+    @state.setter
+    def state(self, value: int) -> None:
+        if value not in (STATE_P, STATE_AP):
+            raise ValueError(f"state must be +1 (P) or -1 (AP), got {value!r}")
+        self.physics.state[0] = value
+
+    @property
+    def temperature(self) -> float:
+        return float(self.physics.temperature[0])
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        self.physics.set_temperature(value)
 
     def resistance_of(self, state: int, voltage: float) -> float:
         """Resistance (Ω) of ``state`` at bias ``voltage`` (V)."""
@@ -85,50 +87,51 @@ class PerpendicularMTJ:
             v = v_new
         return v, bias.level
 
-    def rate(self, state: int, bias: Bias, field_t: float) -> float:
-        """Escape rate (1/s) out of ``state``."""
+    def _drive(self, bias: Bias) -> dict[str, float]:
+        return {"voltage": bias.level} if bias.mode == "V" else {"current": bias.level}
+
+    def rates(self, bias: Bias, field_t: float) -> tuple[float, float]:
+        """Escape rates (1/s) out of P and out of AP under ``bias`` and ``field_t`` (T)."""
         if self.broken:
-            return 0.0
-        _, current = self.operating_point(state, bias)
-        return float(escape_rate(state, self.delta_now, self.tau0, field_t - self.h_offset, self.hk,
-                                 current, self.ic0, self.n_current))
+            return 0.0, 0.0
+        r_p, r_ap = self.physics.rates(field=field_t, **self._drive(bias))
+        return float(r_p[0]), float(r_ap[0])
 
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
         """Evolve for ``duration`` (s) under constant ``bias`` and ``field_t`` (T); return the time-averaged (V, I)."""
         if duration <= 0:
             return self.operating_point(self.state, bias)
-        self._check_breakdown(bias)
-        r_out = {s: self.rate(s, bias, field_t) for s in (STATE_P, STATE_AP)}
-        if duration * min(r_out.values()) > _MAX_EVENTS:
+        if not self.broken and abs(self.operating_point(self.state, bias)[0]) > self.v_breakdown:
+            self.broken = True
+        if self.broken:
+            return self.operating_point(self.state, bias)
+        r_p, r_ap = self.rates(bias, field_t)
+        if duration * min(r_p, r_ap) > _MAX_EVENTS:
             # Fast telegraph: equilibrium occupation, final state drawn from it.
-            p_p = r_out[STATE_AP] / (r_out[STATE_P] + r_out[STATE_AP])
-            self.switch_count += int(duration * 2 * r_out[STATE_P] * p_p)
+            p_p = r_ap / (r_p + r_ap)
+            self.switch_count += int(duration * 2 * r_p * p_p)
+            self.physics.time += duration
             self.state = STATE_P if rng.random() < p_p else STATE_AP
             return self._mix(p_p, bias)
-        t, time_in_p = 0.0, 0.0
-        while True:
-            r = r_out[self.state]
-            wait = rng.exponential(1.0 / r) if r > 0 else np.inf
-            dwell = min(wait, duration - t)
-            if self.state == STATE_P:
-                time_in_p += dwell
-            t += dwell
-            if t >= duration:
-                break
-            self.state = -self.state
-            self.switch_count += 1
-        return self._mix(time_in_p / duration, bias)
+        start = self.state
+        first = rng.exponential(1.0 / r_p if start == STATE_P else 1.0 / r_ap) if max(r_p, r_ap) > 0 else np.inf
+        if first >= duration:  # the common case in a reading: no switch (exact: the first dwell is drawn)
+            self.physics.time += duration
+            return self._mix(1.0 if start == STATE_P else 0.0, bias)
+        self.physics.time += first
+        self.state = -start
+        record = self.physics.advance(duration - first, rng, field=field_t, record=True, **self._drive(bias))
+        edges = np.concatenate([[record.t_start - first], record.switch_times[0], [record.t_end]])
+        dwell = np.diff(edges)
+        in_p = dwell[0::2].sum() if start == STATE_P else dwell[1::2].sum()
+        self.switch_count += 1 + len(record.switch_times[0])
+        return self._mix(in_p / duration, bias)
 
     def _mix(self, fraction_p: float, bias: Bias) -> tuple[float, float]:
         v_p, i_p = self.operating_point(STATE_P, bias)
         v_ap, i_ap = self.operating_point(STATE_AP, bias)
         f = fraction_p
         return f * v_p + (1 - f) * v_ap, f * i_p + (1 - f) * i_ap
-
-    def _check_breakdown(self, bias: Bias) -> None:
-        v, _ = self.operating_point(self.state, bias)
-        if abs(v) > self.v_breakdown and not self.broken:
-            self.broken = True
 
     def reading_noise(self, rng: np.random.Generator, nplc: float) -> float:
         """Relative resistance fluctuation of one reading integrated over ``nplc`` line cycles."""

@@ -15,7 +15,7 @@ _RANGES_G = {1: 35.0, 2: 350.0, 3: 3500.0, 4: 35000.0}
 class LakeShore425(BenchInstrument):
     """Virtual 425: ``RDGFIELD?`` in the selected unit, ranges 35 G … 35 kG, auto range, probe zeroing.
 
-    The probe has a small zero offset (``ZPROBE`` removes it) and noise of about 0.01 % of the range.
+    The probe has a small zero offset (``ZPROBE`` removes it) and noise of 0.002 % of the range.
     """
 
     idn = ("LSCI", "MODEL425", "LSA1234", "1.0")
@@ -38,7 +38,7 @@ class LakeShore425(BenchInstrument):
             g = abs(self.bench.field) * 1e4
             self.range = next((k for k, fs in _RANGES_G.items() if g < 0.95 * fs), 4)
         full_scale_t = _RANGES_G[self.range] * 1e-4
-        noise = 1e-4 * full_scale_t * self.bench.rng.standard_normal()
+        noise = 2e-5 * full_scale_t * self.bench.rng.standard_normal()
         return self.bench.field + self.probe_offset - self.zero + noise
 
     @command("RDGFIELD?")

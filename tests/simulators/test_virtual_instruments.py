@@ -83,9 +83,9 @@ def test_bop_drives_the_magnet_and_the_425_reads_it(bench):
     magnet = bench.magnet
     expected = magnet.coil_constant * 2 + magnet.remanence
     probe.handle("UNIT 2")
-    assert float(probe.handle("RDGFIELD?")) == pytest.approx(expected + probe.probe_offset, abs=5e-5)
+    assert float(probe.handle("RDGFIELD?")) == pytest.approx(expected + probe.probe_offset, abs=3e-5)
     probe.handle("UNIT 1")
-    assert float(probe.handle("RDGFIELD?")) == pytest.approx((expected + probe.probe_offset) * 1e4, abs=0.5)
+    assert float(probe.handle("RDGFIELD?")) == pytest.approx((expected + probe.probe_offset) * 1e4, abs=0.3)
     probe.handle("RANGE 1")  # 35 G full scale: overload
     assert probe.handle("RDGFIELD?") == "OL"
     supply.handle(":VOLT 1")  # compliance: 1 V over 2 Ω allows 0.5 A only
