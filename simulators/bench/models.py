@@ -6,10 +6,15 @@ plausible ranges and names the offending key in its error.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 from typing import Any
 
+from simulators.physics.stno import STNOParams
+from simulators.physics.synapse import DomainWallParams
+
+from .devices import DomainWallDevice, OscillatorDevice
 from .pmtj import PerpendicularMTJ
 
 
@@ -33,6 +38,17 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "read_noise": (0.0, 0.5, "(relative)"),
     "v_breakdown": (0.1, 10.0, "V"),
     "r_short": (0.1, 1e6, "Ω"),
+    "alpha": (1e-5, 1.0, ""),
+    "mu0_meff": (1e-3, 3.0, "T"),
+    "dh0": (0.0, 1.0, "T"),
+    "i_th": (1e-7, 0.1, "A"),
+    "nonlinearity": (-1e11, 1e11, "Hz"),
+    "q": (0.0, 100.0, ""),
+    "ms": (1e4, 3e6, "A/m"),
+    "volume": (1e-27, 1e-18, "m³"),
+    "n_sites": (2, 10000, ""),
+    "i_dep": (1e-7, 0.1, "A"),
+    "track_length": (1e-9, 1e-3, "m"),
 }
 
 #: Defaults that distinguish the superparamagnetic model from the memory-type one.
@@ -41,24 +57,36 @@ _SMTJ_DEFAULTS = {"delta": 6.0, "hk": 0.02, "h_offset": 0.0, "ic0": 20e-6}
 MODELS: dict[str, tuple[type, dict[str, Any]]] = {
     "pmtj": (PerpendicularMTJ, {}),
     "smtj": (PerpendicularMTJ, _SMTJ_DEFAULTS),
+    "stno": (OscillatorDevice, {}),
+    "dw-synapse": (DomainWallDevice, {}),
 }
+
+#: Physics parameter dataclasses that adapters taking ``**params`` pass their extra keywords to.
+_PHYSICS_PARAMS: dict[type, type] = {OscillatorDevice: STNOParams, DomainWallDevice: DomainWallParams}
 
 
 def model_parameters(model: str) -> list[str]:
+    """Names ``dut:`` may set for ``model``."""
     cls, _ = MODELS[model]
-    return [name for name in inspect.signature(cls).parameters]
+    names = [n for n, p in inspect.signature(cls).parameters.items() if p.kind is not p.VAR_KEYWORD]
+    if cls in _PHYSICS_PARAMS:
+        names += [f.name for f in dataclasses.fields(_PHYSICS_PARAMS[cls])]
+    return names
 
 
 def build_dut(config: dict[str, Any]) -> Any:
-    """A device model from a bench file's ``dut:`` mapping (``model`` plus parameters; ``seed`` is ignored)."""
+    """A device model from a bench file's ``dut:`` mapping (``model`` plus parameters; ``seed`` also seeds
+    the device-to-device variability of models that have one)."""
     config = dict(config or {})
     model = config.pop("model", "pmtj")
-    config.pop("seed", None)
+    seed = config.pop("seed", None)
     if model not in MODELS:
         raise DutConfigError(f"dut.model: unknown model {model!r}; known models: {', '.join(sorted(MODELS))}")
     cls, defaults = MODELS[model]
     allowed = set(model_parameters(model))
     kwargs: dict[str, Any] = dict(defaults)
+    if seed is not None and "seed" in allowed:
+        kwargs["seed"] = seed
     for key, value in config.items():
         if key not in allowed:
             raise DutConfigError(f"dut.{key}: not a parameter of model {model!r}; "
@@ -74,7 +102,7 @@ def build_dut(config: dict[str, Any]) -> Any:
         if not low <= value <= high:
             raise DutConfigError(f"dut.{key} = {value!r} is outside the plausible range {low:g}..{high:g} {unit} "
                                  "(bench files use SI units: tesla, ampere, volt, ohm, second, kelvin)")
-        kwargs[key] = float(value)
+        kwargs[key] = value if isinstance(value, int) and key in ("n_sites", "site", "seed") else float(value)
     try:
         return cls(**kwargs)
     except ValueError as exc:

@@ -16,13 +16,14 @@ from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 from simulators.physics.tmr import resistance
 
 from .bias import Bias
+from .devices import TwoTerminalDevice
 
 #: Above this many expected switches in one interval the device is treated as in thermal equilibrium
 #: between its two states (the time-averaged reading is then exact; the individual events are not drawn).
 _MAX_EVENTS = 20_000
 
 
-class PerpendicularMTJ:
+class PerpendicularMTJ(TwoTerminalDevice):
     """A perpendicular MTJ (``model: pmtj``; ``model: smtj`` is the same with a small ``delta``).
 
     Parameters (SI): ``r_p`` Ω, ``tmr`` zero-bias ratio, ``v_half`` V at which TMR halves, ``hk`` T
@@ -37,14 +38,13 @@ class PerpendicularMTJ:
                  h_offset: float = 0.004, delta: float = 45.0, temperature: float = 300.0, t_ref: float = 300.0,
                  ic0: float = 60e-6, tau0: float = 1e-9, n_current: float = 1.0, read_noise: float = 2e-4,
                  v_breakdown: float = 1.5, r_short: float = 150.0, state: int = STATE_AP) -> None:
-        for name, value in (("r_p", r_p), ("v_half", v_half), ("v_breakdown", v_breakdown), ("r_short", r_short)):
+        super().__init__(read_noise, v_breakdown, r_short)
+        for name, value in (("r_p", r_p), ("v_half", v_half)):
             if not value > 0:
                 raise ValueError(f"{name} must be > 0, got {value!r}")
-        if tmr < 0 or read_noise < 0:
-            raise ValueError("tmr and read_noise must be >= 0")
+        if tmr < 0:
+            raise ValueError("tmr must be >= 0")
         self.r_p, self.tmr, self.v_half = r_p, tmr, v_half
-        self.read_noise, self.v_breakdown, self.r_short = read_noise, v_breakdown, r_short
-        self.broken = False
         self.switch_count = 0
         params = TelegraphParams(delta=delta, tau0=tau0, hk=hk, h_offset=h_offset, ic0=ic0, n_current=n_current,
                                  r_p=r_p, tmr=tmr, v_half=v_half, temperature=t_ref)
@@ -75,17 +75,12 @@ class PerpendicularMTJ:
             return self.r_short
         return float(resistance(self.r_p, self.tmr, float(state), voltage, self.v_half))
 
-    def operating_point(self, state: int, bias: Bias) -> tuple[float, float]:
-        """(V, I) across the device in ``state`` for ``bias`` (solves V = I·R(V) for a current source)."""
-        if bias.mode == "V":
-            return bias.level, bias.level / self.resistance_of(state, bias.level)
-        v = bias.level * self.resistance_of(state, 0.0)
-        for _ in range(30):  # R(V) is smooth and weakly varying: the fixed point converges fast
-            v_new = bias.level * self.resistance_of(state, v)
-            if abs(v_new - v) <= 1e-12 * max(abs(v), 1e-12):
-                break
-            v = v_new
-        return v, bias.level
+    def resistance(self, voltage: float) -> float:
+        """Resistance (Ω) in the present state at bias ``voltage`` (V)."""
+        return self.resistance_of(self.state, voltage)
+
+    def _operating_point(self, state: int, bias: Bias) -> tuple[float, float]:
+        return self.operating_point(bias, lambda v: self.resistance_of(state, v))
 
     def _drive(self, bias: Bias) -> dict[str, float]:
         return {"voltage": bias.level} if bias.mode == "V" else {"current": bias.level}
@@ -99,12 +94,10 @@ class PerpendicularMTJ:
 
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
         """Evolve for ``duration`` (s) under constant ``bias`` and ``field_t`` (T); return the time-averaged (V, I)."""
-        if duration <= 0:
-            return self.operating_point(self.state, bias)
-        if not self.broken and abs(self.operating_point(self.state, bias)[0]) > self.v_breakdown:
-            self.broken = True
-        if self.broken:
-            return self.operating_point(self.state, bias)
+        if duration > 0:
+            self._check_breakdown(bias)
+        if duration <= 0 or self.broken:
+            return self.operating_point(bias)
         r_p, r_ap = self.rates(bias, field_t)
         if duration * min(r_p, r_ap) > _MAX_EVENTS:
             # Fast telegraph: equilibrium occupation, final state drawn from it.
@@ -128,11 +121,7 @@ class PerpendicularMTJ:
         return self._mix(in_p / duration, bias)
 
     def _mix(self, fraction_p: float, bias: Bias) -> tuple[float, float]:
-        v_p, i_p = self.operating_point(STATE_P, bias)
-        v_ap, i_ap = self.operating_point(STATE_AP, bias)
+        v_p, i_p = self._operating_point(STATE_P, bias)
+        v_ap, i_ap = self._operating_point(STATE_AP, bias)
         f = fraction_p
         return f * v_p + (1 - f) * v_ap, f * i_p + (1 - f) * i_ap
-
-    def reading_noise(self, rng: np.random.Generator, nplc: float) -> float:
-        """Relative resistance fluctuation of one reading integrated over ``nplc`` line cycles."""
-        return self.read_noise * rng.standard_normal() / np.sqrt(max(nplc, 0.01))

@@ -156,7 +156,7 @@ class Keithley2450(BenchInstrument):
 
     def _limited(self, bias: Bias) -> Bias:
         """Apply compliance: a source that would exceed its limit becomes a source at the limit."""
-        v, i = self.bench.dut.operating_point(self.bench.dut.state, bias)
+        v, i = self.bench.dut.operating_point(bias)
         self.tripped = False
         if bias.mode == "V" and abs(i) > self.current_limit:
             self.tripped = True

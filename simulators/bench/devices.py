@@ -1,0 +1,120 @@
+"""Bench DUT adapters around the physics models: what an instrument sees of a two-terminal device.
+
+Every DUT of a virtual bench offers ``operating_point(bias)`` (V, I now), ``advance(duration, bias, field, rng)``
+(evolve under a constant drive, return the time-averaged (V, I)), ``reading_noise(rng, nplc)`` and ``broken``
+(the barrier broke down above ``v_breakdown``). :class:`~simulators.bench.pmtj.PerpendicularMTJ` is the
+two-state junction; this module adds the oscillator and the domain-wall synapse.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+import numpy as np
+
+from simulators.physics.stno import STNO, STNOParams
+from simulators.physics.synapse import DomainWallParams, DomainWallSynapse
+
+from .bias import Bias
+
+
+class TwoTerminalDevice(ABC):
+    """Shared operating-point, breakdown and read-noise behaviour of bench DUTs."""
+
+    def __init__(self, read_noise: float, v_breakdown: float, r_short: float) -> None:
+        if read_noise < 0 or not v_breakdown > 0 or not r_short > 0:
+            raise ValueError("read_noise must be >= 0, v_breakdown and r_short > 0")
+        self.read_noise, self.v_breakdown, self.r_short = read_noise, v_breakdown, r_short
+        self.broken = False
+
+    @abstractmethod
+    def resistance(self, voltage: float) -> float:
+        """Resistance (Ω) in the present state at bias ``voltage`` (V)."""
+
+    @abstractmethod
+    def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
+        """Evolve for ``duration`` (s) under constant ``bias`` and ``field_t`` (T); return the time-averaged (V, I)."""
+
+    def _r(self, voltage: float) -> float:
+        return self.r_short if self.broken else self.resistance(voltage)
+
+    def operating_point(self, bias: Bias, resistance: Callable[[float], float] | None = None
+                        ) -> tuple[float, float]:
+        """(V, I) across the device for ``bias`` (a current source solves V = I·R(V)); ``resistance`` R(V)
+        defaults to the device's present one."""
+        r = resistance or self._r
+        if bias.mode == "V":
+            return bias.level, bias.level / r(bias.level)
+        v = bias.level * r(0.0)
+        for _ in range(30):  # R(V) is smooth and weakly varying: the fixed point converges fast
+            v_new = bias.level * r(v)
+            if abs(v_new - v) <= 1e-12 * max(abs(v), 1e-12):
+                break
+            v = v_new
+        return v, bias.level
+
+    def _check_breakdown(self, bias: Bias) -> None:
+        if not self.broken and abs(self.operating_point(bias)[0]) > self.v_breakdown:
+            self.broken = True
+
+    def reading_noise(self, rng: np.random.Generator, nplc: float) -> float:
+        """Relative resistance fluctuation of one reading integrated over ``nplc`` line cycles."""
+        return self.read_noise * rng.standard_normal() / np.sqrt(max(nplc, 0.01))
+
+
+class OscillatorDevice(TwoTerminalDevice):
+    """``model: stno``: an in-plane MTJ oscillator (:class:`simulators.physics.stno.STNO`) on the bench.
+
+    Its DC resistance is the physics model's at the bias current; its microwave emission (``psd``) and
+    spin-diode response (``diode_voltage``) are what RF instruments read. Parameters: those of
+    :class:`~simulators.physics.stno.STNOParams` plus ``read_noise``, ``v_breakdown`` (V), ``r_short`` (Ω).
+    """
+
+    def __init__(self, *, read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 50.0,
+                 **params: float) -> None:
+        super().__init__(read_noise, v_breakdown, r_short)
+        self.physics = STNO(STNOParams(**params))
+
+    def resistance(self, voltage: float) -> float:
+        """R at bias ``voltage``: the physics model's R(I) at the current I that satisfies I·R(I) = V."""
+        r = float(self.physics.resistance(0.0))
+        for _ in range(30):
+            r_new = float(self.physics.resistance(voltage / r))
+            if abs(r_new - r) <= 1e-12 * r:
+                break
+            r = r_new
+        return r
+
+    def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
+        self._check_breakdown(bias)
+        return self.operating_point(bias)
+
+
+class DomainWallDevice(TwoTerminalDevice):
+    """``model: dw-synapse``: a domain-wall MTJ synapse (:class:`~simulators.physics.synapse.DomainWallSynapse`).
+
+    A current drives the wall toward the P end when positive (potentiation) and the AP end when negative
+    (depression): by flow above ``i_dep``, by thermally activated creep below. Parameters: those of
+    :class:`~simulators.physics.synapse.DomainWallParams` plus ``read_noise``, ``v_breakdown``, ``r_short``,
+    ``seed`` of the device-to-device site jitter and ``site`` (initial pinning site, 0 = AP end).
+    """
+
+    def __init__(self, *, read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 150.0,
+                 seed: int = 0, site: int = 0, **params: float) -> None:
+        super().__init__(read_noise, v_breakdown, r_short)
+        p = DomainWallParams(**params)
+        self.physics = DomainWallSynapse(p, n=1, rng=np.random.default_rng(seed))
+        if not 0 <= site < p.n_sites:
+            raise ValueError(f"site must be in 0..{p.n_sites - 1}, got {site}")
+        self.physics.site[:] = site
+
+    def resistance(self, voltage: float) -> float:
+        return float(self.physics.resistance(voltage)[0])
+
+    def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
+        self._check_breakdown(bias)
+        if duration > 0 and not self.broken:
+            _, current = self.operating_point(bias)
+            self.physics.apply_pulse(current, duration, rng)
+        return self.operating_point(bias)
