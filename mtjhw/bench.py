@@ -14,7 +14,7 @@ from typing import Any
 
 from instruments.field_controller import MagnetFieldController
 from instruments.registry import driver_class
-from instruments.roles import FieldController, SourceMeter
+from instruments.roles import FieldController, SourceMeter, SwitchMatrix
 
 from .config import BenchConfig, BenchConfigError
 
@@ -120,6 +120,10 @@ class Bench:
         return self._field
 
     @property
+    def switch(self) -> SwitchMatrix:
+        return self._role("switch")
+
+    @property
     def has_field(self) -> bool:
         return self._field is not None
 
@@ -147,6 +151,11 @@ class Bench:
             try:
                 self.drivers["smu"].output_off()
             except Exception as exc:  # keep going: the magnet must be switched off too
+                errors.append(exc)
+        if "switch" in self.drivers:
+            try:
+                self.drivers["switch"].open_all()
+            except Exception as exc:
                 errors.append(exc)
         if self._field is not None:
             try:

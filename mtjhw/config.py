@@ -28,7 +28,8 @@ ROLES: dict[str, str] = {
     "switch": "switch matrix addressing the cells of a device array (SwitchMatrix)",
 }
 
-#: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section.
+#: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section (plus a
+#: Keithley 707B ``switch`` when the DUT is an ``array``).
 DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
     "smu": {"driver": "keithley2450"},
     "magnet": {"driver": "kepco-bop", "coil_constant": 0.03},
@@ -96,7 +97,9 @@ class BenchConfig:
         if raw_instruments is None:
             if not simulated:
                 raise BenchConfigError("instruments: required when simulated is false")
-            raw_instruments = DEFAULT_SIMULATED_INSTRUMENTS
+            raw_instruments = dict(DEFAULT_SIMULATED_INSTRUMENTS)
+            if dut.get("model") == "array":
+                raw_instruments["switch"] = {"driver": "keithley707b"}
         instruments = _parse_instruments(raw_instruments, simulated)
         if simulated:
             from simulators.bench.models import DutConfigError, build_dut

@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from .bias import Bias
+from .devices import TwoTerminalDevice
 from .magnet import Electromagnet
 from .pmtj import PerpendicularMTJ
 
@@ -20,12 +21,12 @@ from .pmtj import PerpendicularMTJ
 class VirtualBench:
     """Shared physical state of a set of virtual instruments.
 
-    ``dut`` is a two-terminal device model (``advance(duration, bias, field, rng) -> (V, I)``), ``magnet``
+    ``dut`` is a bench device model (:class:`~simulators.bench.devices.TwoTerminalDevice`), ``magnet``
     the field source, ``seed`` seeds every random draw, ``realtime`` makes simulated time follow wall time
     (for external clients over TCP that wait in wall time).
     """
 
-    def __init__(self, dut: PerpendicularMTJ | None = None, magnet: Electromagnet | None = None, *,
+    def __init__(self, dut: TwoTerminalDevice | None = None, magnet: Electromagnet | None = None, *,
                  seed: int | None = 0, realtime: bool = False, ambient_field: float = 0.0) -> None:
         self.dut = dut if dut is not None else PerpendicularMTJ()
         self.magnet = magnet if magnet is not None else Electromagnet()
@@ -58,6 +59,12 @@ class VirtualBench:
         if self._bias_source is source:
             self._bias_source = None
             self._bias = Bias.open_circuit()
+
+    def route(self, closed: set[str]) -> None:
+        """The switch matrix changed: tell a DUT that is wired through it (an array) which crosspoints are closed."""
+        connect = getattr(self.dut, "connect", None)
+        if connect is not None:
+            connect(closed)
 
     # ----------------------------------------------------------------- time
     def catch_up(self) -> None:

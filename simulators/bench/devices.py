@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from simulators.physics.crossbar import CrossbarArray, CrossbarParams
 from simulators.physics.stno import STNO, STNOParams
 from simulators.physics.synapse import DomainWallParams, DomainWallSynapse
 
@@ -117,4 +118,62 @@ class DomainWallDevice(TwoTerminalDevice):
         if duration > 0 and not self.broken:
             _, current = self.operating_point(bias)
             self.physics.apply_pulse(current, duration, rng)
+        return self.operating_point(bias)
+
+
+def crosspoint_of_line(kind: str, index: int) -> str:
+    """707B crosspoint that connects array line ``index`` (1-based) to its bus.
+
+    Word lines (``kind`` 'word') sit on the odd slots 1, 3, 5 and are driven from matrix row A (the SMU's HI
+    bus); bit lines ('bit') on the even slots 2, 4, 6 and return through row B (LO bus); 12 lines per card.
+    """
+    if index < 1 or index > 36:
+        raise ValueError(f"line {index} is outside 1..36 (three 12-column cards per line kind)")
+    slot = 2 * ((index - 1) // 12) + (1 if kind == "word" else 2)
+    return f"{slot}{'A' if kind == 'word' else 'B'}{(index - 1) % 12 + 1:02d}"
+
+
+class ArrayDevice(TwoTerminalDevice):
+    """``model: array``: a crossbar of MTJs (:class:`~simulators.physics.crossbar.CrossbarArray`) behind a
+    switch matrix (:func:`crosspoint_of_line` gives the wiring).
+
+    The source-meter sees the cells at the crossings of the word lines switched to its HI bus and the bit lines
+    switched to LO, in parallel (a 1-selector-1-MTJ array: unselected lines float and carry no sneak current).
+    A pulse through a selected cell switches it with the Néel–Brown probability for its current and width
+    (positive current writes P). Parameters: ``rows``, ``cols`` (≤ 36), ``seed`` of the device-to-device
+    variability, those of :class:`~simulators.physics.crossbar.CrossbarParams`, and ``v_breakdown``, ``r_short``.
+    """
+
+    r_open = 1e12  # Ω: nothing selected
+
+    def __init__(self, *, rows: int = 8, cols: int = 8, seed: int = 0, read_noise: float = 2e-4,
+                 v_breakdown: float = 1.5, r_short: float = 150.0, **params: float) -> None:
+        super().__init__(read_noise, v_breakdown, r_short)
+        if not (1 <= rows <= 36 and 1 <= cols <= 36):
+            raise ValueError(f"rows and cols must be in 1..36, got {rows}×{cols}")
+        self.physics = CrossbarArray(rows, cols, CrossbarParams(**params), rng=np.random.default_rng(seed))
+        self.selected = np.zeros((rows, cols), dtype=bool)
+
+    def connect(self, closed: set[str]) -> None:
+        """Route the source-meter through the crosspoints ``closed`` on the switch matrix."""
+        words = np.array([crosspoint_of_line("word", r + 1) in closed for r in range(self.physics.rows)])
+        bits = np.array([crosspoint_of_line("bit", c + 1) in closed for c in range(self.physics.cols)])
+        self.selected = words[:, None] & bits[None, :]
+
+    def resistance(self, voltage: float) -> float:
+        if not self.selected.any():
+            return self.r_open
+        return float(1.0 / self.physics.conductances(voltage)[self.selected].sum())
+
+    def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
+        self._check_breakdown(bias)
+        v, _ = self.operating_point(bias)
+        if duration > 0 and not self.broken and self.selected.any():
+            cells = np.argwhere(self.selected)
+            g = self.physics.conductances(v)
+            for row, col in cells:
+                current = v * g[row, col]
+                target = 1 if current > 0 else -1
+                if current and rng.random() < self.physics.write_probability(row, col, target, current, duration):
+                    self.physics.state[row, col] = target
         return self.operating_point(bias)

@@ -11,10 +11,11 @@ import inspect
 import math
 from typing import Any
 
+from simulators.physics.crossbar import CrossbarParams
 from simulators.physics.stno import STNOParams
 from simulators.physics.synapse import DomainWallParams
 
-from .devices import DomainWallDevice, OscillatorDevice
+from .devices import ArrayDevice, DomainWallDevice, OscillatorDevice
 from .pmtj import PerpendicularMTJ
 
 
@@ -49,6 +50,8 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "n_sites": (2, 10000, ""),
     "i_dep": (1e-7, 0.1, "A"),
     "track_length": (1e-9, 1e-3, "m"),
+    "rows": (1, 36, ""),
+    "cols": (1, 36, ""),
 }
 
 #: Defaults that distinguish the superparamagnetic model from the memory-type one.
@@ -59,10 +62,12 @@ MODELS: dict[str, tuple[type, dict[str, Any]]] = {
     "smtj": (PerpendicularMTJ, _SMTJ_DEFAULTS),
     "stno": (OscillatorDevice, {}),
     "dw-synapse": (DomainWallDevice, {}),
+    "array": (ArrayDevice, {}),
 }
 
 #: Physics parameter dataclasses that adapters taking ``**params`` pass their extra keywords to.
-_PHYSICS_PARAMS: dict[type, type] = {OscillatorDevice: STNOParams, DomainWallDevice: DomainWallParams}
+_PHYSICS_PARAMS: dict[type, type] = {OscillatorDevice: STNOParams, DomainWallDevice: DomainWallParams,
+                                     ArrayDevice: CrossbarParams}
 
 
 def model_parameters(model: str) -> list[str]:
@@ -102,7 +107,7 @@ def build_dut(config: dict[str, Any]) -> Any:
         if not low <= value <= high:
             raise DutConfigError(f"dut.{key} = {value!r} is outside the plausible range {low:g}..{high:g} {unit} "
                                  "(bench files use SI units: tesla, ampere, volt, ohm, second, kelvin)")
-        kwargs[key] = value if isinstance(value, int) and key in ("n_sites", "site", "seed") else float(value)
+        kwargs[key] = value if isinstance(value, int) and key in ("n_sites", "site", "seed", "rows", "cols") else float(value)
     try:
         return cls(**kwargs)
     except ValueError as exc:

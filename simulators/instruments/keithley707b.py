@@ -93,6 +93,7 @@ class Keithley707B:
             return ",".join(self.idn)
         if upper in ("*RST", "RESET()"):
             self.closed.clear()
+            self.bench.route(self.closed)
             return None
         if upper == "*CLS":
             self.errors.clear()
@@ -128,6 +129,7 @@ class Keithley707B:
         else:
             raise TspError(-286, f"TSP Runtime error: attempt to call or index unknown '{name}'")
         if name.startswith("channel.") and name != "channel.getclose":
+            self.bench.route(self.closed)
             self.bench.advance(self.settle_time)
         return None
 
