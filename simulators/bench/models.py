@@ -54,6 +54,9 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "cols": (1, 36, ""),
 }
 
+#: Parameters that are counts or indices (kept as integers).
+_INTEGER_PARAMETERS = ("n_sites", "site", "seed", "rows", "cols")
+
 #: Defaults that distinguish the superparamagnetic model from the memory-type one.
 _SMTJ_DEFAULTS = {"delta": 6.0, "hk": 0.02, "h_offset": 0.0, "ic0": 20e-6}
 
@@ -107,7 +110,7 @@ def build_dut(config: dict[str, Any]) -> Any:
         if not low <= value <= high:
             raise DutConfigError(f"dut.{key} = {value!r} is outside the plausible range {low:g}..{high:g} {unit} "
                                  "(bench files use SI units: tesla, ampere, volt, ohm, second, kelvin)")
-        kwargs[key] = value if isinstance(value, int) and key in ("n_sites", "site", "seed", "rows", "cols") else float(value)
+        kwargs[key] = value if isinstance(value, int) and key in _INTEGER_PARAMETERS else float(value)
     try:
         return cls(**kwargs)
     except ValueError as exc:
