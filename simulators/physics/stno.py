@@ -266,6 +266,29 @@ class STNO:
         r = tmr_resistance(p.r_p, p.tmr, cos_theta, current * r0, p.v_half)
         return STNOTrace(t=t, c=c, voltage=current * r)
 
+    def power_response(self, currents: ArrayLike, dt: float, field: float, rng: np.random.Generator,
+                       state: tuple[float, float] | None = None) -> tuple[np.ndarray, tuple[float, float]]:
+        """Normalised power p(t) after each of ``len(currents)`` steps of ``dt`` (s) with the junction current
+        ``currents[k]`` (A) during step k, thermal noise included.
+
+        Pass the returned state (the oscillator's amplitude) back in to continue the same trajectory; without
+        it the oscillator starts in equilibrium at the first current. Relaxation toward p0 takes a few
+        1/(2Γ_G(ζ + Q)), which sets how fast an input can modulate the output (reservoir memory).
+        """
+        from .stno_kernel import power_trace
+
+        if not dt > 0:
+            raise ValueError(f"dt must be > 0 s, got {dt}")
+        p = self.params
+        zeta = np.ascontiguousarray(np.asarray(currents, dtype=float) / p.i_th)
+        kt_over_lam = KB * p.temperature / float(self.energy_scale(field))
+        if state is None:
+            state = (math.sqrt(max(float(self.power(currents[0])), kt_over_lam)), 0.0)
+        normals = rng.standard_normal((zeta.size, 2))
+        trace, re, im = power_trace(zeta, dt, float(self.damping_rate(field)), p.q, kt_over_lam, state[0], state[1],
+                                    normals)
+        return trace, (re, im)
+
     # spin-torque diode -----------------------------------------------------------------------------------
     def torque_per_ampere(self) -> float:
         """Damping-like spin-torque field per ampere, a_J/I = ħη/(2e Ms V), T/A."""

@@ -165,3 +165,27 @@ def test_diode_voltage_matches_rf_driven_macrospin(beta):
     sym, asym = fit_lorentzians(freqs, v_dc, f0, hwhm)
     assert sym == pytest.approx(float(s_amp), rel=0.05)
     assert asym == pytest.approx(float(a_amp), abs=0.05 * abs(float(s_amp)) + 0.05 * abs(float(a_amp)))
+
+
+def test_power_response_relaxes_to_p0_at_the_analytic_rate():
+    from simulators.physics.stno import STNO, STNOParams
+
+    stno = STNO(STNOParams(temperature=1.0, i_th=1e-3, q=1.0))
+    field = 0.05
+    gamma = float(stno.damping_rate(field))
+    dt = 0.01 / gamma
+    rng = np.random.default_rng(1)
+    low, state = stno.power_response(np.full(4000, 1.5e-3), dt, field, rng)
+    assert low[-1] == pytest.approx(float(stno.power(1.5e-3)), rel=0.01)
+    step = np.full(400, 3e-3)
+    high, _ = stno.power_response(step, dt, field, rng, state)
+    p0, p1 = float(stno.power(1.5e-3)), float(stno.power(3e-3))
+    # d|c|²/dt = 2Γ_G[ζ(1 − p) − (1 + Qp)]p, solved accurately for comparison
+    t = dt * np.arange(1, step.size + 1)
+    from scipy.integrate import solve_ivp
+
+    zeta = 3.0
+    exact = solve_ivp(lambda _t, p: 2 * gamma * (zeta * (1 - p) - (1 + p)) * p, (0, t[-1]), [p0], t_eval=t,
+                      rtol=1e-8).y[0]
+    np.testing.assert_allclose(high, exact, rtol=0.02, atol=2e-3)
+    assert high[-1] == pytest.approx(p1, rel=0.02)
