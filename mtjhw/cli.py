@@ -134,6 +134,23 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import run_reproduction
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    try:
+        report = run_reproduction(args.name, args.out, quick=args.quick, progress=progress)
+    except ValueError as exc:
+        print(f"mtjhw reproduce: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{args.name}: {report['metric']} = {report['value']:.4g} (paper: {report['paper_value']:.4g}) "
+          f"-> {Path(args.out) / 'report.json'}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mtjhw", description="Hardware-in-the-loop framework for MTJs and "
                                      "STNOs: procedures on real or simulated benches, virtual instruments, "
@@ -168,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     serve.add_argument("--port", type=int, default=0, help="first port (consecutive per instrument); 0 = free")
     serve.set_defaults(func=cmd_sim_serve)
+
+    repro = sub.add_parser("reproduce", help="reproduce a network result of the review beside the paper's number")
+    repro.add_argument("name", help="stno-reservoir")
+    repro.add_argument("--out", required=True, type=Path, help="output directory (report.json, report.png)")
+    repro.add_argument("--quick", action="store_true", help="a smaller, faster run")
+    repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    repro.set_defaults(func=cmd_reproduce)
 
     try:
         from gateware.cli import register as register_gateware

@@ -1,0 +1,44 @@
+"""Reproductions of the review's network results: ``mtjhw reproduce <name> --out DIR``.
+
+Each writes ``report.json`` (at least ``metric``, ``value``, ``paper_value``, plus the paper, the settings, and
+device-variation sweeps) and ``report.png`` into the output directory, our number beside the paper's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .stno_reservoir import reproduce_stno_reservoir
+
+#: name → function(out_dir, quick, progress) -> report
+REPRODUCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
+    "stno-reservoir": reproduce_stno_reservoir,
+}
+
+
+def run_reproduction(name: str, out_dir: str | Path, quick: bool = False,
+                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run reproduction ``name`` and write its report into ``out_dir``; returns the report."""
+    try:
+        function = REPRODUCTIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown reproduction {name!r}; known: {', '.join(sorted(REPRODUCTIONS))}") from None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = function(out, quick=quick, progress=progress or (lambda message: None))
+    (out / "report.json").write_text(json.dumps(_finite(report), indent=2) + "\n")
+    return report
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
