@@ -142,8 +142,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             print(message, file=sys.stderr, flush=True)
 
     try:
-        report = run_reproduction(args.name, args.out, quick=args.quick, progress=progress)
-    except ValueError as exc:
+        options = {"mnist_dir": args.mnist} if args.mnist else {}
+        report = run_reproduction(args.name, args.out, quick=args.quick, progress=progress, **options)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"mtjhw reproduce: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{args.name}: {report['metric']} = {report['value']:.4g} (paper: {report['paper_value']:.4g}) "
@@ -187,9 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_sim_serve)
 
     repro = sub.add_parser("reproduce", help="reproduce a network result of the review beside the paper's number")
-    repro.add_argument("name", help="stno-reservoir")
+    repro.add_argument("name", help="jung-crossbar, stno-reservoir")
     repro.add_argument("--out", required=True, type=Path, help="output directory (report.json, report.png)")
     repro.add_argument("--quick", action="store_true", help="a smaller, faster run")
+    repro.add_argument("--mnist", type=Path, help="directory with the MNIST IDX files (jung-crossbar)")
     repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     repro.set_defaults(func=cmd_reproduce)
 

@@ -12,24 +12,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .jung_crossbar import reproduce_jung_crossbar
 from .stno_reservoir import reproduce_stno_reservoir
 
 #: name → function(out_dir, quick, progress) -> report
 REPRODUCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "stno-reservoir": reproduce_stno_reservoir,
+    "jung-crossbar": reproduce_jung_crossbar,
 }
 
 
 def run_reproduction(name: str, out_dir: str | Path, quick: bool = False,
-                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run reproduction ``name`` and write its report into ``out_dir``; returns the report."""
+                     progress: Callable[[str], None] | None = None, **options: Any) -> dict[str, Any]:
+    """Run reproduction ``name`` and write its report into ``out_dir``; returns the report. ``options`` go to
+    the reproductions that take them (``mnist_dir`` for ``jung-crossbar``)."""
     try:
         function = REPRODUCTIONS[name]
     except KeyError:
         raise ValueError(f"unknown reproduction {name!r}; known: {', '.join(sorted(REPRODUCTIONS))}") from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    report = function(out, quick=quick, progress=progress or (lambda message: None))
+    report = function(out, quick=quick, progress=progress or (lambda message: None), **options)
     (out / "report.json").write_text(json.dumps(_finite(report), indent=2) + "\n")
     return report
 
