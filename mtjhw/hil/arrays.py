@@ -1,0 +1,149 @@
+"""Array backends: where the forward pass runs. One interface, whatever holds the devices.
+
+Weights are binary and stored differentially: weight (i, j) = +1 puts cell (i, 2j) in P and (i, 2j+1) in AP,
+−1 the reverse, so the bit-line current difference I_2j − I_2j+1 = V·Σ_i x_i (G_P − G_AP)·w_ij computes the
+dot product of binary inputs x (word lines at the read voltage or grounded) with the weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from simulators.physics.crossbar import CrossbarArray
+from simulators.physics.neel_brown import STATE_AP, STATE_P
+
+
+@dataclass
+class WriteReport:
+    """What a programming pass did: pulses used and the cells that did not take their state."""
+
+    pulses: int = 0
+    failed: list[tuple[int, int]] = field(default_factory=list)
+
+
+class ArrayBackend(Protocol):
+    rows: int
+    cols: int
+
+    def column_currents(self, x: np.ndarray) -> np.ndarray:
+        """Bit-line currents (A) with word line i at the read voltage where x_i = 1 (grounded otherwise)."""
+
+    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
+        """Write-verify a (rows, cols) pattern of ±1 states."""
+
+    def states(self) -> np.ndarray:
+        """The cells' states as read back (±1)."""
+
+
+def weights_to_states(weights: np.ndarray) -> np.ndarray:
+    """(rows, 2·outputs) cell states for binary weights (rows, outputs)."""
+    w = np.where(np.asarray(weights) >= 0, STATE_P, STATE_AP)
+    states = np.empty((w.shape[0], 2 * w.shape[1]), dtype=int)
+    states[:, 0::2], states[:, 1::2] = w, -w
+    return states
+
+
+def differential(currents: np.ndarray) -> np.ndarray:
+    """Per-output current differences I_2j − I_2j+1."""
+    return currents[..., 0::2] - currents[..., 1::2]
+
+
+class SimulatedArray:
+    """The crossbar physics directly (fast): currents from the cells' conductances, pulses sampled with the
+    Néel–Brown write probability. ``write_current`` (A) and ``write_width`` (s) per pulse."""
+
+    def __init__(self, array: CrossbarArray, rng: np.random.Generator, read_voltage: float = 0.05,
+                 write_current: float = 100e-6, write_width: float = 1e-6) -> None:
+        self.array, self.rng = array, rng
+        self.rows, self.cols = array.rows, array.cols
+        self.read_voltage, self.write_current, self.write_width = read_voltage, write_current, write_width
+
+    def column_currents(self, x: np.ndarray) -> np.ndarray:
+        g = self.array.conductances(self.read_voltage)
+        noise = 1 + self.array.params.read_noise * self.rng.standard_normal(g.shape)
+        return self.read_voltage * np.asarray(x, dtype=float) @ (g * noise)
+
+    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
+        report = WriteReport()
+        for row, col in np.argwhere(self.array.state != states):
+            used = self.array.write(int(row), int(col), int(states[row, col]), self.rng, self.write_current,
+                                    self.write_width, max_attempts)
+            report.pulses += max_attempts if used < 0 else used
+            if used < 0:
+                report.failed.append((int(row), int(col)))
+        return report
+
+    def states(self) -> np.ndarray:
+        return self.array.state.copy()
+
+    def snapshot(self) -> tuple[np.ndarray, dict]:
+        """Cell states and random-generator state, for checkpoints."""
+        return self.array.state.copy(), self.rng.bit_generator.state
+
+    def restore(self, cells: np.ndarray, rng_state: dict) -> None:
+        self.array.state[...] = cells
+        self.rng.bit_generator.state = rng_state
+
+
+class BenchArray:
+    """An MTJ array on a bench (virtual or real): a source-meter reaches the cells through a switch matrix.
+
+    Reads close the word lines of the active inputs to the SMU's HI bus and one bit line to LO (one current
+    per bit line); writes select one cell and send a ``write_voltage`` (V) pulse of ``write_width`` (s) whose
+    sign sets the state (positive: P), then read the cell back at ``read_voltage``; a cell is P when its
+    resistance is below ``r_threshold`` (Ω). ``crosspoint(kind, index)`` names the switch crosspoint of a word
+    or bit line (default: :func:`simulators.bench.devices.crosspoint_of_line`'s wiring).
+    """
+
+    def __init__(self, bench, rows: int, cols: int, r_threshold: float, read_voltage: float = 0.05,
+                 write_voltage: float = 0.7, write_width: float = 1e-3, crosspoint=None) -> None:
+        from simulators.bench.devices import crosspoint_of_line
+
+        self.bench, self.rows, self.cols = bench, rows, cols
+        self.r_threshold, self.read_voltage = r_threshold, read_voltage
+        self.write_voltage, self.write_width = write_voltage, write_width
+        self.crosspoint = crosspoint or crosspoint_of_line
+        bench.smu.source_voltage_mode(compliance_current=min(1e-3, bench.config.safety.max_current), nplc=0.1)
+        bench.smu.set_level(read_voltage)
+        bench.smu.output_on()
+
+    def _select(self, words: list[int], bit: int) -> None:
+        self.bench.switch.exclusive_close([self.crosspoint("word", w + 1) for w in words]
+                                          + [self.crosspoint("bit", bit + 1)])
+
+    def column_currents(self, x: np.ndarray) -> np.ndarray:
+        words = [int(i) for i in np.flatnonzero(np.asarray(x) > 0)]
+        currents = np.zeros(self.cols)
+        if words:
+            for col in range(self.cols):
+                self._select(words, col)
+                currents[col] = self.bench.smu.measure()[1]
+        return currents
+
+    def _cell_state(self, row: int, col: int) -> int:
+        self._select([row], col)
+        v, i = self.bench.smu.measure()
+        return STATE_P if i != 0 and v / i < self.r_threshold else STATE_AP
+
+    def states(self) -> np.ndarray:
+        return np.array([[self._cell_state(r, c) for c in range(self.cols)] for r in range(self.rows)])
+
+    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
+        report = WriteReport()
+        current = self.states()
+        for row, col in np.argwhere(current != states):
+            target = int(states[row, col])
+            self._select([int(row)], int(col))
+            for _ in range(max_attempts):
+                report.pulses += 1
+                v, i = self.bench.smu.sweep(np.array([target * self.write_voltage, self.read_voltage]),
+                                            delay=self.write_width)
+                state = STATE_P if v[1] / i[1] < self.r_threshold else STATE_AP
+                if state == target:
+                    break
+            else:
+                report.failed.append((int(row), int(col)))
+        return report
