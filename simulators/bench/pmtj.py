@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulators.physics.neel_brown import STATE_AP, STATE_P
-from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
+from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams, sample_interval
 from simulators.physics.tmr import resistance
 
 from .bias import Bias
@@ -46,6 +46,8 @@ class PerpendicularMTJ(TwoTerminalDevice):
             raise ValueError("tmr must be >= 0")
         self.r_p, self.tmr, self.v_half = r_p, tmr, v_half
         self.switch_count = 0
+        self._rate_cache: dict[tuple[Bias, float, float], tuple[float, float]] = {}
+        self._resistance_cache: dict[tuple[int, float], float] = {}
         params = TelegraphParams(delta=delta, tau0=tau0, hk=hk, h_offset=h_offset, ic0=ic0, n_current=n_current,
                                  r_p=r_p, tmr=tmr, v_half=v_half, temperature=t_ref)
         self.physics = TelegraphMTJ(params, n=1, state=state)
@@ -70,10 +72,17 @@ class PerpendicularMTJ(TwoTerminalDevice):
         self.physics.set_temperature(value)
 
     def resistance_of(self, state: int, voltage: float) -> float:
-        """Resistance (Ω) of ``state`` at bias ``voltage`` (V)."""
+        """Resistance (Ω) of ``state`` at bias ``voltage`` (V) (cached: readings and pulses repeat voltages)."""
         if self.broken:
             return self.r_short
-        return float(resistance(self.r_p, self.tmr, float(state), voltage, self.v_half))
+        key = (state, voltage)
+        r = self._resistance_cache.get(key)
+        if r is None:
+            r = float(resistance(self.r_p, self.tmr, float(state), voltage, self.v_half))
+            if len(self._resistance_cache) > 4096:
+                self._resistance_cache.clear()
+            self._resistance_cache[key] = r
+        return r
 
     def resistance(self, voltage: float) -> float:
         """Resistance (Ω) in the present state at bias ``voltage`` (V)."""
@@ -86,11 +95,22 @@ class PerpendicularMTJ(TwoTerminalDevice):
         return {"voltage": bias.level} if bias.mode == "V" else {"current": bias.level}
 
     def rates(self, bias: Bias, field_t: float) -> tuple[float, float]:
-        """Escape rates (1/s) out of P and out of AP under ``bias`` and ``field_t`` (T)."""
+        """Escape rates (1/s) out of P and out of AP under ``bias`` and ``field_t`` (T).
+
+        Pulse trains and sweeps revisit a handful of drive conditions many times: the rates are cached per
+        (bias, field, temperature).
+        """
         if self.broken:
             return 0.0, 0.0
-        r_p, r_ap = self.physics.rates(field=field_t, **self._drive(bias))
-        return float(r_p[0]), float(r_ap[0])
+        key = (bias, field_t, self.temperature)
+        cached = self._rate_cache.get(key)
+        if cached is None:
+            r_p, r_ap = self.physics.rates(field=field_t, **self._drive(bias))
+            cached = (float(r_p[0]), float(r_ap[0]))
+            if len(self._rate_cache) > 4096:
+                self._rate_cache.clear()
+            self._rate_cache[key] = cached
+        return cached
 
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
         """Evolve for ``duration`` (s) under constant ``bias`` and ``field_t`` (T); return the time-averaged (V, I)."""
@@ -106,21 +126,57 @@ class PerpendicularMTJ(TwoTerminalDevice):
             self.physics.time += duration
             self.state = STATE_P if rng.random() < p_p else STATE_AP
             return self._mix(p_p, bias)
-        start = self.state
-        first = rng.exponential(1.0 / r_p if start == STATE_P else 1.0 / r_ap) if max(r_p, r_ap) > 0 else np.inf
-        if first >= duration:  # the common case in a reading: no switch (exact: the first dwell is drawn)
-            self.physics.time += duration
-            return self._mix(1.0 if start == STATE_P else 0.0, bias)
-        self.physics.time += first
-        self.state = -start
-        record = self.physics.advance(duration - first, rng, field=field_t, record=True, **self._drive(bias))
-        edges = np.concatenate([[record.t_start - first], record.switch_times[0], [record.t_end]])
-        dwell = np.diff(edges)
-        in_p = dwell[0::2].sum() if start == STATE_P else dwell[1::2].sum()
-        self.switch_count += 1 + len(record.switch_times[0])
+        final, in_p, switches = sample_interval(self.state, r_p, r_ap, duration, rng)
+        self.physics.state[0] = final
+        self.physics.time += duration
+        self.switch_count += switches
         return self._mix(in_p / duration, bias)
 
+    def run_timeline(self, steps: list[tuple[float, float, bool]], count: int, dc: Bias, v_dc: float,
+                     field_t: float, rng: np.random.Generator) -> list[np.ndarray]:
+        """Repeat one period's ``steps`` (duration s, pulse voltage V, is-a-reading-window) ``count`` times,
+        exactly, as a two-state Markov chain; return for each reading window the time fraction in P of every
+        period. Pulses add ``voltage`` to the DC bias (``dc``, whose voltage is ``v_dc``)."""
+        rates = []
+        for _duration, voltage, _reading in steps:
+            bias = dc if voltage == 0.0 else Bias("V", v_dc + voltage)
+            self._check_breakdown(bias)
+            rates.append(self.rates(bias, field_t))
+        if self.broken:
+            return [np.full(count, float(self.state == STATE_P)) for s in steps if s[2]]
+        windows = [k for k, s in enumerate(steps) if s[2]]
+        fractions = np.empty((len(windows), count))
+        # P(no switch in a step) from each state, and uniform draws deciding it, for all periods at once
+        stay = [(np.exp(-r_p * d), np.exp(-r_ap * d)) for (r_p, r_ap), (d, _, _) in zip(rates, steps, strict=True)]
+        draws = rng.random((count, len(steps)))
+        state, switches = self.state, 0
+        for n in range(count):
+            w = 0
+            for k, (duration, _voltage, reading) in enumerate(steps):
+                p_stay = stay[k][0] if state == STATE_P else stay[k][1]
+                u = draws[n, k]
+                if u < p_stay:  # no switch in this step: the common case, decided by one draw
+                    in_p = duration if state == STATE_P else 0.0
+                else:  # at least one switch: first switch time from the truncated exponential, then exact
+                    r_p, r_ap = rates[k]
+                    rate = r_p if state == STATE_P else r_ap
+                    v = (u - p_stay) / (1 - p_stay)  # uniform, given that a switch happens in the step
+                    first = min(-np.log1p(-v * (1 - p_stay)) / rate, duration)
+                    in_p = first if state == STATE_P else 0.0
+                    state, rest_p, more = sample_interval(-state, r_p, r_ap, duration - first, rng)
+                    in_p += rest_p
+                    switches += 1 + more
+                if reading:
+                    fractions[w, n] = in_p / duration if duration > 0 else float(state == STATE_P)
+                    w += 1
+        self.state = state
+        self.switch_count += switches
+        self.physics.time += count * sum(s[0] for s in steps)
+        return list(fractions)
+
     def _mix(self, fraction_p: float, bias: Bias) -> tuple[float, float]:
+        if fraction_p == 1.0 or fraction_p == 0.0:
+            return self._operating_point(STATE_P if fraction_p else STATE_AP, bias)
         v_p, i_p = self._operating_point(STATE_P, bias)
         v_ap, i_ap = self._operating_point(STATE_AP, bias)
         f = fraction_p

@@ -11,7 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from simulators.bench import Bias, VirtualBench
+from simulators.bench.pulses import TriggerListener
 from simulators.scpi import (
     Boolean,
     Enum,
@@ -130,6 +133,8 @@ class Keithley2450(BenchInstrument):
         self.tripped = False
         self.source_list: dict[str, list[float]] = {"VOLTAGE": [], "CURRENT": []}
         self._pending_sweep: tuple[str, list[float], float, int] | None = None
+        self._logic_trigger: tuple[int, bool, float, str] | None = None
+        self._listener: TriggerListener | None = None
         self._user_delays: dict[tuple[str, int], float] = {}
         super().__init__(bench)
 
@@ -141,6 +146,9 @@ class Keithley2450(BenchInstrument):
         self.tripped = False
         self.source_list = {"VOLTAGE": [], "CURRENT": []}
         self._pending_sweep = None
+        self._logic_trigger = None
+        if getattr(self, "_listener", None) is not None:
+            self._disarm()
         self._apply()
 
     def _apply(self) -> None:
@@ -477,10 +485,24 @@ class Keithley2450(BenchInstrument):
 
     @command(":TRIGger:LOAD", Raw(), Variadic(Raw()))
     def _trigger_load(self, model: str, args: list[str]) -> None:
-        if model.upper() not in ("SIMPLELOOP", "EMPTY"):
-            raise ScpiError(-224, f"trigger model '{model}' is not supported (SimpleLoop, Empty)")
+        if model.upper() not in ("SIMPLELOOP", "EMPTY", "LOGICTRIGGER"):
+            raise ScpiError(-224, f"trigger model '{model}' is not supported (SimpleLoop, LogicTrigger, Empty)")
         if model.upper() == "EMPTY":
             self._pending_sweep = None
+            self._logic_trigger = None
+            return
+        if model.upper() == "LOGICTRIGGER":
+            # "LogicTrigger", <digInLine>, <digOutLine>, <count>, <clear>, <delay>, <bufferName>
+            try:
+                count, clear, delay = int(float(args[2])), int(float(args[3])), float(args[4])
+            except (IndexError, ValueError):
+                raise ScpiError(-109, "LogicTrigger takes <in>, <out>, <count>, <clear>, <delay>[, <buffer>]") from None
+            buffer = args[5] if len(args) > 5 else "defbuffer1"
+            self._buffer(buffer)
+            if count < 1 or delay < 0:
+                raise ScpiError(-222, "LogicTrigger count must be >= 1 and delay >= 0")
+            self._pending_sweep = None
+            self._logic_trigger = (count, bool(clear), delay, buffer)
             return
         try:
             count = int(float(args[0])) if args else 1
@@ -493,7 +515,11 @@ class Keithley2450(BenchInstrument):
 
     @command(":INITiate[:IMMediate]")
     def _initiate(self) -> None:
-        """Run the armed sweep or trigger model to completion (simulated time, instantly in wall time)."""
+        """Run the armed sweep or trigger model to completion (simulated time, instantly in wall time); a
+        LogicTrigger model instead waits on the trigger line: one reading per incoming trigger."""
+        if self._logic_trigger is not None:
+            self._arm_logic_trigger()
+            return
         if self._pending_sweep is None:
             self.measure()
             return
@@ -511,9 +537,68 @@ class Keithley2450(BenchInstrument):
         self.settings["output"] = was_on
         self._set_level(resting_level)
 
+    def _arm_logic_trigger(self) -> None:
+        count, clear, delay, buffer = self._logic_trigger
+        if clear:
+            self._buffer(buffer).readings.clear()
+        if not self.output:
+            raise ScpiError(-221, "LogicTrigger needs the output on")
+        remaining = [count]
+        function = self.sense_function
+        nplc = self._nplc(function)
+
+        def reading() -> None:
+            self.measure(None, buffer)
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                self._disarm()
+
+        def record(fraction_p: np.ndarray) -> None:
+            take = fraction_p[:remaining[0]]
+            self._record_fractions(take, function, nplc, buffer)
+            remaining[0] -= len(take)
+            if remaining[0] == 0:
+                self._disarm()
+
+        self._listener = TriggerListener(delay, nplc / LINE_FREQUENCY, reading, record)
+        self.bench.trigger_listeners.append(self._listener)
+
+    def _record_fractions(self, fraction_p: np.ndarray, function: str, nplc: float, buffer: str) -> None:
+        """Readings for windows in which a two-state DUT spent ``fraction_p`` of the time in P (bulk path)."""
+        self._apply()
+        bias = self.bench.bias
+        dut = self.bench.dut
+        (v_p, i_p), (v_ap, i_ap) = dut._operating_point(1, bias), dut._operating_point(-1, bias)
+        v = fraction_p * v_p + (1 - fraction_p) * v_ap
+        i = fraction_p * i_p + (1 - fraction_p) * i_ap
+        rng = self.bench.rng
+        noise = dut.read_noise * rng.standard_normal(len(v)) / np.sqrt(max(nplc, 0.01))
+        scale = math.sqrt(1.0 / max(nplc, 0.01))
+        if bias.mode == "V":
+            i = i / (1 + noise) + _NOISE_REL * scale * np.maximum(np.abs(i), 1e-9) * rng.standard_normal(len(v))
+        else:
+            v = v * (1 + noise) + _NOISE_REL * scale * np.maximum(np.abs(v), 1e-6) * rng.standard_normal(len(v))
+        values = {"VOLTAGE": v, "CURRENT": i}.get(function, v / np.where(i == 0, np.nan, i))
+        sources = v if self.source_function == "VOLTAGE" else i
+        unit = {"VOLTAGE": "Volt DC", "CURRENT": "Amp DC", "RESISTANCE": "Ohm"}[function]
+        source_unit = "Volt DC" if self.source_function == "VOLTAGE" else "Amp DC"
+        buf = self._buffer(buffer)
+        for value, source in zip(values, sources, strict=True):
+            buf.append(Reading(float(value), float(source), self.bench.time, unit, source_unit, 0))
+
+    def _disarm(self) -> None:
+        if self._listener in self.bench.trigger_listeners:
+            self.bench.trigger_listeners.remove(self._listener)
+        self._listener = None
+
+    @command(":TRIGger:STATe?")
+    def _trigger_state(self) -> str:
+        return "WAITING;WAITING;" if self._listener is not None else "IDLE;IDLE;"
+
     @command(":ABORt")
     def _abort(self) -> None:
-        return None
+        if self._listener is not None:
+            self._disarm()
 
     @command("*TRG")
     def _trg(self) -> None:

@@ -74,6 +74,25 @@ def _per_device(x: ArrayLike, n: int, name: str) -> np.ndarray:
     return np.broadcast_to(a, (n,)).copy()
 
 
+def sample_interval(state: int, rate_p: float, rate_ap: float, duration: float, rng: np.random.Generator
+                    ) -> tuple[int, float, int]:
+    """One device's exact telegraph history over ``duration`` (s) at constant escape rates (1/s) out of P and
+    AP: (final state, time spent in P, number of switches). The scalar counterpart of
+    :meth:`TelegraphMTJ.advance` for callers that advance a single device many times (a bench DUT)."""
+    t, in_p, switches = 0.0, 0.0, 0
+    while True:
+        rate = rate_p if state == STATE_P else rate_ap
+        wait = rng.exponential(1.0 / rate) if rate > 0 else np.inf
+        dwell = min(wait, duration - t)
+        if state == STATE_P:
+            in_p += dwell
+        t += dwell
+        if t >= duration:
+            return state, in_p, switches
+        state = -state
+        switches += 1
+
+
 class TelegraphMTJ:
     """A batch of ``n`` bistable junctions switching by Néel–Brown thermal activation, sampled exactly.
 

@@ -12,10 +12,10 @@
 '-222,"Data out of range; 11 not in [-10, 10] V"'
 """
 
-from .commands import Setting, command
+from .commands import ChannelSetting, Setting, command
 from .errors import STANDARD_ERRORS, ErrorQueue, ScpiError
 from .instrument import ScpiInstrument
 from .parameters import Boolean, Enum, Integer, Numeric, Raw, String, Variadic
 
-__all__ = ["Boolean", "Enum", "ErrorQueue", "Integer", "Numeric", "Raw", "STANDARD_ERRORS", "ScpiError",
-           "ScpiInstrument", "Setting", "String", "Variadic", "command"]
+__all__ = ["Boolean", "ChannelSetting", "Enum", "ErrorQueue", "Integer", "Numeric", "Raw", "STANDARD_ERRORS",
+           "ScpiError", "ScpiInstrument", "Setting", "String", "Variadic", "command"]

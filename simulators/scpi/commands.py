@@ -120,6 +120,10 @@ class Setting:
     def __set__(self, obj: Any, value: Any) -> None:
         obj.settings[self.name] = value
 
+    def initial(self) -> Any:
+        """The value ``*RST`` restores."""
+        return self.param.default
+
     def entries(self) -> list[CommandEntry]:
         nodes, _ = parse_pattern(self.header)
         name, param, after = self.name, self.param, self.after
@@ -157,3 +161,50 @@ def command(header: str, *params: Param) -> Callable[[Callable[..., Any]], Calla
         return fn
 
     return decorate
+
+
+class ChannelSetting(Setting):
+    """A :class:`Setting` held per channel: the header's captured suffixes (``#`` nodes) select the channel.
+
+    With several ``#`` nodes (``[:SOURce#]:FUNCtion#`` covers both ``SOUR2:FUNC`` and ``:FUNC2``) the channel is
+    the first suffix given explicitly. On an instance the attribute is a dict channel → value.
+    """
+
+    def __init__(self, header: str, param: Param, channels: Sequence[int] = (1, 2), *, read_only: bool = False,
+                 after: str | None = None) -> None:
+        super().__init__(header, param, read_only=read_only, after=after)
+        self.channels = tuple(channels)
+
+    def initial(self) -> dict[int, Any]:
+        return {ch: self.param.default for ch in self.channels}
+
+    def channel(self, captured: Sequence[int]) -> int:
+        explicit = [c for c in captured if c != 1]
+        ch = explicit[0] if explicit else 1
+        if ch not in self.channels:
+            raise ScpiError(-114, f"channel {ch} (this instrument has {', '.join(map(str, self.channels))})")
+        return ch
+
+    def entries(self) -> list[CommandEntry]:
+        nodes, _ = parse_pattern(self.header)
+        name, param, after, setting = self.name, self.param, self.after, self
+
+        def set_value(inst: Any, *args: Any) -> None:
+            *captured, value = args
+            ch = setting.channel(captured)
+            old = inst.settings[name][ch]
+            inst.settings[name][ch] = value
+            if after:
+                try:
+                    getattr(inst, after)(ch)
+                except ScpiError:
+                    inst.settings[name][ch] = old
+                    raise
+
+        def get_value(inst: Any, *captured: int) -> str:
+            return param.format(inst.settings[name][setting.channel(captured)])
+
+        out = [CommandEntry(self.header + "?", nodes, True, (), get_value)]
+        if not self.read_only:
+            out.append(CommandEntry(self.header, nodes, False, (param,), set_value))
+        return out

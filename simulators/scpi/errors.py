@@ -21,6 +21,7 @@ STANDARD_ERRORS: dict[int, str] = {
     -141: "Invalid character data",
     -151: "Invalid string data",
     -200: "Execution error",
+    -211: "Trigger ignored",
     -221: "Settings conflict",
     -222: "Data out of range",
     -224: "Illegal parameter value",

@@ -79,7 +79,7 @@ class ScpiInstrument:
         for klass in reversed(type(self).__mro__):
             for name, attr in vars(klass).items():
                 if isinstance(attr, Setting):
-                    self.settings[name] = attr.param.default
+                    self.settings[name] = attr.initial()
 
     def reset(self) -> None:
         """``*RST``: settings to their defaults. Subclasses extend it to reset their state (outputs off …)."""

@@ -69,7 +69,7 @@ class Numeric(Param):
         self.maximum = maximum
         self.unit = unit.upper()
         self.integer = integer
-        self.specials = {k.upper(): v for k, v in (specials or {}).items()}
+        self.specials = dict(specials or {})  # mnemonics in mixed case (short form = capitals)
 
     def _special(self, token: str) -> float | None:
         up = token.upper()
