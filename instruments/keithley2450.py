@@ -111,6 +111,20 @@ class Keithley2450(_PyMeasureKeithley2450):
         self.check_errors()
         return (source, reading) if self._mode == "VOLT" else (reading, source)
 
+    def arm_triggered_readings(self, count: int, delay: float = 0.0) -> None:
+        """LogicTrigger model: one reading per trigger-line edge, ``delay`` s after it, into defbuffer1 (cleared);
+        fetch them with :meth:`fetch_readings` once the triggering instrument is done."""
+        if not 1 <= count <= 100_000:
+            raise ValueError(f"count must be 1..100000, got {count}")
+        self.write(f':TRIG:LOAD "LogicTrigger", 1, 2, {count}, 1, {delay:g}, "defbuffer1";:INIT')
+        self.check_errors()
+
+    def fetch_readings(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(V, I) of the first ``count`` readings in defbuffer1 (one transfer)."""
+        data = np.asarray(self.values(f':TRAC:DATA? 1, {count}, "defbuffer1", SOUR, READ'), dtype=float)
+        source, reading = data[0::2], data[1::2]
+        return (source, reading) if self._mode == "VOLT" else (reading, source)
+
     def check_errors(self) -> list:
         """Read the error queue; raise if the instrument reported any error."""
         errors = super().check_errors()

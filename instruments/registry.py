@@ -6,12 +6,14 @@ from .keithley707b import Keithley707B
 from .keithley2450 import Keithley2450
 from .kepco import KepcoBOP
 from .lakeshore import LakeShore425
+from .pulse_generator import Keysight81160A
 
 DRIVERS: dict[str, type] = {
     "keithley2450": Keithley2450,
     "keithley707b": Keithley707B,
     "kepco-bop": KepcoBOP,
     "lakeshore425": LakeShore425,
+    "keysight81160a": Keysight81160A,
 }
 
 

@@ -61,3 +61,17 @@ class SwitchMatrix(Protocol):
     def open_all(self) -> None: ...
 
     def closed(self) -> set[str]: ...
+
+
+@runtime_checkable
+class PulseGenerator(Protocol):
+    """Rectangular pulses at the DUT (volts at the device), in manually triggered bursts."""
+
+    def setup_pulse(self, channel: int, amplitude: float, width: float, period: float, count: int,
+                    delay: float = 0.0) -> None:
+        """Arm ``channel`` for ``count`` pulses per burst; amplitudes are checked against the safety limits."""
+
+    def fire(self) -> None:
+        """Trigger the armed burst; returns when it is out."""
+
+    def output_off(self) -> None: ...

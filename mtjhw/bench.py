@@ -14,7 +14,7 @@ from typing import Any
 
 from instruments.field_controller import MagnetFieldController
 from instruments.registry import driver_class
-from instruments.roles import FieldController, SourceMeter, SwitchMatrix
+from instruments.roles import FieldController, PulseGenerator, SourceMeter, SwitchMatrix
 
 from .config import BenchConfig, BenchConfigError
 
@@ -92,7 +92,7 @@ class Bench:
     def _driver(config: BenchConfig, role: str, resource: str, **adapter_kwargs: Any) -> Any:
         inst = config.instruments[role]
         options = {k: v for k, v in inst.options.items() if k != "coil_constant"}
-        if role == "smu":
+        if role in ("smu", "pulser"):
             options["limits"] = config.safety
         return driver_class(inst.driver)(resource, **options, **adapter_kwargs)
 
@@ -118,6 +118,10 @@ class Bench:
             raise MissingRoleError(f"bench {self.config.name!r} has no field control: add instruments.magnet "
                                    "and instruments.gaussmeter to the bench file")
         return self._field
+
+    @property
+    def pulser(self) -> PulseGenerator:
+        return self._role("pulser")
 
     @property
     def switch(self) -> SwitchMatrix:
@@ -151,6 +155,11 @@ class Bench:
             try:
                 self.drivers["smu"].output_off()
             except Exception as exc:  # keep going: the magnet must be switched off too
+                errors.append(exc)
+        if "pulser" in self.drivers:
+            try:
+                self.drivers["pulser"].output_off()
+            except Exception as exc:
                 errors.append(exc)
         if "switch" in self.drivers:
             try:

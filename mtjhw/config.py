@@ -26,6 +26,7 @@ ROLES: dict[str, str] = {
     "magnet": "bipolar supply driving the electromagnet (with 'coil_constant' in T/A)",
     "gaussmeter": "field probe at the DUT",
     "switch": "switch matrix addressing the cells of a device array (SwitchMatrix)",
+    "pulser": "pulse generator on the bias tee's AC port (PulseGenerator)",
 }
 
 #: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section (plus a
@@ -34,6 +35,7 @@ DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
     "smu": {"driver": "keithley2450"},
     "magnet": {"driver": "kepco-bop", "coil_constant": 0.03},
     "gaussmeter": {"driver": "lakeshore425"},
+    "pulser": {"driver": "keysight81160a"},
 }
 
 _SAFETY_KEYS = {"max_voltage": "V", "max_current": "A", "max_field": "T", "field_ramp_rate": "T/s"}

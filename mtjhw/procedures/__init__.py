@@ -3,7 +3,8 @@
 from .base import BenchProcedure
 from .rh_loop import RHLoop
 from .rv_loop import RVLoop
+from .switching_probability import SwitchingProbability
 
-PROCEDURES: dict[str, type[BenchProcedure]] = {cls.name: cls for cls in (RHLoop, RVLoop)}
+PROCEDURES: dict[str, type[BenchProcedure]] = {cls.name: cls for cls in (RHLoop, RVLoop, SwitchingProbability)}
 
-__all__ = ["PROCEDURES", "BenchProcedure", "RHLoop", "RVLoop"]
+__all__ = ["PROCEDURES", "BenchProcedure", "RHLoop", "RVLoop", "SwitchingProbability"]
