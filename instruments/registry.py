@@ -6,6 +6,7 @@ from .keithley707b import Keithley707B
 from .keithley2450 import Keithley2450
 from .kepco import KepcoBOP
 from .lakeshore import LakeShore425
+from .oscilloscope import KeysightDSOX3000
 from .pulse_generator import Keysight81160A
 
 DRIVERS: dict[str, type] = {
@@ -14,6 +15,7 @@ DRIVERS: dict[str, type] = {
     "kepco-bop": KepcoBOP,
     "lakeshore425": LakeShore425,
     "keysight81160a": Keysight81160A,
+    "keysight-dsox3000": KeysightDSOX3000,
 }
 
 

@@ -75,3 +75,14 @@ class PulseGenerator(Protocol):
         """Trigger the armed burst; returns when it is out."""
 
     def output_off(self) -> None: ...
+
+
+@runtime_checkable
+class Oscilloscope(Protocol):
+    """Single acquisitions of a voltage vs time."""
+
+    def configure_channel(self, channel: int, volts_per_div: float, offset: float = 0.0,
+                          coupling: str = "DC") -> None: ...
+
+    def acquire(self, channel: int, duration: float, points: int) -> tuple[np.ndarray, np.ndarray]:
+        """(times s, volts) of one acquisition of ``duration`` s in ``points`` samples."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from instruments.field_controller import MagnetFieldController
 from instruments.registry import driver_class
-from instruments.roles import FieldController, PulseGenerator, SourceMeter, SwitchMatrix
+from instruments.roles import FieldController, Oscilloscope, PulseGenerator, SourceMeter, SwitchMatrix
 
 from .config import BenchConfig, BenchConfigError
 
@@ -122,6 +122,10 @@ class Bench:
     @property
     def pulser(self) -> PulseGenerator:
         return self._role("pulser")
+
+    @property
+    def scope(self) -> Oscilloscope:
+        return self._role("scope")
 
     @property
     def switch(self) -> SwitchMatrix:

@@ -27,6 +27,7 @@ ROLES: dict[str, str] = {
     "gaussmeter": "field probe at the DUT",
     "switch": "switch matrix addressing the cells of a device array (SwitchMatrix)",
     "pulser": "pulse generator on the bias tee's AC port (PulseGenerator)",
+    "scope": "oscilloscope across the DUT (Oscilloscope)",
 }
 
 #: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section (plus a
@@ -36,6 +37,7 @@ DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
     "magnet": {"driver": "kepco-bop", "coil_constant": 0.03},
     "gaussmeter": {"driver": "lakeshore425"},
     "pulser": {"driver": "keysight81160a"},
+    "scope": {"driver": "keysight-dsox3000"},
 }
 
 _SAFETY_KEYS = {"max_voltage": "V", "max_current": "A", "max_field": "T", "field_ramp_rate": "T/s"}

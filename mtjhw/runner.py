@@ -107,6 +107,7 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
     procedure.bench = bench
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    procedure.out_dir = out  # where procedures write bulk data (HDF5) beside data.csv
     data_file = out / "data.csv"
     if data_file.exists():
         data_file.unlink()  # a new run in the same directory replaces the old data

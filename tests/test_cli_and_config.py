@@ -78,7 +78,7 @@ def test_malformed_bench_files_name_the_key(tmp_path, capsys, text, message):
 
 def test_bench_check_and_procedure_listing(capsys):
     assert main(["bench", "check", EXAMPLE]) == 0
-    assert "simulated bench, roles: smu, magnet, gaussmeter, pulser" in capsys.readouterr().out
+    assert "simulated bench, roles: smu, magnet, gaussmeter, pulser, scope" in capsys.readouterr().out
     assert main(["procedures"]) == 0
     listing = capsys.readouterr().out
     assert "rh-loop" in listing and "--set sweep_rate=<0.05> [T/s]" in listing and "tmr_v_half (V)" in listing

@@ -132,6 +132,20 @@ class PerpendicularMTJ(TwoTerminalDevice):
         self.switch_count += switches
         return self._mix(in_p / duration, bias)
 
+    def trajectory(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator
+                   ) -> tuple[int, np.ndarray]:
+        """Evolve for ``duration`` (s) and return the state at the start and the switch times (s, from the
+        start): the telegraph signal an oscilloscope records."""
+        start = self.state
+        if self.broken or duration <= 0:
+            return start, np.empty(0)
+        self._check_breakdown(bias)
+        t0 = self.physics.time
+        record = self.physics.advance(duration, rng, field=field_t, record=True, **self._drive(bias))
+        times = record.switch_times[0] - t0
+        self.switch_count += len(times)
+        return start, times
+
     def run_timeline(self, steps: list[tuple[float, float, bool]], count: int, dc: Bias, v_dc: float,
                      field_t: float, rng: np.random.Generator) -> list[np.ndarray]:
         """Repeat one period's ``steps`` (duration s, pulse voltage V, is-a-reading-window) ``count`` times,
