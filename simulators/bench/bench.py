@@ -112,9 +112,11 @@ class VirtualBench:
 
     def _pulse_for(self, voltage: float, duration: float) -> None:
         if duration > 0:
-            self._pulse_voltage = voltage
-            self.advance(duration)
-            self._pulse_voltage = 0.0
+            self._pulse_voltage = self.dut.ac_voltage = voltage
+            try:
+                self.advance(duration)
+            finally:
+                self._pulse_voltage = self.dut.ac_voltage = 0.0
 
     # ----------------------------------------------------------------- time
     def catch_up(self) -> None:

@@ -28,6 +28,8 @@ class TwoTerminalDevice(ABC):
             raise ValueError("read_noise must be >= 0, v_breakdown and r_short > 0")
         self.read_noise, self.v_breakdown, self.r_short = read_noise, v_breakdown, r_short
         self.broken = False
+        #: V on the bias tee's AC port now (set by the bench); devices with a separate write path use it
+        self.ac_voltage = 0.0
 
     @abstractmethod
     def resistance(self, voltage: float) -> float:
@@ -93,17 +95,24 @@ class OscillatorDevice(TwoTerminalDevice):
 
 
 class DomainWallDevice(TwoTerminalDevice):
-    """``model: dw-synapse``: a domain-wall MTJ synapse (:class:`~simulators.physics.synapse.DomainWallSynapse`).
+    """``model: dw-synapse``: a three-terminal domain-wall MTJ synapse
+    (:class:`~simulators.physics.synapse.DomainWallSynapse`) with its write track and MTJ driven from one port.
 
-    A current drives the wall toward the P end when positive (potentiation) and the AP end when negative
-    (depression): by flow above ``i_dep``, by thermally activated creep below. Parameters: those of
-    :class:`~simulators.physics.synapse.DomainWallParams` plus ``read_noise``, ``v_breakdown``, ``r_short``,
-    ``seed`` of the device-to-device site jitter and ``site`` (initial pinning site, 0 = AP end).
+    Pulses on the bias tee's AC port drive ``V_pulse / r_write`` through the write track (``r_write`` Ω) while
+    the DC port biases the MTJ for reading: positive write current moves
+    the wall toward the P end (potentiation), negative toward AP (depression), by flow above ``i_dep`` and by
+    thermally activated creep below; the MTJ, whose conductance follows the wall, is what readings measure.
+    Parameters: those of :class:`~simulators.physics.synapse.DomainWallParams` plus ``r_write``, ``read_noise``,
+    ``v_breakdown``, ``r_short``, ``seed`` of the device-to-device site jitter and ``site`` (initial pinning
+    site, 0 = AP end).
     """
 
-    def __init__(self, *, read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 150.0,
-                 seed: int = 0, site: int = 0, **params: float) -> None:
+    def __init__(self, *, r_write: float = 1000.0, read_noise: float = 2e-4, v_breakdown: float = 1.5,
+                 r_short: float = 150.0, seed: int = 0, site: int = 0, **params: float) -> None:
         super().__init__(read_noise, v_breakdown, r_short)
+        if not r_write > 0:
+            raise ValueError(f"r_write must be > 0, got {r_write!r}")
+        self.r_write = r_write
         p = DomainWallParams(**params)
         self.physics = DomainWallSynapse(p, n=1, rng=np.random.default_rng(seed))
         if not 0 <= site < p.n_sites:
@@ -116,8 +125,7 @@ class DomainWallDevice(TwoTerminalDevice):
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
         self._check_breakdown(bias)
         if duration > 0 and not self.broken:
-            _, current = self.operating_point(bias)
-            self.physics.apply_pulse(current, duration, rng)
+            self.physics.apply_pulse(self.ac_voltage / self.r_write, duration, rng)
         return self.operating_point(bias)
 
 

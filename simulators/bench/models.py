@@ -50,6 +50,7 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "n_sites": (2, 10000, ""),
     "i_dep": (1e-7, 0.1, "A"),
     "track_length": (1e-9, 1e-3, "m"),
+    "r_write": (1.0, 1e7, "Ω"),
     "rows": (1, 36, ""),
     "cols": (1, 36, ""),
 }

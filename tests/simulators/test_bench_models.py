@@ -20,20 +20,31 @@ def resistance_at(smu, current):
     return float(smu.handle(":READ?")) / current
 
 
-def test_dw_synapse_potentiates_and_depresses_in_steps_under_current_pulses():
-    dut = build_dut({"model": "dw-synapse", "seed": 4, "n_sites": 8, "site": 0, "sigma_c2c": 0.0})
-    bench, smu = smu_on(dut)
-    smu.handle(":SENS:VOLT:NPLC 0.01")  # a list point lasts 200 µs: the write pulse
-    g = [1 / resistance_at(smu, 1e-6)]
-    for amplitude in [62e-6] * 10 + [-62e-6] * 10:  # below depinning (100 µA): thermally activated creep
-        smu.handle(f":SOUR:LIST:CURR {amplitude:g};:SOUR:SWE:CURR:LIST 1, 0")
-        smu.handle(":INIT")
-        g.append(1 / resistance_at(smu, 1e-6))
+def test_dw_synapse_potentiates_and_depresses_in_steps_under_write_pulses():
+    from mtjhw.bench import Bench
+    from mtjhw.config import BenchConfig
+
+    config = BenchConfig.from_dict({"simulated": True, "seed": 4, "dut": {"model": "dw-synapse", "n_sites": 8,
+                                                                        "sigma_c2c": 0.0}})
+    with Bench.open(config) as bench:
+        bench.smu.source_voltage_mode(1e-3, nplc=1)
+        bench.smu.set_level(0.02)
+        bench.smu.output_on()
+        g = [1 / np.divide(*bench.smu.measure())]
+        for amplitude in [0.09] * 10 + [-0.09] * 10:  # 90 µA through the 1 kΩ write track: creep
+            bench.pulser.setup_pulse(1, amplitude, 10e-9, 1e-6, 1)
+            bench.pulser.fire()
+            g.append(1 / np.divide(*bench.smu.measure()))
+        bench.smu.set_level(0.3)  # DC on the read path does not move the wall
+        bench.smu.measure()
+        bench.smu.set_level(0.02)
+        unchanged = 1 / np.divide(*bench.smu.measure())
     g = np.array(g)
     potentiation, depression = np.diff(g[:11]), np.diff(g[10:])
-    assert np.all(potentiation >= -2e-6) and np.all(depression <= 2e-6)  # monotonic within read noise
+    assert np.all(potentiation >= -2e-7) and np.all(depression <= 2e-7)  # monotonic within read noise
     assert g[10] > 1.3 * g[0] and g[-1] < 0.8 * g[10]  # potentiated, then depressed
-    assert len(np.unique(np.round(g * 1e7))) >= 5  # in several distinguishable levels
+    assert len(np.unique(np.round(g * 1e6))) >= 5  # in several distinguishable levels
+    assert unchanged == pytest.approx(g[-1], rel=1e-3)
 
 
 def test_stno_dc_resistance_follows_the_physics_model():
