@@ -1,30 +1,22 @@
-"""Keysight 81160A pulse generator: PyMeasure's driver plus bursts of DUT-safe rectangular pulses."""
+"""Pulse generators (Keysight 81150A/81160A, 33500B): PyMeasure's drivers plus bursts of DUT-safe pulses."""
 
 from __future__ import annotations
 
-import math
-
+from pymeasure.instruments.agilent import Agilent33500
 from pymeasure.instruments.keysight import Keysight81160A as _PyMeasureKeysight81160A
 
 from .safety import SafetyLimits
 
 
-class Keysight81160A(_PyMeasureKeysight81160A):
-    """Fills the :class:`~instruments.roles.PulseGenerator` role.
-
-    Amplitudes are the voltage at the DUT: outputs are set for a high-impedance load (``:OUTP:LOAD INF``), the
-    DUT being much larger than 50 Ω, idle at 0 V, with the polarity inverted for negative pulses. Every amplitude
-    is checked against the bench's ``max_voltage`` and widths against the instrument before anything is sent.
-    """
+class _BurstPulses:
+    """The PulseGenerator role over a generator's SCPI, shared by the 81160A and 33500B drivers: subclasses
+    give the per-channel command string of one armed pulse burst."""
 
     min_width, max_period = 2.5e-9, 1000.0
 
-    def __init__(self, adapter, name: str = "Keysight 81160A", limits: SafetyLimits | None = None, **kwargs) -> None:
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        kwargs.setdefault("timeout", 20000)
-        super().__init__(adapter, name, **kwargs)
-        self.limits = limits or SafetyLimits()
+    def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
+                        count: int) -> str:
+        raise TypeError(f"{type(self).__name__} must define _burst_commands")
 
     def setup_pulse(self, channel: int, amplitude: float, width: float, period: float, count: int,
                     delay: float = 0.0) -> None:
@@ -39,11 +31,7 @@ class Keysight81160A(_PyMeasureKeysight81160A):
         if not 1 <= count <= 1_000_000:
             raise ValueError(f"count must be 1..1000000, got {count}")
         polarity = "INV" if amplitude < 0 else "NORM"
-        ch = channel
-        self.write(f":FUNC{ch} PULS;:OUTP{ch}:LOAD INF;:OUTP{ch}:POL {polarity};:VOLT{ch}:LOW 0;"
-                   f":VOLT{ch}:HIGH {abs(amplitude):.6g};:PULS:PER{ch} {period:.9g};:PULS:WIDT{ch} {width:.9g};"
-                   f":PULS:DEL{ch} {delay:.9g};:BURS{ch}:STAT ON;:BURS{ch}:NCYC {count};:ARM:SOUR{ch} MAN;"
-                   f":OUTP{ch} ON")
+        self.write(self._burst_commands(channel, abs(amplitude), polarity, period, width, delay, count))
         self.check_errors()
 
     def fire(self) -> None:
@@ -54,9 +42,12 @@ class Keysight81160A(_PyMeasureKeysight81160A):
     def output_off(self) -> None:
         """Both outputs off (each attempted)."""
         try:
-            self.write(":OUTP1 OFF")
+            self.write(self._output_off_command(1))
         finally:
-            self.write(":OUTP2 OFF")
+            self.write(self._output_off_command(2))
+
+    def _output_off_command(self, ch: int) -> str:
+        return f":OUTP{ch} OFF"
 
     def check_errors(self) -> list:
         errors = super().check_errors()
@@ -64,7 +55,50 @@ class Keysight81160A(_PyMeasureKeysight81160A):
             raise RuntimeError(f"{self.name} reported: {errors}")
         return errors
 
-    @staticmethod
-    def period_for(widths: list[float], gap: float) -> float:
-        """A period that holds pulses of ``widths`` one after another with ``gap`` s between them."""
-        return math.fsum(widths) + gap * (len(widths) + 1)
+
+class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
+    """Keysight 81150A/81160A pulse generator filling the :class:`~instruments.roles.PulseGenerator` role.
+
+    Amplitudes are the voltage at the DUT: outputs are set for a high-impedance load (``:OUTP:LOAD INF``), the
+    DUT being much larger than 50 Ω, idle at 0 V, with the polarity inverted for negative pulses. Every amplitude
+    is checked against the bench's ``max_voltage`` and widths against the instrument before anything is sent.
+    """
+
+    def __init__(self, adapter, name: str = "Keysight 81160A", limits: SafetyLimits | None = None, **kwargs) -> None:
+        kwargs.setdefault("read_termination", "\n")
+        kwargs.setdefault("write_termination", "\n")
+        kwargs.setdefault("timeout", 20000)
+        super().__init__(adapter, name, **kwargs)
+        self.limits = limits or SafetyLimits()
+
+    def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
+                        count: int) -> str:
+        return (f":FUNC{ch} PULS;:OUTP{ch}:LOAD INF;:OUTP{ch}:POL {polarity};:VOLT{ch}:LOW 0;"
+                f":VOLT{ch}:HIGH {high:.6g};:PULS:PER{ch} {period:.9g};:PULS:WIDT{ch} {width:.9g};"
+                f":PULS:DEL{ch} {delay:.9g};:BURS{ch}:STAT ON;:BURS{ch}:NCYC {count};:ARM:SOUR{ch} MAN;"
+                f":OUTP{ch} ON")
+
+
+
+class Keysight33500B(_BurstPulses, Agilent33500):
+    """Keysight/Agilent 33500B waveform generator in pulse mode (16 ns minimum width), same role and
+    conventions as :class:`Keysight81160A`, with the 33500 series' ``SOURce<n>:`` commands."""
+
+    min_width = 16e-9
+
+    def __init__(self, adapter, name: str = "Keysight 33500B", limits: SafetyLimits | None = None, **kwargs) -> None:
+        kwargs.setdefault("read_termination", "\n")
+        kwargs.setdefault("write_termination", "\n")
+        kwargs.setdefault("timeout", 20000)
+        super().__init__(adapter, name, **kwargs)
+        self.limits = limits or SafetyLimits()
+
+    def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
+                        count: int) -> str:
+        return (f"SOUR{ch}:FUNC PULS;:OUTP{ch}:LOAD INF;:OUTP{ch}:POL {polarity};:SOUR{ch}:VOLT:LOW 0;"
+                f":SOUR{ch}:VOLT:HIGH {high:.6g};:SOUR{ch}:PULS:PER {period:.9g};:SOUR{ch}:PULS:WIDT {width:.9g};"
+                f":SOUR{ch}:PULS:DEL {delay:.9g};:SOUR{ch}:BURS:STAT ON;:SOUR{ch}:BURS:NCYC {count};"
+                f":TRIG{ch}:SOUR BUS;:OUTP{ch} ON")
+
+    def _output_off_command(self, ch: int) -> str:
+        return f"OUTP{ch} OFF"

@@ -7,7 +7,7 @@ from .keithley2450 import Keithley2450
 from .kepco import KepcoBOP
 from .lakeshore import LakeShore425
 from .oscilloscope import KeysightDSOX3000
-from .pulse_generator import Keysight81160A
+from .pulse_generator import Keysight33500B, Keysight81160A
 
 DRIVERS: dict[str, type] = {
     "keithley2450": Keithley2450,
@@ -15,6 +15,7 @@ DRIVERS: dict[str, type] = {
     "kepco-bop": KepcoBOP,
     "lakeshore425": LakeShore425,
     "keysight81160a": Keysight81160A,
+    "keysight33500b": Keysight33500B,
     "keysight-dsox3000": KeysightDSOX3000,
 }
 

@@ -8,8 +8,9 @@ from .switching_probability import SwitchingProbability
 from .synapse_ltp_ltd import SynapseLtpLtd
 from .telegraph import Telegraph
 
-PROCEDURES: dict[str, type[BenchProcedure]] = {cls.name: cls for cls in (RHLoop, RVLoop, SwitchingProbability,
-                                                                             Telegraph, NeuronTransfer,
-                                                                             SynapseLtpLtd)}
+PROCEDURES: dict[str, type[BenchProcedure]] = {
+    cls.name: cls for cls in (RHLoop, RVLoop, SwitchingProbability, Telegraph, NeuronTransfer, SynapseLtpLtd)
+}
 
-__all__ = ["PROCEDURES", "BenchProcedure", "NeuronTransfer", "RHLoop", "RVLoop", "SwitchingProbability", "SynapseLtpLtd", "Telegraph"]
+__all__ = ["PROCEDURES", "BenchProcedure", "NeuronTransfer", "RHLoop", "RVLoop", "SwitchingProbability",
+           "SynapseLtpLtd", "Telegraph"]

@@ -94,3 +94,9 @@ class Keysight81160A(BenchInstrument):
     @command(":TRIGger[:IMMediate]")
     def _trigger(self) -> None:
         self.fire()
+
+
+class Keysight33500B(Keysight81160A):
+    """Virtual 33522B: the same pulse/burst model, answering its ``SOURce<n>:``/``TRIGger<n>:`` commands."""
+
+    idn = ("Agilent Technologies", "33522B", "MY52301234", "4.00-1.19-2.00-58-00")

@@ -88,3 +88,24 @@ def test_closing_the_bench_switches_everything_off():
     assert not twins["Keithley2450"].output and not twins["KepcoBOP"].output
     with pytest.raises(InvalidSession):  # the sessions are closed too
         bench.smu.measure()
+
+
+def test_pulsed_procedure_fault_switches_the_pulse_generator_off_too(tmp_path):
+    with Bench.open(simulated_config(h_offset=0.0)) as bench:
+        pulser_twin = next(h for h in bench.virtual_handlers() if type(h).__name__ == "Keysight81160A")
+        real_fire = pulser_twin.fire
+        calls = {"n": 0}
+
+        def failing_fire():
+            calls["n"] += 1
+            if calls["n"] > 6:  # two calibration bursts, then four amplitudes, then the generator faults
+                raise RuntimeError("hardware fault")
+            real_fire()
+
+        pulser_twin.fire = failing_fire
+        outcome = run_procedure("switching-probability", bench, tmp_path,
+                                {"v_min": 0.3, "v_max": 0.48, "trials": 100, "wer_target": 1e-2})
+        smu_on, _, _ = smu_and_magnet_state(bench)
+        assert not pulser_twin.output[1] and not pulser_twin.output[2] and not smu_on
+    assert outcome.status == "failed"
+    assert outcome.points == 4 == len(recorded_rows(tmp_path))

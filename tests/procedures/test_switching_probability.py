@@ -71,3 +71,17 @@ def test_pulse_generator_driver_protocol_and_safety():
             pulser.setup_pulse(1, 0.9, 1e-6, 1e-3, 10)
         with pytest.raises(ValueError, match="does not fit"):
             pulser.setup_pulse(1, 0.5, 2e-3, 1e-3, 10)
+
+
+def test_33500b_fills_the_same_role_on_the_bench(tmp_path):
+    from mtjhw.config import BenchConfig
+
+    config = BenchConfig.from_dict({
+        "simulated": True, "seed": 4, "safety": {"max_voltage": 0.8},
+        "dut": {"model": "pmtj", "h_offset": 0.0},
+        "instruments": {"smu": {"driver": "keithley2450"}, "pulser": {"driver": "keysight33500b"}}})
+    with Bench.open(config) as bench:
+        assert "33522B" in bench.pulser.id
+        outcome = run_procedure("switching-probability", bench, tmp_path, SETTINGS | {"v_min": 0.3, "v_max": 0.48})
+    assert outcome.status == "finished", outcome.error
+    assert outcome.summary["ic0"] == pytest.approx(60e-6, rel=0.1)
