@@ -20,6 +20,18 @@ DRIVERS: dict[str, type] = {
 }
 
 
+#: The bench roles each driver can fill.
+DRIVER_ROLES: dict[str, set[str]] = {
+    "keithley2450": {"smu"},
+    "keithley707b": {"switch"},
+    "kepco-bop": {"magnet"},
+    "lakeshore425": {"gaussmeter"},
+    "keysight81160a": {"pulser"},
+    "keysight33500b": {"pulser"},
+    "keysight-dsox3000": {"scope"},
+}
+
+
 def driver_class(name: str) -> type:
     """The driver class registered as ``name``; a clear error lists the known names."""
     try:

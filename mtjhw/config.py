@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from instruments.registry import DRIVERS
+from instruments.registry import DRIVER_ROLES, DRIVERS
 from instruments.safety import SafetyLimits
 
 
@@ -149,6 +149,9 @@ def _parse_instruments(raw: Any, simulated: bool) -> dict[str, InstrumentConfig]
         if driver not in DRIVERS:
             raise BenchConfigError(f"{key}.driver: unknown driver {driver!r}; known drivers: "
                                    f"{', '.join(sorted(DRIVERS))}")
+        if role not in DRIVER_ROLES.get(driver, {role}):
+            raise BenchConfigError(f"{key}.driver: {driver} cannot fill the {role!r} role (it fills "
+                                   f"{', '.join(sorted(DRIVER_ROLES[driver]))})")
         resource = entry.pop("resource", None)
         if resource is None and not simulated:
             raise BenchConfigError(f"{key}.resource: missing (required when simulated is false)")

@@ -25,7 +25,7 @@ def test_sim_serve_prints_resources_that_pyvisa_py_opens():
             if "Ctrl-C" in line:
                 break
         resources = dict(re.findall(r"^\s*(\w+): (TCPIP::127\.0\.0\.1::\d+::SOCKET)", "".join(lines), re.M))
-        assert set(resources) == {"smu", "magnet", "gaussmeter"}, lines
+        assert set(resources) == {"smu", "magnet", "gaussmeter", "pulser", "scope"}, lines
         rm = pyvisa.ResourceManager("@py")
         smu = rm.open_resource(resources["smu"], read_termination="\n", write_termination="\n", timeout=5000)
         probe = rm.open_resource(resources["gaussmeter"], read_termination="\n", write_termination="\n")
