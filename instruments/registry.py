@@ -8,6 +8,8 @@ from .kepco import KepcoBOP
 from .lakeshore import LakeShore425
 from .oscilloscope import KeysightDSOX3000
 from .pulse_generator import Keysight33500B, Keysight81160A
+from .rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
+from .spectrum_analyzer import KeysightXSeries
 
 DRIVERS: dict[str, type] = {
     "keithley2450": Keithley2450,
@@ -17,6 +19,12 @@ DRIVERS: dict[str, type] = {
     "keysight81160a": Keysight81160A,
     "keysight33500b": Keysight33500B,
     "keysight-dsox3000": KeysightDSOX3000,
+    "keysight-n5183b": KeysightN5183B,
+    "rs-smb100a": RohdeSchwarzSMB100A,
+    "agilent-e8257d": Agilent8257D,
+    "anritsu-mg3692c": AnritsuMG3692C,
+    "keysight-n9010b": KeysightXSeries,
+    "keysight-n9030b": KeysightXSeries,
 }
 
 
@@ -29,6 +37,12 @@ DRIVER_ROLES: dict[str, set[str]] = {
     "keysight81160a": {"pulser"},
     "keysight33500b": {"pulser"},
     "keysight-dsox3000": {"scope"},
+    "keysight-n5183b": {"rf"},
+    "rs-smb100a": {"rf"},
+    "agilent-e8257d": {"rf"},
+    "anritsu-mg3692c": {"rf"},
+    "keysight-n9010b": {"analyzer"},
+    "keysight-n9030b": {"analyzer"},
 }
 
 

@@ -86,3 +86,32 @@ class Oscilloscope(Protocol):
 
     def acquire(self, channel: int, duration: float, points: int) -> tuple[np.ndarray, np.ndarray]:
         """(times s, volts) of one acquisition of ``duration`` s in ``points`` samples."""
+
+
+@runtime_checkable
+class RFSource(Protocol):
+    """A CW microwave source: frequency in Hz, level in dBm at its connector."""
+
+    def set_frequency(self, frequency: float) -> None: ...
+
+    def set_power_dbm(self, power_dbm: float) -> None:
+        """Checked against the instrument's range and the bench's ``max_rf_power`` (W) before it is sent."""
+
+    def set_amplitude_modulation(self, on: bool, frequency: float = 1e3, depth: float = 1.0) -> None: ...
+
+    def output_on(self) -> None: ...
+
+    def output_off(self) -> None: ...
+
+
+@runtime_checkable
+class SpectrumAnalyzer(Protocol):
+    """Swept power spectra."""
+
+    def configure(self, start: float, stop: float, rbw: float, points: int = 1001, averages: int = 1,
+                  vbw: float | None = None, reference_level_dbm: float = 0.0) -> None: ...
+
+    def trace(self) -> tuple[np.ndarray, np.ndarray]:
+        """(frequencies Hz, power dBm per point) of one (averaged) sweep."""
+
+    def peak(self) -> tuple[float, float]: ...

@@ -13,15 +13,17 @@ class SafetyLimitError(ValueError):
 @dataclass(frozen=True)
 class SafetyLimits:
     """Limits that protect the DUT: ``max_voltage`` V across it, ``max_current`` A through it,
-    ``max_field`` T at it and ``field_ramp_rate`` T/s of the magnet. Defaults impose nothing."""
+    ``max_field`` T at it, ``field_ramp_rate`` T/s of the magnet and ``max_rf_power`` W of microwave power out of
+    a source. Defaults impose nothing."""
 
     max_voltage: float = math.inf
     max_current: float = math.inf
     max_field: float = math.inf
     field_ramp_rate: float = math.inf
+    max_rf_power: float = math.inf
 
     def __post_init__(self) -> None:
-        for name in ("max_voltage", "max_current", "max_field", "field_ramp_rate"):
+        for name in ("max_voltage", "max_current", "max_field", "field_ramp_rate", "max_rf_power"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and value > 0):
                 raise ValueError(f"safety.{name} must be a positive number, got {value!r}")
@@ -40,3 +42,6 @@ class SafetyLimits:
 
     def field(self, value: float) -> float:
         return self.check("field", value, self.max_field, "T")
+
+    def rf_power(self, watts: float) -> float:
+        return self.check("RF power", watts, self.max_rf_power, "W")

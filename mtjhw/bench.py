@@ -14,7 +14,15 @@ from typing import Any
 
 from instruments.field_controller import MagnetFieldController
 from instruments.registry import driver_class
-from instruments.roles import FieldController, Oscilloscope, PulseGenerator, SourceMeter, SwitchMatrix
+from instruments.roles import (
+    FieldController,
+    Oscilloscope,
+    PulseGenerator,
+    RFSource,
+    SourceMeter,
+    SpectrumAnalyzer,
+    SwitchMatrix,
+)
 
 from .config import BenchConfig, BenchConfigError
 
@@ -92,7 +100,7 @@ class Bench:
     def _driver(config: BenchConfig, role: str, resource: str, **adapter_kwargs: Any) -> Any:
         inst = config.instruments[role]
         options = {k: v for k, v in inst.options.items() if k != "coil_constant"}
-        if role in ("smu", "pulser"):
+        if role in ("smu", "pulser", "rf"):
             options["limits"] = config.safety
         return driver_class(inst.driver)(resource, **options, **adapter_kwargs)
 
@@ -122,6 +130,14 @@ class Bench:
     @property
     def pulser(self) -> PulseGenerator:
         return self._role("pulser")
+
+    @property
+    def rf(self) -> RFSource:
+        return self._role("rf")
+
+    @property
+    def analyzer(self) -> SpectrumAnalyzer:
+        return self._role("analyzer")
 
     @property
     def scope(self) -> Oscilloscope:
@@ -160,11 +176,12 @@ class Bench:
                 self.drivers["smu"].output_off()
             except Exception as exc:  # keep going: the magnet must be switched off too
                 errors.append(exc)
-        if "pulser" in self.drivers:
-            try:
-                self.drivers["pulser"].output_off()
-            except Exception as exc:
-                errors.append(exc)
+        for role in ("pulser", "rf"):
+            if role in self.drivers:
+                try:
+                    self.drivers[role].output_off()
+                except Exception as exc:
+                    errors.append(exc)
         if "switch" in self.drivers:
             try:
                 self.drivers["switch"].open_all()

@@ -28,10 +28,12 @@ ROLES: dict[str, str] = {
     "switch": "switch matrix addressing the cells of a device array (SwitchMatrix)",
     "pulser": "pulse generator on the bias tee's AC port (PulseGenerator)",
     "scope": "oscilloscope across the DUT (Oscilloscope)",
+    "rf": "microwave source on the bias tee's AC port (RFSource)",
+    "analyzer": "spectrum analyzer behind the bias tee and amplifier (SpectrumAnalyzer)",
 }
 
 #: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section (plus a
-#: Keithley 707B ``switch`` when the DUT is an ``array``).
+#: Keithley 707B ``switch`` when the DUT is an ``array``, an RF source and a spectrum analyzer for an ``stno``).
 DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
     "smu": {"driver": "keithley2450"},
     "magnet": {"driver": "kepco-bop", "coil_constant": 0.03},
@@ -40,7 +42,8 @@ DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
     "scope": {"driver": "keysight-dsox3000"},
 }
 
-_SAFETY_KEYS = {"max_voltage": "V", "max_current": "A", "max_field": "T", "field_ramp_rate": "T/s"}
+_SAFETY_KEYS = {"max_voltage": "V", "max_current": "A", "max_field": "T", "field_ramp_rate": "T/s",
+                "max_rf_power": "W"}
 _TOP_KEYS = {"name", "simulated", "safety", "dut", "instruments", "seed", "realtime"}
 
 
@@ -104,6 +107,9 @@ class BenchConfig:
             raw_instruments = dict(DEFAULT_SIMULATED_INSTRUMENTS)
             if dut.get("model") == "array":
                 raw_instruments["switch"] = {"driver": "keithley707b"}
+            if dut.get("model") == "stno":
+                raw_instruments["rf"] = {"driver": "keysight-n5183b"}
+                raw_instruments["analyzer"] = {"driver": "keysight-n9010b"}
         instruments = _parse_instruments(raw_instruments, simulated)
         if simulated:
             from simulators.bench.models import DutConfigError, build_dut

@@ -17,6 +17,7 @@ from .devices import TwoTerminalDevice
 from .magnet import Electromagnet
 from .pmtj import PerpendicularMTJ
 from .pulses import PulseTrain, TriggerListener, period_timeline
+from .rf import RfDrive
 
 
 class VirtualBench:
@@ -40,6 +41,7 @@ class VirtualBench:
         self._bias_source: object | None = None
         self._bias = Bias.open_circuit()
         self._pulse_voltage = 0.0  # V added through the bias tee's AC port while a pulse is on
+        self.rf = RfDrive()  # microwave drive through the AC port
         self.trigger_listeners: list[TriggerListener] = []
 
     # ----------------------------------------------------------------- drive
@@ -136,7 +138,7 @@ class VirtualBench:
                 return self.dut.advance(0.0, bias, self.field, self.rng)
             if not self.magnet.settling():  # the common case: a static field, one interval
                 self.time += duration
-                return self.dut.advance(duration, bias, self.field, self.rng)
+                return self._with_rf(*self.dut.advance(duration, bias, self.field, self.rng))
             v_sum = i_sum = 0.0
             remaining = duration
             while remaining > 0:
@@ -149,4 +151,11 @@ class VirtualBench:
                 i_sum += i * step
                 remaining -= step
             self.time += duration
-            return v_sum / duration, i_sum / duration
+            return self._with_rf(v_sum / duration, i_sum / duration)
+
+    def _with_rf(self, v: float, i: float) -> tuple[float, float]:
+        """Add the DC voltage the DUT rectifies from the microwave drive (spin-torque diode effect)."""
+        rectify = getattr(self.dut, "rectified_voltage", None)
+        if rectify is None or not self.rf.on:
+            return v, i
+        return v + rectify(self.rf.frequency, self.field, self.rf.mean_power), i

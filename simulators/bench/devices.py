@@ -78,20 +78,40 @@ class OscillatorDevice(TwoTerminalDevice):
                  **params: float) -> None:
         super().__init__(read_noise, v_breakdown, r_short)
         self.physics = STNO(STNOParams(**params))
+        self._resistance_cache: dict[float, float] = {}
 
     def resistance(self, voltage: float) -> float:
-        """R at bias ``voltage``: the physics model's R(I) at the current I that satisfies I·R(I) = V."""
+        """R at bias ``voltage``: the physics model's R(I) at the current I that satisfies I·R(I) = V (cached:
+        sources revisit the same levels)."""
+        cached = self._resistance_cache.get(voltage)
+        if cached is not None:
+            return cached
         r = float(self.physics.resistance(0.0))
         for _ in range(30):
             r_new = float(self.physics.resistance(voltage / r))
             if abs(r_new - r) <= 1e-12 * r:
                 break
             r = r_new
+        if len(self._resistance_cache) > 4096:
+            self._resistance_cache.clear()
+        self._resistance_cache[voltage] = r
         return r
 
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
         self._check_breakdown(bias)
         return self.operating_point(bias)
+
+    def rectified_voltage(self, frequency: float, field_t: float, rf_power: float) -> float:
+        """Spin-torque diode DC voltage (V) for ``rf_power`` W at ``frequency`` Hz in ``field_t`` T."""
+        if rf_power <= 0 or field_t <= 0 or self.broken:
+            return 0.0
+        return float(self.physics.diode_voltage(frequency, field_t, rf_power))
+
+    def emission_psd(self, frequencies: np.ndarray, current: float, field_t: float) -> np.ndarray:
+        """Power spectral density (W/Hz) the oscillator delivers into a 50 Ω line at ``current`` A."""
+        if field_t <= 0 or self.broken:
+            return np.zeros_like(np.asarray(frequencies, dtype=float))
+        return self.physics.psd(frequencies, current, field_t)
 
 
 class DomainWallDevice(TwoTerminalDevice):

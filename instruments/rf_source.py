@@ -1,0 +1,116 @@
+"""Microwave signal generators filling one :class:`~instruments.roles.RFSource` role.
+
+Keysight N5183B MXG and R&S SMB100A are driven here (PyMeasure has neither); PyMeasure's ``Agilent8257D`` and
+``AnritsuMG3692C`` are adapted. The role takes SI and dBm explicitly named: ``set_frequency`` (Hz),
+``set_power_dbm`` (dBm at the instrument's output) — checked against the instrument's range and the bench's
+``max_rf_power`` (W) before anything is sent.
+"""
+
+from __future__ import annotations
+
+from pymeasure.instruments import Instrument, SCPIMixin
+from pymeasure.instruments.agilent import Agilent8257D as _PyMeasureAgilent8257D
+from pymeasure.instruments.anritsu import AnritsuMG3692C as _PyMeasureAnritsuMG3692C
+
+from .safety import SafetyLimits
+from .units import dbm_to_watts
+
+
+class RangeError(ValueError):
+    """A request outside the instrument's own range."""
+
+
+class _RFSourceRole:
+    """Range/safety checks and the role methods over ``_frequency_command`` / ``_power_command`` formats."""
+
+    f_range: tuple[float, float] = (9e3, 20e9)
+    p_range: tuple[float, float] = (-130.0, 19.0)
+    _frequency_command = ":FREQ %.6f"
+    _power_command = ":POW %.2f"
+    _output_command = ":OUTP %d"
+
+    def _init_role(self, limits: SafetyLimits | None) -> None:
+        self.limits = limits or SafetyLimits()
+
+    def set_frequency(self, frequency: float) -> None:
+        """CW frequency (Hz)."""
+        low, high = self.f_range
+        if not low <= frequency <= high:
+            raise RangeError(f"{self.name}: frequency {frequency:g} Hz outside {low:g} … {high:g} Hz")
+        self.write(self._frequency_command % frequency)
+
+    def set_power_dbm(self, power_dbm: float) -> None:
+        """Output level (dBm at the instrument's connector)."""
+        low, high = self.p_range
+        if not low <= power_dbm <= high:
+            raise RangeError(f"{self.name}: power {power_dbm:g} dBm outside {low:g} … {high:g} dBm")
+        self.limits.rf_power(float(dbm_to_watts(power_dbm)))
+        self.write(self._power_command % power_dbm)
+
+    def set_amplitude_modulation(self, on: bool, frequency: float = 1e3, depth: float = 1.0) -> None:
+        """Internal AM at ``frequency`` Hz with ``depth`` 0–1 (what a lock-in demodulates)."""
+        if not 0 <= depth <= 1:
+            raise RangeError(f"AM depth {depth:g} outside 0 … 1")
+        self.write(f":AM:INT:FREQ {frequency:g};:AM:DEPT {100 * depth:g};:AM:STAT {int(on)};:OUTP:MOD {int(on)}")
+
+    def output_on(self) -> None:
+        self.write(self._output_command % 1)
+
+    def output_off(self) -> None:
+        self.write(self._output_command % 0)
+
+
+class KeysightN5183B(_RFSourceRole, SCPIMixin, Instrument):
+    """Keysight MXG N5183B analog signal generator (9 kHz – 20 GHz, −130 … +19 dBm)."""
+
+    frequency = Instrument.measurement(":FREQ?", "Get the CW frequency (Hz).")
+    power_dbm = Instrument.measurement(":POW?", "Get the output level (dBm).")
+    output_enabled = Instrument.measurement(":OUTP?", "Get whether the RF output is on.", cast=bool)
+
+    def __init__(self, adapter, name: str = "Keysight N5183B", limits: SafetyLimits | None = None, **kwargs):
+        kwargs.setdefault("read_termination", "\n")
+        kwargs.setdefault("write_termination", "\n")
+        super().__init__(adapter, name, **kwargs)
+        self._init_role(limits)
+
+
+class RohdeSchwarzSMB100A(KeysightN5183B):
+    """R&S SMB100A (B112: 100 kHz – 12.75 GHz, −145 … +18 dBm)."""
+
+    f_range = (100e3, 12.75e9)
+    p_range = (-145.0, 18.0)
+
+    def __init__(self, adapter, name: str = "R&S SMB100A", limits: SafetyLimits | None = None, **kwargs):
+        super().__init__(adapter, name, limits, **kwargs)
+
+
+class Agilent8257D(_RFSourceRole, _PyMeasureAgilent8257D):
+    """PyMeasure's E8257D with the RFSource role (250 kHz – 20 GHz)."""
+
+    f_range = (250e3, 20e9)
+    p_range = (-135.0, 25.0)
+    _frequency_command = ":FREQ %e Hz;"
+    _power_command = ":POW %g dBm;"
+    _output_command = ":OUTPUT %d;"
+
+    def __init__(self, adapter, name: str = "Agilent E8257D", limits: SafetyLimits | None = None, **kwargs):
+        kwargs.setdefault("read_termination", "\n")
+        kwargs.setdefault("write_termination", "\n")
+        super().__init__(adapter, name, **kwargs)
+        self._init_role(limits)
+
+
+class AnritsuMG3692C(_RFSourceRole, _PyMeasureAnritsuMG3692C):
+    """PyMeasure's MG3692C with the RFSource role (2 – 20 GHz)."""
+
+    f_range = (2e9, 20e9)
+    p_range = (-20.0, 20.0)
+    _frequency_command = ":FREQUENCY %e Hz;"
+    _power_command = ":POWER %g dBm;"
+    _output_command = ":OUTPUT %d;"
+
+    def __init__(self, adapter, name: str = "Anritsu MG3692C", limits: SafetyLimits | None = None, **kwargs):
+        kwargs.setdefault("read_termination", "\n")
+        kwargs.setdefault("write_termination", "\n")
+        super().__init__(adapter, name, **kwargs)
+        self._init_role(limits)

@@ -1,0 +1,100 @@
+"""RF characterisation on the virtual bench: ST-FMR and STNO spectra recovery, RF drivers and unit handling."""
+
+import h5py
+import numpy as np
+import pytest
+from pymeasure.test import expected_protocol
+
+from instruments.rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RangeError, RohdeSchwarzSMB100A
+from instruments.safety import SafetyLimitError, SafetyLimits
+from instruments.spectrum_analyzer import KeysightXSeries
+from instruments.units import dbm_to_watts, watts_to_dbm
+from mtjhw.analysis import AnalysisError
+from mtjhw.analysis.rf import fit_fmr_line, fit_oscillator_threshold
+from mtjhw.bench import Bench
+from mtjhw.config import BenchConfig
+from mtjhw.runner import run_procedure
+
+
+def stno_bench(seed=1, **dut):
+    return Bench.open(BenchConfig.from_dict({"simulated": True, "seed": seed, "dut": {"model": "stno", **dut}}))
+
+
+@pytest.mark.parametrize("dut", [dict(alpha=0.01, mu0_meff=1.0, dh0=1e-3), dict(alpha=0.02, mu0_meff=0.8, dh0=0.5e-3)],
+                         ids=["alpha0.01", "alpha0.02"])
+def test_st_fmr_recovers_damping_and_meff(tmp_path, dut):
+    with stno_bench(**dut) as bench:
+        outcome = run_procedure("st-fmr", bench, tmp_path, {"frequencies": 5, "f_min": 5e9, "f_max": 10e9})
+    assert outcome.status == "finished", outcome.error
+    assert outcome.summary["alpha"] == pytest.approx(dut["alpha"], rel=0.1)
+    assert outcome.summary["mu0_meff"] == pytest.approx(dut["mu0_meff"], rel=0.02)
+
+
+def test_stno_spectrum_recovers_threshold_and_frequency(tmp_path):
+    with stno_bench(i_th=1.2e-3) as bench:
+        outcome = run_procedure("stno-spectrum", bench, tmp_path, {"i_min": 0.7e-3, "i_max": 2.0e-3, "currents": 14,
+                                                                  "averages": 10})
+        physics, field = bench.virtual.dut.physics, bench.virtual.field
+    assert outcome.status == "finished", outcome.error
+    s = outcome.summary
+    assert s["i_th"] == pytest.approx(1.2e-3, rel=0.1)
+    assert s["f_at_i_max"] == pytest.approx(float(physics.frequency(2.0e-3, field)), rel=0.01)
+    assert s["f0"] == pytest.approx(float(physics.fmr_frequency(field)), rel=0.01)
+    assert s["df_dp"] < 0 and s["linewidth_min"] > 0
+    with h5py.File(tmp_path / "spectra.h5", "r") as store:
+        assert store["power_dBm"].shape == (14, 1501) and store["frequency_Hz"].shape == (1501,)
+
+
+def test_fits_refuse_what_they_cannot_constrain():
+    field = np.linspace(0.05, 0.1, 50)
+    with pytest.raises(AnalysisError, match="no resonance"):
+        fit_fmr_line(field, 1e-9 * np.random.default_rng(0).standard_normal(50))
+    with pytest.raises(AnalysisError, match="no threshold in the current range"):
+        fit_oscillator_threshold(np.linspace(1e-3, 2e-3, 8), np.full(8, 6.4e9))
+
+
+def test_dbm_watt_conversions():
+    np.testing.assert_allclose(dbm_to_watts([0.0, 30.0, -30.0]), [1e-3, 1.0, 1e-6])
+    np.testing.assert_allclose(watts_to_dbm(dbm_to_watts([-47.3, 12.0])), [-47.3, 12.0])
+    assert watts_to_dbm(0.0) == -np.inf
+    with pytest.raises(ValueError):
+        watts_to_dbm(-1.0)
+
+
+@pytest.mark.parametrize(("cls", "frequency_cmd", "power_cmd", "output_cmd"), [
+    (KeysightN5183B, ":FREQ 6000000000.000000", ":POW -10.00", ":OUTP 1"),
+    (RohdeSchwarzSMB100A, ":FREQ 6000000000.000000", ":POW -10.00", ":OUTP 1"),
+    (Agilent8257D, ":FREQ 6.000000e+09 Hz;", ":POW -10 dBm;", ":OUTPUT 1;"),
+    (AnritsuMG3692C, ":FREQUENCY 6.000000e+09 Hz;", ":POWER -10 dBm;", ":OUTPUT 1;"),
+])
+def test_rf_source_role_protocol_ranges_and_safety(cls, frequency_cmd, power_cmd, output_cmd):
+    limits = SafetyLimits(max_rf_power=dbm_to_watts(0.0))
+    with expected_protocol(cls, [(frequency_cmd, None), (power_cmd, None), (output_cmd, None)],
+                           limits=limits) as source:
+        source.set_frequency(6e9)
+        source.set_power_dbm(-10.0)
+        source.output_on()
+        with pytest.raises(RangeError, match="frequency 5e\\+10 Hz outside"):
+            source.set_frequency(50e9)
+        with pytest.raises(SafetyLimitError, match="RF power"):
+            source.set_power_dbm(5.0)
+        with pytest.raises(RangeError, match="power -200 dBm outside"):
+            source.set_power_dbm(-200.0)
+
+
+def test_spectrum_analyzer_protocol():
+    with expected_protocol(KeysightXSeries, [
+        (":INIT:CONT OFF;:FREQ:STAR 5000000000.000000;:FREQ:STOP 7000000000.000000;:BAND 1e+06;:BAND:VID 1e+06;"
+         ":SWE:POIN 5;:AVER ON;:AVER:COUN 10;:DET AVER;:DISP:WIND:TRAC:Y:RLEV 0;:FORM ASC", None),
+        ("SYST:ERR?", '+0,"No error"'),
+        (":INIT", None), ("*OPC?", "1"), (":FREQ:STAR?", "5e9"), (":FREQ:STOP?", "7e9"),
+        (":TRAC? TRACE1", "-90,-80,-40,-80,-90"),
+        (":CALC:MARK1:MAX", None), (":CALC:MARK1:X?", "6e9"), (":CALC:MARK1:Y?", "-40"),
+    ]) as analyzer:
+        analyzer.configure(5e9, 7e9, 1e6, points=5, averages=10)
+        f, p = analyzer.trace()
+        np.testing.assert_allclose(f, np.linspace(5e9, 7e9, 5))
+        assert p.max() == -40
+        assert analyzer.peak() == (6e9, -40.0)
+        with pytest.raises(ValueError, match="outside"):
+            analyzer.configure(5e9, 30e9, 1e6)
