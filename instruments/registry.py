@@ -6,6 +6,7 @@ from .keithley707b import Keithley707B
 from .keithley2450 import Keithley2450
 from .kepco import KepcoBOP
 from .lakeshore import LakeShore425
+from .lockin import SR830
 from .oscilloscope import KeysightDSOX3000
 from .pulse_generator import Keysight33500B, Keysight81160A
 from .rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
@@ -25,6 +26,7 @@ DRIVERS: dict[str, type] = {
     "anritsu-mg3692c": AnritsuMG3692C,
     "keysight-n9010b": KeysightXSeries,
     "keysight-n9030b": KeysightXSeries,
+    "sr830": SR830,
 }
 
 
@@ -43,6 +45,7 @@ DRIVER_ROLES: dict[str, set[str]] = {
     "anritsu-mg3692c": {"rf"},
     "keysight-n9010b": {"analyzer"},
     "keysight-n9030b": {"analyzer"},
+    "sr830": {"lockin"},
 }
 
 

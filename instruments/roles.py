@@ -115,3 +115,15 @@ class SpectrumAnalyzer(Protocol):
         """(frequencies Hz, power dBm per point) of one (averaged) sweep."""
 
     def peak(self) -> tuple[float, float]: ...
+
+
+@runtime_checkable
+class LockIn(Protocol):
+    """A lock-in amplifier on an external reference."""
+
+    def configure(self, time_constant: float, sensitivity: float) -> None: ...
+
+    def settle_time(self) -> float: ...
+
+    def read_xy(self) -> tuple[float, float]:
+        """(X, Y) in V rms."""

@@ -16,6 +16,7 @@ from instruments.field_controller import MagnetFieldController
 from instruments.registry import driver_class
 from instruments.roles import (
     FieldController,
+    LockIn,
     Oscilloscope,
     PulseGenerator,
     RFSource,
@@ -134,6 +135,10 @@ class Bench:
     @property
     def rf(self) -> RFSource:
         return self._role("rf")
+
+    @property
+    def lockin(self) -> LockIn:
+        return self._role("lockin")
 
     @property
     def analyzer(self) -> SpectrumAnalyzer:

@@ -30,10 +30,12 @@ ROLES: dict[str, str] = {
     "scope": "oscilloscope across the DUT (Oscilloscope)",
     "rf": "microwave source on the bias tee's AC port (RFSource)",
     "analyzer": "spectrum analyzer behind the bias tee and amplifier (SpectrumAnalyzer)",
+    "lockin": "lock-in amplifier on the DUT's DC port, referenced to the RF modulation (LockIn)",
 }
 
 #: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section (plus a
-#: Keithley 707B ``switch`` when the DUT is an ``array``, an RF source and a spectrum analyzer for an ``stno``).
+#: Keithley 707B ``switch`` when the DUT is an ``array``, an RF source, a spectrum analyzer and a lock-in
+#: for an ``stno``).
 DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
     "smu": {"driver": "keithley2450"},
     "magnet": {"driver": "kepco-bop", "coil_constant": 0.03},
@@ -110,6 +112,7 @@ class BenchConfig:
             if dut.get("model") == "stno":
                 raw_instruments["rf"] = {"driver": "keysight-n5183b"}
                 raw_instruments["analyzer"] = {"driver": "keysight-n9010b"}
+                raw_instruments["lockin"] = {"driver": "sr830"}
         instruments = _parse_instruments(raw_instruments, simulated)
         if simulated:
             from simulators.bench.models import DutConfigError, build_dut

@@ -60,7 +60,7 @@ def write(tmp_path, text):
     ("simulated: false\n", "instruments: required when simulated is false"),
     ("simulated: false\ninstruments:\n  smu: {driver: keithley2450}\n", "instruments.smu.resource: missing"),
     ("instruments:\n  smu: {driver: keithley2400, resource: GPIB::1}\n", "instruments.smu.driver: unknown driver"),
-    ("instruments:\n  lockin: {driver: keithley2450}\n", "instruments.lockin: unknown role"),
+    ("instruments:\n  thermostat: {driver: keithley2450}\n", "instruments.thermostat: unknown role"),
     ("instruments:\n  scope: {driver: keithley2450}\n", "instruments.scope.driver: keithley2450 cannot fill"),
     ("instruments:\n  magnet: {driver: kepco-bop}\n", "needs both a 'magnet' and a 'gaussmeter'"),
     ("simulated: yes please\n", "simulated: expected true or false"),

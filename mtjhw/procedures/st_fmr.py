@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pymeasure.experiment import FloatParameter, IntegerParameter
+from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.rf import fit_damping, fit_fmr_line, fit_kittel, fmr_lineshape, kittel_frequency
@@ -16,9 +16,11 @@ from .base import BenchProcedure
 
 class StFmr(BenchProcedure):
     """At each of ``frequencies`` frequencies in [``f_min``, ``f_max``] and ``power_dbm`` of RF, the field is swept
-    over [``h_min``, ``h_max``] (coarse), then finely around the resonance, while the source-meter (0 A) reads the
-    rectified DC voltage. Each fine trace is fitted with symmetric + antisymmetric Lorentzians; across
-    frequencies the Kittel fit gives μ0Meff and the linewidth vs frequency the damping."""
+    over [``h_min``, ``h_max``] (coarse), then finely around the resonance, while the rectified voltage is read:
+    ``detection`` "dc" by the source-meter (0 A), "lockin" by a lock-in referenced to 100 % AM of the RF at
+    ``modulation_frequency`` (the voltage column then holds the lock-in's X, V rms). Each fine trace is fitted
+    with symmetric + antisymmetric Lorentzians; across frequencies the Kittel fit gives μ0Meff and the linewidth
+    vs frequency the damping."""
 
     name = "st-fmr"
     summary_keys = {"alpha": "ratio", "mu0_meff": "T", "dh0": "T", "s_over_a": "ratio"}
@@ -32,24 +34,36 @@ class StFmr(BenchProcedure):
     coarse_points = IntegerParameter("Coarse sweep points", default=60, minimum=10, maximum=10000)
     fine_points = IntegerParameter("Fine sweep points", default=61, minimum=10, maximum=10000)
     nplc = FloatParameter("Voltage integration", units="PLC", default=1.0, minimum=0.01, maximum=10.0)
+    detection = Parameter("Detection (dc or lockin)", default="dc")
+    modulation_frequency = FloatParameter("AM frequency (lock-in)", units="Hz", default=1e3, minimum=1.0,
+                                          maximum=100e3)
+    time_constant = FloatParameter("Lock-in time constant", units="s", default=0.1, minimum=10e-6, maximum=30.0)
 
     DATA_COLUMNS = ["Frequency (Hz)", "Field (T)", "Voltage (V)", "Fine"]
 
     def configure(self) -> None:
         bench = self.bench
+        if self.detection not in ("dc", "lockin"):
+            raise ValueError(f"detection must be 'dc' or 'lockin', got {self.detection!r}")
         bench.smu.source_current_mode(compliance_voltage=1.0, nplc=self.nplc)
         bench.smu.set_level(0.0)
         bench.smu.output_on()
         bench.rf.set_power_dbm(self.power_dbm)
+        if self.detection == "lockin":
+            bench.rf.set_amplitude_modulation(True, self.modulation_frequency, 1.0)
+            bench.lockin.configure(self.time_constant, 1e-3)
+            self._settle = bench.lockin.settle_time()
+        else:
+            self._settle = 0.1  # the magnet's five time constants
 
     def _sweep(self, frequency: float, fields: np.ndarray, fine: bool) -> np.ndarray:
         bench = self.bench
         volts = np.empty(fields.size)
         for k, h in enumerate(fields):
             bench.field.step_field(float(h))
-            bench.sleep(0.1)  # the magnet settles (five of its time constants)
+            bench.sleep(self._settle)
             b = bench.field.measure_field()
-            volts[k] = bench.smu.measure()[0]
+            volts[k] = bench.lockin.read_xy()[0] if self.detection == "lockin" else bench.smu.measure()[0]
             fields[k] = b
             self.record(frequency=frequency, field=b, voltage=volts[k], fine=int(fine))
         return volts

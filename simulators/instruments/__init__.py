@@ -4,6 +4,7 @@ from .keithley707b import Keithley707B
 from .keithley2450 import Keithley2450
 from .kepco_bop import KepcoBOP
 from .lakeshore425 import LakeShore425
+from .lockin import SR830
 from .oscilloscope import KeysightDSOX3000
 from .pulse_generator import Keysight33500B, Keysight81160A
 from .rf_source import AgilentE8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
@@ -24,8 +25,9 @@ VIRTUAL_TWINS: dict[str, tuple[type, str]] = {
     "anritsu-mg3692c": (AnritsuMG3692C, "GPIB0::5::INSTR"),
     "keysight-n9010b": (KeysightN9010B, "TCPIP0::192.168.0.30::hislip0::INSTR"),
     "keysight-n9030b": (KeysightN9030B, "TCPIP0::192.168.0.31::hislip0::INSTR"),
+    "sr830": (SR830, "GPIB0::8::INSTR"),
 }
 
 __all__ = ["VIRTUAL_TWINS", "AgilentE8257D", "AnritsuMG3692C", "Keithley707B", "Keithley2450", "Keysight33500B",
            "Keysight81160A", "KeysightDSOX3000", "KeysightN5183B", "KeysightN9010B", "KeysightN9030B", "KepcoBOP",
-           "LakeShore425", "RohdeSchwarzSMB100A"]
+           "LakeShore425", "RohdeSchwarzSMB100A", "SR830"]

@@ -98,3 +98,39 @@ def test_spectrum_analyzer_protocol():
         assert analyzer.peak() == (6e9, -40.0)
         with pytest.raises(ValueError, match="outside"):
             analyzer.configure(5e9, 30e9, 1e6)
+
+
+def test_st_fmr_with_lock_in_detection(tmp_path):
+    with stno_bench(alpha=0.015, mu0_meff=0.9) as bench:
+        outcome = run_procedure("st-fmr", bench, tmp_path, {"frequencies": 4, "detection": "lockin",
+                                                            "time_constant": 0.03})
+        assert not bench.virtual.rf.on  # the source is switched off at the end
+    assert outcome.status == "finished", outcome.error
+    assert outcome.summary["alpha"] == pytest.approx(0.015, rel=0.1)
+    assert outcome.summary["mu0_meff"] == pytest.approx(0.9, rel=0.02)
+
+
+def test_lock_in_driver_protocol_and_twin():
+    from instruments.lockin import SR830
+    from simulators.bench import VirtualBench
+    from simulators.bench.models import build_dut
+    from simulators.instruments.lockin import SR830 as VirtualSR830
+
+    with expected_protocol(SR830, [("FMOD0", None), ("OFLT8", None), ("SENS17", None), ("OFLT?", "8"),
+                                   ("SNAP? 1,2", "1.0e-06,2.0e-08")]) as lockin:
+        lockin.configure(0.1, 1e-3)
+        assert lockin.settle_time() == pytest.approx(0.5)
+        assert lockin.read_xy() == (1e-6, 2e-8)
+    bench = VirtualBench(build_dut({"model": "stno"}), seed=0)
+    bench.magnet.set_current(0.05 / bench.magnet.coil_constant)
+    bench.advance(1.0)
+    twin = VirtualSR830(bench)
+    rf = bench.rf
+    rf.on, rf.am_on, rf.am_depth, rf.am_frequency = True, True, 1.0, 1234.0
+    rf.frequency, rf.power = float(bench.dut.physics.fmr_frequency(bench.field)), 1e-4
+    v_on = bench.dut.rectified_voltage(rf.frequency, bench.field, rf.power)
+    twin.handle("OFLT 12")  # 10 s: negligible noise
+    assert float(twin.handle("OUTP?1")) == pytest.approx(np.sqrt(2) / np.pi * v_on, rel=1e-3)
+    assert float(twin.handle("FREQ?")) == pytest.approx(1234.0)
+    twin.handle("SENS 99")
+    assert twin.handle("ERRS?") != "0"

@@ -85,3 +85,20 @@ def test_33500b_fills_the_same_role_on_the_bench(tmp_path):
         outcome = run_procedure("switching-probability", bench, tmp_path, SETTINGS | {"v_min": 0.3, "v_max": 0.48})
     assert outcome.status == "finished", outcome.error
     assert outcome.summary["ic0"] == pytest.approx(60e-6, rel=0.1)
+
+
+def test_33500b_driver_protocol():
+    from instruments.pulse_generator import Keysight33500B
+
+    with expected_protocol(Keysight33500B, [
+        ("SOUR1:FUNC PULS;:OUTP1:LOAD INF;:OUTP1:POL NORM;:SOUR1:VOLT:LOW 0;:SOUR1:VOLT:HIGH 0.4;"
+         ":SOUR1:PULS:PER 0.001;:SOUR1:PULS:WIDT 1e-06;:SOUR1:PULS:DEL 0.0003;:SOUR1:BURS:STAT ON;"
+         ":SOUR1:BURS:NCYC 50;:TRIG1:SOUR BUS;:OUTP1 ON", None),
+        ("SYST:ERR?", '+0,"No error"'),
+        ("OUTP1 OFF", None),
+        ("OUTP2 OFF", None),
+    ], limits=SafetyLimits(max_voltage=0.8)) as pulser:
+        pulser.setup_pulse(1, 0.4, 1e-6, 1e-3, 50, 300e-6)
+        pulser.output_off()
+        with pytest.raises(ValueError, match="width >= 1.6e-08"):
+            pulser.setup_pulse(1, 0.4, 5e-9, 1e-3, 50)
