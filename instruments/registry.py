@@ -10,7 +10,7 @@ from .lockin import SR830
 from .oscilloscope import KeysightDSOX3000
 from .pulse_generator import Keysight33500B, Keysight81160A
 from .rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
-from .spectrum_analyzer import KeysightXSeries
+from .spectrum_analyzer import KeysightXSeries, RohdeSchwarzFSW
 
 DRIVERS: dict[str, type] = {
     "keithley2450": Keithley2450,
@@ -27,6 +27,7 @@ DRIVERS: dict[str, type] = {
     "keysight-n9010b": KeysightXSeries,
     "keysight-n9030b": KeysightXSeries,
     "sr830": SR830,
+    "rs-fsw": RohdeSchwarzFSW,
 }
 
 
@@ -46,6 +47,7 @@ DRIVER_ROLES: dict[str, set[str]] = {
     "keysight-n9010b": {"analyzer"},
     "keysight-n9030b": {"analyzer"},
     "sr830": {"lockin"},
+    "rs-fsw": {"analyzer"},
 }
 
 

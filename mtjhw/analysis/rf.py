@@ -126,7 +126,7 @@ def fit_oscillator_threshold(current: np.ndarray, frequency: np.ndarray) -> tupl
     if i.size < 5:
         raise AnalysisError("fewer than 5 resolved emission lines: widen the current or frequency range")
     f_low = f[np.argmin(i)]
-    moved = np.abs(f - f_low) > 1e-3 * abs(f_low)
+    moved = np.abs(f - f_low) > 5e-3 * abs(f_low)  # well beyond the scatter of broad sub-threshold lines
     if moved.sum() < 3 or (~moved).sum() < 1:
         raise AnalysisError("no threshold in the current range: the frequency must be flat at low current and "
                             "shift above the threshold (extend the range to both sides)")
@@ -135,7 +135,7 @@ def fit_oscillator_threshold(current: np.ndarray, frequency: np.ndarray) -> tupl
     try:
         (f0, shift, i_th, q), _ = curve_fit(
             oscillator_frequency, i, f, p0=[f_low, shift_guess, 0.95 * first, 1.0],
-            bounds=([0.0, -np.inf, i.min(), 0.0], [np.inf, np.inf, first, 100.0]), maxfev=20000)
+            bounds=([0.0, -np.inf, i.min(), 0.0], [np.inf, np.inf, i.max(), 100.0]), maxfev=20000)
     except RuntimeError as exc:
         raise AnalysisError(f"threshold fit did not converge: {exc}") from None
     return float(i_th), float(q), float(f0), float(shift)

@@ -8,7 +8,7 @@ from .lockin import SR830
 from .oscilloscope import KeysightDSOX3000
 from .pulse_generator import Keysight33500B, Keysight81160A
 from .rf_source import AgilentE8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
-from .spectrum_analyzer import KeysightN9010B, KeysightN9030B
+from .spectrum_analyzer import KeysightN9010B, KeysightN9030B, RohdeSchwarzFSW
 
 #: Virtual twin of each driver name used in bench files, with the resource string it answers by default.
 VIRTUAL_TWINS: dict[str, tuple[type, str]] = {
@@ -26,8 +26,9 @@ VIRTUAL_TWINS: dict[str, tuple[type, str]] = {
     "keysight-n9010b": (KeysightN9010B, "TCPIP0::192.168.0.30::hislip0::INSTR"),
     "keysight-n9030b": (KeysightN9030B, "TCPIP0::192.168.0.31::hislip0::INSTR"),
     "sr830": (SR830, "GPIB0::8::INSTR"),
+    "rs-fsw": (RohdeSchwarzFSW, "TCPIP0::192.168.0.32::inst0::INSTR"),
 }
 
 __all__ = ["VIRTUAL_TWINS", "AgilentE8257D", "AnritsuMG3692C", "Keithley707B", "Keithley2450", "Keysight33500B",
            "Keysight81160A", "KeysightDSOX3000", "KeysightN5183B", "KeysightN9010B", "KeysightN9030B", "KepcoBOP",
-           "LakeShore425", "RohdeSchwarzSMB100A", "SR830"]
+           "LakeShore425", "RohdeSchwarzFSW", "RohdeSchwarzSMB100A", "SR830"]

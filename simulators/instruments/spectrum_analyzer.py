@@ -37,7 +37,11 @@ class KeysightN9010B(BenchInstrument):
     points = Setting("[:SENSe]:SWEep:POINts", Integer(1001, 1, 100001))
     averaging = Setting("[:SENSe]:AVERage[:STATe]", Boolean(False))
     average_count = Setting("[:SENSe]:AVERage:COUNt", Integer(10, 1, 10000))
-    reference_level = Setting(":DISPlay:WINDow[1]:TRACe:Y[:SCALe]:RLEVel", Numeric(0.0, -170.0, 30.0, "DBM"))
+    reference_level = Setting(":DISPlay[:WINDow[1]]:TRACe:Y[:SCALe]:RLEVel", Numeric(0.0, -170.0, 30.0, "DBM"))
+    trace_mode = Setting(":DISPlay[:WINDow[1]]:TRACe[1]:MODE", Enum(["WRITe", "AVERage", "MAXHold", "MINHold",
+                                                                     "VIEW"], "WRITe"), after="_trace_mode")
+    input_attenuation = Setting(":INPut:ATTenuation", Numeric(10.0, 0.0, 79.0))
+    sweep_time = Setting("[:SENSe]:SWEep:TIME", Numeric(0.01, 1e-6, 16000.0, "S"))
     detector = Setting("[:SENSe]:DETector[:FUNCtion]", Enum(["AVERage", "POSitive", "SAMPle", "NEGative",
                                                             "NORMal"], "NORMal"))
     continuous = Setting(":INITiate:CONTinuous", Boolean(True))
@@ -56,6 +60,10 @@ class KeysightN9010B(BenchInstrument):
         super().reset()
         self.trace = np.empty(0)
         self.markers = {}
+
+    def _trace_mode(self) -> None:
+        """The FSW averages through its trace mode."""
+        self.settings["averaging"] = self.trace_mode == "AVERAGE"
 
     @command("[:SENSe]:FREQuency:STARt", Numeric(0.0, 0.0, 26.5e9, "HZ"))
     def _set_start(self, value: float) -> None:
@@ -142,3 +150,9 @@ class KeysightN9030B(KeysightN9010B):
     """PXA N9030B (same model, another front end)."""
 
     idn = ("Keysight Technologies", "N9030B", "MY55120123", "A.26.06")
+
+
+class RohdeSchwarzFSW(KeysightN9010B):
+    """R&S FSW26 in spectrum mode (the same model; its ``DISP:TRAC:MODE AVER``/``INP:ATT`` forms)."""
+
+    idn = ("Rohde&Schwarz", "FSW-26", "1312.8000K26/101234", "4.61")

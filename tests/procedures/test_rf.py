@@ -134,3 +134,25 @@ def test_lock_in_driver_protocol_and_twin():
     assert float(twin.handle("FREQ?")) == pytest.approx(1234.0)
     twin.handle("SENS 99")
     assert twin.handle("ERRS?") != "0"
+
+
+def test_fsw_fills_the_analyzer_role(tmp_path):
+    from instruments.spectrum_analyzer import RohdeSchwarzFSW
+
+    with expected_protocol(RohdeSchwarzFSW, [
+        ("INIT:CONT 0", None), ("FREQ:STAR 5000000000.0", None), ("FREQ:STOP 7000000000.0", None),
+        ("BAND:RES 1000000.0", None), ("BAND:VID 1000000.0", None),
+        ("SWE:POIN 201;:DISP:TRAC:MODE AVER;:AVER:COUN 4;:DISP:TRAC:Y:RLEV 0", None),
+        ("SYST:ERR?", '0,"No error"'),
+    ]) as fsw:
+        fsw.configure(5e9, 7e9, 1e6, points=201, averages=4)
+    config = BenchConfig.from_dict({"simulated": True, "seed": 2, "dut": {"model": "stno"},
+                                    "instruments": {"smu": {"driver": "keithley2450"},
+                                                    "magnet": {"driver": "kepco-bop"},
+                                                    "gaussmeter": {"driver": "lakeshore425"},
+                                                    "analyzer": {"driver": "rs-fsw"}}})
+    with Bench.open(config) as bench:
+        outcome = run_procedure("stno-spectrum", bench, tmp_path, {"averages": 4, "currents": 10})
+        i_th = bench.virtual.dut.physics.params.i_th
+    assert outcome.status == "finished", outcome.error
+    assert outcome.summary["i_th"] == pytest.approx(i_th, rel=0.1)
