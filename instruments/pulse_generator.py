@@ -13,6 +13,14 @@ class _BurstPulses:
     give the per-channel command string of one armed pulse burst."""
 
     min_width, max_period = 2.5e-9, 1000.0
+    default_name = "pulse generator"
+
+    def __init__(self, adapter, name: str | None = None, limits: SafetyLimits | None = None, **kwargs) -> None:
+        kwargs.setdefault("read_termination", "\n")
+        kwargs.setdefault("write_termination", "\n")
+        kwargs.setdefault("timeout", 20000)
+        super().__init__(adapter, name or self.default_name, **kwargs)
+        self.limits = limits or SafetyLimits()
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
                         count: int) -> str:
@@ -64,12 +72,7 @@ class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
     is checked against the bench's ``max_voltage`` and widths against the instrument before anything is sent.
     """
 
-    def __init__(self, adapter, name: str = "Keysight 81160A", limits: SafetyLimits | None = None, **kwargs) -> None:
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        kwargs.setdefault("timeout", 20000)
-        super().__init__(adapter, name, **kwargs)
-        self.limits = limits or SafetyLimits()
+    default_name = "Keysight 81160A"
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
                         count: int) -> str:
@@ -85,13 +88,7 @@ class Keysight33500B(_BurstPulses, Agilent33500):
     conventions as :class:`Keysight81160A`, with the 33500 series' ``SOURce<n>:`` commands."""
 
     min_width = 16e-9
-
-    def __init__(self, adapter, name: str = "Keysight 33500B", limits: SafetyLimits | None = None, **kwargs) -> None:
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        kwargs.setdefault("timeout", 20000)
-        super().__init__(adapter, name, **kwargs)
-        self.limits = limits or SafetyLimits()
+    default_name = "Keysight 33500B"
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
                         count: int) -> str:

@@ -28,8 +28,12 @@ class _RFSourceRole:
     _frequency_command = ":FREQ %.6f"
     _power_command = ":POW %.2f"
     _output_command = ":OUTP %d"
+    default_name = "RF source"
 
-    def _init_role(self, limits: SafetyLimits | None) -> None:
+    def __init__(self, adapter, name: str | None = None, limits: SafetyLimits | None = None, **kwargs) -> None:
+        kwargs.setdefault("read_termination", "\n")
+        kwargs.setdefault("write_termination", "\n")
+        super().__init__(adapter, name or self.default_name, **kwargs)
         self.limits = limits or SafetyLimits()
 
     def set_frequency(self, frequency: float) -> None:
@@ -66,12 +70,7 @@ class KeysightN5183B(_RFSourceRole, SCPIMixin, Instrument):
     frequency = Instrument.measurement(":FREQ?", "Get the CW frequency (Hz).")
     power_dbm = Instrument.measurement(":POW?", "Get the output level (dBm).")
     output_enabled = Instrument.measurement(":OUTP?", "Get whether the RF output is on.", cast=bool)
-
-    def __init__(self, adapter, name: str = "Keysight N5183B", limits: SafetyLimits | None = None, **kwargs):
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        super().__init__(adapter, name, **kwargs)
-        self._init_role(limits)
+    default_name = "Keysight N5183B"
 
 
 class RohdeSchwarzSMB100A(KeysightN5183B):
@@ -79,9 +78,7 @@ class RohdeSchwarzSMB100A(KeysightN5183B):
 
     f_range = (100e3, 12.75e9)
     p_range = (-145.0, 18.0)
-
-    def __init__(self, adapter, name: str = "R&S SMB100A", limits: SafetyLimits | None = None, **kwargs):
-        super().__init__(adapter, name, limits, **kwargs)
+    default_name = "R&S SMB100A"
 
 
 class Agilent8257D(_RFSourceRole, _PyMeasureAgilent8257D):
@@ -92,12 +89,7 @@ class Agilent8257D(_RFSourceRole, _PyMeasureAgilent8257D):
     _frequency_command = ":FREQ %e Hz;"
     _power_command = ":POW %g dBm;"
     _output_command = ":OUTPUT %d;"
-
-    def __init__(self, adapter, name: str = "Agilent E8257D", limits: SafetyLimits | None = None, **kwargs):
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        super().__init__(adapter, name, **kwargs)
-        self._init_role(limits)
+    default_name = "Agilent E8257D"
 
 
 class AnritsuMG3692C(_RFSourceRole, _PyMeasureAnritsuMG3692C):
@@ -108,9 +100,4 @@ class AnritsuMG3692C(_RFSourceRole, _PyMeasureAnritsuMG3692C):
     _frequency_command = ":FREQUENCY %e Hz;"
     _power_command = ":POWER %g dBm;"
     _output_command = ":OUTPUT %d;"
-
-    def __init__(self, adapter, name: str = "Anritsu MG3692C", limits: SafetyLimits | None = None, **kwargs):
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        super().__init__(adapter, name, **kwargs)
-        self._init_role(limits)
+    default_name = "Anritsu MG3692C"
