@@ -57,6 +57,10 @@ class _RFSourceRole:
             raise RangeError(f"AM depth {depth:g} outside 0 … 1")
         self.write(f":AM:INT:FREQ {frequency:g};:AM:DEPT {100 * depth:g};:AM:STAT {int(on)};:OUTP:MOD {int(on)}")
 
+    def set_pulse_modulation(self, on: bool) -> None:
+        """Pulse modulation from the source's pulse input or generator."""
+        self.write(f":PULM:STAT {int(on)};:OUTP:MOD {int(on)}")
+
     def output_on(self) -> None:
         self.write(self._output_command % 1)
 

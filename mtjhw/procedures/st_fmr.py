@@ -23,7 +23,8 @@ class StFmr(BenchProcedure):
     vs frequency the damping."""
 
     name = "st-fmr"
-    summary_keys = {"alpha": "ratio", "mu0_meff": "T", "dh0": "T", "s_over_a": "ratio"}
+    summary_keys = {"alpha": "ratio", "mu0_meff": "T", "dh0": "T", "s_over_a": "ratio",
+                    "resonances": "per frequency: frequency Hz, h_res T, dh T (HWHM), s and a (V or V rms)"}
 
     f_min = FloatParameter("Lowest frequency", units="Hz", default=5e9, minimum=1e8, maximum=40e9)
     f_max = FloatParameter("Highest frequency", units="Hz", default=10e9, minimum=1e8, maximum=40e9)
@@ -103,8 +104,10 @@ class StFmr(BenchProcedure):
         dh = np.array([line.dh for _, line in lines])
         alpha, dh0 = fit_damping(f, dh)
         ratios = [line.s / line.a for _, line in lines if line.a != 0]
+        resonances = [{"frequency": fr, "h_res": line.h_res, "dh": line.dh, "s": line.s, "a": line.a}
+                      for fr, line in lines]
         return {"alpha": alpha, "mu0_meff": fit_kittel(f, h_res), "dh0": dh0,
-                "s_over_a": float(np.median(ratios)) if ratios else float("nan")}
+                "s_over_a": float(np.median(ratios)) if ratios else float("nan"), "resonances": resonances}
 
     @classmethod
     def plot(cls, data: dict[str, np.ndarray], summary: dict[str, float], path: Path) -> None:

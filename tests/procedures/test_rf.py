@@ -28,6 +28,11 @@ def test_st_fmr_recovers_damping_and_meff(tmp_path, dut):
     assert outcome.status == "finished", outcome.error
     assert outcome.summary["alpha"] == pytest.approx(dut["alpha"], rel=0.1)
     assert outcome.summary["mu0_meff"] == pytest.approx(dut["mu0_meff"], rel=0.02)
+    resonances = outcome.summary["resonances"]
+    assert len(resonances) == 5 and all(r["h_res"] > 0 and r["dh"] > 0 for r in resonances)
+    import json
+
+    assert json.loads((tmp_path / "summary.json").read_text())["resonances"][0]["frequency"] == 5e9
 
 
 def test_stno_spectrum_recovers_threshold_and_frequency(tmp_path):
