@@ -92,18 +92,3 @@ class GoldenMLP:
             if previous is not None:
                 delta = previous
         return act[-1]
-
-
-def step_cycles(sizes: tuple[int, ...], lanes: int) -> int:
-    """Clock cycles of one training step of the engine with ``lanes`` multiply-accumulate lanes: each layer's
-    forward pass, each layer's delta back-propagation (all but the first) and each layer's weight update stream
-    its weight matrix through the lanes once, plus a pipeline fill of 2 cycles per pass."""
-    passes = 0
-    layers = list(zip(sizes[:-1], sizes[1:], strict=True))
-    for k, (n_in, n_out) in enumerate(layers):
-        macs = n_in * n_out
-        passes += -(-macs // lanes) + 2  # forward
-        passes += -(-macs // lanes) + 2  # update
-        if k:
-            passes += -(-macs // lanes) + 2  # backpropagated delta
-    return passes

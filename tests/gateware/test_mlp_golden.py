@@ -1,9 +1,8 @@
 """Golden model of the training engine: fixed-point arithmetic and the 3×3 letter task."""
 
 import numpy as np
-import pytest
 
-from gateware.mlp_golden import FixedFormat, GoldenMLP, hard_sigmoid, step_cycles
+from gateware.mlp_golden import FixedFormat, GoldenMLP, hard_sigmoid
 from mtjhw.networks.letters import letter_dataset
 
 
@@ -48,8 +47,3 @@ def test_a_hidden_layer_learns_with_backpropagation():
             model.step(x[k], t[k])
     outputs = np.array([model.forward(row)[1][-1][0] for row in x]) / fmt.one
     assert np.all((outputs > 0.5) == np.array([False, True, True, False]))
-
-
-@pytest.mark.parametrize(("sizes", "lanes", "cycles"), [((9, 4), 36, 6), ((9, 4), 4, 22), ((64, 32, 10), 64, 89)])
-def test_cycle_model(sizes, lanes, cycles):
-    assert step_cycles(sizes, lanes) == cycles
