@@ -39,6 +39,10 @@ class FixedFormat:
         return self.saturate(np.floor(np.asarray(x, dtype=float) * self.one))
 
 
+#: Q6.10 in 16 bits.
+DEFAULT_FORMAT = FixedFormat()
+
+
 def hard_sigmoid(z: np.ndarray, fmt: FixedFormat) -> np.ndarray:
     return np.clip((z >> 2) + (fmt.one >> 1), 0, fmt.one).astype(np.int64)
 
@@ -52,7 +56,7 @@ def hard_sigmoid_slope_mask(z: np.ndarray, fmt: FixedFormat) -> np.ndarray:
 class GoldenMLP:
     """Fixed-point MLP with layer ``sizes`` (inputs first), trained one sample at a time."""
 
-    def __init__(self, sizes: tuple[int, ...], fmt: FixedFormat = FixedFormat(), lr_shift: int = 3,
+    def __init__(self, sizes: tuple[int, ...], fmt: FixedFormat = DEFAULT_FORMAT, lr_shift: int = 3,
                  seed: int = 0) -> None:
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError("need at least an input and an output layer, each with >= 1 unit")

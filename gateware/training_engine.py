@@ -14,7 +14,7 @@ from amaranth import Array, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .mlp_golden import FixedFormat
+from .mlp_golden import DEFAULT_FORMAT, FixedFormat
 
 
 def engine_cycles(n_in: int, n_out: int, lanes: int) -> int:
@@ -25,7 +25,7 @@ def engine_cycles(n_in: int, n_out: int, lanes: int) -> int:
 
 
 class TrainingEngine(wiring.Component):
-    def __init__(self, n_in: int, n_out: int, fmt: FixedFormat = FixedFormat(), lr_shift: int = 2,
+    def __init__(self, n_in: int, n_out: int, fmt: FixedFormat = DEFAULT_FORMAT, lr_shift: int = 2,
                  lanes: int = 4) -> None:
         if not 1 <= lanes <= n_in:
             raise ValueError(f"lanes must be 1..n_in ({n_in}), got {lanes}")
