@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_sim_serve)
 
     repro = sub.add_parser("reproduce", help="reproduce a network result of the review beside the paper's number")
-    repro.add_argument("name", help="jung-crossbar, population-coding, stno-reservoir")
+    repro.add_argument("name", help="jung-crossbar, population-coding, stno-reservoir, zhao-letters")
     repro.add_argument("--out", required=True, type=Path, help="output directory (report.json, report.png)")
     repro.add_argument("--quick", action="store_true", help="a smaller, faster run")
     repro.add_argument("--mnist", type=Path, help="directory with the MNIST IDX files (jung-crossbar)")

@@ -15,12 +15,14 @@ from typing import Any
 from .jung_crossbar import reproduce_jung_crossbar
 from .population_coding import reproduce_population_coding
 from .stno_reservoir import reproduce_stno_reservoir
+from .zhao_letters import reproduce_zhao_letters
 
 #: name → function(out_dir, quick, progress) -> report
 REPRODUCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "stno-reservoir": reproduce_stno_reservoir,
     "jung-crossbar": reproduce_jung_crossbar,
     "population-coding": reproduce_population_coding,
+    "zhao-letters": reproduce_zhao_letters,
 }
 
 
