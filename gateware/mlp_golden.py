@@ -81,8 +81,22 @@ class GoldenMLP:
 
     def step(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         """One training step on input ``x`` and ``target`` (Q format); returns the output activations."""
-        fmt = self.fmt
         pre, act = self.forward(x)
+        self._backward(pre, act, target)
+        return act[-1]
+
+    def step_measured(self, x: np.ndarray, z: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """A training step of a single-layer network whose pre-activations ``z`` (Q format, bias not included)
+        were measured elsewhere (on a device array); returns the output activations."""
+        if len(self.weights) != 1:
+            raise ValueError("measured pre-activations drive single-layer networks only")
+        pre = [self.fmt.saturate(np.asarray(z, dtype=np.int64) + self.biases[0])]
+        act = [np.asarray(x, dtype=np.int64), hard_sigmoid(pre[0], self.fmt)]
+        self._backward(pre, act, target)
+        return act[-1]
+
+    def _backward(self, pre: list[np.ndarray], act: list[np.ndarray], target: np.ndarray) -> None:
+        fmt = self.fmt
         delta = fmt.saturate(((act[-1] - np.asarray(target, dtype=np.int64)) >> 2) * hard_sigmoid_slope_mask(
             pre[-1], fmt))
         for layer in reversed(range(len(self.weights))):
@@ -95,4 +109,3 @@ class GoldenMLP:
             self.biases[layer] = fmt.saturate(self.biases[layer] - (delta >> self.lr_shift))
             if previous is not None:
                 delta = previous
-        return act[-1]

@@ -1,8 +1,9 @@
 """Trainers: the backward pass and the weight update, given the forward pass measured on the array.
 
 :class:`FloatTrainer` is the float (numpy) reference: a softmax layer over binary weights kept as float shadow
-weights (straight-through estimator), with digital biases. Other trainers (the FPGA engine or its bit-exact
-golden model) implement the same ``step``/``binary_weights``/``state``/``load`` methods.
+weights (straight-through estimator), with digital biases. :class:`GoldenTrainer` is the FPGA training engine's
+bit-exact golden model (fixed-point shadow weights, hard-sigmoid, shift learning rate). Both implement
+``step``/``scores``/``binary_weights``/``state``/``load``.
 """
 
 from __future__ import annotations
@@ -47,3 +48,39 @@ class FloatTrainer:
     def load(self, state: dict[str, np.ndarray]) -> None:
         self.shadow = np.array(state["shadow"], dtype=float)
         self.bias = np.array(state["bias"], dtype=float)
+
+
+class GoldenTrainer:
+    """The FPGA engine's arithmetic (:class:`gateware.mlp_golden.GoldenMLP`) as the HIL trainer: the measured
+    dot products, scaled by ``gain``/√n_inputs, enter as fixed-point pre-activations; the engine's delta and
+    shift-rate update act on fixed-point shadow weights whose signs are programmed into the array. Keep
+    ``gain`` such that the pre-activations stay within the hard sigmoid's linear range (|z| ≲ 2), where the
+    engine's gradient lives."""
+
+    def __init__(self, n_inputs: int, n_outputs: int, lr_shift: int = 3, gain: float = 0.5, seed: int = 0) -> None:
+        from gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
+
+        self.model = GoldenMLP((n_inputs, n_outputs), DEFAULT_FORMAT, lr_shift=lr_shift, seed=seed)
+        self.fmt = DEFAULT_FORMAT
+        self.scale = gain / math.sqrt(n_inputs)
+        self.targets = self.fmt.quantize(np.eye(n_outputs) * 0.9 + 0.05)
+
+    def binary_weights(self) -> np.ndarray:
+        return np.where(self.model.weights[0].T >= 0, 1.0, -1.0)
+
+    def _pre(self, dots: np.ndarray) -> np.ndarray:
+        return self.fmt.quantize(self.scale * np.asarray(dots, dtype=float))
+
+    def scores(self, dots: np.ndarray) -> np.ndarray:
+        return (self._pre(dots) + self.model.biases[0]).astype(float)
+
+    def step(self, x: np.ndarray, dots: np.ndarray, label: int) -> float:
+        a = self.model.step_measured(self.fmt.quantize(x), self._pre(dots), self.targets[label])
+        return float(np.sum(((a - self.targets[label]) / self.fmt.one) ** 2))
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"weights": self.model.weights[0].copy(), "bias": self.model.biases[0].copy()}
+
+    def load(self, state: dict[str, np.ndarray]) -> None:
+        self.model.weights[0] = np.array(state["weights"], dtype=np.int64)
+        self.model.biases[0] = np.array(state["bias"], dtype=np.int64)

@@ -91,3 +91,13 @@ def test_interrupted_and_resumed_run_ends_where_an_uninterrupted_one_does(tmp_pa
         12, stop_at_target=False)
     assert [r.accuracy for r in resumed.history] == [r.accuracy for r in reference.history]
     np.testing.assert_array_equal(resumed_trainer.shadow, reference_trainer.shadow)
+
+
+def test_hil_trains_letters_with_the_fpga_engines_golden_model():
+    from mtjhw.hil.trainer import GoldenTrainer
+
+    x, y = letters()
+    trainer = GoldenTrainer(9, 4, lr_shift=2)
+    result = HilLoop(simulated(), trainer, x, y, UNIT).run(80)
+    assert result.status == "converged" and result.accuracy == 1.0
+    assert trainer.model.weights[0].dtype == np.int64  # fixed-point shadow weights, as on the FPGA
