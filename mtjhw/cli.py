@@ -143,6 +143,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     try:
         options = {"mnist_dir": args.mnist} if args.mnist else {}
+        if args.backend:
+            options["backend"] = args.backend
         report = run_reproduction(args.name, args.out, quick=args.quick, progress=progress, **options)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"mtjhw reproduce: error: {exc}", file=sys.stderr)
@@ -192,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--out", required=True, type=Path, help="output directory (report.json, report.png)")
     repro.add_argument("--quick", action="store_true", help="a smaller, faster run")
     repro.add_argument("--mnist", type=Path, help="directory with the MNIST IDX files (jung-crossbar)")
+    repro.add_argument("--backend", choices=["golden", "gateware"],
+                       help="trainer of zhao-letters: the engine's golden model (default) or the engine simulated")
     repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     repro.set_defaults(func=cmd_reproduce)
 

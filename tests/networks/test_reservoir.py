@@ -56,3 +56,14 @@ def test_zhao_letters_report(tmp_path):
     assert report["cycles_per_step"] == 11 and report["seconds_per_step_at_100MHz"] < 9e-6
     quiet, noisy = accuracy_for(0.05, 0.0, 300)[1], accuracy_for(0.05, 0.3, 300)[1]
     assert noisy > 2 * quiet  # a noisier sensor array needs more epochs to learn the letters
+
+
+def test_zhao_letters_on_the_simulated_engine_matches_the_golden_model():
+    import numpy as np
+
+    from mtjhw.reproduce.zhao_letters import train
+
+    sensitivity = 1 + 0.05 * np.random.default_rng(100).standard_normal(9)
+    golden = train(sensitivity, 0.05, 12)
+    engine = train(sensitivity, 0.05, 12, backend="gateware")
+    assert engine == golden and len(golden) == 12  # same accuracy after every epoch, step by step
