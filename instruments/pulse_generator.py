@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from pymeasure.instruments.agilent import Agilent33500
 from pymeasure.instruments.keysight import Keysight81160A as _PyMeasureKeysight81160A
 
 from .safety import SafetyLimits
 
 
-class _BurstPulses:
+class _BurstPulses(ABC):
     """The PulseGenerator role over a generator's SCPI, shared by the 81160A and 33500B drivers: subclasses
     give the per-channel command string of one armed pulse burst."""
 
@@ -22,9 +24,10 @@ class _BurstPulses:
         super().__init__(adapter, name or self.default_name, **kwargs)
         self.limits = limits or SafetyLimits()
 
+    @abstractmethod
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
                         count: int) -> str:
-        raise TypeError(f"{type(self).__name__} must define _burst_commands")
+        """The commands arming one channel's burst."""
 
     def setup_pulse(self, channel: int, amplitude: float, width: float, period: float, count: int,
                     delay: float = 0.0) -> None:

@@ -7,25 +7,42 @@ from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.rohdeschwarz import FSW as _PyMeasureFSW
 
 
-class KeysightXSeries(SCPIMixin, Instrument):
-    """Spectrum traces in dBm per point, and marker peak search; frequencies in Hz."""
+class _AnalyzerRole:
+    """Terminations, checks and error handling shared by the analyzers of the SpectrumAnalyzer role."""
 
-    f_max = 26.5e9
+    f_max, rbw_max, min_points = 26.5e9, 8e6, 1
+    default_name = "spectrum analyzer"
 
-    def __init__(self, adapter, name: str = "Keysight X-series analyzer", **kwargs) -> None:
+    def __init__(self, adapter, name: str | None = None, **kwargs) -> None:
         kwargs.setdefault("read_termination", "\n")
         kwargs.setdefault("write_termination", "\n")
         kwargs.setdefault("timeout", 60000)
-        super().__init__(adapter, name, **kwargs)
+        super().__init__(adapter, name or self.default_name, **kwargs)
+
+    def _check(self, start: float, stop: float, rbw: float, points: int, averages: int) -> None:
+        if not 0 <= start < stop <= self.f_max:
+            raise ValueError(f"frequency range {start:g} … {stop:g} Hz outside 0 … {self.f_max:g} Hz")
+        if not 1 <= rbw <= self.rbw_max or not self.min_points <= points <= 100001 or averages < 1:
+            raise ValueError(f"rbw must be 1 Hz … {self.rbw_max:g} Hz, points {self.min_points} … 100001, "
+                             "averages >= 1")
+
+    def check_errors(self) -> list:
+        errors = super().check_errors()
+        if errors:
+            raise RuntimeError(f"{self.name} reported: {errors}")
+        return errors
+
+
+class KeysightXSeries(_AnalyzerRole, SCPIMixin, Instrument):
+    """Spectrum traces in dBm per point, and marker peak search; frequencies in Hz."""
+
+    default_name = "Keysight X-series analyzer"
 
     def configure(self, start: float, stop: float, rbw: float, points: int = 1001, averages: int = 1,
                   vbw: float | None = None, reference_level_dbm: float = 0.0) -> None:
         """Sweep ``start`` … ``stop`` (Hz) in ``points`` with resolution bandwidth ``rbw`` (Hz), averaging
         ``averages`` sweeps (1: none), single-sweep mode."""
-        if not 0 <= start < stop <= self.f_max:
-            raise ValueError(f"frequency range {start:g} … {stop:g} Hz outside 0 … {self.f_max:g} Hz")
-        if not 1 <= rbw <= 8e6 or not 1 <= points <= 100001 or averages < 1:
-            raise ValueError("rbw must be 1 Hz … 8 MHz, points 1 … 100001, averages >= 1")
+        self._check(start, stop, rbw, points, averages)
         vbw = vbw or rbw
         average = f":AVER ON;:AVER:COUN {averages}" if averages > 1 else ":AVER OFF"
         self.write(f":INIT:CONT OFF;:FREQ:STAR {start:.6f};:FREQ:STOP {stop:.6f};:BAND {rbw:g};:BAND:VID {vbw:g};"
@@ -46,30 +63,16 @@ class KeysightXSeries(SCPIMixin, Instrument):
         self.write(":CALC:MARK1:MAX")
         return float(self.ask(":CALC:MARK1:X?")), float(self.ask(":CALC:MARK1:Y?"))
 
-    def check_errors(self) -> list:
-        errors = super().check_errors()
-        if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
-        return errors
 
-
-class RohdeSchwarzFSW(_PyMeasureFSW):
+class RohdeSchwarzFSW(_AnalyzerRole, _PyMeasureFSW):
     """PyMeasure's R&S FSW (spectrum mode) filling the :class:`~instruments.roles.SpectrumAnalyzer` role."""
 
-    f_max = 26.5e9
-
-    def __init__(self, adapter, name: str = "Rohde&Schwarz FSW", **kwargs) -> None:
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        kwargs.setdefault("timeout", 60000)
-        super().__init__(adapter, name, **kwargs)
+    rbw_max, min_points = 10e6, 101
+    default_name = "Rohde&Schwarz FSW"
 
     def configure(self, start: float, stop: float, rbw: float, points: int = 1001, averages: int = 1,
                   vbw: float | None = None, reference_level_dbm: float = 0.0) -> None:
-        if not 0 <= start < stop <= self.f_max:
-            raise ValueError(f"frequency range {start:g} … {stop:g} Hz outside 0 … {self.f_max:g} Hz")
-        if not 1 <= rbw <= 10e6 or not 101 <= points <= 100001 or averages < 1:
-            raise ValueError("rbw must be 1 Hz … 10 MHz, points 101 … 100001, averages >= 1")
+        self._check(start, stop, rbw, points, averages)
         self.continuous_sweep_enabled = False
         self.freq_start = start
         self.freq_stop = stop
@@ -88,9 +91,3 @@ class RohdeSchwarzFSW(_PyMeasureFSW):
     def peak(self) -> tuple[float, float]:
         self.write("CALC:MARK1:MAX")
         return float(self.ask("CALC:MARK1:X?")), float(self.ask("CALC:MARK1:Y?"))
-
-    def check_errors(self) -> list:
-        errors = super().check_errors()
-        if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
-        return errors

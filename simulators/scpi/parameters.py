@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,15 +41,16 @@ def unquote(token: str) -> str | None:
     return None
 
 
-class Param:
+class Param(ABC):
     """Base class of parameter types. ``default`` is the value a reset sets (for settings)."""
 
     def __init__(self, default: Any = None, *, optional: bool = False) -> None:
         self.default = default
         self.optional = optional
 
+    @abstractmethod
     def parse(self, token: str) -> Any:
-        raise NotImplementedError
+        """The value of one program-data token; :class:`ScpiError` if it is not one."""
 
     def format(self, value: Any) -> str:
         return str(value)
