@@ -2,10 +2,14 @@
 
 Integers throughout, as the gateware computes them: weights, biases and activations are signed ``width``-bit
 numbers with ``frac`` fractional bits (Q(width−frac).frac); products are accumulated at full precision and
-rescaled with an arithmetic right shift (floor), results saturate to ``width`` bits. The activation is the
-hard sigmoid σ(z) = clip(z/4 + 1/2, 0, 1) (a shift and an add; derivative 1/4 inside, 0 outside). The loss is
-the squared error, the output delta (a − t)·σ'(z); the update is W −= (δ ⊗ a) >> (frac + lr_shift) (and the
-same for the bias), a learning rate of 2^−lr_shift with no multiplier.
+rescaled with an arithmetic right shift (floor), results saturate to ``width`` bits.
+
+The activation returns the activation ``a`` and its derivative ``d`` (both Q format) for a pre-activation
+``z``: :class:`HardSigmoid` is piecewise linear, σ(z) = clip(z/4 + 1/2, 0, 1) (a shift and an add; d = 1/4 inside,
+0 outside); :class:`LutSigmoid` looks the logistic function and its derivative up in a table indexed by the top
+bits of z. The loss is the squared error: the output delta is δ = ((a − t)·d) >> frac, a hidden layer's
+δ = ((sat((Wᵀδ') >> frac))·d) >> frac; the update is W −= (δ ⊗ a_in) >> (frac + lr_shift) and b −= δ >> lr_shift,
+a learning rate of 2^−lr_shift with no multiplier.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ import numpy as np
 class FixedFormat:
     width: int = 16
     frac: int = 10
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.frac < self.width <= 32:
+            raise ValueError(f"need 2 <= frac < width <= 32, got Q{self.width - self.frac}.{self.frac}")
 
     @property
     def one(self) -> int:
@@ -44,36 +52,87 @@ DEFAULT_FORMAT = FixedFormat()
 
 
 def hard_sigmoid(z: np.ndarray, fmt: FixedFormat) -> np.ndarray:
-    return np.clip((z >> 2) + (fmt.one >> 1), 0, fmt.one).astype(np.int64)
+    return np.clip((np.asarray(z, dtype=np.int64) >> 2) + (fmt.one >> 1), 0, fmt.one).astype(np.int64)
 
 
-def hard_sigmoid_slope_mask(z: np.ndarray, fmt: FixedFormat) -> np.ndarray:
-    """1 where the hard sigmoid is in its linear region (derivative 1/4), else 0."""
-    a = (z >> 2) + (fmt.one >> 1)
-    return ((a > 0) & (a < fmt.one)).astype(np.int64)
+@dataclass(frozen=True)
+class HardSigmoid:
+    """σ(z) = clip(z/4 + 1/2, 0, 1): a shift and an add; derivative 1/4 strictly inside (0, 1), else 0."""
+
+    name = "hard-sigmoid"
+
+    def apply(self, z: np.ndarray, fmt: FixedFormat) -> tuple[np.ndarray, np.ndarray]:
+        a = hard_sigmoid(z, fmt)
+        linear = (a > 0) & (a < fmt.one)
+        return a, np.where(linear, fmt.one >> 2, 0).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class LutSigmoid:
+    """The logistic function from a table of 2^index_bits entries indexed by clip((z >> step_shift) + N/2): one
+    entry per 2^step_shift LSB of z (0.25 for Q.10 with step_shift 8), the value and derivative at the centre of
+    each step. Costs a small ROM and one multiplier per delta instead of the hard sigmoid's shift."""
+
+    index_bits: int = 6
+    step_shift: int = 8
+    name = "lut-sigmoid"
+
+    def tables(self, fmt: FixedFormat) -> tuple[np.ndarray, np.ndarray]:
+        n = 1 << self.index_bits
+        centres = (np.arange(n) - n // 2 + 0.5) * (1 << self.step_shift) / fmt.one
+        s = 1 / (1 + np.exp(-centres))
+        return fmt.quantize(s), fmt.quantize(s * (1 - s))
+
+    def index(self, z: np.ndarray) -> np.ndarray:
+        n = 1 << self.index_bits
+        return np.clip((np.asarray(z, dtype=np.int64) >> self.step_shift) + n // 2, 0, n - 1)
+
+    def apply(self, z: np.ndarray, fmt: FixedFormat) -> tuple[np.ndarray, np.ndarray]:
+        values, slopes = self.tables(fmt)
+        k = self.index(z)
+        return values[k], slopes[k]
+
+
+Activation = HardSigmoid | LutSigmoid
+HARD_SIGMOID = HardSigmoid()
+
+
+def activation_named(name: str) -> Activation:
+    for activation in (HARD_SIGMOID, LutSigmoid()):
+        if activation.name == name:
+            return activation
+    raise ValueError(f"unknown activation {name!r}: choose hard-sigmoid or lut-sigmoid")
 
 
 class GoldenMLP:
     """Fixed-point MLP with layer ``sizes`` (inputs first), trained one sample at a time."""
 
     def __init__(self, sizes: tuple[int, ...], fmt: FixedFormat = DEFAULT_FORMAT, lr_shift: int = 3,
-                 seed: int = 0) -> None:
+                 seed: int = 0, activation: Activation = HARD_SIGMOID) -> None:
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError("need at least an input and an output layer, each with >= 1 unit")
         rng = np.random.default_rng(seed)
-        self.sizes, self.fmt, self.lr_shift = tuple(sizes), fmt, lr_shift
+        self.sizes, self.fmt, self.lr_shift, self.activation = tuple(sizes), fmt, lr_shift, activation
         self.weights = [fmt.quantize(rng.uniform(-0.5, 0.5, (b, a))) for a, b in zip(sizes[:-1], sizes[1:],
                                                                                        strict=True)]
         self.biases = [np.zeros(b, dtype=np.int64) for b in sizes[1:]]
 
+    def _layers(self, x: np.ndarray, pre: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Activations and derivatives, layer by layer, computing the pre-activations after those in ``pre``."""
+        fmt = self.fmt
+        activations, slopes = [np.asarray(x, dtype=np.int64)], []
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            if layer == len(pre):
+                pre.append(fmt.saturate(((w @ activations[-1]) >> fmt.frac) + b))
+            a, d = self.activation.apply(pre[layer], fmt)
+            activations.append(a)
+            slopes.append(d)
+        return activations, slopes
+
     def forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(pre-activations z, activations a) of every layer for input ``x`` (Q format integers)."""
-        fmt = self.fmt
-        activations, pre = [np.asarray(x, dtype=np.int64)], []
-        for w, b in zip(self.weights, self.biases, strict=True):
-            z = fmt.saturate(((w @ activations[-1]) >> fmt.frac) + b)
-            pre.append(z)
-            activations.append(hard_sigmoid(z, fmt))
+        pre: list[np.ndarray] = []
+        activations, _ = self._layers(x, pre)
         return pre, activations
 
     def predict(self, x: np.ndarray) -> int:
@@ -81,30 +140,28 @@ class GoldenMLP:
 
     def step(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         """One training step on input ``x`` and ``target`` (Q format); returns the output activations."""
-        pre, act = self.forward(x)
-        self._backward(pre, act, target)
+        pre: list[np.ndarray] = []
+        act, slopes = self._layers(x, pre)
+        self._backward(act, slopes, target)
         return act[-1]
 
     def step_measured(self, x: np.ndarray, z: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """A training step of a single-layer network whose pre-activations ``z`` (Q format, bias not included)
-        were measured elsewhere (on a device array); returns the output activations."""
-        if len(self.weights) != 1:
-            raise ValueError("measured pre-activations drive single-layer networks only")
+        """A training step whose first-layer pre-activations ``z`` (Q format, bias not included) were measured
+        elsewhere (on a device array); the layers after it are computed. Returns the output activations."""
         pre = [self.fmt.saturate(np.asarray(z, dtype=np.int64) + self.biases[0])]
-        act = [np.asarray(x, dtype=np.int64), hard_sigmoid(pre[0], self.fmt)]
-        self._backward(pre, act, target)
+        act, slopes = self._layers(x, pre)
+        self._backward(act, slopes, target)
         return act[-1]
 
-    def _backward(self, pre: list[np.ndarray], act: list[np.ndarray], target: np.ndarray) -> None:
+    def _backward(self, act: list[np.ndarray], slopes: list[np.ndarray], target: np.ndarray) -> None:
         fmt = self.fmt
-        delta = fmt.saturate(((act[-1] - np.asarray(target, dtype=np.int64)) >> 2) * hard_sigmoid_slope_mask(
-            pre[-1], fmt))
+        delta = fmt.saturate(((act[-1] - np.asarray(target, dtype=np.int64)) * slopes[-1]) >> fmt.frac)
         for layer in reversed(range(len(self.weights))):
             w = self.weights[layer]
             previous = None
             if layer:
                 back = fmt.saturate((w.T @ delta) >> fmt.frac)
-                previous = fmt.saturate((back >> 2) * hard_sigmoid_slope_mask(pre[layer - 1], fmt))
+                previous = fmt.saturate((back * slopes[layer - 1]) >> fmt.frac)
             self.weights[layer] = fmt.saturate(w - (np.outer(delta, act[layer]) >> (fmt.frac + self.lr_shift)))
             self.biases[layer] = fmt.saturate(self.biases[layer] - (delta >> self.lr_shift))
             if previous is not None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from gateware.mlp_engine import engine_cycles
 from gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
-from gateware.training_engine import engine_cycles
 from mtjhw.networks.letters import letter_dataset
 from mtjhw.plotting import figure
 
@@ -39,11 +39,18 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
     rng = np.random.default_rng(seed)
     test_pixels, test_labels = letter_dataset(25, 0.0, rng)
     x_test = fmt.quantize(sense(test_pixels, sensitivity, read_noise, rng))
-    targets = fmt.quantize(np.eye(4) * 0.9 + 0.05)
+    high, low = int(fmt.quantize(0.95)), int(fmt.quantize(0.05))
+    targets = np.where(np.eye(4, dtype=bool), high, low)
     model = GoldenMLP((9, 4), fmt, lr_shift=lr_shift, seed=seed + 1)
     if backend not in ("golden", "gateware"):
         raise ValueError(f"backend must be 'golden' or 'gateware', got {backend!r}")
-    engine = EngineSession(model, lr_shift) if backend == "gateware" else None
+    engine = None
+    if backend == "gateware":
+        from gateware.engine_session import EngineSession
+        from gateware.mlp_engine import MLPEngine
+
+        engine = EngineSession(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9), clock_period=1 / CLOCK)
+        engine.load(model)
     history: list[float] = []
     try:
         while len(history) < max_epochs and (not history or history[-1] < 1.0):
@@ -51,7 +58,8 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
             x = fmt.quantize(sense(pixels, sensitivity, read_noise, rng))
             for k in rng.permutation(4):
                 if engine is not None:
-                    model.weights[0] = engine.step(x[k], targets[labels[k]])
+                    engine.step(x[k], labels[k], (high, low))
+                    model.weights, model.biases = engine.parameters()
                 else:
                     model.step(x[k], targets[labels[k]])
             history.append(float(np.mean([model.predict(r) == y for r, y in zip(x_test, test_labels, strict=True)])))
@@ -59,69 +67,6 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
         if engine is not None:
             engine.close()
     return history
-
-
-class EngineSession:
-    """The training engine in the Amaranth simulator on a background thread, stepped sample by sample."""
-
-    def __init__(self, model: GoldenMLP, lr_shift: int) -> None:
-        import queue
-        import threading
-
-        from amaranth.sim import Simulator
-
-        from gateware.training_engine import TrainingEngine
-
-        self.engine = TrainingEngine(9, 4, model.fmt, lr_shift=lr_shift, lanes=9)
-        self.model = model
-        self._requests: queue.Queue = queue.Queue()
-        self._replies: queue.Queue = queue.Queue()
-        sim = Simulator(self.engine)
-        sim.add_clock(1 / CLOCK)
-        sim.add_testbench(self._serve)
-        self._thread = threading.Thread(target=sim.run, daemon=True)
-        self._thread.start()
-
-    async def _serve(self, ctx) -> None:
-        e = self.engine
-        for j in range(4):  # load the initial weights and biases
-            for i in range(9):
-                ctx.set(e.weight_addr, j * 9 + i)
-                ctx.set(e.weight_data_in, int(self.model.weights[0][j, i]))
-                ctx.set(e.weight_we, 1)
-                await ctx.tick()
-        ctx.set(e.weight_we, 0)
-        while (request := self._requests.get()) is not None:
-            x, target = request
-            for i in range(9):
-                ctx.set(getattr(e.x, f"x{i}"), int(x[i]))
-            for j in range(4):
-                ctx.set(getattr(e.target, f"t{j}"), int(target[j]))
-            ctx.set(e.start, 1)
-            await ctx.tick()
-            ctx.set(e.start, 0)
-            while not ctx.get(e.done):
-                await ctx.tick()
-            weights = np.zeros((4, 9), dtype=np.int64)
-            for j in range(4):
-                for i in range(9):
-                    ctx.set(e.weight_addr, j * 9 + i)
-                    weights[j, i] = ctx.get(e.weight_data_out)
-            biases = np.zeros(4, dtype=np.int64)
-            for j in range(4):
-                ctx.set(e.weight_addr, 36 + j)
-                biases[j] = ctx.get(e.weight_data_out)
-            self._replies.put((weights, biases))
-
-    def step(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
-        self._requests.put((x, target))
-        weights, biases = self._replies.get(timeout=60)
-        self.model.biases[0] = biases
-        return weights
-
-    def close(self) -> None:
-        self._requests.put(None)
-        self._thread.join(timeout=10)
 
 
 def accuracy_for(sigma: float, noise: float, max_epochs: int, seed: int = 0) -> tuple[float, int]:
@@ -136,7 +81,7 @@ def reproduce_zhao_letters(out: Path, quick: bool, progress: Callable[[str], Non
     progress(f"zhao-letters: training the 9→4 layer on sensed letters ({backend} backend of the FPGA engine)")
     sensitivity = 1 + 0.05 * np.random.default_rng(100).standard_normal(9)
     history = train(sensitivity, 0.05, max_epochs, backend=backend)
-    cycles = engine_cycles(9, 4, 9)
+    cycles = engine_cycles((9, 4), 9)
     sweeps: dict[str, list[dict[str, float]]] = {"sigma_sensitivity": [], "read_noise": []}
     for sigma in ([0.0, 0.3] if quick else [0.0, 0.1, 0.2, 0.3, 0.5]):
         acc, epochs = accuracy_for(sigma, 0.05, max_epochs)
