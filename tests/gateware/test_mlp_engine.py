@@ -68,7 +68,6 @@ def test_cycle_budget_of_the_letter_network():
     assert engine_cycles((64, 32, 10), 16) == 2 * (32 * 4 + 1 + 10 * 2 + 1) + 1
 
 
-@pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")
 def test_bad_configurations_are_refused():
     with pytest.raises(ValueError, match="lanes"):
         MLPEngine((4, 2), lanes=5)

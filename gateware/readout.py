@@ -1,0 +1,89 @@
+"""Readout sequencer: column by column, discharge, charge through the selected column, time the comparator edge.
+
+For each column of the array in turn the sequencer drives the column address and the row drive pattern (the
+word lines selected, e.g. the input vector of an XNOR crossbar), keeps the integration capacitor discharged for
+``settle`` cycles, then closes the charge switch on the same clock edge that starts the TDC. The capacitor
+charges through the column's series resistance until the comparator fires; the comparator output runs down the
+TDC's delay line, whose sampled taps arrive on ``taps_in``. Each code leaves on ``codes`` with its column and a
+``last`` flag on the sweep's final column. With ``calibrate`` set the front end routes an oscillator unrelated to
+the clock to the delay line instead of the comparator (stops uniform in time, for code-density calibration).
+
+:func:`golden_sweep` is the bit-exact model: the codes a sweep streams for the intervals the front end produced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth import Module, Signal
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .tdc import TDC, DelayLineModel, golden_codes
+
+
+def code_layout(cols: int, code_width: int) -> data.StructLayout:
+    return data.StructLayout({"code": code_width, "column": range(max(cols, 2)), "last": 1})
+
+
+class ReadoutSequencer(wiring.Component):
+    def __init__(self, rows: int, cols: int, taps: int = 16, code_width: int = 16) -> None:
+        if rows < 1 or cols < 1:
+            raise ValueError(f"need at least one row and one column, got {rows}×{cols}")
+        self.rows, self.cols, self.taps, self.code_width = rows, cols, taps, code_width
+        super().__init__({
+            "start": In(1),
+            "calibrate": In(1),
+            "row_mask": In(rows),
+            "settle": In(16),
+            "busy": Out(1),
+            # to the analog front end
+            "column": Out(range(max(cols, 2))),
+            "row_drive": Out(rows),
+            "charge": Out(1),
+            "calibration_stop": Out(1),
+            "taps_in": In(taps),
+            # measured codes
+            "codes": Out(stream.Signature(code_layout(cols, code_width))),
+        })
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        m.submodules.tdc = tdc = TDC(self.taps, self.code_width)
+        m.d.comb += tdc.taps_in.eq(self.taps_in)
+        settle = Signal(16)
+        with m.FSM():
+            with m.State("IDLE"):
+                with m.If(self.start):
+                    m.d.sync += [self.busy.eq(1), self.column.eq(0), self.row_drive.eq(self.row_mask),
+                                 self.calibration_stop.eq(self.calibrate), settle.eq(0)]
+                    m.next = "DISCHARGE"
+            with m.State("DISCHARGE"):
+                m.d.sync += settle.eq(settle + 1)
+                with m.If(settle >= self.settle):
+                    m.d.comb += tdc.start.eq(1)
+                    m.d.sync += self.charge.eq(1)
+                    m.next = "MEASURE"
+            with m.State("MEASURE"):
+                m.d.comb += tdc.codes.ready.eq(~self.codes.valid)
+                with m.If(tdc.codes.valid & ~self.codes.valid):
+                    m.d.sync += [self.codes.payload.code.eq(tdc.codes.payload),
+                                 self.codes.payload.column.eq(self.column),
+                                 self.codes.payload.last.eq(self.column == self.cols - 1),
+                                 self.codes.valid.eq(1), self.charge.eq(0)]
+                    m.next = "EMIT"
+            with m.State("EMIT"):
+                with m.If(self.codes.ready):
+                    m.d.sync += [self.codes.valid.eq(0), settle.eq(0)]
+                    with m.If(self.column == self.cols - 1):
+                        m.d.sync += self.busy.eq(0)
+                        m.next = "IDLE"
+                    with m.Else():
+                        m.d.sync += self.column.eq(self.column + 1)
+                        m.next = "DISCHARGE"
+        return m
+
+
+def golden_sweep(intervals: np.ndarray, line: DelayLineModel) -> list[tuple[int, int, bool]]:
+    """(code, column, last) per column for the charging ``intervals`` (s) of one sweep, in column order."""
+    codes = golden_codes(intervals, line)
+    return [(int(code), column, column == len(codes) - 1) for column, code in enumerate(codes)]

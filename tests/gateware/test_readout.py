@@ -1,0 +1,105 @@
+"""Readout sequencer with the analog front-end model: codes against the golden model, physics and back-pressure."""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from gateware.afe import AnalogFrontEnd, series_columns
+from gateware.calibration import code_density
+from gateware.readout import ReadoutSequencer, golden_sweep
+from gateware.tdc import DelayLineModel
+from simulators.physics.crossbar import CrossbarArray, CrossbarParams
+
+PERIOD = 10e-9
+
+
+def sweep(sequencer, afe, row_masks, settle=3, ready_pattern=None, calibrate=False):
+    """Run one sweep per row mask; return the streamed (code, column, last) tuples per sweep."""
+    sweeps = []
+
+    async def host(ctx):
+        rng = np.random.default_rng(0)
+        ctx.set(sequencer.settle, settle)
+        ctx.set(sequencer.calibrate, int(calibrate))
+        for mask in row_masks:
+            ctx.set(sequencer.row_mask, mask)
+            ctx.set(sequencer.start, 1)
+            await ctx.tick()
+            ctx.set(sequencer.start, 0)
+            got = []
+            while True:
+                ready = 1 if ready_pattern is None else int(rng.random() < ready_pattern)
+                ctx.set(sequencer.codes.ready, ready)
+                valid = ctx.get(sequencer.codes.valid)
+                payload = ctx.get(sequencer.codes.payload)
+                await ctx.tick()
+                if valid and ready:
+                    got.append((payload.code, payload.column, bool(payload.last)))
+                    if payload.last:
+                        break
+            sweeps.append(got)
+            ctx.set(sequencer.codes.ready, 0)
+            while ctx.get(sequencer.busy):
+                await ctx.tick()
+
+    async def front_end(ctx):
+        await afe.drive(ctx, sequencer)
+
+    sim = Simulator(sequencer)
+    sim.add_clock(PERIOD)
+    sim.add_testbench(host)
+    sim.add_testbench(front_end, background=True)
+    sim.run()
+    return sweeps
+
+
+def make_array(rows, cols, seed, **params):
+    rng = np.random.default_rng(seed)
+    array = CrossbarArray(rows, cols, CrossbarParams(r_p=5e3, **params), rng)
+    array.state[...] = np.where(rng.random((rows, cols)) < 0.5, 1, -1)
+    return array
+
+
+def test_streamed_codes_equal_the_golden_model_with_noise_and_back_pressure():
+    rows, cols = 6, 5
+    line = DelayLineModel(16, PERIOD, nonuniformity=0.4, rng=np.random.default_rng(1))
+    afe = AnalogFrontEnd(series_columns(make_array(rows, cols, 2)), line, capacitance=0.2e-12, v_noise=0.02,
+                         comparator_delay=1.3e-9, rng=np.random.default_rng(3))
+    masks = [0b111111, 0b101010, 0b000111]
+    sweeps = sweep(ReadoutSequencer(rows, cols, taps=16), afe, masks, ready_pattern=0.4)
+    intervals = afe.intervals().reshape(len(masks), cols)
+    for got, measured in zip(sweeps, intervals, strict=True):
+        assert got == golden_sweep(measured, line)
+    assert [column for column, _, _ in afe.log] == list(range(cols)) * len(masks)
+    assert [mask for _, mask, _ in afe.log] == [m for m in masks for _ in range(cols)]
+
+
+def test_codes_track_the_column_resistance():
+    rows, cols = 4, 8
+    array = make_array(rows, cols, 5, sigma_log_rp=0.0, sigma_tmr=0.0, tmr=1.0)
+    array.state[...] = -1  # all AP ...
+    for column in range(cols):  # ... then column c holds c mod (rows + 1) cells in P
+        array.state[: column % (rows + 1), column] = 1
+    line = DelayLineModel(16, PERIOD)
+    afe = AnalogFrontEnd(series_columns(array), line, capacitance=0.1e-12)
+    (codes,) = sweep(ReadoutSequencer(rows, cols), afe, [0b1111])
+    r_column = [sum(array.resistances()[:, c]) for c in range(cols)]
+    # time = R·C·ln 2: the code is proportional to the column resistance within one LSB
+    expected = np.array(r_column) * 0.1e-12 * np.log(2) / (PERIOD / 16)
+    assert np.max(np.abs(np.array([c for c, _, _ in codes]) - expected)) <= 1.0
+    order = np.argsort(r_column, kind="stable")
+    assert np.all(np.diff(np.array([c for c, _, _ in codes])[order]) >= 0)
+
+
+def test_calibration_mode_feeds_code_density_calibration():
+    line = DelayLineModel(8, PERIOD, nonuniformity=0.5, rng=np.random.default_rng(4))
+    afe = AnalogFrontEnd(lambda column, mask: 1e3, line, calibration_span=8, rng=np.random.default_rng(6))
+    sweeps = sweep(ReadoutSequencer(1, 100, taps=8), afe, [1] * 9, settle=0, calibrate=True)
+    codes = np.array([code for s in sweeps for code, _, _ in s])
+    calibration = code_density(codes, 8, PERIOD)
+    assert np.max(np.abs(calibration.widths - line.delays)) / calibration.lsb < 0.5
+
+
+def test_an_empty_array_is_refused():
+    with pytest.raises(ValueError, match="at least one row"):
+        ReadoutSequencer(0, 3)
