@@ -74,7 +74,8 @@ class AnalogFrontEnd:
         return np.array([t for _, _, t in self.log])
 
     async def drive(self, ctx, sequencer) -> None:
-        """Background testbench (`add_testbench(..., background=True)`): watch ``charge``, present the sampled delay line on ``taps_in`` at every edge."""
+        """Background testbench (``add_testbench(..., background=True)``): watch ``charge``, present the
+        sampled delay line on ``taps_in`` at every edge. ``sequencer`` has the sequencer's front-end ports."""
         period = self.line.clock_period
         edge, t = None, 0.0
         while True:
