@@ -19,7 +19,9 @@ OKAY, SLVERR = 0, 2
 
 class AxiLiteRegisters(wiring.Component):
     """AXI-Lite slave + register bank. For each 'rw' register ``reg_<name>`` is an output (the value the host
-    wrote); for each 'ro' register ``reg_<name>`` is an input the fabric drives."""
+    wrote); for each 'ro' register ``reg_<name>`` is an input the fabric drives. ``reg_<name>_written`` pulses
+    for one cycle after a write to an ``on_write`` register (the new value is in ``reg_<name>`` by then);
+    ``reg_<name>_read`` pulses in the cycle a read of an ``on_read`` register is answered."""
 
     def __init__(self, register_map: RegisterMap) -> None:
         self.map = register_map
@@ -33,6 +35,10 @@ class AxiLiteRegisters(wiring.Component):
         }
         for r in register_map.registers:
             members[f"reg_{r.name}"] = Out(32, init=r.reset) if r.access == "rw" else In(32)
+            if r.on_write:
+                members[f"reg_{r.name}_written"] = Out(1)
+            if r.on_read:
+                members[f"reg_{r.name}_read"] = Out(1)
         super().__init__(members)
 
     def elaborate(self, platform) -> Module:
@@ -41,6 +47,9 @@ class AxiLiteRegisters(wiring.Component):
         aw_addr, aw_full = Signal(aw), Signal()
         w_data, w_strb, w_full = Signal(32), Signal(4), Signal()
         m.d.comb += [self.awready.eq(~aw_full), self.wready.eq(~w_full)]
+        for r in self.map.registers:
+            if r.on_write:
+                m.d.sync += getattr(self, f"reg_{r.name}_written").eq(0)
         with m.If(self.awvalid & ~aw_full):
             m.d.sync += [aw_addr.eq(self.awaddr), aw_full.eq(1)]
         with m.If(self.wvalid & ~w_full):
@@ -58,6 +67,8 @@ class AxiLiteRegisters(wiring.Component):
                             with m.If(w_strb[byte]):
                                 m.d.sync += target[8 * byte:8 * byte + 8].eq(w_data[8 * byte:8 * byte + 8])
                         m.d.sync += self.bresp.eq(OKAY)
+                        if r.on_write:
+                            m.d.sync += getattr(self, f"reg_{r.name}_written").eq(1)
         # read channel
         m.d.comb += self.arready.eq(~self.rvalid)
         with m.If(self.rvalid & self.rready):
@@ -68,4 +79,6 @@ class AxiLiteRegisters(wiring.Component):
             for r in self.map.registers:
                 with m.If(word == r.offset):
                     m.d.sync += [self.rdata.eq(getattr(self, f"reg_{r.name}")), self.rresp.eq(OKAY)]
+                    if r.on_read:
+                        m.d.comb += getattr(self, f"reg_{r.name}_read").eq(1)
         return m

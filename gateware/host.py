@@ -51,7 +51,11 @@ class SimulatedAxiBus:
     """An AXI-Lite master driving ``slave`` in the Amaranth simulator, on a background thread; accesses block
     until the simulated transaction completes. ``clock_period`` s; close (or use as a context manager) to end."""
 
-    def __init__(self, slave: AxiLiteRegisters, clock_period: float = 10e-9, toplevel: Any = None) -> None:
+    def __init__(self, slave: AxiLiteRegisters | Any, clock_period: float = 10e-9, toplevel: Any = None,
+                 background: tuple = ()) -> None:
+        """``slave`` has the AXI-Lite ports by their short names (an :class:`AxiLiteRegisters`, or
+        ``AcceleratorTop.axi`` with ``toplevel`` the top); ``background`` testbenches run alongside (e.g. an
+        analog front-end model)."""
         self.slave = slave
         self.cycles = 0
         self._requests: queue.Queue = queue.Queue()
@@ -59,6 +63,8 @@ class SimulatedAxiBus:
         sim = Simulator(toplevel if toplevel is not None else slave)
         sim.add_clock(clock_period)
         sim.add_testbench(self._serve)
+        for process in background:
+            sim.add_testbench(process, background=True)
         self._thread = threading.Thread(target=sim.run, daemon=True)
         self._thread.start()
 

@@ -1,7 +1,9 @@
 """Register banks behind an AXI-Lite slave: a declarative map, the gateware, and its documentation.
 
 A :class:`RegisterMap` lists 32-bit registers by name, offset (bytes, word aligned), access ('rw': written by
-the host, driving the fabric; 'ro': read by the host, driven by the fabric), reset value and description.
+the host, driving the fabric; 'ro': read by the host, driven by the fabric), reset value and description. A
+register with ``on_write`` pulses a strobe to the fabric on every write (commands, FIFO pushes); a read-only
+register with ``on_read`` pulses one on every read (FIFO pops).
 :meth:`RegisterMap.markdown` renders the map for the docs from the same declaration the gateware is built from.
 """
 
@@ -17,10 +19,14 @@ class Register:
     access: str  # "rw" or "ro"
     description: str
     reset: int = 0
+    on_write: bool = False
+    on_read: bool = False
 
     def __post_init__(self) -> None:
         if self.access not in ("rw", "ro"):
             raise ValueError(f"register {self.name}: access must be 'rw' or 'ro'")
+        if (self.on_write and self.access != "rw") or (self.on_read and self.access != "ro"):
+            raise ValueError(f"register {self.name}: write strobes need 'rw', read strobes 'ro'")
         if self.offset % 4 or self.offset < 0:
             raise ValueError(f"register {self.name}: offset {self.offset:#x} is not a word address")
         if not 0 <= self.reset < 2**32:
@@ -52,5 +58,6 @@ class RegisterMap:
     def markdown(self) -> str:
         lines = ["| offset | name | access | reset | description |", "|---|---|---|---|---|"]
         for r in sorted(self.registers, key=lambda r: r.offset):
-            lines.append(f"| `{r.offset:#06x}` | `{r.name}` | {r.access} | `{r.reset:#x}` | {r.description} |")
+            access = r.access + (" (write acts)" if r.on_write else "") + (" (read pops)" if r.on_read else "")
+            lines.append(f"| `{r.offset:#06x}` | `{r.name}` | {access} | `{r.reset:#x}` | {r.description} |")
         return "\n".join(lines)

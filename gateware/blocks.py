@@ -1,0 +1,217 @@
+"""Host classes for the accelerator's blocks, over any register bus (the simulation in CI, ``pynq.MMIO`` on a board).
+
+:class:`Accelerator` checks the identifier and the shape of what it talks to and gives one class per block:
+:class:`TrainingEngineHost` (weights in and out, training and inference steps) and :class:`TdcHost` (column
+sweeps, code-density calibration, routing codes into the engine). :func:`simulated_accelerator` builds the same
+gateware in the Amaranth simulator, with an analog front-end model driving the TDC, behind the same classes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from .afe import AnalogFrontEnd
+from .calibration import Calibration, code_density
+from .host import RegisterBus, RegisterFile, SimulatedAxiBus
+from .mlp_golden import GoldenMLP
+from .top import DEFAULT_CONFIG, IDENTIFIER, AcceleratorTop, TopConfig, register_map
+
+
+class GatewareError(RuntimeError):
+    """The gateware did not answer as expected (wrong bitstream, time-out, dropped data)."""
+
+
+def _signed(value: int, bits: int = 32) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+@dataclass
+class StepOutcome:
+    outputs: np.ndarray  # output activations (Q format integers)
+    prediction: int
+    cycles: int
+
+
+class _Block:
+    def __init__(self, registers: RegisterFile, config: TopConfig, timeout: float) -> None:
+        self.registers, self.config, self.timeout = registers, config, timeout
+
+    def _wait(self, done, what: str) -> None:
+        deadline = time.monotonic() + self.timeout
+        while not done():
+            if time.monotonic() > deadline:
+                raise GatewareError(f"timed out after {self.timeout} s waiting for {what}")
+
+
+class TrainingEngineHost(_Block):
+    """The training engine: program and read back weights, run steps (inputs pushed by the host or routed from
+    the readout)."""
+
+    def _select(self, layer: int, row: int, column: int) -> None:
+        sizes, lanes = self.config.sizes, self.config.lanes
+        if not (0 <= layer < len(sizes) - 1 and 0 <= row < sizes[layer + 1] and 0 <= column <= sizes[layer]):
+            raise IndexError(f"no parameter (layer {layer}, row {row}, column {column}) in a {sizes} network")
+        bias = column == sizes[layer]
+        word, lane = (0, 0) if bias else divmod(column, lanes)
+        self.registers.write("PARAM_SELECT", layer << 29 | int(bias) << 28 | row << 16 | word << 8 | lane)
+
+    def _idle(self) -> None:
+        self._wait(lambda: not self.registers.read("ENGINE_STATUS") & 1, "the engine to go idle")
+
+    def load(self, model: GoldenMLP) -> None:
+        """Program ``model``'s weights and biases."""
+        if tuple(model.sizes) != self.config.sizes:
+            raise ValueError(f"model sizes {model.sizes} differ from the gateware's {self.config.sizes}")
+        self._idle()
+        for layer, (w, b) in enumerate(zip(model.weights, model.biases, strict=True)):
+            for (row, column), value in np.ndenumerate(np.concatenate([w, b[:, None]], axis=1)):
+                self._select(layer, row, column)
+                self.registers.write("PARAM_WRITE", int(value))
+
+    def parameters(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(weights, biases) per layer, as the engine holds them."""
+        self._idle()
+        weights, biases = [], []
+        for layer, (n_in, n_out) in enumerate(zip(self.config.sizes[:-1], self.config.sizes[1:], strict=True)):
+            augmented = np.zeros((n_out, n_in + 1), dtype=np.int64)
+            for row in range(n_out):
+                for column in range(n_in + 1):
+                    self._select(layer, row, column)
+                    augmented[row, column] = _signed(self.registers.read("PARAM_READ"))
+            weights.append(augmented[:, :-1])
+            biases.append(augmented[:, -1].copy())
+        return weights, biases
+
+    def configure(self, label: int = 0, train: bool = True, measured: bool = False, route: bool = False) -> None:
+        if not 0 <= label < self.config.sizes[-1]:
+            raise ValueError(f"label must be 0..{self.config.sizes[-1] - 1}, got {label}")
+        self.registers.write("ENGINE_CTRL", int(train) | int(measured) << 1 | int(route) << 2 | label << 8)
+
+    def set_targets(self, high: int, low: int) -> None:
+        self.registers.write("TARGET_HIGH", high)
+        self.registers.write("TARGET_LOW", low)
+
+    def push(self, values: np.ndarray) -> None:
+        for value in np.asarray(values, dtype=np.int64):
+            self.registers.write("ENGINE_INPUT", int(value))
+
+    def steps(self) -> int:
+        return self.registers.read("ENGINE_STEPS")
+
+    def finish(self, steps_before: int) -> StepOutcome:
+        """Wait for the step after ``steps_before`` and read its outcome."""
+        self._wait(lambda: self.steps() != steps_before, "the training step")
+        if self.registers.read("ENGINE_STATUS") & 2:
+            raise GatewareError("the engine dropped an input beat (pushed while routing or with the FIFO full)")
+        outputs = []
+        for j in range(self.config.sizes[-1]):
+            self.registers.write("OUT_INDEX", j)
+            outputs.append(_signed(self.registers.read("OUT_DATA")))
+        return StepOutcome(np.array(outputs, dtype=np.int64), self.registers.read("PREDICTION"),
+                           self.registers.read("ENGINE_CYCLES"))
+
+    def step(self, x: np.ndarray, label: int, train: bool = True, z: np.ndarray | None = None) -> StepOutcome:
+        """One step on inputs ``x`` (Q format) toward ``label``; ``z``: measured first-layer pre-activations."""
+        if len(x) != self.config.sizes[0] or (z is not None and len(z) != self.config.sizes[1]):
+            raise ValueError(f"need {self.config.sizes[0]} inputs (and {self.config.sizes[1]} measured values)")
+        self._idle()
+        self.configure(label, train, measured=z is not None)
+        before = self.steps()
+        self.push(x)
+        if z is not None:
+            self.push(z)
+        return self.finish(before)
+
+
+class TdcHost(_Block):
+    """The readout: column sweeps through the RC/TDC path, calibration, and the code converter."""
+
+    clock_period = 10e-9  # s, the fabric clock (FCLK0 at 100 MHz)
+
+    def sweep(self, row_mask: int, calibrate: bool = False, settle: int | None = None) -> np.ndarray:
+        """One code per column for the rows in ``row_mask``."""
+        c = self.config
+        if not 0 <= row_mask < 1 << c.rows:
+            raise ValueError(f"row mask {row_mask:#x} has bits beyond the {c.rows} rows")
+        if c.cols > 64:
+            raise ValueError("a sweep of more than 64 columns overflows the code FIFO; route it to the engine")
+        if settle is not None:
+            self.registers.write("READOUT_SETTLE", settle)
+        self.registers.write("READOUT_ROWS", row_mask)
+        self.registers.write("READOUT_CTRL", 1 | int(calibrate) << 1)
+        codes = np.zeros(c.cols, dtype=np.int64)
+        received = 0
+        deadline = time.monotonic() + self.timeout
+        while received < c.cols:
+            word = self.registers.read("READOUT_CODE")
+            if not word >> 31:
+                if time.monotonic() > deadline:
+                    raise GatewareError(f"timed out after {self.timeout} s waiting for readout codes")
+                continue
+            column = (word >> 16) & 0xFFF
+            if column != received:
+                raise GatewareError(f"expected column {received}, got {column}: codes were lost")
+            codes[column] = word & 0xFFFF
+            received += 1
+        return codes
+
+    def calibrate(self, hits: int) -> Calibration:
+        """Code-density calibration from ``hits`` stops of the calibration oscillator (at least 100 per tap)."""
+        c = self.config
+        codes = np.concatenate([self.sweep(0, calibrate=True, settle=0) for _ in range(-(-hits // c.cols))])
+        return code_density(codes[:hits], c.taps, self.clock_period)
+
+    def set_converter(self, offset: int, gain: int, shift: int) -> None:
+        """Code → engine input: x = sat(((code − offset)·gain) >> shift)."""
+        if not -(1 << 15) <= gain < 1 << 15 or not 0 <= shift < 32 or offset < 0:
+            raise ValueError("gain is a signed 16-bit value, shift 0..31, offset >= 0")
+        self.registers.write("CODE_OFFSET", offset)
+        self.registers.write("CODE_GAIN", gain & 0xFFFF)
+        self.registers.write("CODE_SHIFT", shift)
+
+    def sweep_into_engine(self, row_mask: int) -> None:
+        """Start a sweep whose converted codes go into the engine's input FIFO (``ENGINE_CTRL.route`` set)."""
+        self.registers.write("READOUT_ROWS", row_mask)
+        self.registers.write("READOUT_CTRL", 1)
+
+
+class Accelerator:
+    """The accelerator over ``bus``: verifies the identifier and that the gateware's shape is ``config``."""
+
+    def __init__(self, bus: RegisterBus, config: TopConfig = DEFAULT_CONFIG, timeout: float = 10.0) -> None:
+        self.bus, self.config = bus, config
+        self.registers = RegisterFile(bus, register_map(config))
+        found = self.registers.read("ID")
+        if found != IDENTIFIER:
+            raise GatewareError(f"no mtjhw accelerator here: identifier {found:#010x}, expected {IDENTIFIER:#010x}")
+        c = config
+        shape = len(c.sizes) - 1 | c.lanes << 8 | c.fmt.width << 16 | c.fmt.frac << 24
+        if self.registers.read("ENGINE_SHAPE") & 0x7FFFFFFF != shape or self.registers.read("LAYER_SIZES") != (
+                c.sizes[0] | c.sizes[1] << 12 | c.lr_shift << 24):
+            raise GatewareError("the gateware was built for another network: rebuild it or pass its TopConfig")
+        self.engine = TrainingEngineHost(self.registers, config, timeout)
+        self.tdc = TdcHost(self.registers, config, timeout)
+
+
+@contextmanager
+def simulated_accelerator(config: TopConfig = DEFAULT_CONFIG, front_end: AnalogFrontEnd | None = None,
+                          timeout: float = 600.0) -> Iterator[Accelerator]:
+    """The gateware in the Amaranth simulator behind :class:`Accelerator`; ``front_end`` drives the TDC."""
+    top = AcceleratorTop(config)
+    background = ()
+    if front_end is not None:
+        async def drive(ctx) -> None:
+            await front_end.drive(ctx, top)
+
+        background = (drive,)
+    bus = SimulatedAxiBus(top.axi, clock_period=TdcHost.clock_period, toplevel=top, background=background)
+    try:
+        yield Accelerator(bus, config, timeout)
+    finally:
+        bus.close()
