@@ -19,7 +19,7 @@ from amaranth.lib.wiring import In, Out
 
 from .axi_lite import AxiLiteRegisters
 from .mlp_engine import MLPEngine
-from .mlp_golden import DEFAULT_FORMAT, HARD_SIGMOID, Activation, FixedFormat
+from .mlp_golden import DEFAULT_FORMAT, HARD_SIGMOID, Activation, FixedFormat, LutSigmoid, activation_named
 from .readout import ReadoutSequencer
 from .registers import Register, RegisterMap
 
@@ -52,6 +52,23 @@ class TopConfig:
             raise ValueError("need 2 <= code_width <= 16 and taps >= 2")
         if len(self.sizes) > 8 or max(self.sizes) > 4095 or -(-max(self.sizes[:-1]) // self.lanes) > 255:
             raise ValueError("the parameter-select register addresses up to 8 layers, 4095 rows, 255 words per row")
+
+    def to_dict(self) -> dict:
+        activation = {"name": self.activation.name}
+        if isinstance(self.activation, LutSigmoid):
+            activation.update(index_bits=self.activation.index_bits, step_shift=self.activation.step_shift)
+        return {"sizes": list(self.sizes), "lanes": self.lanes, "width": self.fmt.width, "frac": self.fmt.frac,
+                "lr_shift": self.lr_shift, "activation": activation, "rows": self.rows, "cols": self.cols,
+                "taps": self.taps, "code_width": self.code_width, "fifo_depth": self.fifo_depth}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TopConfig:
+        spec = dict(d["activation"])
+        name = spec.pop("name")
+        activation = LutSigmoid(**spec) if name == "lut-sigmoid" else activation_named(name)
+        return cls(sizes=tuple(d["sizes"]), lanes=d["lanes"], fmt=FixedFormat(d["width"], d["frac"]),
+                   lr_shift=d["lr_shift"], activation=activation, rows=d["rows"], cols=d["cols"], taps=d["taps"],
+                   code_width=d["code_width"], fifo_depth=d.get("fifo_depth", 0))
 
     @property
     def input_depth(self) -> int:

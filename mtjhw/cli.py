@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gateware.cli import register as register_gateware
+
 from . import __version__
 from .config import BenchConfig, BenchConfigError
 
@@ -199,12 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     repro.set_defaults(func=cmd_reproduce)
 
-    try:
-        from gateware.cli import register as register_gateware
-    except ImportError:
-        register_gateware = None
-    if register_gateware is not None:
-        register_gateware(sub)
+    register_gateware(sub)
     return parser
 
 

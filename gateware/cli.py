@@ -1,0 +1,130 @@
+"""``mtjhw gateware``: build the accelerator for a board, load it onto the board, print its register map."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .mlp_golden import FixedFormat, activation_named
+from .top import TopConfig, register_map
+
+BOARDS = ("pynq-z2",)
+
+
+def _config(args: argparse.Namespace) -> TopConfig:
+    try:
+        sizes = tuple(int(s) for s in args.sizes.split(","))
+    except ValueError:
+        raise ValueError(f"--sizes takes comma-separated layer sizes, e.g. 9,4 or 64,32,10; got {args.sizes!r}") \
+            from None
+    return TopConfig(sizes=sizes, lanes=args.lanes, fmt=FixedFormat(args.width, args.frac), lr_shift=args.lr_shift,
+                     activation=activation_named(args.activation), rows=args.rows, cols=args.cols, taps=args.taps,
+                     code_width=args.code_width)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pynq_z2 import build
+
+    try:
+        config = _config(args)
+    except ValueError as exc:
+        print(f"mtjhw gateware build: error: {exc}", file=sys.stderr)
+        return 2
+    progress = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    try:
+        summary = build(config, args.out, synth=not args.no_synth, vivado=args.vivado, progress=progress)
+    except (FileNotFoundError, RuntimeError) as exc:
+        print(f"mtjhw gateware build: error: {exc}", file=sys.stderr)
+        return 1
+    resources = summary.get("resources")
+    if resources:
+        print(json.dumps({k: resources[k] for k in ("lut", "ff", "dsp", "bram")}))
+    print(f"written to {args.out}")
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from .blocks import Accelerator, GatewareError
+    from .host import MmioBus
+
+    build_info = json.loads((args.build / "build.json").read_text())
+    bitstream = args.bitstream or args.build / "mtjhw.bit"
+    if not bitstream.exists():
+        print(f"mtjhw gateware deploy: error: no bitstream at {bitstream}; run build.tcl with Vivado first",
+              file=sys.stderr)
+        return 1
+    try:
+        from pynq import Overlay
+    except ImportError:
+        print("mtjhw gateware deploy: error: pynq is not installed; run this on the PYNQ board "
+              "(pip install mtjhw[pynq])", file=sys.stderr)
+        return 1
+    overlay = Overlay(str(bitstream))  # also loads the .hwh beside it (clocks, addresses)
+    base = next((ip["phys_addr"] for name, ip in overlay.ip_dict.items() if "mtjhw" in name),
+                build_info["base_address"])
+    try:
+        accelerator = Accelerator(MmioBus(base), TopConfig.from_dict(build_info["config"]))
+    except GatewareError as exc:
+        print(f"mtjhw gateware deploy: error: {exc}", file=sys.stderr)
+        return 1
+    version = accelerator.registers.read("VERSION")
+    print(f"mtjhw accelerator {version >> 16}.{version & 0xFFFF} at {base:#x}: network "
+          f"{build_info['config']['sizes']}, readout {build_info['config']['rows']}×{build_info['config']['cols']}")
+    return 0
+
+
+def cmd_registers(args: argparse.Namespace) -> int:
+    try:
+        config = _config(args)
+    except ValueError as exc:
+        print(f"mtjhw gateware registers: error: {exc}", file=sys.stderr)
+        return 2
+    print(register_map(config).markdown())
+    return 0
+
+
+def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = TopConfig()
+    parser.add_argument("--sizes", default=",".join(map(str, defaults.sizes)), help="layer sizes, inputs first "
+                        "(default %(default)s)")
+    parser.add_argument("--lanes", type=int, default=defaults.lanes, help="parallel MAC lanes (default %(default)s)")
+    parser.add_argument("--width", type=int, default=defaults.fmt.width, help="word width, bits")
+    parser.add_argument("--frac", type=int, default=defaults.fmt.frac, help="fraction bits")
+    parser.add_argument("--lr-shift", type=int, default=defaults.lr_shift, help="learning rate 2^-shift")
+    parser.add_argument("--activation", default=defaults.activation.name, choices=["hard-sigmoid", "lut-sigmoid"])
+    parser.add_argument("--rows", type=int, default=defaults.rows, help="array rows driven by the readout")
+    parser.add_argument("--cols", type=int, default=defaults.cols, help="array columns swept by the readout")
+    parser.add_argument("--taps", type=int, default=defaults.taps, help="TDC delay-line taps")
+    parser.add_argument("--code-width", type=int, default=defaults.code_width, help="TDC code bits")
+
+
+def register(subparsers) -> None:
+    """Add ``gateware build|deploy|registers`` to the ``mtjhw`` command line."""
+    gateware = subparsers.add_parser("gateware", help="FPGA gateware: build, deploy, register map")
+    sub = gateware.add_subparsers(dest="gateware_command", metavar="ACTION", required=True)
+
+    build = sub.add_parser("build", help="write Verilog, constraints and the Vivado script; count resources",
+                           description="Writes the board's Verilog, XDC, Vivado script, register map and (with "
+                           "Yosys) resources.json into --out; runs Vivado when it is on the PATH.")
+    build.add_argument("--board", choices=BOARDS, default="pynq-z2")
+    build.add_argument("--out", required=True, type=Path, help="build directory")
+    _add_config_arguments(build)
+    build.add_argument("--no-synth", action="store_true", help="skip the Yosys resource count")
+    vivado = build.add_mutually_exclusive_group()
+    vivado.add_argument("--vivado", dest="vivado", action="store_const", const=True, default=None,
+                        help="run Vivado (fail if it is not installed)")
+    vivado.add_argument("--no-vivado", dest="vivado", action="store_const", const=False,
+                        help="do not run Vivado even if installed")
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    build.set_defaults(func=cmd_build)
+
+    deploy = sub.add_parser("deploy", help="load the bitstream on the board (through pynq) and check it answers")
+    deploy.add_argument("--build", required=True, type=Path, help="build directory (build.json, mtjhw.bit/.hwh)")
+    deploy.add_argument("--bitstream", type=Path, help="bitstream (default: mtjhw.bit in the build directory)")
+    deploy.set_defaults(func=cmd_deploy)
+
+    registers = sub.add_parser("registers", help="print the register map (Markdown) for a configuration")
+    _add_config_arguments(registers)
+    registers.set_defaults(func=cmd_registers)

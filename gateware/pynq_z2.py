@@ -1,0 +1,171 @@
+"""PYNQ-Z2 platform (Zynq xc7z020clg400-1): the board top, its constraints, the Vivado script and the build.
+
+The board top wraps :class:`~gateware.top.AcceleratorTop` for a Vivado block design: the PS7's M_AXI_GP0 reaches
+the register bank through an AXI interconnect (``s_axi_*``, clocked by FCLK_CLK0 at 100 MHz on ``aclk`` with
+``aresetn``), and the readout's front end leaves on the PMOD A/B and Arduino headers, the comparator coming
+back into the carry-chain delay line. :func:`build` writes everything into one directory; Vivado, when on the
+PATH, turns it into ``mtjhw.bit`` + ``mtjhw.hwh`` (what ``pynq.Overlay`` loads); Yosys (``synth_xilinx``) gives
+the resource counts without Vivado.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from amaranth import ClockDomain, ClockSignal, Module, ResetSignal
+from amaranth.back import verilog
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
+
+from .delay_line import CarryChainDelayLine, carry4_per_tap
+from .synthesis import XC7Z020, synthesize
+from .top import AXI_PORTS, AcceleratorTop, TopConfig, register_map
+
+PART = "xc7z020clg400-1"
+TOP_NAME = "mtjhw_pynq_z2"
+FCLK0 = 100e6  # Hz
+BASE_ADDRESS = 0x43C0_0000  # the register bank on M_AXI_GP0
+# user I/O (LVCMOS33): PMOD A, PMOD B, then the Arduino header's digital pins
+PINS = ["Y18", "Y19", "Y16", "Y17", "U18", "U19", "W18", "W19",
+        "W14", "Y14", "T11", "T10", "V16", "W16", "V12", "W13",
+        "T14", "U12", "U13", "V13", "V15", "T15", "R16", "U17", "V17", "V18", "T16", "R17", "P18", "N17"]
+
+
+class PynqZ2Top(wiring.Component):
+    """The accelerator with AXI clock/reset ports and the carry-chain delay line in front of its TDC."""
+
+    def __init__(self, config: TopConfig) -> None:
+        self.config = config
+        self._core = AcceleratorTop(config)
+        core_members = self._core.signature.members
+        members = {f"s_axi_{name}": core_members[f"s_axi_{name}"] for name in AXI_PORTS}
+        members.update({"aclk": In(1), "aresetn": In(1), "comparator": In(1)})
+        members.update({name: core_members[name] for name in ("column", "row_drive", "charge", "calibration_stop")})
+        super().__init__(members)
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        m.domains.sync = ClockDomain()
+        m.d.comb += [ClockSignal("sync").eq(self.aclk), ResetSignal("sync").eq(~self.aresetn)]
+        m.submodules.core = core = self._core
+        c = self.config
+        m.submodules.delay_line = line = CarryChainDelayLine(c.taps, carry4_per_tap(c.taps, 1 / FCLK0))
+        m.d.comb += [line.stop.eq(self.comparator), core.taps_in.eq(line.taps)]
+        for name, member in self.signature.members.items():
+            if name.startswith("s_axi_") or name in ("column", "row_drive", "charge", "calibration_stop"):
+                ours, theirs = getattr(self, name), getattr(core, name)
+                m.d.comb += theirs.eq(ours) if member.flow == wiring.In else ours.eq(theirs)
+        return m
+
+
+def pin_assignment(config: TopConfig) -> dict[str, str]:
+    """Port bit → package pin: the comparator first (Arduino AR0), then column address, row drives, charge and
+    calibration select on PMOD A/B and the Arduino header."""
+    column_bits = max(config.cols - 1, 1).bit_length()
+    wanted = ([f"column[{i}]" for i in range(column_bits)] + [f"row_drive[{i}]" for i in range(config.rows)]
+              + ["charge", "calibration_stop"])
+    pins = [p for p in PINS if p != "T14"]
+    if len(wanted) > len(pins):
+        raise ValueError(f"the front end needs {len(wanted) + 1} pins, the PYNQ-Z2 headers give {len(PINS)}: "
+                         "use fewer rows or columns")
+    return {"comparator": "T14", **dict(zip(wanted, pins, strict=False))}
+
+
+def constraints(config: TopConfig) -> str:
+    lines = [f"# PYNQ-Z2 ({PART}) pins of the mtjhw readout front end; the AXI clock comes from the PS (FCLK0)."]
+    for port, pin in pin_assignment(config).items():
+        lines.append(f"set_property -dict {{PACKAGE_PIN {pin} IOSTANDARD LVCMOS33}} [get_ports {{{port}}}]")
+    lines += [
+        "# the comparator edge is asynchronous: the TDC measures it, timing analysis must not",
+        "set_false_path -from [get_ports comparator]",
+        "# keep the delay line's carry chain whole (calibration measures whatever placement gives)",
+        "set_property DONT_TOUCH true [get_cells -hierarchical -filter {REF_NAME == CARRY4 && NAME =~ *delay_line*}]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def vivado_script() -> str:
+    return f"""# Vivado batch build of the mtjhw accelerator for the PYNQ-Z2: vivado -mode batch -source build.tcl
+set out [file normalize [file dirname [info script]]]
+create_project -force mtjhw $out/vivado -part {PART}
+if {{[llength [get_board_parts -quiet tul.com.tw:pynq-z2:*]]}} {{
+    set_property board_part [lindex [get_board_parts tul.com.tw:pynq-z2:*] end] [current_project]
+}}
+add_files $out/{TOP_NAME}.v
+add_files -fileset constrs_1 $out/pynq_z2.xdc
+create_bd_design mtjhw
+create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7 ps7
+set preset [expr {{[llength [get_board_parts -quiet tul.com.tw:pynq-z2:*]] ? 1 : 0}}]
+apply_bd_automation -rule xilinx.com:bd_rule:processing_system7 \\
+    -config [list make_external "FIXED_IO, DDR" apply_board_preset $preset Master Disable Slave Disable] \\
+    [get_bd_cells ps7]
+set_property -dict [list CONFIG.PCW_USE_M_AXI_GP0 1 CONFIG.PCW_EN_CLK0_PORT 1 CONFIG.PCW_EN_RST0_PORT 1 \\
+    CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ {FCLK0 / 1e6:.0f}] [get_bd_cells ps7]
+create_bd_cell -type module -reference {TOP_NAME} mtjhw
+apply_bd_automation -rule xilinx.com:bd_rule:axi4 \\
+    -config {{Clk_master {{/ps7/FCLK_CLK0}} Clk_slave {{Auto}} Clk_xbar {{Auto}} Master {{/ps7/M_AXI_GP0}} \\
+    Slave {{/mtjhw/s_axi}} intc_ip {{New AXI Interconnect}} master_apm {{0}}}} [get_bd_intf_pins mtjhw/s_axi]
+foreach port {{comparator column row_drive charge calibration_stop}} {{
+    if {{[llength [get_bd_pins -quiet mtjhw/$port]]}} {{
+        make_bd_pins_external [get_bd_pins mtjhw/$port]
+        set_property name $port [get_bd_ports ${{port}}_0]
+    }}
+}}
+assign_bd_address
+set_property offset {BASE_ADDRESS:#x} [get_bd_addr_segs -of_objects [get_bd_addr_spaces ps7/Data]]
+set_property range 4K [get_bd_addr_segs -of_objects [get_bd_addr_spaces ps7/Data]]
+validate_bd_design
+save_bd_design
+make_wrapper -files [get_files mtjhw.bd] -top -import
+set_property top mtjhw_wrapper [current_fileset]
+launch_runs impl_1 -to_step write_bitstream -jobs 4
+wait_on_run impl_1
+if {{[get_property PROGRESS [get_runs impl_1]] != "100%"}} {{ error "implementation failed" }}
+file copy -force [lindex [glob $out/vivado/mtjhw.runs/impl_1/*.bit] 0] $out/mtjhw.bit
+file copy -force [lindex [glob $out/vivado/mtjhw.*/sources_1/bd/mtjhw/hw_handoff/mtjhw.hwh] 0] $out/mtjhw.hwh
+open_run impl_1
+report_utilization -file $out/vivado_utilization.txt
+report_timing_summary -file $out/vivado_timing.txt
+"""
+
+
+def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None = None,
+          progress: Callable[[str], None] = print) -> dict:
+    """Write the PYNQ-Z2 build into ``out``; with ``synth`` count resources with Yosys (``resources.json``);
+    run Vivado when ``vivado`` is True, or None and Vivado is on the PATH. Returns a summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    progress(f"gateware: exporting Verilog for {config.sizes} with {config.lanes} lanes, "
+             f"{config.rows}×{config.cols} readout")
+    (out / f"{TOP_NAME}.v").write_text(verilog.convert(PynqZ2Top(config), name=TOP_NAME))
+    (out / "pynq_z2.xdc").write_text(constraints(config))
+    (out / "build.tcl").write_text(vivado_script())
+    (out / "register_map.md").write_text(register_map(config).markdown() + "\n")
+    summary: dict = {"board": "pynq-z2", "part": PART, "top": TOP_NAME, "base_address": BASE_ADDRESS,
+                     "config": config.to_dict()}
+    if synth:
+        progress("gateware: synthesising with Yosys (synth_xilinx) for resource counts")
+        resources = synthesize(out / f"{TOP_NAME}.v", TOP_NAME, out)
+        (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
+        summary["resources"] = resources
+        used = ", ".join(f"{resources[k]} {k.upper()} ({100 * resources[k] / XC7Z020[k]:.1f} %)"
+                         for k in ("lut", "ff", "dsp", "bram"))
+        progress(f"gateware: {used} of the {PART}")
+    executable = shutil.which("vivado")
+    if vivado is None:
+        vivado = executable is not None
+    if vivado:
+        if executable is None:
+            raise FileNotFoundError("vivado is not on the PATH: source Vivado's settings64.sh, or build without "
+                                    "--vivado and run `vivado -mode batch -source build.tcl` where it is installed")
+        progress("gateware: running Vivado (synthesis, implementation, bitstream); this takes a while")
+        subprocess.run([executable, "-mode", "batch", "-nojournal", "-source", "build.tcl"], cwd=out, check=True)
+        summary["bitstream"] = str(out / "mtjhw.bit")
+    else:
+        progress(f"gateware: Vivado not run; on a machine with Vivado: cd {out} && vivado -mode batch -source "
+                 "build.tcl")
+    (out / "build.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
