@@ -51,3 +51,12 @@ def test_bad_build_options_and_deploy_without_a_board(tmp_path, capsys):
     (tmp_path / "mtjhw.bit").write_bytes(b"\0")
     assert main(["gateware", "deploy", "--build", str(tmp_path)]) == 1  # pynq is only on the board
     assert "pynq is not installed" in capsys.readouterr().err
+
+
+def test_the_documented_register_map_is_current():
+    from pathlib import Path
+
+    from gateware.top import DEFAULT_CONFIG, register_map
+
+    readme = (Path(__file__).parents[2] / "gateware" / "README.md").read_text()
+    assert register_map(DEFAULT_CONFIG).markdown() in readme
