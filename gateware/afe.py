@@ -41,6 +41,19 @@ def series_columns(array: CrossbarArray, complement: CrossbarArray | None = None
     return resistance
 
 
+def xnor_pair_columns(array: CrossbarArray, read_voltage: float = 0.0) -> ColumnResistance:
+    """Series-column resistance of an array storing each weight as a cell pair, columns 2j (w) and 2j+1 (¬w):
+    output column j strings, row by row, the w cell where the row mask's bit is set and the ¬w cell where it is
+    clear (XNOR of input and weight: a P cell where they agree)."""
+
+    def resistance(column: int, row_mask: int) -> float:
+        selected = np.array([(row_mask >> i) & 1 for i in range(array.rows)], dtype=bool)
+        r = array.resistances(read_voltage)
+        return float(np.where(selected, r[:, 2 * column], r[:, 2 * column + 1]).sum())
+
+    return resistance
+
+
 class AnalogFrontEnd:
     def __init__(self, column_resistance: ColumnResistance, line: DelayLineModel, capacitance: float = 1e-12,
                  v_supply: float = 1.0, v_threshold: float = 0.5, v_noise: float = 0.0,

@@ -2,7 +2,9 @@
 
 Weights are binary and stored differentially: weight (i, j) = +1 puts cell (i, 2j) in P and (i, 2j+1) in AP,
 −1 the reverse, so the bit-line current difference I_2j − I_2j+1 = V·Σ_i x_i (G_P − G_AP)·w_ij computes the
-dot product of binary inputs x (word lines at the read voltage or grounded) with the weights.
+dot product of binary inputs x (word lines at the read voltage or grounded) with the weights. An array read
+through the FPGA's RC/TDC path (:class:`TdcReadArray`) strings the pairs in series instead (XNOR selection) and
+measures the dot products itself (``dots``).
 """
 
 from __future__ import annotations
@@ -147,3 +149,43 @@ class BenchArray:
             else:
                 report.failed.append((int(row), int(col)))
         return report
+
+
+class TdcReadArray(SimulatedArray):
+    """The crossbar read through the FPGA's readout: for output j the sequencer strings, row by row, the w cell
+    of the pair where x_i = 1 and the ¬w cell where x_i = 0, charges the capacitor through the string and the
+    gateware TDC times the comparator edge (:class:`gateware.blocks.TdcHost`). A string with m mismatching cells
+    (AP) takes m·``unit_time`` longer than with none, and m(0) − m(x) = x·W, so the dot products come from two
+    sweeps, the input's and an all-zero reference one (re-measured after every programming pass):
+    x·W = (code(0) − code(x))·LSB / unit_time. ``unit_time`` (s) = (R_AP − R_P)·C·ln(V/(V − V_th)).
+    Programming and verification are the simulated array's (pulses with Néel–Brown switching)."""
+
+    def __init__(self, array: CrossbarArray, rng: np.random.Generator, tdc, unit_time: float,
+                 lsb: float, **write) -> None:
+        super().__init__(array, rng, **write)
+        if array.rows > tdc.config.rows or array.cols != 2 * tdc.config.cols:
+            raise ValueError(f"a {array.rows}×{array.cols} array needs a readout of >= {array.rows} rows and "
+                             f"{array.cols // 2} columns, the gateware has {tdc.config.rows}×{tdc.config.cols}")
+        self.tdc, self.unit_codes = tdc, unit_time / lsb
+        self._reference: np.ndarray | None = None
+
+    def _sweep(self, x: np.ndarray) -> np.ndarray:
+        mask = sum(1 << i for i in np.flatnonzero(np.asarray(x) > 0))
+        return self.tdc.sweep(int(mask)).astype(float)
+
+    def dots(self, x: np.ndarray) -> np.ndarray:
+        """x·W for binary inputs x, one TDC sweep (plus the reference after programming)."""
+        if self._reference is None:
+            self._reference = self._sweep(np.zeros(self.rows))
+        return (self._reference - self._sweep(x)) / self.unit_codes
+
+    def column_currents(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError("this array is read through the TDC: use dots()")
+
+    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
+        self._reference = None
+        return super().program(states, max_attempts)
+
+    def restore(self, cells: np.ndarray, rng_state: dict) -> None:
+        self._reference = None
+        super().restore(cells, rng_state)

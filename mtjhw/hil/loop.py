@@ -48,15 +48,19 @@ class HilLoop:
     """Train ``trainer`` on (``x`` in {0, 1}, labels ``y``) with the forward pass on ``array``.
 
     ``unit_current`` (A) converts a differential bit-line current into a dot-product count (the current of one
-    active input on one weight: V·(G_P − G_AP)); ``max_attempts`` write pulses per cell and epoch;
+    active input on one weight: V·(G_P − G_AP)); arrays that measure dot products themselves (a ``dots``
+    method, e.g. read through the TDC) need none; ``max_attempts`` write pulses per cell and epoch;
     ``pulse_budget`` pulses per epoch in all (programming stops there and reports the rest as failed).
     """
 
-    def __init__(self, array: ArrayBackend, trainer: Any, x: np.ndarray, y: np.ndarray, unit_current: float, *,
+    def __init__(self, array: ArrayBackend, trainer: Any, x: np.ndarray, y: np.ndarray,
+                 unit_current: float | None = None, *,
                  max_attempts: int = 5, pulse_budget: int = 10_000, checkpoint_dir: str | Path | None = None,
                  seed: int = 0) -> None:
         self.array, self.trainer = array, trainer
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=int)
+        if unit_current is None and not hasattr(array, "dots"):
+            raise ValueError("unit_current is needed to turn this array's bit-line currents into dot products")
         self.unit_current = unit_current
         self.max_attempts, self.pulse_budget = max_attempts, pulse_budget
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
@@ -65,6 +69,8 @@ class HilLoop:
 
     def dots(self, x: np.ndarray) -> np.ndarray:
         """x·W measured on the array."""
+        if hasattr(self.array, "dots"):
+            return self.array.dots(x)
         return differential(self.array.column_currents(x)) / self.unit_current
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 :class:`FloatTrainer` is the float (numpy) reference: a softmax layer over binary weights kept as float shadow
 weights (straight-through estimator), with digital biases. :class:`GoldenTrainer` is the FPGA training engine's
-bit-exact golden model (fixed-point shadow weights, hard-sigmoid, shift learning rate). Both implement
-``step``/``scores``/``binary_weights``/``state``/``load``.
+bit-exact golden model (fixed-point shadow weights, hard-sigmoid, shift learning rate); :class:`GatewareTrainer`
+runs the same steps on the training engine itself, through its host class (the simulated gateware in CI, the FPGA
+on a board). All implement ``step``/``scores``/``binary_weights``/``state``/``load``.
 """
 
 from __future__ import annotations
@@ -84,3 +85,51 @@ class GoldenTrainer:
     def load(self, state: dict[str, np.ndarray]) -> None:
         self.model.weights[0] = np.array(state["weights"], dtype=np.int64)
         self.model.biases[0] = np.array(state["bias"], dtype=np.int64)
+
+
+class GatewareTrainer(GoldenTrainer):
+    """The training engine as the HIL trainer: each step pushes the inputs and the measured pre-activations to
+    the engine (a :class:`gateware.blocks.TrainingEngineHost`, on the simulated bus or a board) and lets it run
+    the delta and the update; the weights are read back when the array is to be programmed. The engine must
+    hold a ``n_inputs`` → ``n_outputs`` network; it starts from the same weights as :class:`GoldenTrainer` with
+    the same seed, so the two train identically."""
+
+    def __init__(self, engine, n_inputs: int, n_outputs: int, lr_shift: int = 3, gain: float = 0.5,
+                 seed: int = 0) -> None:
+        super().__init__(n_inputs, n_outputs, lr_shift=lr_shift, gain=gain, seed=seed)
+        config = engine.config
+        if config.sizes != (n_inputs, n_outputs) or config.lr_shift != lr_shift or config.fmt != self.fmt:
+            raise ValueError(f"the engine holds {config.sizes} with lr_shift {config.lr_shift} in "
+                             f"Q{config.fmt.width - config.fmt.frac}.{config.fmt.frac}; this trainer needs "
+                             f"({n_inputs}, {n_outputs}) with lr_shift {lr_shift} in Q6.10")
+        self.engine = engine
+        engine.set_targets(int(self.targets[0, 0]), int(self.targets[0, 1]))
+        engine.load(self.model)
+        self._stale = False
+
+    def _sync(self) -> None:
+        if self._stale:
+            self.model.weights, self.model.biases = self.engine.parameters()
+            self._stale = False
+
+    def binary_weights(self) -> np.ndarray:
+        self._sync()
+        return super().binary_weights()
+
+    def scores(self, dots: np.ndarray) -> np.ndarray:
+        self._sync()
+        return super().scores(dots)
+
+    def step(self, x: np.ndarray, dots: np.ndarray, label: int) -> float:
+        outcome = self.engine.step(self.fmt.quantize(x), label, z=self._pre(dots))
+        self._stale = True
+        return float(np.sum(((outcome.outputs - self.targets[label]) / self.fmt.one) ** 2))
+
+    def state(self) -> dict[str, np.ndarray]:
+        self._sync()
+        return super().state()
+
+    def load(self, state: dict[str, np.ndarray]) -> None:
+        super().load(state)
+        self.engine.load(self.model)
+        self._stale = False
