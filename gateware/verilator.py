@@ -44,6 +44,7 @@ HARNESS = r"""// Drives mlp_engine port by port as gateware/engine_session.py do
 // sizes[layers + 1], lanes, steps, each layer's rows of [weights, bias], then per step label, train, measured,
 // target_high, target_low, x[sizes[0]], z[sizes[1]]. stdout, int32 words: per step outputs[sizes[layers]],
 // prediction, cycles; each layer's rows of [weights, bias] read back; total clocks (low word, high word).
+// Verilator escapes the "__" of Amaranth's flattened stream ports: inputs__valid is inputs___05Fvalid.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

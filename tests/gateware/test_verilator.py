@@ -1,0 +1,83 @@
+"""The Verilator build of the training engine against the Amaranth simulator and the golden model, bit for bit."""
+
+import numpy as np
+import pytest
+
+from gateware import verilator
+from gateware.engine_session import EngineSession
+from gateware.mlp_engine import MLPEngine
+from gateware.mlp_golden import FixedFormat, GoldenMLP, HardSigmoid, LutSigmoid
+from gateware.verilator import RESET_CYCLES, VerilatorEngine, VerilatorUnavailable
+
+FMT = FixedFormat(16, 10)
+TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))
+
+
+def models(sizes, activation, seed, count):
+    """``count`` identical golden models with random biases."""
+    result = [GoldenMLP(sizes, FMT, lr_shift=2, seed=seed, activation=activation) for _ in range(count)]
+    rng = np.random.default_rng(seed)
+    for layer in range(len(sizes) - 1):
+        biases = rng.integers(-300, 300, sizes[layer + 1])
+        for model in result:
+            model.biases[layer] = biases.copy()
+    return result
+
+
+def golden_step(golden, x, z, label, train):
+    """The golden model's outputs for one step (measured first layer when ``z`` is given), trained if ``train``."""
+    target = np.where(np.arange(golden.sizes[-1]) == label, *TARGETS)
+    if train:
+        return golden.step(x, target) if z is None else golden.step_measured(x, z, target)
+    pre = [] if z is None else [FMT.saturate(z + golden.biases[0])]
+    return golden._layers(x, pre)[0][-1]
+
+
+@pytest.mark.parametrize(("sizes", "lanes", "activation", "measured_share"), [
+    ((9, 4), 9, HardSigmoid(), 0.0),
+    ((6, 5, 3), 4, LutSigmoid(), 0.5),
+])
+def test_verilator_equals_amaranth_and_golden_model(sizes, lanes, activation, measured_share, tmp_path_factory):
+    if verilator.verilator_path() is None:
+        pytest.skip("verilator not installed: apt-get install verilator")
+    workdir = tmp_path_factory.mktemp("verilator")
+
+    def engine():
+        return MLPEngine(sizes, FMT, lr_shift=2, lanes=lanes, activation=activation)
+
+    golden, for_amaranth, for_verilator = models(sizes, activation, seed=lanes, count=3)
+    rng = np.random.default_rng(len(sizes))
+    steps = 20
+    xs = FMT.quantize(rng.uniform(-1, 1, (steps, sizes[0])))
+    zs = FMT.quantize(rng.uniform(-2, 2, (steps, sizes[1])))
+    labels = rng.integers(0, sizes[-1], steps)
+    train = rng.random(steps) < 0.7
+    measured = rng.random(steps) < measured_share
+
+    fast = VerilatorEngine(engine(), workdir)
+    assert fast.built
+    run = fast.run(for_verilator, xs, labels, TARGETS, train, zs, measured)
+    with EngineSession(engine()) as session:
+        session.load(for_amaranth)
+        for step in range(steps):
+            z = zs[step] if measured[step] else None
+            result = session.step(xs[step], labels[step], TARGETS, train=bool(train[step]), z=z)
+            expected = golden_step(golden, xs[step], z, labels[step], bool(train[step]))
+            assert result.outputs.tolist() == run.outputs[step].tolist() == expected.tolist(), f"step {step}"
+            assert result.prediction == run.predictions[step] == int(np.argmax(expected))
+            assert result.cycles == run.cycles[step]
+        weights, biases = session.parameters()
+        assert run.simulated_cycles == session.cycles + RESET_CYCLES
+    for layer in range(len(sizes) - 1):
+        for parameters in (weights, run.weights):
+            np.testing.assert_array_equal(parameters[layer], golden.weights[layer])
+        for parameters in (biases, run.biases):
+            np.testing.assert_array_equal(parameters[layer], golden.biases[layer])
+    assert run.wall_seconds > 0
+    assert not VerilatorEngine(engine(), workdir).built  # the same Verilog reuses the build
+
+
+def test_missing_verilator_is_explained(monkeypatch):
+    monkeypatch.setattr(verilator, "verilator_path", lambda: None)
+    with pytest.raises(VerilatorUnavailable, match="apt-get install verilator"):
+        VerilatorEngine(MLPEngine((3, 2), FMT, lanes=3))
