@@ -1,4 +1,5 @@
-"""Reservoir computing with one spin-torque oscillator and delayed feedback (time multiplexing).
+"""Reservoir computing with spintronic nodes: one spin-torque oscillator with delayed feedback (time
+multiplexing), or a physical layer of superparamagnetic MTJs (:class:`SmtjReservoir`).
 
 The input sample u_k is held for one delay τ = N·θ; during the j-th of the N slots of length θ the oscillator
 is driven by I = I_dc + ΔI·(m_j·u_k + η·x̂_{k−1,j}), with m a fixed random mask and x̂ the (normalised) response
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulators.physics.neel_brown import STATE_AP
 from simulators.physics.stno import STNO, STNOParams
+from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 
 from .readout import RidgeReadout, quantize
 
@@ -68,6 +71,58 @@ class StnoReservoir:
         return out
 
 
+@dataclass
+class SmtjReservoir:
+    """``n_nodes`` groups of superparamagnetic MTJs (Néel–Brown telegraph switching, :class:`TelegraphMTJ`)
+    driven in parallel by the input: node j carries I_j = (b_j + ``i_in``·m_j·u_k)·Ic0 during the sample window
+    ``window`` (in mean zero-bias dwell times τ0·e^Δ), with m a fixed random mask and b_j a fixed bias drawn
+    uniformly in ±``i_bias`` (nodes at different operating points give the readout different nonlinearities).
+    Spin torque tilts each junction's P/AP occupancy toward the drive; it relaxes over about a dwell time, so the
+    state still remembers the previous samples. A node's ``devices_per_node`` junctions share its mask (their
+    summed read signal averages the telegraph noise); its response is the group's AP occupancy over the window
+    (the read signal low-pass filtered, sampled at ``samples_per_window`` points). ``sigma_delta`` is the
+    device-to-device spread of Δ (relative, normal), the variation of real sMTJ populations."""
+
+    n_nodes: int = 40
+    devices_per_node: int = 16
+    delta: float = 5.0
+    sigma_delta: float = 0.0
+    window: float = 3.0
+    i_bias: float = 0.5
+    i_in: float = 0.4
+    samples_per_window: int = 16
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_nodes < 2 or self.samples_per_window < 1 or not self.window > 0:
+            raise ValueError("need n_nodes >= 2, samples_per_window >= 1 and window > 0")
+        rng = np.random.default_rng(self.seed)
+        self.mask = rng.choice([-1.0, 1.0], self.n_nodes) * rng.uniform(0.3, 1.0, self.n_nodes)
+        self.bias = rng.uniform(-self.i_bias, self.i_bias, self.n_nodes)
+        n = self.n_nodes * self.devices_per_node
+        deltas = np.maximum(self.delta * (1 + self.sigma_delta * rng.standard_normal(n)), 0.5)
+        self.params = TelegraphParams(delta=deltas)
+        self.dwell = float(1e-9 * np.exp(self.delta))  # s, nominal zero-bias mean dwell time
+
+    def states(self, inputs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Node responses (len(inputs), n_nodes) for an input sequence scaled to [−1, 1]."""
+        n = self.n_nodes * self.devices_per_node
+        devices = TelegraphMTJ(self.params, n=n, state=rng.choice([1, -1], n))
+        ic0 = float(np.asarray(self.params.ic0))
+        step = self.window * self.dwell / self.samples_per_window
+        mask = np.repeat(self.mask, self.devices_per_node)
+        bias = np.repeat(self.bias, self.devices_per_node)
+        out = np.empty((len(inputs), self.n_nodes))
+        for k, value in enumerate(np.asarray(inputs, dtype=float)):
+            current = ic0 * (bias + self.i_in * mask * value)
+            occupancy = np.zeros(n)
+            for _ in range(self.samples_per_window):
+                devices.advance(step, rng, current=current)
+                occupancy += devices.state == STATE_AP
+            out[k] = occupancy.reshape(self.n_nodes, -1).mean(axis=1) / self.samples_per_window
+        return out
+
+
 def sine_square_task(n_periods: int, points_per_period: int, rng: np.random.Generator
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Random sequence of sine and square periods (inputs in [−1, 1]) and per-sample labels (1 = square)."""
@@ -79,11 +134,12 @@ def sine_square_task(n_periods: int, points_per_period: int, rng: np.random.Gene
     return inputs, labels
 
 
-def classify_waveforms(reservoir: StnoReservoir, n_periods: int = 300, points_per_period: int = 8,
-                       train_fraction: float = 0.5, seed: int = 0, reservoir_history: int = 2) -> dict[str, float]:
+def classify_waveforms(reservoir: StnoReservoir | SmtjReservoir, n_periods: int = 300, points_per_period: int = 8,
+                       train_fraction: float = 0.5, seed: int = 0, reservoir_history: int = 2,
+                       alpha: float = 1e-5) -> dict[str, float]:
     """Train the ridge readout on the first part of a sine/square sequence and test on the rest; accuracy per
     sample (the first period is a washout and not scored). The readout sees the virtual nodes of the last
-    ``reservoir_history`` delays."""
+    ``reservoir_history`` delays; ``alpha`` is the ridge regularisation (larger for noisier nodes)."""
     rng = np.random.default_rng(seed)
     inputs, labels = sine_square_task(n_periods, points_per_period, rng)
     x = reservoir.states(inputs, rng)
@@ -92,7 +148,7 @@ def classify_waveforms(reservoir: StnoReservoir, n_periods: int = 300, points_pe
     features = np.column_stack([x[h - 1 - d:len(x) - d] for d in range(h)])
     y = labels[h - 1:]
     n_train = int(train_fraction * len(y))
-    readout = RidgeReadout(alpha=1e-5).fit(features[points_per_period:n_train], y[points_per_period:n_train])
+    readout = RidgeReadout(alpha=alpha).fit(features[points_per_period:n_train], y[points_per_period:n_train])
     predicted = readout.predict(features[n_train:]) > 0.5
     train_pred = readout.predict(features[points_per_period:n_train]) > 0.5
     return {"accuracy": float(np.mean(predicted == (y[n_train:] > 0.5))),

@@ -41,6 +41,8 @@ def test_reproduce_cli_writes_the_report(tmp_path, capsys):
     assert report["metric"].startswith("test accuracy") and report["paper_value"] == 0.9984
     assert report["value"] > 0.97
     assert {p["x"] for p in report["sweeps"]["adc_bits"]} == {4, 8}
+    assert report["smtj_reservoir"]["accuracy"] > 0.95
+    assert [p["x"] for p in report["sweeps"]["smtj_sigma_delta"]] == [0.0, 0.2]
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert main(["reproduce", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown reproduction 'nope'" in capsys.readouterr().err
@@ -67,3 +69,12 @@ def test_zhao_letters_on_the_simulated_engine_matches_the_golden_model():
     golden = train(sensitivity, 0.05, 12)
     engine = train(sensitivity, 0.05, 12, backend="gateware")
     assert engine == golden and len(golden) == 12  # same accuracy after every epoch, step by step
+
+
+def test_a_reservoir_of_superparamagnetic_mtjs_separates_sine_from_square():
+    from mtjhw.networks.reservoir import SmtjReservoir
+
+    result = classify_waveforms(SmtjReservoir(), n_periods=80, seed=2, reservoir_history=3, alpha=1e-2)
+    assert result["accuracy"] > 0.95
+    blind = classify_waveforms(SmtjReservoir(i_in=0.0), n_periods=80, seed=2, reservoir_history=3, alpha=1e-2)
+    assert blind["accuracy"] < 0.7  # without input the junctions only give telegraph noise
