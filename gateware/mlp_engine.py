@@ -119,7 +119,7 @@ class MLPEngine(wiring.Component):
 
         xs = vector("x", sizes[0])
         act = [vector(f"a{layer}", sizes[layer + 1]) for layer in range(layers)]
-        slope = [vector(f"d{layer}", sizes[layer + 1]) for layer in range(layers)]
+        slope = [vector(f"d{layer}", sizes[layer + 1]) for layer in range(last)]
         bias = [vector(f"b{layer}", sizes[layer + 1]) for layer in range(layers)]
         delta_out = vector("delta_out", sizes[-1])
         back_width = 2 * w + max(sizes).bit_length() + 1
@@ -151,12 +151,13 @@ class MLPEngine(wiring.Component):
         count = Signal(32)
         in_index = Signal(range(sizes[0] + sizes[1] + 1))
 
-        def finish_row(layer: int, index, z) -> None:
-            """Activation of row ``index`` of ``layer`` from its pre-activation ``z`` (and the output delta and
-            running argmax in the last layer)."""
-            a, d = self._activate(z)
-            m.d.sync += [Array(act[layer])[index].eq(a), Array(slope[layer])[index].eq(d)]
-            if layer == last:
+        def finish_row(layer: int, index, a, d) -> None:
+            """Store row ``index`` of ``layer``: activation ``a`` and, for a hidden layer, its slope ``d`` (the
+            output delta and the running argmax in the last layer)."""
+            m.d.sync += Array(act[layer])[index].eq(a)
+            if layer < last:
+                m.d.sync += Array(slope[layer])[index].eq(d)
+            else:
                 target = Mux(self.label == index, self.target_high, self.target_low)
                 m.d.sync += Array(delta_out)[index].eq(sat(self._scale(a - target, d)))
                 with m.If((index == 0) | (a > best)):
@@ -211,6 +212,52 @@ class MLPEngine(wiring.Component):
                          p_valid.eq(0)]
             m.next = first_state
 
+        # one MAC array shared by all layers and both passes: set A multiplies the layer's inputs by the weights
+        # (forward) or by the row's delta (update), set B the weights by the delta (Wᵀδ for the layer below)
+        layer = Signal(range(max(layers, 2)))
+        backward = Signal()
+        words = [Signal(signed(w), name=f"weight_lane{k}") for k in range(lanes)]
+        inputs = [Signal(signed(w), name=f"input_lane{k}") for k in range(lanes)]
+        row_delta = Signal(signed(w))
+        layer_deltas = []
+        for index in range(layers):
+            if index == last:
+                layer_deltas.append(Array(delta_out)[p_row])
+            else:
+                back_row = sat(Array(back[index + 1])[p_row] >> frac)
+                layer_deltas.append(sat(self._scale(back_row, Array(slope[index])[p_row])))
+        m.d.comb += row_delta.eq(Array(layer_deltas)[layer])
+        for k in range(lanes):
+            m.d.comb += [words[k].eq(Array(ports[index][0].data[k] for index in range(layers))[layer]),
+                         inputs[k].eq(Array(input_lanes[index][k][p_chunk] for index in range(layers))[layer])]
+        products_a = [Mux(backward, row_delta, words[k]) * inputs[k] for k in range(lanes)]
+        products_b = [words[k] * row_delta for k in range(lanes)]
+
+        # forward: accumulate a row, activate it on its last word
+        total = Mux(p_chunk == 0, 0, acc) + sum(products_a)
+        a, d = self._activate(sat((total >> frac) + Array(Array(b)[p_row] for b in bias)[layer]))
+        with m.If(p_valid & ~backward):
+            m.d.sync += acc.eq(total)
+            with m.If(p_chunk == Array(chunks)[layer] - 1):
+                for index in range(layers):
+                    with m.If(layer == index):
+                        finish_row(index, p_row, a, d)
+
+        # backward: update the word read last cycle, accumulate Wᵀδ, update the bias on the row's last word
+        with m.If(p_valid & backward):
+            for index in range(layers):
+                _, write = ports[index]
+                with m.If(layer == index):
+                    m.d.comb += [write.addr.eq(p_row * chunks[index] + p_chunk), write.en.eq(-1)]
+                    for k in range(lanes):
+                        m.d.comb += write.data[k].eq(sat(words[k] - (products_a[k] >> (frac + self.lr_shift))))
+                        if index:
+                            target = back_lanes[index][k][p_chunk]
+                            m.d.sync += target.eq(Mux(p_row == 0, 0, target) + products_b[k])
+                    with m.If(p_chunk == chunks[index] - 1):
+                        b = Array(bias[index])[p_row]
+                        m.d.sync += b.eq(sat(b - (row_delta >> self.lr_shift)))
+
         with m.FSM():
             with m.State("IDLE"):
                 m.d.comb += self.inputs.ready.eq(1)
@@ -220,7 +267,7 @@ class MLPEngine(wiring.Component):
                         m.d.sync += Array(xs)[in_index].eq(self.inputs.payload)
                     with m.Else():
                         row_in = in_index - sizes[0]
-                        finish_row(0, row_in, sat(self.inputs.payload + Array(bias[0])[row_in]))
+                        finish_row(0, row_in, *self._activate(sat(self.inputs.payload + Array(bias[0])[row_in])))
                     with m.If(~self.measured & (in_index == sizes[0] - 1)):
                         start("FORWARD0")
                     with m.If(self.measured & (in_index == sizes[0] + sizes[1] - 1)):
@@ -229,43 +276,17 @@ class MLPEngine(wiring.Component):
                             with m.If(~self.train):
                                 m.next = "DONE"
 
-            for layer in range(layers):
-                read, _ = ports[layer]
-                with m.State(f"FORWARD{layer}"):
-                    issue(layer, after_forward(layer))
-                    if layer == last:
-                        with m.If(p_valid & (p_row == sizes[-1] - 1) & (p_chunk == chunks[layer] - 1)
+            for index in range(layers):
+                with m.State(f"FORWARD{index}"):
+                    m.d.comb += layer.eq(index)
+                    issue(index, after_forward(index))
+                    if index == last:
+                        with m.If(p_valid & (p_row == sizes[-1] - 1) & (p_chunk == chunks[index] - 1)
                                   & ~self.train):
                             m.next = "DONE"
-                    products = sum(read.data[k] * input_lanes[layer][k][p_chunk] for k in range(lanes))
-                    total = Mux(p_chunk == 0, 0, acc) + products
-                    with m.If(p_valid):
-                        m.d.sync += acc.eq(total)
-                        with m.If(p_chunk == chunks[layer] - 1):
-                            finish_row(layer, p_row, sat((total >> frac) + Array(bias[layer])[p_row]))
-
-                with m.State(f"BACKWARD{layer}"):
-                    issue(layer, f"BACKWARD{layer - 1}" if layer else "DONE")
-                    read, write = ports[layer]
-                    if layer == last:
-                        delta = Array(delta_out)[p_row]
-                    else:
-                        back_row = sat(Array(back[layer + 1])[p_row] >> frac)
-                        delta = sat(self._scale(back_row, Array(slope[layer])[p_row]))
-                    delta_now = Signal(signed(w), name=f"delta{layer}")
-                    m.d.comb += delta_now.eq(delta)
-                    with m.If(p_valid):
-                        m.d.comb += [write.addr.eq(p_row * chunks[layer] + p_chunk), write.en.eq(-1)]
-                        for k in range(lanes):
-                            old = read.data[k]
-                            step = (delta_now * input_lanes[layer][k][p_chunk]) >> (frac + self.lr_shift)
-                            m.d.comb += write.data[k].eq(sat(old - step))
-                            if layer:
-                                target = back_lanes[layer][k][p_chunk]
-                                m.d.sync += target.eq(Mux(p_row == 0, 0, target) + old * delta_now)
-                        with m.If(p_chunk == chunks[layer] - 1):
-                            b = Array(bias[layer])[p_row]
-                            m.d.sync += b.eq(sat(b - (delta_now >> self.lr_shift)))
+                with m.State(f"BACKWARD{index}"):
+                    m.d.comb += [layer.eq(index), backward.eq(1)]
+                    issue(index, f"BACKWARD{index - 1}" if index else "DONE")
 
             with m.State("DONE"):
                 m.d.sync += [self.done.eq(1), self.busy.eq(0), self.steps.eq(self.steps + 1),
