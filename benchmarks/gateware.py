@@ -3,13 +3,16 @@
 Run as ``PYTHONPATH=. python benchmarks/gateware.py`` (``--quick`` for shorter runs). Cycle counts are
 :func:`engine_cycles`, confirmed by simulated steps. Speeds are simulated clock cycles per wall-clock second over
 a whole session (parameter load, training steps, read-back) of the 64→32→10 engine with 16 lanes; elaboration
-and Verilator compilation are excluded (the build is cached, see :mod:`gateware.verilator`).
+and Verilator compilation are excluded (the build is cached, see :mod:`gateware.verilator`). Resources are
+Yosys ``synth_xilinx`` counts of the PYNQ-Z2 build (engine, readout with its delay line, register bank) against
+the xc7z020 (``--no-resources`` skips the synthesis, about a minute).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +25,9 @@ from gateware.engine_session import EngineSession  # noqa: E402
 from gateware.mlp_engine import MLPEngine, engine_cycles  # noqa: E402
 from gateware.mlp_golden import DEFAULT_FORMAT as FMT  # noqa: E402
 from gateware.mlp_golden import GoldenMLP  # noqa: E402
+from gateware.pynq_z2 import build  # noqa: E402
+from gateware.synthesis import XC7Z020  # noqa: E402
+from gateware.top import TopConfig  # noqa: E402
 from gateware.verilator import VerilatorEngine, verilator_path  # noqa: E402
 
 TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))
@@ -44,7 +50,14 @@ def samples(steps: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 Amaranth and 2000 Verilator steps")
+    parser.add_argument("--no-resources", action="store_true", help="skip the Yosys resource counts")
     args = parser.parse_args()
+    if not args.no_resources:
+        for name, config in (("9x4", TopConfig()), ("64x32x10", TopConfig(sizes=SIZES, lanes=LANES))):
+            with tempfile.TemporaryDirectory() as out:
+                used = build(config, Path(out), vivado=False, progress=lambda message: None)["resources"]
+            print(f"resources_{name}: " + ", ".join(f"{k} {used[k]}/{XC7Z020[k]} ({100 * used[k] / XC7Z020[k]:.1f} %)"
+                                                  for k in XC7Z020))
     amaranth_steps, verilator_steps = (5, 2000) if args.quick else (20, 20000)
 
     with EngineSession(MLPEngine((9, 4), FMT, lanes=9)) as session:
