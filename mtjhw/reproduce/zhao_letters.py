@@ -17,6 +17,7 @@ import numpy as np
 from gateware.mlp_engine import engine_cycles
 from gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
 from mtjhw.networks.letters import letter_dataset
+from mtjhw.networks.readout import quantize
 from mtjhw.plotting import figure
 
 PAPER = {"reference": "review Table 3 (Zhao et al. 2023): 3×3 MTJ sensor array, letters Z/Y/H/L, backpropagation "
@@ -30,15 +31,20 @@ def sense(pixels: np.ndarray, sensitivity: np.ndarray, read_noise: float, rng: n
 
 
 def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift: int = 4, seed: int = 0,
-          backend: str = "golden") -> list[float]:
+          backend: str = "golden", readout_bits: int | None = None) -> list[float]:
     """Training, an epoch being one freshly sensed presentation of each letter (as the array reads them);
     accuracy on 100 held-out sensed letters after every epoch (stops at 100 %). ``backend`` "golden" steps the
     engine's golden model; "gateware" runs every step through the engine in the Amaranth simulator (slower,
-    the same numbers: the two are bit-exact)."""
+    the same numbers: the two are bit-exact). ``readout_bits``: the sensor outputs digitised over [0, 1] with
+    that many bits before the engine (None: the engine's own Q6.10 resolution)."""
     fmt = DEFAULT_FORMAT
     rng = np.random.default_rng(seed)
+
+    def digitise(outputs: np.ndarray) -> np.ndarray:
+        return fmt.quantize(outputs if readout_bits is None else quantize(outputs, readout_bits, 0.0, 1.0))
+
     test_pixels, test_labels = letter_dataset(25, 0.0, rng)
-    x_test = fmt.quantize(sense(test_pixels, sensitivity, read_noise, rng))
+    x_test = digitise(sense(test_pixels, sensitivity, read_noise, rng))
     high, low = int(fmt.quantize(0.95)), int(fmt.quantize(0.05))
     targets = np.where(np.eye(4, dtype=bool), high, low)
     model = GoldenMLP((9, 4), fmt, lr_shift=lr_shift, seed=seed + 1)
@@ -55,7 +61,7 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
     try:
         while len(history) < max_epochs and (not history or history[-1] < 1.0):
             pixels, labels = letter_dataset(1, 0.0, rng)
-            x = fmt.quantize(sense(pixels, sensitivity, read_noise, rng))
+            x = digitise(sense(pixels, sensitivity, read_noise, rng))
             for k in rng.permutation(4):
                 if engine is not None:
                     engine.step(x[k], labels[k], (high, low))
@@ -69,9 +75,10 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
     return history
 
 
-def accuracy_for(sigma: float, noise: float, max_epochs: int, seed: int = 0) -> tuple[float, int]:
+def accuracy_for(sigma: float, noise: float, max_epochs: int, seed: int = 0,
+                 readout_bits: int | None = None) -> tuple[float, int]:
     sensitivity = 1 + sigma * np.random.default_rng(seed + 100).standard_normal(9)
-    history = train(sensitivity, noise, max_epochs, seed=seed)
+    history = train(sensitivity, noise, max_epochs, seed=seed, readout_bits=readout_bits)
     return history[-1], len(history)
 
 
@@ -82,14 +89,17 @@ def reproduce_zhao_letters(out: Path, quick: bool, progress: Callable[[str], Non
     sensitivity = 1 + 0.05 * np.random.default_rng(100).standard_normal(9)
     history = train(sensitivity, 0.05, max_epochs, backend=backend)
     cycles = engine_cycles((9, 4), 9)
-    sweeps: dict[str, list[dict[str, float]]] = {"sigma_sensitivity": [], "read_noise": []}
+    sweeps: dict[str, list[dict[str, float]]] = {"sigma_sensitivity": [], "read_noise": [], "readout_bits": []}
     for sigma in ([0.0, 0.3] if quick else [0.0, 0.1, 0.2, 0.3, 0.5]):
         acc, epochs = accuracy_for(sigma, 0.05, max_epochs)
         sweeps["sigma_sensitivity"].append({"x": sigma, "accuracy": acc, "epochs": epochs})
     for noise in ([0.05, 0.3] if quick else [0.0, 0.05, 0.1, 0.2, 0.3]):
         acc, epochs = accuracy_for(0.05, noise, max_epochs)
         sweeps["read_noise"].append({"x": noise, "accuracy": acc, "epochs": epochs})
-    fig, (ax, ax_s) = figure(1, 2, size=(9.0, 3.6))
+    for bits in ([1, 4] if quick else [1, 2, 3, 4, 6]):
+        acc, epochs = accuracy_for(0.2, 0.1, max_epochs, readout_bits=bits)
+        sweeps["readout_bits"].append({"x": bits, "accuracy": acc, "epochs": epochs})
+    fig, (ax, ax_s, ax_b) = figure(1, 3, size=(13.0, 3.6))
     ax.plot(np.arange(1, len(history) + 1), np.array(history) * 100, "o-")
     ax.axvline(PAPER["epochs_to_100"], color="grey", ls="--", label="paper: 100 % at 52 epochs")
     ax.set_xlabel("epoch")
@@ -102,6 +112,9 @@ def reproduce_zhao_letters(out: Path, quick: bool, progress: Callable[[str], Non
     ax_s.set_xlabel("relative spread / noise")
     ax_s.set_ylabel("final accuracy (%)")
     ax_s.legend()
+    ax_b.plot([p["x"] for p in sweeps["readout_bits"]], [p["epochs"] for p in sweeps["readout_bits"]], "o-")
+    ax_b.set_xlabel("sensor readout bits (spread 0.2, noise 0.1)")
+    ax_b.set_ylabel("epochs (to 100 % or the limit)")
     fig.savefig(out / "report.png", dpi=110)
     return {
         "name": "zhao-letters",

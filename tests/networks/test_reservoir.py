@@ -56,6 +56,7 @@ def test_zhao_letters_report(tmp_path):
     assert report["value"] == 1.0 and report["paper_epochs_to_100"] == 52
     assert 1 <= report["epochs_to_100"] <= 100
     assert report["cycles_per_step"] == 11 and report["seconds_per_step_at_100MHz"] < 9e-6
+    assert [p["x"] for p in report["sweeps"]["readout_bits"]] == [1, 4]
     quiet, noisy = accuracy_for(0.05, 0.0, 300)[1], accuracy_for(0.05, 0.3, 300)[1]
     assert noisy > 2 * quiet  # a noisier sensor array needs more epochs to learn the letters
 
