@@ -72,3 +72,20 @@ def test_a_tdc_array_must_fit_the_readout():
             GatewareTrainer(accelerator.engine, 9, 4)
     with pytest.raises(ValueError, match="unit_current"):
         HilLoop(simulated(), GoldenTrainer(9, 4), *letters(1))
+
+
+def test_a_gateware_run_resumed_from_its_checkpoint_ends_where_an_uninterrupted_one_does(tmp_path):
+    x, y = letters(per_class=3)
+    with simulated_accelerator(ENGINE) as accelerator:
+        reference = GatewareTrainer(accelerator.engine, 9, 4, lr_shift=2)
+        expected = HilLoop(simulated(), reference, x, y, UNIT).run(4, stop_at_target=False)
+        expected_weights = reference.state()["weights"]
+    with simulated_accelerator(ENGINE) as accelerator:
+        first = HilLoop(simulated(), GatewareTrainer(accelerator.engine, 9, 4, lr_shift=2), x, y, UNIT,
+                        checkpoint_dir=tmp_path)
+        assert len(first.run(2, stop_at_target=False).history) == 2
+    with simulated_accelerator(ENGINE) as accelerator:  # a new session: the engine starts from other weights
+        trainer = GatewareTrainer(accelerator.engine, 9, 4, lr_shift=2, seed=99)
+        resumed = HilLoop(simulated(), trainer, x, y, UNIT, checkpoint_dir=tmp_path).run(4, stop_at_target=False)
+        np.testing.assert_array_equal(trainer.state()["weights"], expected_weights)
+    assert [r.accuracy for r in resumed.history] == [r.accuracy for r in expected.history]
