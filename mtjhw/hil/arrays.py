@@ -16,6 +16,11 @@ import numpy as np
 
 from simulators.physics.crossbar import CrossbarArray
 from simulators.physics.neel_brown import STATE_AP, STATE_P
+from simulators.physics.synapse import CompoundSynapse, DomainWallSynapse
+from simulators.physics.tmr import resistance as tmr_resistance
+
+from ..networks.readout import quantize
+from .programming import PulseSchedule, write_verify
 
 
 @dataclass
@@ -33,8 +38,9 @@ class ArrayBackend(Protocol):
     def column_currents(self, x: np.ndarray) -> np.ndarray:
         """Bit-line currents (A) with word line i at the read voltage where x_i = 1 (grounded otherwise)."""
 
-    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
-        """Write-verify a (rows, cols) pattern of ±1 states."""
+    def program(self, states: np.ndarray, max_attempts: int, pulse_budget: int | None = None) -> WriteReport:
+        """Write-verify a (rows, cols) pattern of ±1 states: up to ``max_attempts`` pulses per cell and
+        ``pulse_budget`` in all (the cells left when it runs out are reported as failed)."""
 
     def states(self) -> np.ndarray:
         """The cells' states as read back (±1)."""
@@ -68,12 +74,16 @@ class SimulatedArray:
         noise = 1 + self.array.params.read_noise * self.rng.standard_normal(g.shape)
         return self.read_voltage * np.asarray(x, dtype=float) @ (g * noise)
 
-    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
+    def program(self, states: np.ndarray, max_attempts: int, pulse_budget: int | None = None) -> WriteReport:
         report = WriteReport()
         for row, col in np.argwhere(self.array.state != states):
+            attempts = max_attempts if pulse_budget is None else min(max_attempts, pulse_budget - report.pulses)
+            if attempts <= 0:
+                report.failed.append((int(row), int(col)))
+                continue
             used = self.array.write(int(row), int(col), int(states[row, col]), self.rng, self.write_current,
-                                    self.write_width, max_attempts)
-            report.pulses += max_attempts if used < 0 else used
+                                    self.write_width, attempts)
+            report.pulses += attempts if used < 0 else used
             if used < 0:
                 report.failed.append((int(row), int(col)))
         return report
@@ -133,13 +143,16 @@ class BenchArray:
     def states(self) -> np.ndarray:
         return np.array([[self._cell_state(r, c) for c in range(self.cols)] for r in range(self.rows)])
 
-    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
+    def program(self, states: np.ndarray, max_attempts: int, pulse_budget: int | None = None) -> WriteReport:
         report = WriteReport()
         current = self.states()
         for row, col in np.argwhere(current != states):
             target = int(states[row, col])
             self._select([int(row)], int(col))
             for _ in range(max_attempts):
+                if pulse_budget is not None and report.pulses >= pulse_budget:
+                    report.failed.append((int(row), int(col)))
+                    break
                 report.pulses += 1
                 v, i = self.bench.smu.sweep(np.array([target * self.write_voltage, self.read_voltage]),
                                             delay=self.write_width)
@@ -182,10 +195,96 @@ class TdcReadArray(SimulatedArray):
     def column_currents(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError("this array is read through the TDC: use dots()")
 
-    def program(self, states: np.ndarray, max_attempts: int) -> WriteReport:
+    def program(self, states: np.ndarray, max_attempts: int, pulse_budget: int | None = None) -> WriteReport:
         self._reference = None
-        return super().program(states, max_attempts)
+        return super().program(states, max_attempts, pulse_budget)
 
     def restore(self, cells: np.ndarray, rng_state: dict) -> None:
         self._reference = None
         super().restore(cells, rng_state)
+
+
+class MultiLevelArray:
+    """A crossbar of multi-level synapses — domain-wall MTJs or compound synapses of stochastic binary MTJs —
+    holding analog weights w ∈ [−1, 1] as differential pairs: column 2j at G_min + ΔG·(1 + w)/2, column 2j+1 at
+    G_min + ΔG·(1 − w)/2, so I_2j − I_2j+1 = V·ΔG·x·w. ``synapses`` holds rows·2·outputs devices (row-major);
+    reads add relative ``read_noise`` per cell and digitise each bit-line current with an ``adc_bits`` ADC over
+    its full range (None: ideal); ``stuck`` (flat indices) are cells that no pulse moves (stuck faults).
+    Weights are written by incremental-step write-verify (:func:`mtjhw.hil.programming.write_verify`) to within
+    ``tolerance`` (fraction of ΔG)."""
+
+    def __init__(self, rows: int, outputs: int, synapses: DomainWallSynapse | CompoundSynapse,
+                 rng: np.random.Generator, schedule: PulseSchedule, read_voltage: float = 0.05,
+                 read_noise: float = 0.0, adc_bits: int | None = None, tolerance: float = 0.04,
+                 stuck: np.ndarray | None = None) -> None:
+        if synapses.n != rows * 2 * outputs:
+            raise ValueError(f"{rows}×{outputs} weights need {rows * 2 * outputs} synapses, got {synapses.n}")
+        self.rows, self.cols = rows, 2 * outputs
+        self.synapses, self.rng, self.schedule = synapses, rng, schedule
+        self.read_voltage, self.read_noise, self.adc_bits = read_voltage, read_noise, adc_bits
+        self.tolerance = tolerance
+        self.stuck = np.zeros(synapses.n, dtype=bool)
+        if stuck is not None:
+            self.stuck[np.asarray(stuck, dtype=int)] = True
+        p = synapses.params
+        g_ap, g_p = 1.0 / tmr_resistance(p.r_p, p.tmr, -1.0, read_voltage, p.v_half), 1.0 / p.r_p
+        if isinstance(synapses, CompoundSynapse):
+            k = p.n_devices
+            g_ap, g_p = (k * g_ap, k * g_p) if p.arrangement == "parallel" else (g_ap / k, g_p / k)
+        self.g_min, self.g_max = g_ap, g_p
+
+    def conductances(self) -> np.ndarray:
+        """(rows, cols) cell conductances (S), as the physics holds them."""
+        return self.synapses.conductance(self.read_voltage).reshape(self.rows, self.cols)
+
+    def column_currents(self, x: np.ndarray) -> np.ndarray:
+        g = self.conductances()
+        if self.read_noise:
+            g = g * (1 + self.read_noise * self.rng.standard_normal(g.shape))
+        currents = self.read_voltage * np.asarray(x, dtype=float) @ g
+        return quantize(currents, self.adc_bits, 0.0, self.read_voltage * self.rows * self.g_max)
+
+    def dots(self, x: np.ndarray) -> np.ndarray:
+        """x·W as the array computes it."""
+        return differential(self.column_currents(x)) / (self.read_voltage * (self.g_max - self.g_min))
+
+    def weights(self) -> np.ndarray:
+        """(rows, outputs) weights the cells hold now."""
+        g = self.conductances()
+        return (g[:, 0::2] - g[:, 1::2]) / (self.g_max - self.g_min)
+
+    def targets(self, weights: np.ndarray) -> np.ndarray:
+        w = np.clip(np.asarray(weights, dtype=float), -1.0, 1.0)
+        targets = np.empty((self.rows, self.cols))
+        span = self.g_max - self.g_min
+        targets[:, 0::2] = self.g_min + span * (1 + w) / 2
+        targets[:, 1::2] = self.g_min + span * (1 - w) / 2
+        return targets
+
+    def program_weights(self, weights: np.ndarray, max_attempts: int,
+                        pulse_budget: int | None = None) -> WriteReport:
+        """Write-verify (rows, outputs) weights in [−1, 1] (clipped)."""
+        def read() -> np.ndarray:
+            return self.synapses.conductance(self.read_voltage)
+
+        def pulse(amplitudes: np.ndarray, width: float) -> None:
+            self.synapses.apply_pulse(np.where(self.stuck, 0.0, amplitudes), width, self.rng)
+
+        span = self.g_max - self.g_min
+        result = write_verify(read, pulse, self.targets(weights).ravel(), self.tolerance * span, self.schedule,
+                              max_attempts, pulse_budget)
+        return WriteReport(result.pulses, [divmod(i, self.cols) for i in result.failed])
+
+    def snapshot(self) -> tuple[np.ndarray, dict]:
+        """Synapse states and random-generator state, for checkpoints."""
+        s = self.synapses
+        state = s.site if isinstance(s, DomainWallSynapse) else s.devices.state
+        return state.copy(), self.rng.bit_generator.state
+
+    def restore(self, cells: np.ndarray, rng_state: dict) -> None:
+        s = self.synapses
+        if isinstance(s, DomainWallSynapse):
+            s.site[...] = cells
+        else:
+            s.devices.state[...] = cells
+        self.rng.bit_generator.state = rng_state

@@ -77,8 +77,13 @@ class HilLoop:
         return np.array([int(np.argmax(self.trainer.scores(self.dots(row)))) for row in x])
 
     def program(self) -> tuple[int, list[tuple[int, int]]]:
-        states = weights_to_states(self.trainer.binary_weights())
-        report = self.array.program(states, self.max_attempts)
+        """Write the trainer's weights into the array: analog weights into multi-level arrays
+        (``program_weights``), their signs into binary ones."""
+        if hasattr(self.array, "program_weights"):
+            report = self.array.program_weights(self.trainer.weights(), self.max_attempts, self.pulse_budget)
+        else:
+            states = weights_to_states(self.trainer.binary_weights())
+            report = self.array.program(states, self.max_attempts, self.pulse_budget)
         return report.pulses, report.failed
 
     def run(self, epochs: int, progress: Callable[[EpochRecord], None] | None = None,

@@ -28,6 +28,10 @@ class FloatTrainer:
     def binary_weights(self) -> np.ndarray:
         return np.where(self.shadow >= 0, 1.0, -1.0)
 
+    def weights(self) -> np.ndarray:
+        """Analog weights in [−1, 1] for multi-level arrays."""
+        return np.clip(self.shadow, -1.0, 1.0)
+
     def scores(self, dots: np.ndarray) -> np.ndarray:
         return self.scale * np.asarray(dots, dtype=float) + self.bias
 
@@ -68,6 +72,10 @@ class GoldenTrainer:
 
     def binary_weights(self) -> np.ndarray:
         return np.where(self.model.weights[0].T >= 0, 1.0, -1.0)
+
+    def weights(self) -> np.ndarray:
+        """Analog weights in [−1, 1] (the fixed-point shadow weights) for multi-level arrays."""
+        return np.clip(self.model.weights[0].T / self.fmt.one, -1.0, 1.0)
 
     def _pre(self, dots: np.ndarray) -> np.ndarray:
         return self.fmt.quantize(self.scale * np.asarray(dots, dtype=float))
@@ -115,6 +123,10 @@ class GatewareTrainer(GoldenTrainer):
     def binary_weights(self) -> np.ndarray:
         self._sync()
         return super().binary_weights()
+
+    def weights(self) -> np.ndarray:
+        self._sync()
+        return super().weights()
 
     def scores(self, dots: np.ndarray) -> np.ndarray:
         self._sync()
