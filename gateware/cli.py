@@ -24,13 +24,20 @@ def _config(args: argparse.Namespace) -> TopConfig:
                      code_width=args.code_width)
 
 
+def _config_or_report(args: argparse.Namespace, command: str) -> TopConfig | None:
+    """The configuration from the options, or None after printing why it is not one."""
+    try:
+        return _config(args)
+    except ValueError as exc:
+        print(f"mtjhw gateware {command}: error: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .pynq_z2 import build
 
-    try:
-        config = _config(args)
-    except ValueError as exc:
-        print(f"mtjhw gateware build: error: {exc}", file=sys.stderr)
+    config = _config_or_report(args, "build")
+    if config is None:
         return 2
     progress = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
     try:
@@ -76,10 +83,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_registers(args: argparse.Namespace) -> int:
-    try:
-        config = _config(args)
-    except ValueError as exc:
-        print(f"mtjhw gateware registers: error: {exc}", file=sys.stderr)
+    config = _config_or_report(args, "registers")
+    if config is None:
         return 2
     print(register_map(config).markdown())
     return 0

@@ -11,9 +11,9 @@ FMT = FixedFormat(16, 10)
 TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))
 
 
-def golden_pair(sizes, activation, seed):
-    """Two identical golden models (one to load into the engine, one to step) with random biases."""
-    models = [GoldenMLP(sizes, FMT, lr_shift=2, seed=seed, activation=activation) for _ in range(2)]
+def identical_models(sizes, activation, seed, count=2):
+    """``count`` identical golden models with random biases (one to load into the engine, one to step …)."""
+    models = [GoldenMLP(sizes, FMT, lr_shift=2, seed=seed, activation=activation) for _ in range(count)]
     rng = np.random.default_rng(seed)
     for layer in range(len(sizes) - 1):
         biases = rng.integers(-300, 300, sizes[layer + 1])
@@ -35,7 +35,7 @@ def one_hot(label, n):
     ((6, 5, 3), 4, LutSigmoid(), True),
 ])
 def test_engine_equals_golden_model_bit_for_bit(sizes, lanes, activation, measured):
-    golden, initial = golden_pair(sizes, activation, seed=len(sizes) * 10 + lanes)
+    golden, initial = identical_models(sizes, activation, seed=len(sizes) * 10 + lanes)
     rng = np.random.default_rng(lanes)
     steps = 8
     xs = FMT.quantize(rng.uniform(-1, 1, (steps, sizes[0])))

@@ -2,26 +2,16 @@
 
 import numpy as np
 import pytest
+from test_mlp_engine import identical_models
 
 from gateware import verilator
 from gateware.engine_session import EngineSession
 from gateware.mlp_engine import MLPEngine
-from gateware.mlp_golden import FixedFormat, GoldenMLP, HardSigmoid, LutSigmoid
+from gateware.mlp_golden import FixedFormat, HardSigmoid, LutSigmoid
 from gateware.verilator import RESET_CYCLES, VerilatorEngine, VerilatorUnavailable
 
 FMT = FixedFormat(16, 10)
 TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))
-
-
-def models(sizes, activation, seed, count):
-    """``count`` identical golden models with random biases."""
-    result = [GoldenMLP(sizes, FMT, lr_shift=2, seed=seed, activation=activation) for _ in range(count)]
-    rng = np.random.default_rng(seed)
-    for layer in range(len(sizes) - 1):
-        biases = rng.integers(-300, 300, sizes[layer + 1])
-        for model in result:
-            model.biases[layer] = biases.copy()
-    return result
 
 
 def golden_step(golden, x, z, label, train):
@@ -45,7 +35,7 @@ def test_verilator_equals_amaranth_and_golden_model(sizes, lanes, activation, me
     def engine():
         return MLPEngine(sizes, FMT, lr_shift=2, lanes=lanes, activation=activation)
 
-    golden, for_amaranth, for_verilator = models(sizes, activation, seed=lanes, count=3)
+    golden, for_amaranth, for_verilator = identical_models(sizes, activation, seed=lanes, count=3)
     rng = np.random.default_rng(len(sizes))
     steps = 20
     xs = FMT.quantize(rng.uniform(-1, 1, (steps, sizes[0])))
