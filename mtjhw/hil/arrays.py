@@ -171,7 +171,8 @@ class TdcReadArray(SimulatedArray):
     (AP) takes m·``unit_time`` longer than with none, and m(0) − m(x) = x·W, so the dot products come from two
     sweeps, the input's and an all-zero reference one (re-measured after every programming pass):
     x·W = (code(0) − code(x))·LSB / unit_time. ``unit_time`` (s) = (R_AP − R_P)·C·ln(V/(V − V_th)).
-    Programming and verification are the simulated array's (pulses with Néel–Brown switching)."""
+    Programming and verification are the simulated array's (pulses with Néel–Brown switching); the inherited
+    ``column_currents`` reads the bit lines directly, bypassing the FPGA (the HIL loop uses ``dots``)."""
 
     def __init__(self, array: CrossbarArray, rng: np.random.Generator, tdc, unit_time: float,
                  lsb: float, **write) -> None:
@@ -191,9 +192,6 @@ class TdcReadArray(SimulatedArray):
         if self._reference is None:
             self._reference = self._sweep(np.zeros(self.rows))
         return (self._reference - self._sweep(x)) / self.unit_codes
-
-    def column_currents(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError("this array is read through the TDC: use dots()")
 
     def program(self, states: np.ndarray, max_attempts: int, pulse_budget: int | None = None) -> WriteReport:
         self._reference = None
