@@ -3,6 +3,7 @@
 Layer sizes, Q format, learning-rate shift, activation (:class:`HardSigmoid` or :class:`LutSigmoid`) and the
 number of parallel MAC lanes are parameters. Each layer's weights live in a memory (``lib.memory``) of
 ``lanes``-wide words, row j of the weight matrix in ⌈n_in/lanes⌉ consecutive words; one word is read per cycle.
+One array of 2·``lanes`` multipliers serves every layer and both passes.
 
 A step starts when the ``inputs`` stream has delivered the n_in input values (and, with ``measured`` set, the
 first layer's pre-activations measured on a device array, bias not included: n_1 more beats). Then
