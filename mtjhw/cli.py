@@ -156,6 +156,54 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_hil(args: argparse.Namespace) -> int:
+    import json
+    import signal
+
+    import numpy as np
+
+    from .hil.loop import HilLoop
+    from .hil.setups import letter_setup
+    from .networks.letters import letter_dataset
+    from .plotting import figure
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def progress(record) -> None:
+        if not args.quiet:
+            print(f"epoch {record.epoch}: accuracy {100 * record.accuracy:.1f} %, loss {record.loss:.3g}, "
+                  f"{record.pulses} pulses, {len(record.failed_cells)} cells not programmed", file=sys.stderr,
+                  flush=True)
+
+    x, y = letter_dataset(args.per_class, args.noise, np.random.default_rng(args.seed))
+    try:
+        with letter_setup(args.array, args.trainer, seed=args.seed, bench_file=args.bench) as setup:
+            loop = HilLoop(setup.array, setup.trainer, x, y, setup.unit_current, max_attempts=args.max_attempts,
+                           pulse_budget=args.pulse_budget, checkpoint_dir=args.out, seed=args.seed)
+            result = loop.run(args.epochs, progress=progress, stop=stop)
+    except (ValueError, BenchConfigError) as exc:
+        print(f"mtjhw hil: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    history = [r.__dict__ for r in result.history]
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary = {"status": result.status, "array": args.array, "trainer": args.trainer,
+               "epochs_to_100": result.epochs_to_target, "history": history}
+    (args.out / "history.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if history:
+        fig, ax = figure()
+        ax.plot([r["epoch"] for r in history], [100 * r["accuracy"] for r in history], "o-")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%)")
+        ax.set_title(f"letters: {args.array} array, {args.trainer} trainer")
+        fig.savefig(args.out / "history.png", dpi=110)
+    print(f"hil: {result.status} after {len(history)} epochs, accuracy {100 * result.accuracy:.1f} % "
+          f"-> {args.out / 'history.json'}")
+    return EXIT_ABORTED if result.status == "stopped" else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mtjhw", description="Hardware-in-the-loop framework for MTJs and "
                                      "STNOs: procedures on real or simulated benches, virtual instruments, "
@@ -200,6 +248,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="trainer of zhao-letters: the engine's golden model (default) or the engine simulated")
     repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     repro.set_defaults(func=cmd_reproduce)
+
+    from .hil.setups import ARRAYS, TRAINERS
+
+    hil = sub.add_parser("hil", help="train the 3×3 letter network in the loop: forward on an array, backward in "
+                         "a trainer", description="Hardware-in-the-loop training of the Z/Y/H/L letter task. Writes "
+                         "a checkpoint into --out every epoch; run the same command again to resume; Ctrl-C stops "
+                         "after the current sample.")
+    hil.add_argument("--array", choices=ARRAYS, default="simulated", help="where the forward pass runs")
+    hil.add_argument("--trainer", choices=TRAINERS, default="float", help="where gradients and updates run")
+    hil.add_argument("--bench", type=Path, help="bench file of the bench array (e.g. examples/simulated-array.yaml)")
+    hil.add_argument("--out", required=True, type=Path, help="output directory (checkpoint, history.json/.png)")
+    hil.add_argument("--epochs", type=int, default=60, help="at most this many epochs (stops at 100 %%)")
+    hil.add_argument("--per-class", type=int, default=10, help="training samples per letter")
+    hil.add_argument("--noise", type=float, default=0.05, help="fraction of flipped pixels")
+    hil.add_argument("--max-attempts", type=int, default=30, help="write pulses per cell and epoch")
+    hil.add_argument("--pulse-budget", type=int, default=10_000, help="write pulses per epoch in all")
+    hil.add_argument("--seed", type=int, default=0)
+    hil.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")
+    hil.set_defaults(func=cmd_hil)
 
     register_gateware(sub)
     return parser

@@ -92,6 +92,8 @@ class HilLoop:
         self._resume()
         if not self.history:
             self.program()  # the devices start from the trainer's initial weights
+        elif stop_at_target and self.history[-1].accuracy >= 1.0:
+            return HilResult("converged", list(self.history))  # resumed after it had converged
         while len(self.history) < epochs:
             loss = 0.0
             for k in self.rng.permutation(len(self.x)):
