@@ -244,8 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--out", required=True, type=Path, help="output directory (report.json, report.png)")
     repro.add_argument("--quick", action="store_true", help="a smaller, faster run")
     repro.add_argument("--mnist", type=Path, help="directory with the MNIST IDX files (jung-crossbar)")
-    repro.add_argument("--backend", choices=["golden", "gateware"],
-                       help="trainer of zhao-letters: the engine's golden model (default) or the engine simulated")
+    repro.add_argument("--backend", choices=["golden", "gateware", "verilator"],
+                       help="trainer of zhao-letters: the engine's golden model (default), the engine in the "
+                       "Amaranth simulator, or its Verilator build")
     repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     repro.set_defaults(func=cmd_reproduce)
 

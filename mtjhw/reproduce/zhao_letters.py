@@ -2,8 +2,9 @@
 
 Each pixel is sensed by an MTJ field sensor whose normalised output is pixel × sensitivity (device-to-device
 spread ``sigma_sensitivity``) plus read noise, digitised to the engine's fixed-point format. The trainer is the
-FPGA engine's bit-exact golden model (``backend="golden"``) or the engine itself in the Amaranth simulator
-(``backend="gateware"``, bit-exact with it); cycles per step come from the engine.
+FPGA engine's bit-exact golden model (``backend="golden"``), the engine itself in the Amaranth simulator
+(``backend="gateware"``) or its Verilator build (``backend="verilator"``), all three bit-exact; cycles per step
+come from the engine.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mtjhw.plotting import figure
 PAPER = {"reference": "review Table 3 (Zhao et al. 2023): 3×3 MTJ sensor array, letters Z/Y/H/L, backpropagation "
                       "on an FPGA", "accuracy": 1.0, "epochs_to_100": 52, "seconds_per_image": 9e-6}
 CLOCK = 100e6  # Hz
+BACKENDS = ("golden", "gateware", "verilator")
 
 
 def sense(pixels: np.ndarray, sensitivity: np.ndarray, read_noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -34,9 +36,10 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
           backend: str = "golden", readout_bits: int | None = None) -> list[float]:
     """Training, an epoch being one freshly sensed presentation of each letter (as the array reads them);
     accuracy on 100 held-out sensed letters after every epoch (stops at 100 %). ``backend`` "golden" steps the
-    engine's golden model; "gateware" runs every step through the engine in the Amaranth simulator (slower,
-    the same numbers: the two are bit-exact). ``readout_bits``: the sensor outputs digitised over [0, 1] with
-    that many bits before the engine (None: the engine's own Q6.10 resolution)."""
+    engine's golden model; "gateware" runs every step through the engine in the Amaranth simulator, "verilator"
+    through its Verilator build (slower to start, the same numbers: the three are bit-exact). ``readout_bits``:
+    the sensor outputs digitised over [0, 1] with that many bits before the engine (None: the engine's own Q6.10
+    resolution)."""
     fmt = DEFAULT_FORMAT
     rng = np.random.default_rng(seed)
 
@@ -48,25 +51,35 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
     high, low = int(fmt.quantize(0.95)), int(fmt.quantize(0.05))
     targets = np.where(np.eye(4, dtype=bool), high, low)
     model = GoldenMLP((9, 4), fmt, lr_shift=lr_shift, seed=seed + 1)
-    if backend not in ("golden", "gateware"):
-        raise ValueError(f"backend must be 'golden' or 'gateware', got {backend!r}")
-    engine = None
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    engine = fast = None
     if backend == "gateware":
         from gateware.engine_session import EngineSession
         from gateware.mlp_engine import MLPEngine
 
         engine = EngineSession(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9), clock_period=1 / CLOCK)
         engine.load(model)
+    elif backend == "verilator":
+        from gateware.mlp_engine import MLPEngine
+        from gateware.verilator import VerilatorEngine
+
+        fast = VerilatorEngine(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9))
     history: list[float] = []
     try:
         while len(history) < max_epochs and (not history or history[-1] < 1.0):
             pixels, labels = letter_dataset(1, 0.0, rng)
             x = digitise(sense(pixels, sensitivity, read_noise, rng))
-            for k in rng.permutation(4):
-                if engine is not None:
+            order = rng.permutation(4)
+            if fast is not None:  # the epoch's steps in one run of the Verilator build
+                run = fast.run(model, x[order], labels[order], (high, low))
+                model.weights, model.biases = run.weights, run.biases
+            elif engine is not None:
+                for k in order:
                     engine.step(x[k], labels[k], (high, low))
-                    model.weights, model.biases = engine.parameters()
-                else:
+                model.weights, model.biases = engine.parameters()
+            else:
+                for k in order:
                     model.step(x[k], targets[labels[k]])
             history.append(float(np.mean([model.predict(r) == y for r, y in zip(x_test, test_labels, strict=True)])))
     finally:

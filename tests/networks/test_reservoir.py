@@ -72,6 +72,19 @@ def test_zhao_letters_on_the_simulated_engine_matches_the_golden_model():
     assert engine == golden and len(golden) == 12  # same accuracy after every epoch, step by step
 
 
+def test_zhao_letters_on_the_verilator_build_matches_the_golden_model():
+    import shutil
+
+    import numpy as np
+
+    from mtjhw.reproduce.zhao_letters import train
+
+    if shutil.which("verilator") is None:
+        pytest.skip("verilator not installed: apt-get install verilator")
+    sensitivity = 1 + 0.05 * np.random.default_rng(100).standard_normal(9)
+    assert train(sensitivity, 0.05, 12, backend="verilator") == train(sensitivity, 0.05, 12)
+
+
 def test_a_reservoir_of_superparamagnetic_mtjs_separates_sine_from_square():
     from mtjhw.networks.reservoir import SmtjReservoir
 
