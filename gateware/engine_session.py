@@ -2,21 +2,19 @@
 
 :class:`EngineSession` is the cycle-accurate reference run of :class:`~gateware.mlp_engine.MLPEngine` (tests,
 ``--backend gateware``, benchmarks); the board and the register-level host go through
-:class:`~gateware.host.TrainingEngineHost` instead. The simulation runs on a background thread and advances
-only while a request is being served.
+:class:`~gateware.blocks.TrainingEngineHost` instead. The simulation runs on a background thread and advances
+only while a request is being served (:class:`~gateware.sim_thread.SimulationThread`).
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.sim import Simulator
 
 from .mlp_engine import MLPEngine
 from .mlp_golden import GoldenMLP
+from .sim_thread import SimulationThread
 
 
 @dataclass
@@ -26,41 +24,12 @@ class StepResult:
     cycles: int  # engine cycles, last input beat to done
 
 
-class EngineSession:
+class EngineSession(SimulationThread):
     """``engine`` in the simulator at ``clock_period`` s. Use as a context manager (or call :meth:`close`)."""
 
     def __init__(self, engine: MLPEngine, clock_period: float = 10e-9) -> None:
         self.engine = engine
-        self.cycles = 0  # simulated clock cycles so far
-        self._requests: queue.Queue = queue.Queue()
-        self._replies: queue.Queue = queue.Queue()
-        sim = Simulator(engine)
-        sim.add_clock(clock_period)
-        sim.add_testbench(self._serve)
-        self._thread = threading.Thread(target=sim.run, daemon=True)
-        self._thread.start()
-
-    async def _tick(self, ctx) -> None:
-        await ctx.tick()
-        self.cycles += 1
-
-    async def _serve(self, ctx) -> None:
-        while (request := self._requests.get()) is not None:
-            kind, args = request
-            try:
-                reply = await getattr(self, f"_do_{kind}")(ctx, *args)
-            except Exception as error:  # hand the failure to the caller's thread
-                reply = error
-            self._replies.put(reply)
-
-    def _call(self, kind: str, *args):
-        if not self._thread.is_alive():
-            raise RuntimeError("the engine simulation has ended")
-        self._requests.put((kind, args))
-        reply = self._replies.get(timeout=600)
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
+        super().__init__(engine, clock_period)
 
     async def _select(self, ctx, layer: int, row: int, column: int) -> None:
         e = self.engine
@@ -141,14 +110,3 @@ class EngineSession:
             beats += [int(v) for v in z]
         return self._call("step", beats, int(label), bool(train), z is not None, (int(targets[0]),
                                                                                    int(targets[1])))
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._requests.put(None)
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> EngineSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

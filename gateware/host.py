@@ -8,14 +8,11 @@ per-block classes built on it) only see the protocol, so the same code runs on b
 
 from __future__ import annotations
 
-import queue
-import threading
 from typing import Any, Protocol
-
-from amaranth.sim import Simulator
 
 from .axi_lite import OKAY, AxiLiteRegisters
 from .registers import RegisterMap
+from .sim_thread import SimulationThread
 
 
 class BusError(RuntimeError):
@@ -47,7 +44,7 @@ class MmioBus:
         self.mmio.write(offset, int(value) & 0xFFFFFFFF)
 
 
-class SimulatedAxiBus:
+class SimulatedAxiBus(SimulationThread):
     """An AXI-Lite master driving ``slave`` in the Amaranth simulator, on a background thread; accesses block
     until the simulated transaction completes. ``clock_period`` s; close (or use as a context manager) to end."""
 
@@ -57,91 +54,58 @@ class SimulatedAxiBus:
         ``AcceleratorTop.axi`` with ``toplevel`` the top); ``background`` testbenches run alongside (e.g. an
         analog front-end model)."""
         self.slave = slave
-        self.cycles = 0
-        self._requests: queue.Queue = queue.Queue()
-        self._replies: queue.Queue = queue.Queue()
-        sim = Simulator(toplevel if toplevel is not None else slave)
-        sim.add_clock(clock_period)
-        sim.add_testbench(self._serve)
-        for process in background:
-            sim.add_testbench(process, background=True)
-        self._thread = threading.Thread(target=sim.run, daemon=True)
-        self._thread.start()
+        super().__init__(toplevel if toplevel is not None else slave, clock_period, background, timeout=60.0)
 
-    async def _serve(self, ctx) -> None:
+    async def _do_write(self, ctx, offset: int, value: int) -> int:
         s = self.slave
+        ctx.set(s.awaddr, offset)
+        ctx.set(s.awvalid, 1)
+        ctx.set(s.wdata, value)
+        ctx.set(s.wstrb, 0xF)
+        ctx.set(s.wvalid, 1)
+        ctx.set(s.bready, 1)
+        aw_done = w_done = False
         while True:
-            request = self._requests.get()  # blocks the simulation until the host asks for something
-            if request is None:
-                return
-            kind, offset, value = request
-            if kind == "write":
-                ctx.set(s.awaddr, offset)
-                ctx.set(s.awvalid, 1)
-                ctx.set(s.wdata, value)
-                ctx.set(s.wstrb, 0xF)
-                ctx.set(s.wvalid, 1)
-                ctx.set(s.bready, 1)
-                aw_done = w_done = False
-                while True:
-                    aw_done |= bool(ctx.get(s.awready))
-                    w_done |= bool(ctx.get(s.wready))
-                    await ctx.tick()
-                    self.cycles += 1
-                    if aw_done:
-                        ctx.set(s.awvalid, 0)
-                    if w_done:
-                        ctx.set(s.wvalid, 0)
-                    if ctx.get(s.bvalid):
-                        response = ctx.get(s.bresp)
-                        await ctx.tick()
-                        self.cycles += 1
-                        ctx.set(s.bready, 0)
-                        self._replies.put(("write", response, 0))
-                        break
-            else:
-                ctx.set(s.araddr, offset)
-                ctx.set(s.arvalid, 1)
-                ctx.set(s.rready, 1)
-                accepted = False
-                while True:
-                    accepted |= bool(ctx.get(s.arready))
-                    await ctx.tick()
-                    self.cycles += 1
-                    if accepted:
-                        ctx.set(s.arvalid, 0)
-                    if ctx.get(s.rvalid):
-                        data, response = ctx.get(s.rdata), ctx.get(s.rresp)
-                        await ctx.tick()
-                        self.cycles += 1
-                        ctx.set(s.rready, 0)
-                        self._replies.put(("read", response, data))
-                        break
+            aw_done |= bool(ctx.get(s.awready))
+            w_done |= bool(ctx.get(s.wready))
+            await self._tick(ctx)
+            if aw_done:
+                ctx.set(s.awvalid, 0)
+            if w_done:
+                ctx.set(s.wvalid, 0)
+            if ctx.get(s.bvalid):
+                response = ctx.get(s.bresp)
+                await self._tick(ctx)
+                ctx.set(s.bready, 0)
+                return response
 
-    def _transact(self, kind: str, offset: int, value: int = 0) -> int:
-        if not self._thread.is_alive():
-            raise RuntimeError("the simulation has ended")
-        self._requests.put((kind, offset, value))
-        _, response, data = self._replies.get(timeout=60)
-        if response != OKAY:
-            raise BusError(f"{kind} at {offset:#x}: slave error response {response}")
-        return data
+    async def _do_read(self, ctx, offset: int) -> tuple[int, int]:
+        s = self.slave
+        ctx.set(s.araddr, offset)
+        ctx.set(s.arvalid, 1)
+        ctx.set(s.rready, 1)
+        accepted = False
+        while True:
+            accepted |= bool(ctx.get(s.arready))
+            await self._tick(ctx)
+            if accepted:
+                ctx.set(s.arvalid, 0)
+            if ctx.get(s.rvalid):
+                data, response = ctx.get(s.rdata), ctx.get(s.rresp)
+                await self._tick(ctx)
+                ctx.set(s.rready, 0)
+                return response, data
 
     def read(self, offset: int) -> int:
-        return self._transact("read", offset)
+        response, data = self._call("read", offset)
+        if response != OKAY:
+            raise BusError(f"read at {offset:#x}: slave error response {response}")
+        return data
 
     def write(self, offset: int, value: int) -> None:
-        self._transact("write", offset, int(value) & 0xFFFFFFFF)
-
-    def close(self) -> None:
-        self._requests.put(None)
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> SimulatedAxiBus:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        response = self._call("write", offset, int(value) & 0xFFFFFFFF)
+        if response != OKAY:
+            raise BusError(f"write at {offset:#x}: slave error response {response}")
 
 
 class RegisterFile:
