@@ -3,7 +3,7 @@
 Run as ``PYTHONPATH=. python benchmarks/gateware.py`` (``--quick`` for shorter runs). Cycle counts are
 :func:`engine_cycles`, confirmed by simulated steps. Speeds are simulated clock cycles per wall-clock second over
 a whole session (parameter load, training steps, read-back) of the 64→32→10 engine with 16 lanes; elaboration
-and Verilator compilation are excluded (the build is cached, see :mod:`gateware.verilator`). Resources are
+and Verilator compilation are excluded (the build is cached, see :mod:`mtjhw.gateware.verilator`). Resources are
 Yosys ``synth_xilinx`` counts of the PYNQ-Z2 build (engine, readout with its delay line, register bank) against
 the xc7z020 (``--no-resources`` skips the synthesis, about a minute).
 """
@@ -11,24 +11,19 @@ the xc7z020 (``--no-resources`` skips the synthesis, about a minute).
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-# this script shares its name with the package it measures: take its own folder off the import path
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from gateware.engine_session import EngineSession  # noqa: E402
-from gateware.mlp_engine import MLPEngine, engine_cycles  # noqa: E402
-from gateware.mlp_golden import DEFAULT_FORMAT as FMT  # noqa: E402
-from gateware.mlp_golden import GoldenMLP  # noqa: E402
-from gateware.pynq_z2 import build  # noqa: E402
-from gateware.synthesis import XC7Z020  # noqa: E402
-from gateware.top import TopConfig  # noqa: E402
-from gateware.verilator import VerilatorEngine, verilator_path  # noqa: E402
+from mtjhw.gateware.engine_session import EngineSession
+from mtjhw.gateware.mlp_engine import MLPEngine, engine_cycles
+from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT as FMT
+from mtjhw.gateware.mlp_golden import GoldenMLP
+from mtjhw.gateware.pynq_z2 import build
+from mtjhw.gateware.synthesis import XC7Z020
+from mtjhw.gateware.top import TopConfig
+from mtjhw.gateware.verilator import VerilatorEngine, verilator_path
 
 TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))
 SIZES, LANES = (64, 32, 10), 16

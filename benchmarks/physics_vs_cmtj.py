@@ -11,16 +11,12 @@ import argparse
 import math
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from simulators.physics.brown import attempt_time, mean_dwell_time  # noqa: E402
-from simulators.physics.constants import KB, MU0  # noqa: E402
-from simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform  # noqa: E402
-from simulators.physics.telegraph import HysteresisDwellCounter, TelegraphMTJ, TelegraphParams  # noqa: E402
+from mtjhw.simulators.physics.brown import attempt_time, mean_dwell_time
+from mtjhw.simulators.physics.constants import KB, MU0
+from mtjhw.simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform
+from mtjhw.simulators.physics.telegraph import HysteresisDwellCounter, TelegraphMTJ, TelegraphParams
 
 DT = 1e-12
 # one CoFeB/MgO p-MTJ for both engines: Ms, thickness, diameter, Ku, thin-film demag, α, T, STT

@@ -6,7 +6,7 @@ When the sequencer closes the charge switch (clock edge 0), the capacitor ``capa
 fires when it crosses ``v_threshold`` plus its input noise (``v_noise`` V rms), after its own
 ``comparator_delay`` (s):  t = R·C·ln(V / (V − V_th − n)) + t_cmp. In calibration mode the stop comes from an
 oscillator unrelated to the clock instead: a time uniform over ``calibration_span`` clock periods. The stop then
-runs down :class:`~gateware.tdc.DelayLineModel`'s chain; at every clock edge the model presents the taps the
+runs down :class:`~mtjhw.gateware.tdc.DelayLineModel`'s chain; at every clock edge the model presents the taps the
 flip-flops would sample. Every interval produced is logged (column, row mask, t) for the golden model.
 """
 
@@ -16,8 +16,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-
-from simulators.physics.crossbar import CrossbarArray
+from mtjhw.simulators.physics.crossbar import CrossbarArray
 
 from .tdc import DelayLineModel
 

@@ -1,4 +1,4 @@
-"""A small AXI4-Lite slave exposing a :class:`~gateware.registers.RegisterMap` (amaranth-soc is not on PyPI).
+"""A small AXI4-Lite slave exposing a :class:`~mtjhw.gateware.registers.RegisterMap` (amaranth-soc is not on PyPI).
 
 Protocol: the write address and write data channels are accepted independently (each ``ready`` is high while
 its channel has not been latched), the write happens when both are in and the response channel is free; the

@@ -4,10 +4,10 @@ The stop (comparator edge) enters the carry-in of a chain of CARRY4 primitives w
 the edge ripples up the chain at ~``CARRY_BIT_DELAY`` per bit. Every ``carry4_per_tap`` primitives a tap is taken
 and sampled at each clock edge, then registered once more against metastability (the TDC sees the taps one
 cycle late, a constant offset that calibration removes with the rest). The chain's real delays vary with
-placement, voltage and temperature: code-density calibration (:mod:`gateware.calibration`) measures them.
+placement, voltage and temperature: code-density calibration (:mod:`mtjhw.gateware.calibration`) measures them.
 
 Amaranth's simulator treats ``Instance`` primitives as black boxes, so simulations drive the TDC's ``taps_in``
-from :class:`gateware.tdc.DelayLineModel` instead; this component is only elaborated for board builds.
+from :class:`mtjhw.gateware.tdc.DelayLineModel` instead; this component is only elaborated for board builds.
 """
 
 from __future__ import annotations

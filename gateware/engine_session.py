@@ -1,9 +1,9 @@
 """The training engine in the Amaranth simulator, driven port by port: load parameters, run steps, read back.
 
-:class:`EngineSession` is the cycle-accurate reference run of :class:`~gateware.mlp_engine.MLPEngine` (tests,
+:class:`EngineSession` is the cycle-accurate reference run of :class:`~mtjhw.gateware.mlp_engine.MLPEngine` (tests,
 ``--backend gateware``, benchmarks); the board and the register-level host go through
-:class:`~gateware.blocks.TrainingEngineHost` instead. The simulation runs on a background thread and advances
-only while a request is being served (:class:`~gateware.sim_thread.SimulationThread`).
+:class:`~mtjhw.gateware.blocks.TrainingEngineHost` instead. The simulation runs on a background thread and advances
+only while a request is being served (:class:`~mtjhw.gateware.sim_thread.SimulationThread`).
 """
 
 from __future__ import annotations

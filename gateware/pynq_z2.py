@@ -1,6 +1,6 @@
 """PYNQ-Z2 platform (Zynq xc7z020clg400-1): the board top, its constraints, the Vivado script and the build.
 
-The board top wraps :class:`~gateware.top.AcceleratorTop` for a Vivado block design: the PS7's M_AXI_GP0 reaches
+The board top wraps :class:`~mtjhw.gateware.top.AcceleratorTop` for a Vivado block design: the PS7's M_AXI_GP0 reaches
 the register bank through an AXI interconnect (``s_axi_*``, clocked by FCLK_CLK0 at 100 MHz on ``aclk`` with
 ``aresetn``), and the readout's front end leaves on the PMOD A/B and Arduino headers, the comparator coming
 back into the carry-chain delay line. :func:`build` writes everything into one directory; Vivado, when on the

@@ -5,7 +5,7 @@ through ``READOUT_CODE``) or, with ``ENGINE_CTRL.route`` set, through the code-t
 (x = sat(((code − offset)·gain) >> shift)) into the engine's input FIFO: the network's inputs (or a measured
 first layer) come straight from the array. The host pushes inputs through ``ENGINE_INPUT`` otherwise, programs
 and reads weights through ``PARAM_*`` and reads outputs through ``OUT_*``. :func:`register_map` is the single
-source of the register map; ``gateware/README.md`` renders it (``python -m gateware.top``).
+source of the register map; ``gateware/README.md`` renders it (``python -m mtjhw.gateware.top``).
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """The training engine compiled with Verilator: the same port-level protocol as :class:`EngineSession`, many
 thousands of times faster, for long training runs and benchmarks.
 
-:class:`VerilatorEngine` exports an :class:`~gateware.mlp_engine.MLPEngine` to Verilog, builds it with a small
+:class:`VerilatorEngine` exports an :class:`~mtjhw.gateware.mlp_engine.MLPEngine` to Verilog, builds it with a small
 C++ harness and caches the executable under ``~/.cache/mtjhw/verilator/<hash>`` (or a given ``workdir``), keyed
 by the Verilog, the harness and the Verilator version, so the same engine is compiled once. A :meth:`run`
 loads a model, runs all its steps and reads the parameters back in one harness process; int32 words go in on
 stdin and come back on stdout.
 
-The harness drives the ports exactly as :class:`~gateware.engine_session.EngineSession` does (one parameter
+The harness drives the ports exactly as :class:`~mtjhw.gateware.engine_session.EngineSession` does (one parameter
 write per clock, input beats one per clock, clock until ``done``, outputs read through ``out_index``, parameters
 read back one clock after each selection), so cycles, outputs and parameters are bit-identical. The only
 addition is ``rst`` held for :data:`RESET_CYCLES` clocks before the load: every register then holds its

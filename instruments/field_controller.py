@@ -15,7 +15,7 @@ class FieldNotReachedError(RuntimeError):
 
 
 class MagnetFieldController:
-    """Fills the :class:`~instruments.roles.FieldController` role with a supply and a field probe.
+    """Fills the :class:`~mtjhw.instruments.roles.FieldController` role with a supply and a field probe.
 
     ``coil_constant`` (T/A) gives the open-loop current for a field; the loop then corrects with the probe
     until |B − target| ≤ ``tolerance`` (T). Changes are ramped in steps of ``ramp_step`` seconds so that the

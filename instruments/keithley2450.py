@@ -14,11 +14,11 @@ _MAX_SWEEP = 100_000  # points in one list (instrument buffer size)
 
 
 class Keithley2450(_PyMeasureKeithley2450):
-    """Keithley 2450 in its SCPI command set, filling the :class:`~instruments.roles.SourceMeter` role.
+    """Keithley 2450 in its SCPI command set, filling the :class:`~mtjhw.instruments.roles.SourceMeter` role.
 
     Levels and compliances are PyMeasure dynamic controls whose allowed range is the intersection of the
-    instrument's range and the bench's :class:`~instruments.safety.SafetyLimits`; values outside raise
-    :class:`~instruments.safety.SafetyLimitError` before anything is sent.
+    instrument's range and the bench's :class:`~mtjhw.instruments.safety.SafetyLimits`; values outside raise
+    :class:`~mtjhw.instruments.safety.SafetyLimitError` before anything is sent.
     """
 
     source_voltage = Instrument.control(

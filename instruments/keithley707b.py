@@ -1,4 +1,4 @@
-"""Keithley 707B switching matrix (TSP command set) filling the :class:`~instruments.roles.SwitchMatrix` role."""
+"""Keithley 707B switching matrix (TSP command set) filling the :class:`~mtjhw.instruments.roles.SwitchMatrix` role."""
 
 from __future__ import annotations
 

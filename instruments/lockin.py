@@ -6,7 +6,7 @@ from pymeasure.instruments.srs import SR830 as _PyMeasureSR830
 
 
 class SR830(_PyMeasureSR830):
-    """Fills the :class:`~instruments.roles.LockIn` role; external reference, X/Y read together (SNAP)."""
+    """Fills the :class:`~mtjhw.instruments.roles.LockIn` role; external reference, X/Y read together (SNAP)."""
 
     def __init__(self, adapter, name: str = "SR830 lock-in amplifier", **kwargs) -> None:
         kwargs.setdefault("read_termination", "\n")

@@ -8,7 +8,7 @@ from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 
 class KeysightDSOX3000(SCPIMixin, Instrument):
-    """Fills the :class:`~instruments.roles.Oscilloscope` role: configure, acquire once, transfer in WORD format
+    """Fills the :class:`~mtjhw.instruments.roles.Oscilloscope` role: configure, acquire once, transfer in WORD format
     (16-bit, one binary block), scaled to volts with the preamble."""
 
     timebase_scale = Instrument.control(":TIM:SCAL?", ":TIM:SCAL %g", "Control the time per division (s).",

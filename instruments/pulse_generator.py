@@ -68,7 +68,7 @@ class _BurstPulses(ABC):
 
 
 class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
-    """Keysight 81150A/81160A pulse generator filling the :class:`~instruments.roles.PulseGenerator` role.
+    """Keysight 81150A/81160A pulse generator filling the :class:`~mtjhw.instruments.roles.PulseGenerator` role.
 
     Amplitudes are the voltage at the DUT: outputs are set for a high-impedance load (``:OUTP:LOAD INF``), the
     DUT being much larger than 50 Ω, idle at 0 V, with the polarity inverted for negative pulses. Every amplitude

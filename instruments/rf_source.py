@@ -1,4 +1,4 @@
-"""Microwave signal generators filling one :class:`~instruments.roles.RFSource` role.
+"""Microwave signal generators filling one :class:`~mtjhw.instruments.roles.RFSource` role.
 
 Keysight N5183B MXG and R&S SMB100A are driven here (PyMeasure has neither); PyMeasure's ``Agilent8257D`` and
 ``AnritsuMG3692C`` are adapted. The role takes SI and dBm explicitly named: ``set_frequency`` (Hz),

@@ -65,7 +65,7 @@ class KeysightXSeries(_AnalyzerRole, SCPIMixin, Instrument):
 
 
 class RohdeSchwarzFSW(_AnalyzerRole, _PyMeasureFSW):
-    """PyMeasure's R&S FSW (spectrum mode) filling the :class:`~instruments.roles.SpectrumAnalyzer` role."""
+    """PyMeasure's R&S FSW (spectrum mode) filling the :class:`~mtjhw.instruments.roles.SpectrumAnalyzer` role."""
 
     rbw_max, min_points = 10e6, 101
     default_name = "Rohde&Schwarz FSW"

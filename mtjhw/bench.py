@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from instruments.field_controller import MagnetFieldController
-from instruments.registry import driver_class
-from instruments.roles import (
+from mtjhw.instruments.field_controller import MagnetFieldController
+from mtjhw.instruments.registry import driver_class
+from mtjhw.instruments.roles import (
     FieldController,
     LockIn,
     Oscilloscope,
@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, realtime: bool | None = None
                               ) -> tuple[Any, dict[str, tuple[str, Any]]]:
     """The virtual bench of a simulated bench file and its instruments: role → (resource string, handler)."""
-    from simulators.bench import VirtualBench
-    from simulators.bench.models import build_dut
-    from simulators.instruments import VIRTUAL_TWINS
+    from mtjhw.simulators.bench import VirtualBench
+    from mtjhw.simulators.bench.models import build_dut
+    from mtjhw.simulators.instruments import VIRTUAL_TWINS
 
     virtual = VirtualBench(build_dut(config.dut), seed=config.seed if seed is None else seed,
                            realtime=config.realtime if realtime is None else realtime)
@@ -60,7 +60,7 @@ class Bench:
                  handlers: dict[str, Any] | None = None) -> None:
         self.config = config
         self.drivers = drivers
-        self.virtual = virtual  # the simulators.bench.VirtualBench behind a simulated bench, else None
+        self.virtual = virtual  # the mtjhw.simulators.bench.VirtualBench behind a simulated bench, else None
         self._handlers = handlers or {}
         self._field: MagnetFieldController | None = None
         if "magnet" in drivers:
@@ -77,7 +77,7 @@ class Bench:
 
     @classmethod
     def _open_simulated(cls, config: BenchConfig, seed: int | None) -> Bench:
-        from simulators.transport import VirtualVisaLibrary
+        from mtjhw.simulators.transport import VirtualVisaLibrary
 
         virtual, instruments = build_virtual_instruments(config, seed=seed)
         library = VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gateware.cli import register as register_gateware
+from mtjhw.gateware.cli import register as register_gateware
 
 from . import __version__
 from .config import BenchConfig, BenchConfigError
@@ -111,7 +111,7 @@ def cmd_bench_check(args: argparse.Namespace) -> int:
 
 
 def cmd_sim_serve(args: argparse.Namespace) -> int:
-    from simulators.transport import ScpiSocketServer, serve_forever
+    from mtjhw.simulators.transport import ScpiSocketServer, serve_forever
 
     from .bench import build_virtual_instruments
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from instruments.registry import DRIVER_ROLES, DRIVERS
-from instruments.safety import SafetyLimits
+from mtjhw.instruments.registry import DRIVER_ROLES, DRIVERS
+from mtjhw.instruments.safety import SafetyLimits
 
 
 class BenchConfigError(ValueError):
@@ -115,7 +115,7 @@ class BenchConfig:
                 raw_instruments["lockin"] = {"driver": "sr830"}
         instruments = _parse_instruments(raw_instruments, simulated)
         if simulated:
-            from simulators.bench.models import DutConfigError, build_dut
+            from mtjhw.simulators.bench.models import DutConfigError, build_dut
 
             try:
                 build_dut(dut)  # validate now, with the key named, rather than when the bench opens

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import curve_fit
 
-from simulators.physics.constants import GAMMA_E
+from mtjhw.simulators.physics.constants import GAMMA_E
 
 from . import AnalysisError
 

@@ -14,10 +14,10 @@ from typing import Protocol
 
 import numpy as np
 
-from simulators.physics.crossbar import CrossbarArray
-from simulators.physics.neel_brown import STATE_AP, STATE_P
-from simulators.physics.synapse import CompoundSynapse, DomainWallSynapse
-from simulators.physics.tmr import resistance as tmr_resistance
+from mtjhw.simulators.physics.crossbar import CrossbarArray
+from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P
+from mtjhw.simulators.physics.synapse import CompoundSynapse, DomainWallSynapse
+from mtjhw.simulators.physics.tmr import resistance as tmr_resistance
 
 from ..networks.readout import quantize
 from .programming import PulseSchedule, write_verify
@@ -107,12 +107,12 @@ class BenchArray:
     per bit line); writes select one cell and send a ``write_voltage`` (V) pulse of ``write_width`` (s) whose
     sign sets the state (positive: P), then read the cell back at ``read_voltage``; a cell is P when its
     resistance is below ``r_threshold`` (Ω). ``crosspoint(kind, index)`` names the switch crosspoint of a word
-    or bit line (default: :func:`simulators.bench.devices.crosspoint_of_line`'s wiring).
+    or bit line (default: :func:`mtjhw.simulators.bench.devices.crosspoint_of_line`'s wiring).
     """
 
     def __init__(self, bench, rows: int, cols: int, r_threshold: float, read_voltage: float = 0.05,
                  write_voltage: float = 0.7, write_width: float = 1e-3, crosspoint=None) -> None:
-        from simulators.bench.devices import crosspoint_of_line
+        from mtjhw.simulators.bench.devices import crosspoint_of_line
 
         self.bench, self.rows, self.cols = bench, rows, cols
         self.r_threshold, self.read_voltage = r_threshold, read_voltage
@@ -167,7 +167,7 @@ class BenchArray:
 class TdcReadArray(SimulatedArray):
     """The crossbar read through the FPGA's readout: for output j the sequencer strings, row by row, the w cell
     of the pair where x_i = 1 and the ¬w cell where x_i = 0, charges the capacitor through the string and the
-    gateware TDC times the comparator edge (:class:`gateware.blocks.TdcHost`). A string with m mismatching cells
+    gateware TDC times the comparator edge (:class:`mtjhw.gateware.blocks.TdcHost`). A string with m mismatching cells
     (AP) takes m·``unit_time`` longer than with none, and m(0) − m(x) = x·W, so the dot products come from two
     sweeps, the input's and an all-zero reference one (re-measured after every programming pass):
     x·W = (code(0) − code(x))·LSB / unit_time. ``unit_time`` (s) = (R_AP − R_P)·C·ln(V/(V − V_th)).

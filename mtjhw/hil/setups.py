@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from simulators.physics.crossbar import CrossbarArray, CrossbarParams
-from simulators.physics.synapse import CompoundParams, CompoundSynapse, DomainWallParams, DomainWallSynapse
-from simulators.physics.tmr import resistance as tmr_resistance
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.simulators.physics.synapse import CompoundParams, CompoundSynapse, DomainWallParams, DomainWallSynapse
+from mtjhw.simulators.physics.tmr import resistance as tmr_resistance
 
 from .arrays import BenchArray, MultiLevelArray, SimulatedArray, TdcReadArray
 from .programming import PulseSchedule
@@ -59,10 +59,10 @@ def letter_setup(array: str, trainer: str, seed: int = 0, bench_file: Path | Non
     with ExitStack() as stack:
         accelerator = None
         if array == "tdc" or trainer == "gateware":
-            from gateware.afe import AnalogFrontEnd, xnor_pair_columns
-            from gateware.blocks import simulated_accelerator
-            from gateware.tdc import DelayLineModel
-            from gateware.top import TopConfig
+            from mtjhw.gateware.afe import AnalogFrontEnd, xnor_pair_columns
+            from mtjhw.gateware.blocks import simulated_accelerator
+            from mtjhw.gateware.tdc import DelayLineModel
+            from mtjhw.gateware.top import TopConfig
 
             front_end = None
             if array == "tdc":

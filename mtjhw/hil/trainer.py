@@ -56,14 +56,14 @@ class FloatTrainer:
 
 
 class GoldenTrainer:
-    """The FPGA engine's arithmetic (:class:`gateware.mlp_golden.GoldenMLP`) as the HIL trainer: the measured
+    """The FPGA engine's arithmetic (:class:`mtjhw.gateware.mlp_golden.GoldenMLP`) as the HIL trainer: the measured
     dot products, scaled by ``gain``/√n_inputs, enter as fixed-point pre-activations; the engine's delta and
     shift-rate update act on fixed-point shadow weights whose signs are programmed into the array. Keep
     ``gain`` such that the pre-activations stay within the hard sigmoid's linear range (|z| ≲ 2), where the
     engine's gradient lives."""
 
     def __init__(self, n_inputs: int, n_outputs: int, lr_shift: int = 3, gain: float = 0.5, seed: int = 0) -> None:
-        from gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
+        from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
 
         self.model = GoldenMLP((n_inputs, n_outputs), DEFAULT_FORMAT, lr_shift=lr_shift, seed=seed)
         self.fmt = DEFAULT_FORMAT
@@ -97,7 +97,7 @@ class GoldenTrainer:
 
 class GatewareTrainer(GoldenTrainer):
     """The training engine as the HIL trainer: each step pushes the inputs and the measured pre-activations to
-    the engine (a :class:`gateware.blocks.TrainingEngineHost`, on the simulated bus or a board) and lets it run
+    the engine (a :class:`mtjhw.gateware.blocks.TrainingEngineHost`, on the simulated bus or a board) and lets it run
     the delta and the update; the weights are read back when the array is to be programmed. The engine must
     hold a ``n_inputs`` → ``n_outputs`` network; it starts from the same weights as :class:`GoldenTrainer` with
     the same seed, so the two train identically."""

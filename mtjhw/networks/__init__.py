@@ -1,1 +1,1 @@
-"""Hardware-aware network models whose devices are the simulated MTJs and STNOs of :mod:`simulators.physics`."""
+"""Hardware-aware network models whose devices are the simulated MTJs and STNOs of :mod:`mtjhw.simulators.physics`."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 
 def sign(x: np.ndarray) -> np.ndarray:

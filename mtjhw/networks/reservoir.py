@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulators.physics.neel_brown import STATE_AP
-from simulators.physics.stno import STNO, STNOParams
-from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
+from mtjhw.simulators.physics.neel_brown import STATE_AP
+from mtjhw.simulators.physics.stno import STNO, STNOParams
+from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 
 from .readout import RidgeReadout, quantize
 
@@ -157,5 +157,5 @@ def classify_waveforms(reservoir: StnoReservoir | SmtjReservoir, n_periods: int 
 
 
 def default_stno(temperature: float = 300.0) -> STNO:
-    """The oscillator of the reservoir reproduction: an in-plane MTJ STNO (simulators.physics defaults)."""
+    """The oscillator of the reservoir reproduction: an in-plane MTJ STNO (mtjhw.simulators.physics defaults)."""
     return STNO(STNOParams(temperature=temperature))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
+from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 
 
 @dataclass

@@ -9,9 +9,9 @@ import h5py
 import numpy as np
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
-from instruments.units import dbm_to_watts
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.rf import fit_emission, fit_oscillator_threshold
+from mtjhw.instruments.units import dbm_to_watts
 
 from .base import BenchProcedure
 

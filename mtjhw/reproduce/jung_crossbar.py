@@ -15,7 +15,7 @@ import numpy as np
 from mtjhw.networks.binary import BinaryMLP, XnorCrossbar
 from mtjhw.networks.datasets import load_digits, load_mnist, split
 from mtjhw.plotting import figure
-from simulators.physics.crossbar import CrossbarParams
+from mtjhw.simulators.physics.crossbar import CrossbarParams
 
 PAPER = {"reference": "review Table 3 (Jung et al. 2022): binary MTJ crossbar, resistance summation, 4-bit TDC, "
                       "2-layer perceptron on MNIST", "accuracy": 0.9323, "software_accuracy": 0.9524}

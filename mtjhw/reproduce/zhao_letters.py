@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from gateware.mlp_engine import engine_cycles
-from gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
+from mtjhw.gateware.mlp_engine import engine_cycles
+from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
 from mtjhw.networks.letters import letter_dataset
 from mtjhw.networks.readout import quantize
 from mtjhw.plotting import figure
@@ -55,14 +55,14 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     engine = fast = None
     if backend == "gateware":
-        from gateware.engine_session import EngineSession
-        from gateware.mlp_engine import MLPEngine
+        from mtjhw.gateware.engine_session import EngineSession
+        from mtjhw.gateware.mlp_engine import MLPEngine
 
         engine = EngineSession(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9), clock_period=1 / CLOCK)
         engine.load(model)
     elif backend == "verilator":
-        from gateware.mlp_engine import MLPEngine
-        from gateware.verilator import VerilatorEngine
+        from mtjhw.gateware.mlp_engine import MLPEngine
+        from mtjhw.gateware.verilator import VerilatorEngine
 
         fast = VerilatorEngine(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9))
     history: list[float] = []

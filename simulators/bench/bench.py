@@ -23,7 +23,7 @@ from .rf import RfDrive
 class VirtualBench:
     """Shared physical state of a set of virtual instruments.
 
-    ``dut`` is a bench device model (:class:`~simulators.bench.devices.TwoTerminalDevice`), ``magnet``
+    ``dut`` is a bench device model (:class:`~mtjhw.simulators.bench.devices.TwoTerminalDevice`), ``magnet``
     the field source, ``seed`` seeds every random draw, ``realtime`` makes simulated time follow wall time
     (for external clients over TCP that wait in wall time).
     """

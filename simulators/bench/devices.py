@@ -2,7 +2,7 @@
 
 Every DUT of a virtual bench offers ``operating_point(bias)`` (V, I now), ``advance(duration, bias, field, rng)``
 (evolve under a constant drive, return the time-averaged (V, I)), ``reading_noise(rng, nplc)`` and ``broken``
-(the barrier broke down above ``v_breakdown``). :class:`~simulators.bench.pmtj.PerpendicularMTJ` is the
+(the barrier broke down above ``v_breakdown``). :class:`~mtjhw.simulators.bench.pmtj.PerpendicularMTJ` is the
 two-state junction; this module adds the oscillator and the domain-wall synapse.
 """
 
@@ -12,10 +12,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 import numpy as np
-
-from simulators.physics.crossbar import CrossbarArray, CrossbarParams
-from simulators.physics.stno import STNO, STNOParams
-from simulators.physics.synapse import DomainWallParams, DomainWallSynapse
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.simulators.physics.stno import STNO, STNOParams
+from mtjhw.simulators.physics.synapse import DomainWallParams, DomainWallSynapse
 
 from .bias import Bias
 
@@ -67,11 +66,11 @@ class TwoTerminalDevice(ABC):
 
 
 class OscillatorDevice(TwoTerminalDevice):
-    """``model: stno``: an in-plane MTJ oscillator (:class:`simulators.physics.stno.STNO`) on the bench.
+    """``model: stno``: an in-plane MTJ oscillator (:class:`mtjhw.simulators.physics.stno.STNO`) on the bench.
 
     Its DC resistance is the physics model's at the bias current; its microwave emission (``psd``) and
     spin-diode response (``diode_voltage``) are what RF instruments read. Parameters: those of
-    :class:`~simulators.physics.stno.STNOParams` plus ``read_noise``, ``v_breakdown`` (V), ``r_short`` (Ω).
+    :class:`~mtjhw.simulators.physics.stno.STNOParams` plus ``read_noise``, ``v_breakdown`` (V), ``r_short`` (Ω).
     """
 
     def __init__(self, *, read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 50.0,
@@ -116,13 +115,13 @@ class OscillatorDevice(TwoTerminalDevice):
 
 class DomainWallDevice(TwoTerminalDevice):
     """``model: dw-synapse``: a three-terminal domain-wall MTJ synapse
-    (:class:`~simulators.physics.synapse.DomainWallSynapse`) with its write track and MTJ driven from one port.
+    (:class:`~mtjhw.simulators.physics.synapse.DomainWallSynapse`) with its write track and MTJ driven from one port.
 
     Pulses on the bias tee's AC port drive ``V_pulse / r_write`` through the write track (``r_write`` Ω) while
     the DC port biases the MTJ for reading: positive write current moves
     the wall toward the P end (potentiation), negative toward AP (depression), by flow above ``i_dep`` and by
     thermally activated creep below; the MTJ, whose conductance follows the wall, is what readings measure.
-    Parameters: those of :class:`~simulators.physics.synapse.DomainWallParams` plus ``r_write``, ``read_noise``,
+    Parameters: those of :class:`~mtjhw.simulators.physics.synapse.DomainWallParams` plus ``r_write``, ``read_noise``,
     ``v_breakdown``, ``r_short``, ``seed`` of the device-to-device site jitter and ``site`` (initial pinning
     site, 0 = AP end).
     """
@@ -162,14 +161,14 @@ def crosspoint_of_line(kind: str, index: int) -> str:
 
 
 class ArrayDevice(TwoTerminalDevice):
-    """``model: array``: a crossbar of MTJs (:class:`~simulators.physics.crossbar.CrossbarArray`) behind a
+    """``model: array``: a crossbar of MTJs (:class:`~mtjhw.simulators.physics.crossbar.CrossbarArray`) behind a
     switch matrix (:func:`crosspoint_of_line` gives the wiring).
 
     The source-meter sees the cells at the crossings of the word lines switched to its HI bus and the bit lines
     switched to LO, in parallel (a 1-selector-1-MTJ array: unselected lines float and carry no sneak current).
     A pulse through a selected cell switches it with the Néel–Brown probability for its current and width
     (positive current writes P). Parameters: ``rows``, ``cols`` (≤ 36), ``seed`` of the device-to-device
-    variability, those of :class:`~simulators.physics.crossbar.CrossbarParams`, and ``v_breakdown``, ``r_short``.
+    variability, those of :class:`~mtjhw.simulators.physics.crossbar.CrossbarParams`, and ``v_breakdown``, ``r_short``.
     """
 
     r_open = 1e12  # Ω: nothing selected

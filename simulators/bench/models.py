@@ -11,9 +11,9 @@ import inspect
 import math
 from typing import Any
 
-from simulators.physics.crossbar import CrossbarParams
-from simulators.physics.stno import STNOParams
-from simulators.physics.synapse import DomainWallParams
+from mtjhw.simulators.physics.crossbar import CrossbarParams
+from mtjhw.simulators.physics.stno import STNOParams
+from mtjhw.simulators.physics.synapse import DomainWallParams
 
 from .devices import ArrayDevice, DomainWallDevice, OscillatorDevice
 from .pmtj import PerpendicularMTJ

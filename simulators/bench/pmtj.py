@@ -1,6 +1,6 @@
 """Two-state MTJ as a bench DUT: the ``pmtj`` and ``smtj`` models.
 
-The switching physics is :class:`simulators.physics.telegraph.TelegraphMTJ` (exact event-driven Néel–Brown
+The switching physics is :class:`mtjhw.simulators.physics.telegraph.TelegraphMTJ` (exact event-driven Néel–Brown
 sampling for piecewise-constant drive). This adapter adds what an instrument sees: the operating point under
 a voltage or current source, time-averaged (V, I) over an integration window, read noise, and breakdown of
 the barrier above ``v_breakdown``. A slow field sweep thus shows the thermally activated, sweep-rate-dependent
@@ -10,10 +10,9 @@ coercive field of a real junction, and a superparamagnetic junction (small Δ) t
 from __future__ import annotations
 
 import numpy as np
-
-from simulators.physics.neel_brown import STATE_AP, STATE_P
-from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams, sample_interval
-from simulators.physics.tmr import resistance
+from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P
+from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams, sample_interval
+from mtjhw.simulators.physics.tmr import resistance
 
 from .bias import Bias
 from .devices import TwoTerminalDevice

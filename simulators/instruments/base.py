@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simulators.bench import VirtualBench
-from simulators.scpi import ScpiInstrument
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.scpi import ScpiInstrument
 
 
 class BenchInstrument(ScpiInstrument):

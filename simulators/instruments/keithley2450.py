@@ -12,10 +12,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from simulators.bench import Bias, VirtualBench
-from simulators.bench.pulses import TriggerListener
-from simulators.scpi import (
+from mtjhw.simulators.bench import Bias, VirtualBench
+from mtjhw.simulators.bench.pulses import TriggerListener
+from mtjhw.simulators.scpi import (
     Boolean,
     Enum,
     Integer,

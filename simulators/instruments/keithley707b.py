@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from simulators.bench import VirtualBench
-from simulators.scpi import ErrorQueue
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.scpi import ErrorQueue
 
 SLOTS, ROWS, COLUMNS = 6, "ABCDEFGH", 12
 _CHANNEL = re.compile(r"^([1-6])([A-H])(\d{2})$", re.I)

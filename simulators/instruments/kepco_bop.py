@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators.scpi import Boolean, Enum, Numeric, Setting, command
+from mtjhw.simulators.scpi import Boolean, Enum, Numeric, Setting, command
 
 from .base import BenchInstrument
 

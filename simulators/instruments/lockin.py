@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-from simulators.bench import VirtualBench
+from mtjhw.simulators.bench import VirtualBench
 
 TIME_CONSTANTS = [10e-6, 30e-6, 100e-6, 300e-6, 1e-3, 3e-3, 10e-3, 30e-3, 100e-3, 300e-3, 1, 3, 10, 30, 100,
                   300, 1e3, 3e3, 10e3, 30e3]

@@ -10,9 +10,8 @@ IEEE 488.2 block, with ``:WAVeform:PREamble?`` giving the scaling, as the real i
 from __future__ import annotations
 
 import numpy as np
-
-from simulators.bench import VirtualBench
-from simulators.scpi import Boolean, ChannelSetting, Enum, Integer, Numeric, ScpiError, Setting, command
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.scpi import Boolean, ChannelSetting, Enum, Integer, Numeric, ScpiError, Setting, command
 
 from .base import BenchInstrument
 

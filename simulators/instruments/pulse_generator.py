@@ -14,9 +14,9 @@ programmed level is what the DUT sees.
 
 from __future__ import annotations
 
-from simulators.bench import VirtualBench
-from simulators.bench.pulses import PulseTrain
-from simulators.scpi import Boolean, ChannelSetting, Enum, Integer, Numeric, ScpiError, command
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.bench.pulses import PulseTrain
+from mtjhw.simulators.scpi import Boolean, ChannelSetting, Enum, Integer, Numeric, ScpiError, command
 
 from .base import BenchInstrument
 

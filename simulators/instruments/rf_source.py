@@ -7,8 +7,8 @@ identity. The output reaches the DUT through ``cable_loss_db`` of cable and the 
 
 from __future__ import annotations
 
-from simulators.bench import VirtualBench
-from simulators.scpi import Boolean, Enum, Numeric, Setting
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.scpi import Boolean, Enum, Numeric, Setting
 
 from .base import BenchInstrument
 

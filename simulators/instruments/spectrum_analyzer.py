@@ -13,10 +13,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from simulators.bench import VirtualBench
-from simulators.physics.constants import KB
-from simulators.scpi import Boolean, Enum, Integer, Numeric, ScpiError, Setting, command
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.physics.constants import KB
+from mtjhw.simulators.scpi import Boolean, Enum, Integer, Numeric, ScpiError, Setting, command
 
 from .base import BenchInstrument
 

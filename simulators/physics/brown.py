@@ -3,7 +3,7 @@
 Energy E/kBT = −Δ cos²θ; Néel time τ_N = (1+α²) Ms V / (2αγ kB T) = (1+α²) Δ / (αγ μ0Hk). The Fokker–Planck
 equation in z = cos θ has diffusion (1 − z²)/(2τ_N), so the mean first-passage time has a closed integral
 form, exact at any Δ; Brown's high-barrier formula is its asymptote. These give the attempt time τ0 that
-makes the event-driven Néel–Brown model (:mod:`simulators.physics.telegraph`) reproduce the macrospin.
+makes the event-driven Néel–Brown model (:mod:`mtjhw.simulators.physics.telegraph`) reproduce the macrospin.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def mean_dwell_time(delta: ArrayLike, alpha: ArrayLike, hk: ArrayLike, threshold
     """Exact mean dwell time (s): mean first passage from m_z = −threshold to +threshold.
 
     This is the dwell time a telegraph analysis with hysteresis thresholds ±``threshold`` measures
-    (see :func:`simulators.physics.telegraph.dwell_times_from_trace`).
+    (see :func:`mtjhw.simulators.physics.telegraph.dwell_times_from_trace`).
     """
     d = np.asarray(delta, dtype=float)
     ratio = np.vectorize(lambda x: _mfpt_over_tau_n(float(x), threshold))(d)

@@ -10,7 +10,7 @@ Physics (per junction, m the free-layer unit vector, p the fixed reference-layer
 - SOT: a_SOT = ħθ_SH I_SOT / (2e Ms t A_HM) along σ, field-like part ``sot_fl_ratio``·a_SOT;
 - thermal field with per-component variance 2αkBT / (γ Ms V Δt) (tesla²), Stratonovich (Heun) integration.
 
-Sign convention (as in :mod:`simulators.physics.neel_brown`): positive junction current pulls m towards p,
+Sign convention (as in :mod:`mtjhw.simulators.physics.neel_brown`): positive junction current pulls m towards p,
 i.e. favours the parallel state. Sun's zero-temperature critical current for a perpendicular junction is
 Ic0 = 2eα Ms V μ0Hk,eff / (ħη) = (4eαkBT/ħη)·Δ.
 """

@@ -1,8 +1,8 @@
 """Compiled Heun integrator for a batch of macrospins (numba).
 
-The kernel is the inner loop of :mod:`simulators.physics.macrospin`; it is compiled because one junction at
+The kernel is the inner loop of :mod:`mtjhw.simulators.physics.macrospin`; it is compiled because one junction at
 dt = 1 ps needs ~10⁶ steps per simulated microsecond, far beyond what a per-step numpy loop can do. All
-inputs are plain float64 arrays packed by :class:`simulators.physics.macrospin.Macrospin`; indices are below.
+inputs are plain float64 arrays packed by :class:`mtjhw.simulators.physics.macrospin.Macrospin`; indices are below.
 
 The equation is the Landau–Lifshitz form of the Gilbert equation with all torques written as effective fields
 B (tesla): ṁ = −γ/(1+α²) [m × B + α m × (m × B)], where the Slonczewski/SOT damping-like torque enters as

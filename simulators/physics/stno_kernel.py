@@ -2,7 +2,7 @@
 
 The complex amplitude c obeys ċ = [Γ_G ζ(t)(1 − |c|²) − Γ_G(1 + Q|c|²)] c + thermal noise (rotating frame,
 the nonlinear phase term drops out of |c|²); Heun (Stratonovich) with the noise amplitude of
-:meth:`simulators.physics.stno.STNO.simulate`. Used where the drive changes on the oscillator's own time
+:meth:`mtjhw.simulators.physics.stno.STNO.simulate`. Used where the drive changes on the oscillator's own time
 scale (reservoir computing), so the per-step cost must be small.
 """
 

@@ -13,7 +13,7 @@ Site positions are jittered device-to-device (``site_jitter``, fraction of the m
 
 Compound synapse: ``n_devices`` binary MTJs per synapse, in parallel (conductances add) or in series
 (resistances add); each pulse switches each device with its Néel–Brown probability (sampled exactly by
-:class:`simulators.physics.telegraph.TelegraphMTJ`), with the pulse amplitude jittered per device and pulse.
+:class:`mtjhw.simulators.physics.telegraph.TelegraphMTJ`), with the pulse amplitude jittered per device and pulse.
 """
 
 from __future__ import annotations

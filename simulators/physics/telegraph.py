@@ -1,7 +1,7 @@
 """Event-driven Néel–Brown telegraph switching of batches of bistable MTJs (p-bits and pulsed writes).
 
 Under a drive that is constant over an interval the dwell time in each state is exponential with the
-Néel–Brown rate of :func:`simulators.physics.neel_brown.escape_rate`, so the switching sequence is sampled
+Néel–Brown rate of :func:`mtjhw.simulators.physics.neel_brown.escape_rate`, so the switching sequence is sampled
 exactly, switch by switch: the cost is proportional to the number of switches, not to a time step. A
 piecewise-constant drive (pulse trains, sampled waveforms) is exact as a sequence of such intervals; a
 continuous drive is handled exactly by thinning against an upper bound of the rate (:meth:`advance_drive`).
@@ -97,7 +97,7 @@ class TelegraphMTJ:
     """A batch of ``n`` bistable junctions switching by Néel–Brown thermal activation, sampled exactly.
 
     ``state`` holds ±1 (:data:`STATE_P` / :data:`STATE_AP`); ``time`` is the simulated time (s).
-    Positive current and positive field favour P (see :mod:`simulators.physics.neel_brown`).
+    Positive current and positive field favour P (see :mod:`mtjhw.simulators.physics.neel_brown`).
     """
 
     def __init__(self, params: TelegraphParams | None = None, n: int = 1, state: ArrayLike = STATE_P):

@@ -1,6 +1,6 @@
 """A declarative SCPI engine for virtual instruments.
 
->>> from simulators.scpi import ScpiInstrument, Setting, Numeric, Boolean
+>>> from mtjhw.simulators.scpi import ScpiInstrument, Setting, Numeric, Boolean
 >>> class Supply(ScpiInstrument):
 ...     idn = ("ACME", "PS1", "0001", "1.0")
 ...     voltage = Setting("[:SOURce]:VOLTage[:LEVel]", Numeric(0.0, -10, 10, unit="V"))

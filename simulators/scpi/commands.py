@@ -99,7 +99,7 @@ class CommandEntry:
 class Setting:
     """A value that a set command stores and the query form returns, reset by ``*RST`` to ``param.default``.
 
-    Used as a class attribute of a :class:`~simulators.scpi.instrument.ScpiInstrument`; on an instance it reads
+    Used as a class attribute of a :class:`~mtjhw.simulators.scpi.instrument.ScpiInstrument`; on an instance it reads
     and writes the current value. ``after`` names a method called (no arguments) after every accepted set; it
     may raise :class:`ScpiError` to reject the value, which is then rolled back.
     """

@@ -1,7 +1,7 @@
 """Base class of virtual instruments: message parsing, dispatch, IEEE 488.2 common commands and status model.
 
-A subclass declares its command tree with :class:`~simulators.scpi.commands.Setting` attributes and
-:func:`~simulators.scpi.commands.command` methods. :meth:`ScpiInstrument.handle` takes one program message
+A subclass declares its command tree with :class:`~mtjhw.simulators.scpi.commands.Setting` attributes and
+:func:`~mtjhw.simulators.scpi.commands.command` methods. :meth:`ScpiInstrument.handle` takes one program message
 (``;``-separated program units, ``:``-rooted or relative to the previous header's path) and returns the joined
 query responses; it never raises: every problem becomes an entry in the error queue read by ``SYST:ERR?``.
 """

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Iterable
 from types import TracebackType
 
-from simulators.transport.framing import MessageSplitter, encode_response
-from simulators.transport.handler import MessageHandler
+from mtjhw.simulators.transport.framing import MessageSplitter, encode_response
+from mtjhw.simulators.transport.handler import MessageHandler
 
 logger = logging.getLogger(__name__)
 

@@ -3,15 +3,14 @@ on the simulated bus and through a fake ``pynq.MMIO``."""
 
 import numpy as np
 import pytest
-
-from gateware.afe import AnalogFrontEnd, series_columns
-from gateware.blocks import Accelerator, GatewareError, simulated_accelerator
-from gateware.host import MmioBus
-from gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP, LutSigmoid
-from gateware.readout import golden_sweep
-from gateware.tdc import DelayLineModel
-from gateware.top import TopConfig
-from simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
+from mtjhw.gateware.blocks import Accelerator, GatewareError, simulated_accelerator
+from mtjhw.gateware.host import MmioBus
+from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP, LutSigmoid
+from mtjhw.gateware.readout import golden_sweep
+from mtjhw.gateware.tdc import DelayLineModel
+from mtjhw.gateware.top import TopConfig
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 FMT = DEFAULT_FORMAT
 HIGH, LOW = int(FMT.quantize(0.95)), int(FMT.quantize(0.05))

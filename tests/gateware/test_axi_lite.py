@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
-
-from gateware.axi_lite import OKAY, SLVERR, AxiLiteRegisters
-from gateware.host import BusError, MmioBus, RegisterFile, SimulatedAxiBus
-from gateware.registers import Register, RegisterMap
+from mtjhw.gateware.axi_lite import OKAY, SLVERR, AxiLiteRegisters
+from mtjhw.gateware.host import BusError, MmioBus, RegisterFile, SimulatedAxiBus
+from mtjhw.gateware.registers import Register, RegisterMap
 
 MAP = RegisterMap([
     Register("control", 0x00, "rw", "start (bit 0), mode (bits 8–15)"),

@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from mtjhw.gateware.pynq_z2 import PART, constraints, pin_assignment
+from mtjhw.gateware.top import TopConfig
 
-from gateware.pynq_z2 import PART, constraints, pin_assignment
-from gateware.top import TopConfig
 from mtjhw.cli import main
 
 
@@ -56,7 +56,7 @@ def test_bad_build_options_and_deploy_without_a_board(tmp_path, capsys):
 def test_the_documented_register_map_is_current():
     from pathlib import Path
 
-    from gateware.top import DEFAULT_CONFIG, register_map
+    from mtjhw.gateware.top import DEFAULT_CONFIG, register_map
 
     readme = (Path(__file__).parents[2] / "gateware" / "README.md").read_text()
     assert register_map(DEFAULT_CONFIG).markdown() in readme

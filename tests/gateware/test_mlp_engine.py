@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
-from gateware.engine_session import EngineSession
-from gateware.mlp_engine import MLPEngine, engine_cycles
-from gateware.mlp_golden import FixedFormat, GoldenMLP, HardSigmoid, LutSigmoid
+from mtjhw.gateware.engine_session import EngineSession
+from mtjhw.gateware.mlp_engine import MLPEngine, engine_cycles
+from mtjhw.gateware.mlp_golden import FixedFormat, GoldenMLP, HardSigmoid, LutSigmoid
 
 FMT = FixedFormat(16, 10)
 TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))

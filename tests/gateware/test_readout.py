@@ -3,12 +3,11 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
-
-from gateware.afe import AnalogFrontEnd, series_columns
-from gateware.calibration import code_density
-from gateware.readout import ReadoutSequencer, golden_sweep
-from gateware.tdc import DelayLineModel
-from simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
+from mtjhw.gateware.calibration import code_density
+from mtjhw.gateware.readout import ReadoutSequencer, golden_sweep
+from mtjhw.gateware.tdc import DelayLineModel
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 PERIOD = 10e-9
 

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
-
-from gateware.calibration import code_density
-from gateware.tdc import TDC, DelayLineModel, golden_codes
+from mtjhw.gateware.calibration import code_density
+from mtjhw.gateware.tdc import TDC, DelayLineModel, golden_codes
 
 PERIOD = 10e-9  # 100 MHz
 

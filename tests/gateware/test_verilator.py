@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+from mtjhw.gateware import verilator
+from mtjhw.gateware.engine_session import EngineSession
+from mtjhw.gateware.mlp_engine import MLPEngine
+from mtjhw.gateware.mlp_golden import FixedFormat, HardSigmoid, LutSigmoid
+from mtjhw.gateware.verilator import RESET_CYCLES, VerilatorEngine, VerilatorUnavailable
 from test_mlp_engine import identical_models
-
-from gateware import verilator
-from gateware.engine_session import EngineSession
-from gateware.mlp_engine import MLPEngine
-from gateware.mlp_golden import FixedFormat, HardSigmoid, LutSigmoid
-from gateware.verilator import RESET_CYCLES, VerilatorEngine, VerilatorUnavailable
 
 FMT = FixedFormat(16, 10)
 TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))

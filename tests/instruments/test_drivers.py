@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+from mtjhw.instruments.field_controller import MagnetFieldController
+from mtjhw.instruments.keithley2450 import Keithley2450
+from mtjhw.instruments.kepco import KepcoBOP
+from mtjhw.instruments.lakeshore import LakeShore425, ProbeOverloadError
+from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
 from pymeasure.test import expected_protocol
-
-from instruments.field_controller import MagnetFieldController
-from instruments.keithley2450 import Keithley2450
-from instruments.kepco import KepcoBOP
-from instruments.lakeshore import LakeShore425, ProbeOverloadError
-from instruments.safety import SafetyLimitError, SafetyLimits
 
 NO_ERR = [("SYST:ERR?", '0,"No error"')]
 

@@ -1,12 +1,11 @@
 """Keithley 707B driver protocol and its TSP virtual twin."""
 
 import pytest
+from mtjhw.instruments.keithley707b import Keithley707B
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.instruments.keithley707b import Keithley707B as Virtual707B
+from mtjhw.simulators.instruments.keithley707b import parse_channel_list
 from pymeasure.test import expected_protocol
-
-from instruments.keithley707b import Keithley707B
-from simulators.bench import VirtualBench
-from simulators.instruments.keithley707b import Keithley707B as Virtual707B
-from simulators.instruments.keithley707b import parse_channel_list
 
 
 def test_driver_protocol():
@@ -42,7 +41,7 @@ def test_twin_closes_opens_and_reports_errors():
 
 
 def test_driver_against_twin_through_virtual_visa():
-    from simulators.transport import VirtualVisaLibrary
+    from mtjhw.simulators.transport import VirtualVisaLibrary
 
     bench = VirtualBench()
     twin = Virtual707B(bench)

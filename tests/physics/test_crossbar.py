@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from simulators.physics.crossbar import CrossbarArray, CrossbarParams
-from simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate, switching_probability
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate, switching_probability
 
 
 def test_device_to_device_variability_statistics():

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
-from simulators.physics import models
-from simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate
-from simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
+from mtjhw.simulators.physics import models
+from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate
+from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 
 
 @pytest.mark.parametrize("model", sorted(models.PARAMS))

@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
-
-from simulators.physics.constants import GAMMA_E_HZ, KB, MU0
-from simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform
-from simulators.physics.stno import STNO, STNOParams
+from mtjhw.simulators.physics.constants import GAMMA_E_HZ, KB, MU0
+from mtjhw.simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform
+from mtjhw.simulators.physics.stno import STNO, STNOParams
 
 FIELD = 0.05
 
@@ -168,7 +167,7 @@ def test_diode_voltage_matches_rf_driven_macrospin(beta):
 
 
 def test_power_response_relaxes_to_p0_at_the_analytic_rate():
-    from simulators.physics.stno import STNO, STNOParams
+    from mtjhw.simulators.physics.stno import STNO, STNOParams
 
     stno = STNO(STNOParams(temperature=1.0, i_th=1e-3, q=1.0))
     field = 0.05

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from mtjhw.simulators.physics.neel_brown import STATE_AP, escape_rate, switching_probability
+from mtjhw.simulators.physics.synapse import CompoundParams, CompoundSynapse, DomainWallParams, DomainWallSynapse
 from scipy import stats
-
-from simulators.physics.neel_brown import STATE_AP, escape_rate, switching_probability
-from simulators.physics.synapse import CompoundParams, CompoundSynapse, DomainWallParams, DomainWallSynapse
 
 
 def one_site_pulse(p):

@@ -3,12 +3,12 @@
 import h5py
 import numpy as np
 import pytest
+from mtjhw.instruments.rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RangeError, RohdeSchwarzSMB100A
+from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
+from mtjhw.instruments.spectrum_analyzer import KeysightXSeries
+from mtjhw.instruments.units import dbm_to_watts, watts_to_dbm
 from pymeasure.test import expected_protocol
 
-from instruments.rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RangeError, RohdeSchwarzSMB100A
-from instruments.safety import SafetyLimitError, SafetyLimits
-from instruments.spectrum_analyzer import KeysightXSeries
-from instruments.units import dbm_to_watts, watts_to_dbm
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.rf import fit_fmr_line, fit_oscillator_threshold
 from mtjhw.bench import Bench
@@ -116,10 +116,10 @@ def test_st_fmr_with_lock_in_detection(tmp_path):
 
 
 def test_lock_in_driver_protocol_and_twin():
-    from instruments.lockin import SR830
-    from simulators.bench import VirtualBench
-    from simulators.bench.models import build_dut
-    from simulators.instruments.lockin import SR830 as VirtualSR830
+    from mtjhw.instruments.lockin import SR830
+    from mtjhw.simulators.bench import VirtualBench
+    from mtjhw.simulators.bench.models import build_dut
+    from mtjhw.simulators.instruments.lockin import SR830 as VirtualSR830
 
     with expected_protocol(SR830, [("FMOD0", None), ("OFLT8", None), ("SENS17", None), ("OFLT?", "8"),
                                    ("SNAP? 1,2", "1.0e-06,2.0e-08")]) as lockin:
@@ -142,7 +142,7 @@ def test_lock_in_driver_protocol_and_twin():
 
 
 def test_fsw_fills_the_analyzer_role(tmp_path):
-    from instruments.spectrum_analyzer import RohdeSchwarzFSW
+    from mtjhw.instruments.spectrum_analyzer import RohdeSchwarzFSW
 
     with expected_protocol(RohdeSchwarzFSW, [
         ("INIT:CONT 0", None), ("FREQ:STAR 5000000000.0", None), ("FREQ:STOP 7000000000.0", None),

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from mtjhw.instruments.pulse_generator import Keysight81160A
+from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
 from pymeasure.test import expected_protocol
 
-from instruments.pulse_generator import Keysight81160A
-from instruments.safety import SafetyLimitError, SafetyLimits
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.switching import fit_switching, switching_probability
 from mtjhw.bench import Bench
@@ -88,7 +88,7 @@ def test_33500b_fills_the_same_role_on_the_bench(tmp_path):
 
 
 def test_33500b_driver_protocol():
-    from instruments.pulse_generator import Keysight33500B
+    from mtjhw.instruments.pulse_generator import Keysight33500B
 
     with expected_protocol(Keysight33500B, [
         ("SOUR1:FUNC PULS;:OUTP1:LOAD INF;:OUTP1:POL NORM;:SOUR1:VOLT:LOW 0;:SOUR1:VOLT:HIGH 0.4;"

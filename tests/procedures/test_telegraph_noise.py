@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from mtjhw.instruments.oscilloscope import KeysightDSOX3000
 from pymeasure.test import expected_protocol
 
-from instruments.oscilloscope import KeysightDSOX3000
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.telegraph import detect_states, dwell_times, fit_telegraph, mean_dwell
 from mtjhw.bench import Bench

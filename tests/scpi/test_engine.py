@@ -1,8 +1,7 @@
 """Grammar, status model and error queue of the SCPI engine, including malformed and out-of-range input."""
 
 import pytest
-
-from simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, String, command
+from mtjhw.simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, String, command
 
 
 class Generator(ScpiInstrument):

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
-from simulators.bench import VirtualBench
-from simulators.bench.models import DutConfigError, build_dut
-from simulators.instruments import Keithley2450
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.bench.models import DutConfigError, build_dut
+from mtjhw.simulators.instruments import Keithley2450
 
 
 def smu_on(dut, seed=2):

@@ -1,9 +1,8 @@
 """Virtual instruments on their own: physics through SCPI, compliance, buffers, magnet and probe."""
 
 import pytest
-
-from simulators.bench import Electromagnet, PerpendicularMTJ, VirtualBench
-from simulators.instruments import Keithley2450, KepcoBOP, LakeShore425
+from mtjhw.simulators.bench import Electromagnet, PerpendicularMTJ, VirtualBench
+from mtjhw.simulators.instruments import Keithley2450, KepcoBOP, LakeShore425
 
 
 @pytest.fixture

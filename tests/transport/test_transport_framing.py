@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from simulators.transport.framing import MAX_BLOCK_BYTES, MessageSplitter, encode_response
+from mtjhw.simulators.transport.framing import MAX_BLOCK_BYTES, MessageSplitter, encode_response
 
 
 def test_newline_and_crlf_end_messages_and_blank_ones_vanish():
