@@ -50,6 +50,10 @@ class ScpiInstrument:
 
     #: ``*IDN?`` fields: manufacturer, model, serial number, firmware.
     idn: ClassVar[tuple[str, str, str, str]] = ("mtjhw", "Virtual instrument", "0", "1.0")
+    #: ``*OPT?`` entries: the options installed in the instrument this twin stands for ("0" when none).
+    installed_options: ClassVar[tuple[str, ...]] = ()
+    #: What ends each response on a byte-stream interface (TCP socket, serial), as on the real instrument.
+    reply_termination: ClassVar[str] = "\n"
     _commands: ClassVar[list[CommandEntry]] = []
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -215,6 +219,10 @@ class ScpiInstrument:
     @command("*WAI")
     def _wai(self) -> None:
         return None
+
+    @command("*OPT?")
+    def _opt_query(self) -> str:
+        return ",".join(self.installed_options) or "0"
 
     @command("*TST?")
     def _tst(self) -> str:

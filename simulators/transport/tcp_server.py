@@ -1,7 +1,8 @@
 """Raw-socket SCPI server for one virtual instrument, like a LAN instrument's port 5025.
 
 Each client connection gets its own input framing: messages end at "\\n" ("\\r\\n" works too; definite-length
-blocks may contain newlines), every response goes back to the client that asked, followed by "\\n". Clients
+blocks may contain newlines), every response goes back to the client that asked, followed by the instrument's
+own reply terminator (``handler.reply_termination``, "\\n" when it declares none). Clients
 may connect and disconnect at any time and send garbage; the server never stops serving the others.
 """
 
@@ -19,7 +20,7 @@ from mtjhw.simulators.transport.handler import MessageHandler
 
 logger = logging.getLogger(__name__)
 
-RESPONSE_TERMINATION = b"\n"
+DEFAULT_REPLY_TERMINATION = "\n"
 _RECV_BYTES = 65536
 
 
@@ -80,6 +81,7 @@ class ScpiSocketServer:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {port}")
         self.handler = handler
+        self._termination = getattr(handler, "reply_termination", DEFAULT_REPLY_TERMINATION).encode()
         self.host = host
         self._requested_port = port
         self._lock = lock if lock is not None else threading.RLock()
@@ -160,7 +162,7 @@ class ScpiSocketServer:
             return None
         if response is None:
             return None
-        return encode_response(response) + RESPONSE_TERMINATION
+        return encode_response(response) + self._termination
 
     def _track(self, sock: socket.socket, add: bool) -> None:
         with self._clients_lock:
