@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from mtjhw.gateware.engine_session import EngineSession
 from mtjhw.gateware.mlp_engine import MLPEngine, engine_cycles
 from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT as FMT

@@ -13,6 +13,7 @@ import sys
 import time
 
 import numpy as np
+
 from mtjhw.simulators.physics.brown import attempt_time, mean_dwell_time
 from mtjhw.simulators.physics.constants import KB, MU0
 from mtjhw.simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform

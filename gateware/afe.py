@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+
 from mtjhw.simulators.physics.crossbar import CrossbarArray
 
 from .tdc import DelayLineModel

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 import numpy as np
+
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 from mtjhw.simulators.physics.stno import STNO, STNOParams
 from mtjhw.simulators.physics.synapse import DomainWallParams, DomainWallSynapse

@@ -10,6 +10,7 @@ coercive field of a real junction, and a superparamagnetic junction (small Δ) t
 from __future__ import annotations
 
 import numpy as np
+
 from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P
 from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams, sample_interval
 from mtjhw.simulators.physics.tmr import resistance

@@ -29,10 +29,11 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from mtjhw.simulators.transport.framing import MessageSplitter, encode_response
-from mtjhw.simulators.transport.handler import MessageHandler
 from pyvisa import attributes, constants, rname
 from pyvisa.highlevel import VisaLibraryBase
+
+from mtjhw.simulators.transport.framing import MessageSplitter, encode_response
+from mtjhw.simulators.transport.handler import MessageHandler
 
 StatusCode = constants.StatusCode
 _Buffer = constants.BufferOperation

@@ -3,6 +3,7 @@ on the simulated bus and through a fake ``pynq.MMIO``."""
 
 import numpy as np
 import pytest
+
 from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
 from mtjhw.gateware.blocks import Accelerator, GatewareError, simulated_accelerator
 from mtjhw.gateware.host import MmioBus

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
+
 from mtjhw.gateware.axi_lite import OKAY, SLVERR, AxiLiteRegisters
 from mtjhw.gateware.host import BusError, MmioBus, RegisterFile, SimulatedAxiBus
 from mtjhw.gateware.registers import Register, RegisterMap

@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from mtjhw.gateware.pynq_z2 import PART, constraints, pin_assignment
-from mtjhw.gateware.top import TopConfig
 
 from mtjhw.cli import main
+from mtjhw.gateware.pynq_z2 import PART, constraints, pin_assignment
+from mtjhw.gateware.top import TopConfig
 
 
 def test_build_writes_the_vivado_project_inputs_and_a_resource_report(tmp_path, capsys):

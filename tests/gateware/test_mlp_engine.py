@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mtjhw.gateware.engine_session import EngineSession
 from mtjhw.gateware.mlp_engine import MLPEngine, engine_cycles
 from mtjhw.gateware.mlp_golden import FixedFormat, GoldenMLP, HardSigmoid, LutSigmoid

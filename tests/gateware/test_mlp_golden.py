@@ -1,8 +1,8 @@
 """Golden model of the training engine: fixed-point arithmetic and the 3×3 letter task."""
 
 import numpy as np
-from mtjhw.gateware.mlp_golden import FixedFormat, GoldenMLP, hard_sigmoid
 
+from mtjhw.gateware.mlp_golden import FixedFormat, GoldenMLP, hard_sigmoid
 from mtjhw.networks.letters import letter_dataset
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
+
 from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
 from mtjhw.gateware.calibration import code_density
 from mtjhw.gateware.readout import ReadoutSequencer, golden_sweep

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
+
 from mtjhw.gateware.calibration import code_density
 from mtjhw.gateware.tdc import TDC, DelayLineModel, golden_codes
 

@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
+from test_mlp_engine import identical_models
+
 from mtjhw.gateware import verilator
 from mtjhw.gateware.engine_session import EngineSession
 from mtjhw.gateware.mlp_engine import MLPEngine
 from mtjhw.gateware.mlp_golden import FixedFormat, HardSigmoid, LutSigmoid
 from mtjhw.gateware.verilator import RESET_CYCLES, VerilatorEngine, VerilatorUnavailable
-from test_mlp_engine import identical_models
 
 FMT = FixedFormat(16, 10)
 TARGETS = (int(FMT.quantize(0.9)), int(FMT.quantize(0.05)))

@@ -4,16 +4,16 @@ import math
 
 import numpy as np
 import pytest
+
 from mtjhw.gateware.afe import AnalogFrontEnd, xnor_pair_columns
 from mtjhw.gateware.blocks import simulated_accelerator
 from mtjhw.gateware.tdc import DelayLineModel
 from mtjhw.gateware.top import TopConfig
-from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
-
 from mtjhw.hil.arrays import SimulatedArray, TdcReadArray
 from mtjhw.hil.loop import HilLoop
 from mtjhw.hil.trainer import GatewareTrainer, GoldenTrainer
 from mtjhw.networks.letters import letter_dataset
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 UNIT = 0.05 * (1 / 5000 - 1 / 10940)
 ENGINE = TopConfig(sizes=(9, 4), lanes=9, lr_shift=2, rows=9, cols=4, taps=16)

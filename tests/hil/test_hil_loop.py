@@ -4,7 +4,6 @@ import threading
 
 import numpy as np
 import pytest
-from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
@@ -12,6 +11,7 @@ from mtjhw.hil.arrays import BenchArray, SimulatedArray, weights_to_states
 from mtjhw.hil.loop import HilLoop
 from mtjhw.hil.trainer import FloatTrainer
 from mtjhw.networks.letters import LETTERS, letter_dataset
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 UNIT = 0.05 * (1 / 5000 - 1 / 10940)  # one active input on one differential weight at 50 mV
 

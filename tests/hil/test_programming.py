@@ -3,14 +3,14 @@ and HIL training on a multi-level array."""
 
 import numpy as np
 import pytest
-from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
-from mtjhw.simulators.physics.synapse import CompoundParams, CompoundSynapse, DomainWallParams, DomainWallSynapse
 
 from mtjhw.hil.arrays import MultiLevelArray, SimulatedArray
 from mtjhw.hil.loop import HilLoop
 from mtjhw.hil.programming import PulseSchedule, write_verify
 from mtjhw.hil.trainer import FloatTrainer
 from mtjhw.networks.letters import letter_dataset
+from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.simulators.physics.synapse import CompoundParams, CompoundSynapse, DomainWallParams, DomainWallSynapse
 
 DW_SCHEDULE = PulseSchedule(start_amplitude=110e-6, step=10e-6, max_amplitude=300e-6, width=10e-9)
 STOCHASTIC_SCHEDULE = PulseSchedule(start_amplitude=50e-6, step=2e-6, max_amplitude=70e-6, width=10e-9)

@@ -5,10 +5,10 @@ import struct
 
 import numpy as np
 import pytest
-from mtjhw.simulators.physics.crossbar import CrossbarParams
 
 from mtjhw.networks.binary import BinaryMLP, XnorCrossbar
 from mtjhw.networks.datasets import load_digits, load_idx, load_mnist, split
+from mtjhw.simulators.physics.crossbar import CrossbarParams
 
 
 @pytest.fixture(scope="module")

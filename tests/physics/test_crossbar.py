@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate, switching_probability
 

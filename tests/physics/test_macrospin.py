@@ -4,11 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from scipy.integrate import quad
+
 from mtjhw.simulators.physics.brown import brown_dwell_time, mean_dwell_time
 from mtjhw.simulators.physics.constants import GAMMA_E_HZ, KB
 from mtjhw.simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform
 from mtjhw.simulators.physics.telegraph import HysteresisDwellCounter
-from scipy.integrate import quad
 
 
 def params_for_delta(delta, hk=0.2, alpha=0.5, ms=1.0e6, thickness=1.0e-9, temperature=300.0, **kw):

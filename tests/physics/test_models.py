@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mtjhw.simulators.physics import models
 from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate
 from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from mtjhw.simulators.physics.constants import GAMMA_E_HZ, KB, MU0
 from mtjhw.simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform
 from mtjhw.simulators.physics.stno import STNO, STNOParams

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from mtjhw.simulators.physics.neel_brown import STATE_AP, escape_rate, switching_probability
 from mtjhw.simulators.physics.synapse import CompoundParams, CompoundSynapse, DomainWallParams, DomainWallSynapse
-from scipy import stats
 
 
 def one_site_pulse(p):

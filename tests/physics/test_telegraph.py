@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate
-from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams, TelegraphRecord
 from scipy import stats
 from scipy.integrate import quad
+
+from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate
+from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams, TelegraphRecord
 
 
 def test_dwell_times_are_exponential_with_neel_brown_mean():

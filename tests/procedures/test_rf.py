@@ -3,16 +3,16 @@
 import h5py
 import numpy as np
 import pytest
-from mtjhw.instruments.rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RangeError, RohdeSchwarzSMB100A
-from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
-from mtjhw.instruments.spectrum_analyzer import KeysightXSeries
-from mtjhw.instruments.units import dbm_to_watts, watts_to_dbm
 from pymeasure.test import expected_protocol
 
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.rf import fit_fmr_line, fit_oscillator_threshold
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
+from mtjhw.instruments.rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RangeError, RohdeSchwarzSMB100A
+from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
+from mtjhw.instruments.spectrum_analyzer import KeysightXSeries
+from mtjhw.instruments.units import dbm_to_watts, watts_to_dbm
 from mtjhw.runner import run_procedure
 
 

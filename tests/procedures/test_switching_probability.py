@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-from mtjhw.instruments.pulse_generator import Keysight81160A
-from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
 from pymeasure.test import expected_protocol
 
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.switching import fit_switching, switching_probability
 from mtjhw.bench import Bench
+from mtjhw.instruments.pulse_generator import Keysight81160A
+from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
 from mtjhw.runner import run_procedure
 from tests.conftest import simulated_config
 

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-from mtjhw.instruments.oscilloscope import KeysightDSOX3000
 from pymeasure.test import expected_protocol
 
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.telegraph import detect_states, dwell_times, fit_telegraph, mean_dwell
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
+from mtjhw.instruments.oscilloscope import KeysightDSOX3000
 from mtjhw.runner import run_procedure
 
 DUT = {"model": "smtj", "delta": 8.0, "ic0": 20e-6, "tau0": 1e-9, "h_offset": 0.0}

@@ -1,6 +1,7 @@
 """Grammar, status model and error queue of the SCPI engine, including malformed and out-of-range input."""
 
 import pytest
+
 from mtjhw.simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, String, command
 
 

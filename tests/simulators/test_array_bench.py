@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from mtjhw.simulators.bench.devices import crosspoint_of_line
 
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
+from mtjhw.simulators.bench.devices import crosspoint_of_line
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.models import DutConfigError, build_dut
 from mtjhw.simulators.instruments import Keithley2450

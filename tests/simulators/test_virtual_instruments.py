@@ -1,6 +1,7 @@
 """Virtual instruments on their own: physics through SCPI, compliance, buffers, magnet and probe."""
 
 import pytest
+
 from mtjhw.simulators.bench import Electromagnet, PerpendicularMTJ, VirtualBench
 from mtjhw.simulators.instruments import Keithley2450, KepcoBOP, LakeShore425
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from mtjhw.simulators.transport.framing import MAX_BLOCK_BYTES, MessageSplitter, encode_response
 
 

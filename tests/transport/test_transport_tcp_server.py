@@ -10,11 +10,12 @@ import time
 
 import pytest
 import pyvisa
-from mtjhw.simulators.transport import ScpiSocketServer, serve_forever
 from pymeasure.instruments import Instrument, SCPIMixin
 from pyvisa import constants
 from pyvisa.errors import VisaIOError
 from transport_fakes import IDN, CountingInstrument, FakeInstrument, LockProbingInstrument, SharedCounter
+
+from mtjhw.simulators.transport import ScpiSocketServer, serve_forever
 
 
 @pytest.fixture

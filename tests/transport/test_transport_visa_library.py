@@ -7,12 +7,13 @@ import time
 
 import pytest
 import pyvisa
-from mtjhw.simulators.transport import VirtualVisaLibrary
 from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Instrument, SCPIMixin
 from pyvisa import constants, resources
 from pyvisa.errors import VisaIOError
 from transport_fakes import IDN, CountingInstrument, FakeInstrument, LockProbingInstrument, SharedCounter
+
+from mtjhw.simulators.transport import VirtualVisaLibrary
 
 SMU = "USB0::0x05E6::0x2450::04096331::INSTR"
 RESOURCE_CLASSES = {
