@@ -7,13 +7,14 @@ from pymeasure.instruments import Instrument
 from pymeasure.instruments.keithley import Keithley2450 as _PyMeasureKeithley2450
 
 from ._validators import limited
+from .errors import RaisesInstrumentErrors
 from .safety import SafetyLimits
 
 _LIST_CHUNK = 100  # values per :SOUR:LIST command (keeps messages short on every interface)
 _MAX_SWEEP = 100_000  # points in one list (instrument buffer size)
 
 
-class Keithley2450(_PyMeasureKeithley2450):
+class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
     """Keithley 2450 in its SCPI command set, filling the :class:`~mtjhw.instruments.roles.SourceMeter` role.
 
     Levels and compliances are PyMeasure dynamic controls whose allowed range is the intersection of the
@@ -125,9 +126,3 @@ class Keithley2450(_PyMeasureKeithley2450):
         source, reading = data[0::2], data[1::2]
         return (source, reading) if self._mode == "VOLT" else (reading, source)
 
-    def check_errors(self) -> list:
-        """Read the error queue; raise if the instrument reported any error."""
-        errors = super().check_errors()
-        if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
-        return errors

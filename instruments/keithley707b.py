@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from pymeasure.instruments import Instrument
 
+from .errors import InstrumentError
+
 
 class Keithley707B(Instrument):
     """707B mainframe with matrix cards: close/open crosspoints named slot-row-column ("1A01")."""
@@ -54,7 +56,7 @@ class Keithley707B(Instrument):
             code, message, *_ = self.ask("print(errorqueue.next())").split("\t")
             errors.append((int(float(code)), message))
         if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
+            raise InstrumentError(self.name, errors)
         return errors
 
     def shutdown(self) -> None:

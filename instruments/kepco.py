@@ -6,9 +6,10 @@ from pymeasure.instruments import Instrument
 from pymeasure.instruments.kepco import KepcoBOP3612
 
 from ._validators import limited
+from .errors import RaisesInstrumentErrors
 
 
-class KepcoBOP(KepcoBOP3612):
+class KepcoBOP(RaisesInstrumentErrors, KepcoBOP3612):
     """BOP 36-12 in current mode for a magnet; ``max_current`` (A) refuses larger set points."""
 
     current_setpoint = Instrument.control(
@@ -29,8 +30,3 @@ class KepcoBOP(KepcoBOP3612):
         self.write(f"FUNC:MODE CURR;:VOLT {voltage_limit:g}")
         self.check_errors()
 
-    def check_errors(self) -> list:
-        errors = super().check_errors()
-        if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
-        return errors

@@ -6,8 +6,10 @@ import numpy as np
 from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from .errors import RaisesInstrumentErrors
 
-class KeysightDSOX3000(SCPIMixin, Instrument):
+
+class KeysightDSOX3000(RaisesInstrumentErrors, SCPIMixin, Instrument):
     """Fills the :class:`~mtjhw.instruments.roles.Oscilloscope` role: configure, acquire once, transfer in WORD format
     (16-bit, one binary block), scaled to volts with the preamble."""
 
@@ -60,8 +62,3 @@ class KeysightDSOX3000(SCPIMixin, Instrument):
         self.read_bytes(1)  # the message terminator
         return payload
 
-    def check_errors(self) -> list:
-        errors = super().check_errors()
-        if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
-        return errors

@@ -7,10 +7,11 @@ from abc import ABC, abstractmethod
 from pymeasure.instruments.agilent import Agilent33500
 from pymeasure.instruments.keysight import Keysight81160A as _PyMeasureKeysight81160A
 
+from .errors import RaisesInstrumentErrors
 from .safety import SafetyLimits
 
 
-class _BurstPulses(ABC):
+class _BurstPulses(RaisesInstrumentErrors, ABC):
     """The PulseGenerator role over a generator's SCPI, shared by the 81160A and 33500B drivers: subclasses
     give the per-channel command string of one armed pulse burst."""
 
@@ -60,11 +61,6 @@ class _BurstPulses(ABC):
     def _output_off_command(self, ch: int) -> str:
         return f":OUTP{ch} OFF"
 
-    def check_errors(self) -> list:
-        errors = super().check_errors()
-        if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
-        return errors
 
 
 class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):

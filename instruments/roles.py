@@ -1,12 +1,13 @@
 """Role protocols: what procedures program against, whichever instrument fills the role.
 
-A driver "fills" a role by implementing its methods; procedures never call model-specific commands.
-All quantities in SI units.
+A driver "fills" a role by implementing its methods; procedures call nothing else. :data:`ROLES` names the roles a
+bench file assigns. All quantities in SI units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -36,6 +37,13 @@ class SourceMeter(Protocol):
     def sweep(self, levels: np.ndarray, delay: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Buffered list sweep: source each level, wait ``delay`` s, measure; returns (V, I) arrays."""
 
+    def arm_triggered_readings(self, count: int, delay: float = 0.0) -> None:
+        """Take one reading per edge on the trigger line, ``delay`` s after it, ``count`` times, into the
+        instrument's buffer (cleared first); collect them with :meth:`fetch_readings`."""
+
+    def fetch_readings(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(V, I) arrays of the first ``count`` triggered readings, in one transfer."""
+
 
 @runtime_checkable
 class FieldController(Protocol):
@@ -44,11 +52,37 @@ class FieldController(Protocol):
     def set_field(self, target: float) -> float:
         """Ramp to ``target`` (T) within the ramp-rate limit; return the measured field (T)."""
 
+    def step_field(self, target: float) -> None:
+        """Set the supply for ``target`` (T) open-loop, within the limits, without waiting for the probe."""
+
     def measure_field(self) -> float:
         """Present field at the DUT (T)."""
 
     def shutdown(self) -> None:
         """Ramp to zero field and switch the supply off."""
+
+
+@runtime_checkable
+class MagnetSupply(Protocol):
+    """A bipolar current supply driving the electromagnet (the FieldController closes the loop on a probe)."""
+
+    current_setpoint: float  #: A, refused beyond the present maximum current
+
+    output_enabled: bool
+
+    def set_max_current(self, max_current: float) -> None:
+        """Refuse set points beyond ±``max_current`` (A) from now on."""
+
+    def configure_current_mode(self) -> None:
+        """Regulate current (with a voltage compliance); the output stays as it is."""
+
+
+@runtime_checkable
+class FieldProbe(Protocol):
+    """A field probe (Hall gaussmeter) at the DUT."""
+
+    def measure_field(self) -> float:
+        """Field at the probe (T)."""
 
 
 @runtime_checkable
@@ -129,3 +163,28 @@ class LockIn(Protocol):
 
     def read_xy(self) -> tuple[float, float]:
         """(X, Y) in V rms."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role a bench file assigns: the protocol its driver fills and how it is made safe."""
+
+    protocol: type
+    description: str
+    #: method that puts the role's outputs in a safe state when a bench closes (None: nothing to switch off)
+    safe_state: str | None = None
+
+
+#: The roles a bench file may assign, by name. ``magnet`` and ``gaussmeter`` come together: the bench closes
+#: the field loop over them and offers a :class:`FieldController`.
+ROLES: dict[str, Role] = {
+    "smu": Role(SourceMeter, "source-measure unit across the DUT", "output_off"),
+    "magnet": Role(MagnetSupply, "bipolar supply driving the electromagnet (with 'coil_constant' in T/A)"),
+    "gaussmeter": Role(FieldProbe, "field probe at the DUT"),
+    "switch": Role(SwitchMatrix, "switch matrix addressing the cells of a device array", "open_all"),
+    "pulser": Role(PulseGenerator, "pulse generator on the bias tee's AC port", "output_off"),
+    "scope": Role(Oscilloscope, "oscilloscope across the DUT"),
+    "rf": Role(RFSource, "microwave source on the bias tee's AC port", "output_off"),
+    "analyzer": Role(SpectrumAnalyzer, "spectrum analyzer behind the bias tee and amplifier"),
+    "lockin": Role(LockIn, "lock-in amplifier on the DUT's DC port, referenced to the RF modulation"),
+}

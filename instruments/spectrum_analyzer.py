@@ -6,8 +6,10 @@ import numpy as np
 from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.rohdeschwarz import FSW as _PyMeasureFSW
 
+from .errors import RaisesInstrumentErrors
 
-class _AnalyzerRole:
+
+class _AnalyzerRole(RaisesInstrumentErrors):
     """Terminations, checks and error handling shared by the analyzers of the SpectrumAnalyzer role."""
 
     f_max, rbw_max, min_points = 26.5e9, 8e6, 1
@@ -25,12 +27,6 @@ class _AnalyzerRole:
         if not 1 <= rbw <= self.rbw_max or not self.min_points <= points <= 100001 or averages < 1:
             raise ValueError(f"rbw must be 1 Hz … {self.rbw_max:g} Hz, points {self.min_points} … 100001, "
                              "averages >= 1")
-
-    def check_errors(self) -> list:
-        errors = super().check_errors()
-        if errors:
-            raise RuntimeError(f"{self.name} reported: {errors}")
-        return errors
 
 
 class KeysightXSeries(_AnalyzerRole, SCPIMixin, Instrument):

@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+from pymeasure.test import expected_protocol
+
+from mtjhw.instruments.errors import InstrumentError
 from mtjhw.instruments.field_controller import MagnetFieldController
 from mtjhw.instruments.keithley2450 import Keithley2450
 from mtjhw.instruments.kepco import KepcoBOP
 from mtjhw.instruments.lakeshore import LakeShore425, ProbeOverloadError
 from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
-from pymeasure.test import expected_protocol
 
 NO_ERR = [("SYST:ERR?", '0,"No error"')]
 
@@ -80,7 +82,7 @@ def test_2450_error_queue_raises():
          ":SENS:CURR:NPLC 1;:SOUR:VOLT:ILIM 0.0001", None),
         ("SYST:ERR?", '-113,"Undefined header"'),
         *NO_ERR,
-    ]) as smu, pytest.raises(RuntimeError, match="-113"):
+    ]) as smu, pytest.raises(InstrumentError, match="-113"):
         smu.source_voltage_mode(1e-4)
 
 

@@ -1,11 +1,13 @@
 """Keithley 707B driver protocol and its TSP virtual twin."""
 
 import pytest
+from pymeasure.test import expected_protocol
+
+from mtjhw.instruments.errors import InstrumentError
 from mtjhw.instruments.keithley707b import Keithley707B
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.instruments.keithley707b import Keithley707B as Virtual707B
 from mtjhw.simulators.instruments.keithley707b import parse_channel_list
-from pymeasure.test import expected_protocol
 
 
 def test_driver_protocol():
@@ -19,7 +21,7 @@ def test_driver_protocol():
     ]) as matrix:
         matrix.exclusive_close(["1a01", "1B03"])
         assert matrix.closed() == {"1A01", "1B03"}
-        with pytest.raises(RuntimeError, match="-1115"):
+        with pytest.raises(InstrumentError, match="-1115"):
             matrix.open_all()
 
 
