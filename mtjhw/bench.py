@@ -7,14 +7,15 @@ listed VISA resources). Procedures only use this class, so switching is a config
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
 from mtjhw.instruments.field_controller import MagnetFieldController
-from mtjhw.instruments.registry import driver_class
 from mtjhw.instruments.roles import (
+    ROLES,
     FieldController,
     LockIn,
     Oscilloscope,
@@ -26,6 +27,7 @@ from mtjhw.instruments.roles import (
 )
 
 from .config import BenchConfig, BenchConfigError
+from .registry import registration
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +37,16 @@ def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, r
     """The virtual bench of a simulated bench file and its instruments: role → (resource string, handler)."""
     from mtjhw.simulators.bench import VirtualBench
     from mtjhw.simulators.bench.models import build_dut
-    from mtjhw.simulators.instruments import VIRTUAL_TWINS
 
     virtual = VirtualBench(build_dut(config.dut), seed=config.seed if seed is None else seed,
                            realtime=config.realtime if realtime is None else realtime)
     instruments: dict[str, tuple[str, Any]] = {}
     for role, inst in config.instruments.items():
-        twin, default_resource = VIRTUAL_TWINS[inst.driver]
-        resource = inst.resource or default_resource
+        entry = registration(inst.driver)
+        resource = inst.resource or entry.resource
         if any(resource == used for used, _ in instruments.values()):
             raise BenchConfigError(f"instruments.{role}.resource: {resource} is used twice")
-        instruments[role] = (resource, twin(virtual))
+        instruments[role] = (resource, entry.twin(virtual))
     return virtual, instruments
 
 
@@ -101,9 +102,10 @@ class Bench:
     def _driver(config: BenchConfig, role: str, resource: str, **adapter_kwargs: Any) -> Any:
         inst = config.instruments[role]
         options = {k: v for k, v in inst.options.items() if k != "coil_constant"}
-        if role in ("smu", "pulser", "rf"):
+        driver = registration(inst.driver).driver
+        if "limits" in inspect.signature(driver).parameters:
             options["limits"] = config.safety
-        return driver_class(inst.driver)(resource, **options, **adapter_kwargs)
+        return driver(resource, **options, **adapter_kwargs)
 
     def virtual_handlers(self) -> list[Any]:
         """The virtual instruments behind a simulated bench (empty for a real one): for inspection in tests."""
@@ -176,21 +178,13 @@ class Bench:
     def outputs_off(self) -> None:
         """Every source to zero and off; each attempted even if another fails."""
         errors = []
-        if "smu" in self.drivers:
+        for role, driver in self.drivers.items():
+            safe_state = ROLES[role].safe_state
+            if safe_state is None:
+                continue
             try:
-                self.drivers["smu"].output_off()
-            except Exception as exc:  # keep going: the magnet must be switched off too
-                errors.append(exc)
-        for role in ("pulser", "rf"):
-            if role in self.drivers:
-                try:
-                    self.drivers[role].output_off()
-                except Exception as exc:
-                    errors.append(exc)
-        if "switch" in self.drivers:
-            try:
-                self.drivers["switch"].open_all()
-            except Exception as exc:
+                getattr(driver, safe_state)()
+            except Exception as exc:  # keep going: every other output must be switched off too
                 errors.append(exc)
         if self._field is not None:
             try:

@@ -12,26 +12,15 @@ from typing import Any
 
 import yaml
 
-from mtjhw.instruments.registry import DRIVER_ROLES, DRIVERS
+from mtjhw.instruments.roles import ROLES
 from mtjhw.instruments.safety import SafetyLimits
+
+from .registry import REGISTRY
 
 
 class BenchConfigError(ValueError):
     """A bench file is malformed: the message names the key and what was expected."""
 
-
-#: Roles a bench file may assign, and what fills them.
-ROLES: dict[str, str] = {
-    "smu": "source-measure unit across the DUT (SourceMeter)",
-    "magnet": "bipolar supply driving the electromagnet (with 'coil_constant' in T/A)",
-    "gaussmeter": "field probe at the DUT",
-    "switch": "switch matrix addressing the cells of a device array (SwitchMatrix)",
-    "pulser": "pulse generator on the bias tee's AC port (PulseGenerator)",
-    "scope": "oscilloscope across the DUT (Oscilloscope)",
-    "rf": "microwave source on the bias tee's AC port (RFSource)",
-    "analyzer": "spectrum analyzer behind the bias tee and amplifier (SpectrumAnalyzer)",
-    "lockin": "lock-in amplifier on the DUT's DC port, referenced to the RF modulation (LockIn)",
-}
 
 #: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section (plus a
 #: Keithley 707B ``switch`` when the DUT is an ``array``, an RF source, a spectrum analyzer and a lock-in
@@ -155,12 +144,12 @@ def _parse_instruments(raw: Any, simulated: bool) -> dict[str, InstrumentConfig]
         driver = entry.pop("driver", None)
         if driver is None:
             raise BenchConfigError(f"{key}.driver: missing")
-        if driver not in DRIVERS:
+        if driver not in REGISTRY:
             raise BenchConfigError(f"{key}.driver: unknown driver {driver!r}; known drivers: "
-                                   f"{', '.join(sorted(DRIVERS))}")
-        if role not in DRIVER_ROLES.get(driver, {role}):
+                                   f"{', '.join(sorted(REGISTRY))}")
+        if role not in REGISTRY[driver].roles:
             raise BenchConfigError(f"{key}.driver: {driver} cannot fill the {role!r} role (it fills "
-                                   f"{', '.join(sorted(DRIVER_ROLES[driver]))})")
+                                   f"{', '.join(sorted(REGISTRY[driver].roles))})")
         resource = entry.pop("resource", None)
         if resource is None and not simulated:
             raise BenchConfigError(f"{key}.resource: missing (required when simulated is false)")

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from mtjhw.registry import registration
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.models import build_dut
-from mtjhw.simulators.instruments import VIRTUAL_TWINS
 from mtjhw.simulators.transport import ScpiSocketServer, VirtualVisaLibrary
 
 #: Read timeout of the TCP transport (ms): short, so that a query a twin does not answer fails fast.
@@ -55,9 +55,9 @@ class Served:
 
 def make_twin(driver: str, seed: int = 5) -> tuple[Any, VirtualBench, str]:
     """The registered twin of ``driver`` on its own virtual bench, and its default resource string."""
-    twin_class, resource = VIRTUAL_TWINS[driver]
+    entry = registration(driver)
     bench = VirtualBench(build_dut({"model": DUT_FOR.get(driver, "pmtj")}), seed=seed)
-    return twin_class(bench), bench, resource
+    return entry.twin(bench), bench, entry.resource
 
 
 @contextlib.contextmanager
