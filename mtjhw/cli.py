@@ -131,8 +131,17 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
         if args.host in ("0.0.0.0", "::"):  # bound to every interface: print an address clients can reach
             name = f"TCPIP::{socket.gethostname()}::{server.port}::SOCKET"
         print(f"{role:>12}: {name}   ({handler.idn[1]}, answers as {resource})", flush=True)
-    print("serving the virtual bench in real time; Ctrl-C to stop", flush=True)
-    serve_forever(servers)
+    print("serving the virtual bench in real time; Ctrl-C or SIGTERM to stop", flush=True)
+    logging.getLogger("mtjhw.simulators.transport").setLevel(logging.INFO)  # connections are logged
+    try:
+        serve_forever(servers)
+    finally:
+        for _, handler in instruments.values():
+            reset = getattr(handler, "reset", None)  # *RST state: every output off, as at power-on
+            if reset is not None:
+                with virtual.lock:
+                    reset()
+    print("stopped: outputs off, sockets closed", flush=True)
     return EXIT_OK
 
 

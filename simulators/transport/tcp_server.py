@@ -9,11 +9,13 @@ may connect and disconnect at any time and send garbage; the server never stops 
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import socketserver
 import threading
 from collections.abc import Iterable
 from types import TracebackType
+from typing import Any
 
 from mtjhw.simulators.transport.framing import MessageSplitter, encode_response
 from mtjhw.simulators.transport.handler import MessageHandler
@@ -32,6 +34,9 @@ class _Connection(socketserver.BaseRequestHandler):
         splitter = MessageSplitter()
         sock: socket.socket = self.request
         owner._track(sock, add=True)
+        host, port = self.client_address[:2]
+        peer = f"{host}:{port}"
+        logger.info("%s: client %s connected", owner.resource_name, peer)
         try:
             while not owner._stopping.is_set():
                 try:
@@ -49,6 +54,7 @@ class _Connection(socketserver.BaseRequestHandler):
                             return
         finally:
             owner._track(sock, add=False)
+            logger.info("%s: client %s disconnected", owner.resource_name, peer)
 
 
 class _ThreadingServer(socketserver.ThreadingTCPServer):
@@ -177,10 +183,12 @@ def serve_forever(
     stop_event: threading.Event | None = None,
     poll_interval: float = 0.1,
 ) -> None:
-    """Start ``servers`` and block until KeyboardInterrupt (Ctrl-C) or ``stop_event`` is set; then stop
-    them all. Servers already running are left running on entry but are stopped on exit."""
+    """Start ``servers`` and block until KeyboardInterrupt (Ctrl-C), SIGTERM (when called from the main
+    thread) or ``stop_event`` is set; then stop them all. Servers already running are left running on entry
+    but are stopped on exit."""
     servers = list(servers)
     stop_event = stop_event if stop_event is not None else threading.Event()
+    previous = _stop_on_sigterm(stop_event)
     try:
         for server in servers:
             if not server.running:
@@ -192,3 +200,13 @@ def serve_forever(
     finally:
         for server in servers:
             server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm(stop_event: threading.Event) -> Any:
+    """Make SIGTERM set ``stop_event`` (as a service manager stops a service); the previous handler, or None
+    where signals cannot be handled (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda signum, frame: stop_event.set())
