@@ -8,6 +8,7 @@ query responses; it never raises: every problem becomes an entry in the error qu
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, ClassVar
 
@@ -22,9 +23,17 @@ ESR_OPC, ESR_QYE, ESR_DDE, ESR_EXE, ESR_CME, ESR_PON = 0x01, 0x04, 0x08, 0x10, 0
 # Status Byte bits
 STB_EAV, STB_MAV, STB_ESB, STB_MSS = 0x04, 0x10, 0x20, 0x40
 
+#: Distinct headers whose dispatch a class remembers (bounded: a fuzzer's random headers cannot grow it further).
+_DISPATCH_CACHE_SIZE = 4096
+
+Tokens = tuple[tuple[str, "int | None"], ...]
+Dispatch = tuple[CommandEntry, tuple[int, ...]]
+
 
 def split_outside_quotes(text: str, separator: str) -> list[str]:
     """Split at ``separator`` except inside single- or double-quoted strings."""
+    if "'" not in text and '"' not in text:
+        return text.split(separator)
     parts, current, quote = [], [], ""
     for ch in text:
         if quote:
@@ -45,6 +54,12 @@ def split_outside_quotes(text: str, separator: str) -> list[str]:
     return parts
 
 
+@functools.lru_cache(maxsize=_DISPATCH_CACHE_SIZE)
+def header_tokens(name: str) -> Tokens:
+    """The (mnemonic, suffix) tokens of a header without its '?' (``":SOUR2:VOLT"`` → (("SOUR", 2), ("VOLT", None)))."""
+    return tuple(split_token(t) for t in name.lstrip(":").split(":"))
+
+
 class ScpiInstrument:
     """A message-based instrument with an SCPI command tree, error queue and IEEE 488.2 status registers."""
 
@@ -55,6 +70,7 @@ class ScpiInstrument:
     #: What ends each response on a byte-stream interface (TCP socket, serial), as on the real instrument.
     reply_termination: ClassVar[str] = "\n"
     _commands: ClassVar[list[CommandEntry]] = []
+    _dispatch: ClassVar[dict[tuple[Tokens, bool], Dispatch | None]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -69,6 +85,7 @@ class ScpiInstrument:
                 for entry in entries:
                     by_key[entry.key] = entry
         cls._commands = list(by_key.values())
+        cls._dispatch = {}
 
     def __init__(self) -> None:
         self.settings: dict[str, Any] = {}
@@ -115,7 +132,7 @@ class ScpiInstrument:
     def handle(self, message: str) -> str | bytes | None:
         """Execute one program message; return the query responses joined by ';' (None if there were none)."""
         responses: list[str | bytes] = []
-        path: list[tuple[str, int | None]] = []
+        path: Tokens = ()
         try:
             units = split_outside_quotes(message.strip(), ";")
         except ScpiError as err:
@@ -142,7 +159,7 @@ class ScpiInstrument:
             return b";".join(r if isinstance(r, bytes) else r.encode() for r in responses)
         return ";".join(responses)  # type: ignore[arg-type]
 
-    def _execute(self, unit: str, path: list[tuple[str, int | None]]) -> tuple[Any, list[tuple[str, int | None]]]:
+    def _execute(self, unit: str, path: Tokens) -> tuple[Any, Tokens]:
         header, *rest = unit.split(None, 1)
         arg_text = rest[0].strip() if rest else ""
         query = header.endswith("?")
@@ -151,22 +168,35 @@ class ScpiInstrument:
             raise ScpiError(-102, f"header '{header}'")
         common = name.startswith("*")
         rooted = name.startswith(":")
-        tokens = [split_token(t) for t in name.lstrip(":").split(":")]
+        tokens = header_tokens(name)
         candidates = [tokens] if (common or rooted or not path) else [path + tokens, tokens]
         for absolute in candidates:
-            for entry in self._commands:
-                if entry.query != query:
-                    continue
-                captured = match_nodes(entry.nodes, absolute)
-                if captured is None:
-                    continue
-                values = self._parse_arguments(entry, arg_text)
-                result = entry.handler(self, *captured, *values)
-                new_path = path if common else absolute[:-1]
-                return result, new_path
+            hit = self._lookup(absolute, query)
+            if hit is None:
+                continue
+            entry, captured = hit
+            values = self._parse_arguments(entry, arg_text)
+            result = entry.handler(self, *captured, *values)
+            new_path = path if common else absolute[:-1]
+            return result, new_path
         if any(match_nodes(e.nodes, absolute) is not None for absolute in candidates for e in self._commands):
             raise ScpiError(-113, f"'{header}' has no {'query' if query else 'command'} form")
         raise ScpiError(-113, f"'{header}'")
+
+    def _lookup(self, tokens: Tokens, query: bool) -> Dispatch | None:
+        """The command entry ``tokens`` address and its captured suffixes, remembered per class."""
+        cache = type(self)._dispatch
+        key = (tokens, query)
+        if key in cache:
+            return cache[key]
+        found = None
+        for entry in self._commands:
+            if entry.query == query and (captured := match_nodes(entry.nodes, tokens)) is not None:
+                found = (entry, tuple(captured))
+                break
+        if len(cache) < _DISPATCH_CACHE_SIZE:
+            cache[key] = found
+        return found
 
     @staticmethod
     def _parse_arguments(entry: CommandEntry, arg_text: str) -> list[Any]:

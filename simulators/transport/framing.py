@@ -9,6 +9,7 @@ every byte to one character (a handler recovers the exact bytes of a block with 
 
 from __future__ import annotations
 
+import functools
 import re
 
 #: A block header claiming more than this many bytes is treated as ordinary text, so that garbage such as
@@ -16,6 +17,13 @@ import re
 MAX_BLOCK_BYTES = 64 * 1024 * 1024
 
 ENCODING = "latin-1"
+
+
+@functools.cache
+def _special_bytes(extra_terminator: str) -> re.Pattern[bytes]:
+    """Pattern of the bytes a splitter stops at: newline, '#' (block headers) and the extra terminator."""
+    chars = b"\n#" + extra_terminator.encode(ENCODING)
+    return re.compile(b"[" + re.escape(chars) + b"]")
 
 
 class MessageSplitter:
@@ -35,8 +43,7 @@ class MessageSplitter:
         """Change the extra terminator (one character, or None/"" for newline only)."""
         if extra_terminator and len(extra_terminator) != 1:
             raise ValueError(f"extra_terminator must be one character or None, got {extra_terminator!r}")
-        chars = b"\n#" + (extra_terminator.encode(ENCODING) if extra_terminator else b"")
-        self._special = re.compile(b"[" + re.escape(chars) + b"]")
+        self._special = _special_bytes(extra_terminator or "")
 
     @property
     def pending(self) -> bool:
@@ -106,7 +113,11 @@ class MessageSplitter:
     @staticmethod
     def _append(messages: list[str], raw: bytes | bytearray, protect: int) -> None:
         """Append ``raw`` without surrounding whitespace; its first ``protect`` bytes are kept whole."""
-        protect = max(0, protect)
+        if protect <= 0:
+            text = raw.decode(ENCODING).strip()
+            if text:
+                messages.append(text)
+            return
         tail = bytes(raw[protect:]).decode(ENCODING).rstrip()
         text = (bytes(raw[:protect]).decode(ENCODING) + tail).lstrip()
         if text:

@@ -35,8 +35,8 @@ class _Connection(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         owner._track(sock, add=True)
         host, port = self.client_address[:2]
-        peer = f"{host}:{port}"
-        logger.info("%s: client %s connected", owner.resource_name, peer)
+        peer, name = f"{host}:{port}", owner.resource_name
+        logger.info("%s: client %s connected", name, peer)
         try:
             while not owner._stopping.is_set():
                 try:
@@ -54,7 +54,7 @@ class _Connection(socketserver.BaseRequestHandler):
                             return
         finally:
             owner._track(sock, add=False)
-            logger.info("%s: client %s disconnected", owner.resource_name, peer)
+            logger.info("%s: client %s disconnected", name, peer)
 
 
 class _ThreadingServer(socketserver.ThreadingTCPServer):
