@@ -151,3 +151,13 @@ def test_handler_exception_becomes_device_error(gen):
     assert inst.handle(":BOOM;*IDN?") is None
     assert errors(inst) == [-300]
     assert inst.handle("*IDN?").startswith("ACME")
+
+
+def test_remembered_dispatch_is_bounded_and_answers_as_before(gen):
+    for k in range(5000):  # as many distinct unknown headers as a fuzzer sends
+        gen.handle(f":BOGus{k}:NODE?")
+    gen.handle("*CLS")
+    assert len(type(gen)._dispatch) <= 4096
+    gen.handle(":SOUR:FREQ 2e9;:CALC:MARK3:X 5e6")
+    assert gen.handle(":FREQ?;:CALC:MARK3:X?;:CALC:MARK2:X?") == "+2.000000000E+09;5e+06;0"
+    assert errors(gen) == []
