@@ -27,6 +27,7 @@ from mtjhw.instruments.roles import (
 )
 
 from .config import BenchConfig, BenchConfigError
+from .connection import InstrumentCheck, check_instrument, connect
 from .registry import registration
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,36 @@ def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, r
             raise BenchConfigError(f"instruments.{role}.resource: {resource} is used twice")
         instruments[role] = (resource, entry.twin(virtual))
     return virtual, instruments
+
+
+def open_driver(config: BenchConfig, role: str, resource: str, **adapter_kwargs: Any) -> Any:
+    """The registered driver of ``role`` opened at ``resource`` with the bench file's options; drivers that
+    take ``limits`` get the bench's safety limits."""
+    inst = config.instruments[role]
+    options = {k: v for k, v in inst.options.items() if k != "coil_constant"}
+    driver = registration(inst.driver).driver
+    if "limits" in inspect.signature(driver).parameters:
+        options["limits"] = config.safety
+    return driver(resource, **options, **adapter_kwargs)
+
+
+def check_bench(config: BenchConfig) -> list[InstrumentCheck]:
+    """Open every instrument of ``config`` (through the in-process library when simulated), read its
+    ``*IDN?`` and compare it with the declared driver's model; one result per role, whatever fails."""
+    targets = {role: (inst.resource, {}) for role, inst in config.instruments.items()}
+    if config.simulated:
+        from mtjhw.simulators.transport import VirtualVisaLibrary
+
+        virtual, instruments = build_virtual_instruments(config)
+        library = VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)
+        targets = {role: (resource, {"visa_library": library}) for role, (resource, _) in instruments.items()}
+    checks = []
+    for role, (resource, kwargs) in targets.items():
+        driver = config.instruments[role].driver
+        checks.append(check_instrument(role, driver, resource, registration(driver).twin.idn[1],
+                                       lambda role=role, resource=resource, kwargs=kwargs:
+                                       open_driver(config, role, resource, **kwargs)))
+    return checks
 
 
 class MissingRoleError(LookupError):
@@ -82,7 +113,7 @@ class Bench:
 
         virtual, instruments = build_virtual_instruments(config, seed=seed)
         library = VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)
-        drivers = {role: cls._driver(config, role, resource, visa_library=library)
+        drivers = {role: open_driver(config, role, resource, visa_library=library)
                    for role, (resource, _) in instruments.items()}
         return cls(config, drivers, virtual, {role: handler for role, (_, handler) in instruments.items()})
 
@@ -91,21 +122,13 @@ class Bench:
         drivers: dict[str, Any] = {}
         try:
             for role, inst in config.instruments.items():
-                drivers[role] = cls._driver(config, role, inst.resource)
+                drivers[role], _ = connect(role, inst.resource,
+                                           lambda role=role, inst=inst: open_driver(config, role, inst.resource))
         except Exception:
             for driver in drivers.values():
                 driver.adapter.close()
             raise
         return cls(config, drivers)
-
-    @staticmethod
-    def _driver(config: BenchConfig, role: str, resource: str, **adapter_kwargs: Any) -> Any:
-        inst = config.instruments[role]
-        options = {k: v for k, v in inst.options.items() if k != "coil_constant"}
-        driver = registration(inst.driver).driver
-        if "limits" in inspect.signature(driver).parameters:
-            options["limits"] = config.safety
-        return driver(resource, **options, **adapter_kwargs)
 
     def virtual_handlers(self) -> list[Any]:
         """The virtual instruments behind a simulated bench (empty for a real one): for inspection in tests."""

@@ -57,6 +57,7 @@ def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .bench import Bench
+    from .connection import InstrumentUnreachableError
     from .runner import make_procedure, run_procedure
 
     try:
@@ -67,7 +68,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     progress = None if args.quiet else ProgressBar(args.procedure)
-    with Bench.open(config, seed=args.seed) as bench:
+    try:
+        bench = Bench.open(config, seed=args.seed)
+    except InstrumentUnreachableError as exc:
+        print(f"mtjhw run: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    with bench:
         outcome = run_procedure(args.procedure, bench, args.out, settings, progress=progress,
                                 stop=threading.Event())
     print(f"{args.procedure}: {outcome.status}, {outcome.points} points -> {outcome.out_dir}")
@@ -107,6 +113,36 @@ def cmd_bench_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     kind = "simulated" if config.simulated else "real"
     print(f"{config.name}: {kind} bench, roles: {', '.join(config.instruments)}")
+    if not args.open:
+        return EXIT_OK
+    from .bench import check_bench
+
+    checks = check_bench(config)
+    for check in checks:
+        print(f"{check.role:>12}: {check.status:<19} {check.driver} at {check.resource}: {check.detail}")
+    return EXIT_OK if all(check.ok for check in checks) else EXIT_FAILED
+
+
+def cmd_resources(args: argparse.Namespace) -> int:
+    from .connection import BACKEND_EXTRAS, missing_backend, visa_resources
+
+    try:
+        backend, resources, notes = visa_resources(args.visa_library)
+    except (OSError, ValueError) as exc:  # no VISA implementation found
+        print(f"mtjhw resources: error: {exc}; install pyvisa-py (pip install pyvisa-py) or a vendor VISA",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(f"VISA backend: {backend}")
+    for resource in resources:
+        print(f"  {resource}")
+    if not resources:
+        print("  (no instruments found)")
+    for interface in BACKEND_EXTRAS:
+        hint = missing_backend(interface)
+        if hint:
+            print(f"{interface} instruments are not listed without a backend extra: {hint}")
+    for note in notes:
+        print(f"note: {note}")
     return EXIT_OK
 
 
@@ -238,7 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
     check = bench_sub.add_parser("check", help="validate a bench file")
     check.add_argument("bench", type=Path)
+    check.add_argument("--open", action="store_true", help="also open every instrument, read *IDN? and compare "
+                       "it with the declared driver (exit 1 if any is unreachable or not what was declared)")
     check.set_defaults(func=cmd_bench_check)
+
+    resources = sub.add_parser("resources", help="list the instruments VISA sees")
+    resources.add_argument("--visa-library", default="", help="VISA backend, e.g. @py (default: pyvisa's choice)")
+    resources.set_defaults(func=cmd_resources)
 
     sim = sub.add_parser("sim", help="the simulated bench")
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)

@@ -1,0 +1,90 @@
+"""A real bench (simulated: false) reached over VISA: twins served on TCP stand in for the instruments, and
+unreachable ones give a clear error that names the role, the resource and what to install."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import yaml
+
+from mtjhw.cli import main
+from mtjhw.config import BenchConfig
+from mtjhw.connection import missing_backend
+from mtjhw.simulators.bench import PerpendicularMTJ, VirtualBench
+from mtjhw.simulators.instruments import Keithley2450, LakeShore425
+from mtjhw.simulators.transport import ScpiSocketServer
+
+SOCKET_OPTIONS = {"read_termination": "\n", "write_termination": "\n", "visa_library": "@py", "timeout": 2000}
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def write_bench(tmp_path, instruments: dict) -> str:
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump({"name": "lab", "simulated": False, "safety": {"max_voltage": 0.5},
+                                    "instruments": instruments}))
+    return str(path)
+
+
+@pytest.fixture
+def served_smu():
+    bench = VirtualBench(PerpendicularMTJ(r_p=5000.0, state=1), seed=2)
+    with ScpiSocketServer(Keithley2450(bench), lock=bench.lock) as server:
+        yield server.resource_name
+
+
+def test_check_open_reports_each_instrument(tmp_path, capsys, served_smu):
+    bench = VirtualBench(PerpendicularMTJ())
+    with ScpiSocketServer(LakeShore425(bench), lock=bench.lock) as probe:
+        path = write_bench(tmp_path, {
+            "smu": {"driver": "keithley2450", "resource": served_smu, **SOCKET_OPTIONS},
+            "pulser": {"driver": "keysight81160a", "resource": probe.resource_name, **SOCKET_OPTIONS},
+            "scope": {"driver": "keysight-dsox3000", "resource": f"TCPIP::127.0.0.1::{closed_port()}::SOCKET",
+                      **SOCKET_OPTIONS}})
+        assert main(["bench", "check", "--open", path]) == 1
+    lines = {line.split(":")[0].strip(): line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "ok" in lines["smu"] and "MODEL 2450" in lines["smu"]
+    assert "unexpected identity" in lines["pulser"] and "MODEL425" in lines["pulser"]
+    assert "unreachable" in lines["scope"] and "cannot reach" in lines["scope"]
+
+
+def test_run_on_an_unreachable_bench_is_a_clear_error(tmp_path, capsys):
+    path = write_bench(tmp_path, {"smu": {"driver": "keithley2450", **SOCKET_OPTIONS,
+                                          "resource": f"TCPIP::127.0.0.1::{closed_port()}::SOCKET"}})
+    assert main(["run", "rv-loop", "--bench", path, "--out", str(tmp_path / "out"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mtjhw run: error: instruments.smu: cannot reach TCPIP::127.0.0.1::")
+    assert "Traceback" not in err
+
+
+def test_a_missing_visa_backend_extra_is_named(tmp_path, capsys):
+    if missing_backend("USB0::0x05E6::0x2450::1::INSTR") is None:
+        pytest.skip("pyusb is installed here")
+    path = write_bench(tmp_path, {"smu": {"driver": "keithley2450", "visa_library": "@py",
+                                          "resource": "USB0::0x05E6::0x2450::04096331::INSTR"}})
+    assert main(["bench", "check", "--open", path]) == 1
+    assert "pip install pyusb" in capsys.readouterr().out
+
+
+def test_a_real_bench_runs_a_procedure_on_served_twins(tmp_path, served_smu):
+    config = BenchConfig.load(write_bench(tmp_path, {"smu": {"driver": "keithley2450", "resource": served_smu,
+                                                             **SOCKET_OPTIONS}}))
+    from mtjhw.bench import Bench
+
+    with Bench.open(config) as bench:
+        bench.smu.source_voltage_mode(1e-3)
+        bench.smu.set_level(0.01)
+        bench.smu.output_on()
+        voltage, current = bench.smu.measure()
+    assert voltage / current == pytest.approx(5000.0, rel=0.01)
+
+
+def test_resources_lists_what_visa_sees(capsys):
+    assert main(["resources", "--visa-library", "@py"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("VISA backend:")
