@@ -3,6 +3,7 @@ unreachable ones give a clear error that names the role, the resource and what t
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 
 import pytest
@@ -62,9 +63,11 @@ def test_run_on_an_unreachable_bench_is_a_clear_error(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_a_missing_visa_backend_extra_is_named(tmp_path, capsys):
-    if missing_backend("USB0::0x05E6::0x2450::1::INSTR") is None:
-        pytest.skip("pyusb is installed here")
+def test_a_missing_visa_backend_extra_is_named(tmp_path, capsys, monkeypatch):
+    find_spec = importlib.util.find_spec  # as if PyUSB were not installed
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "usb" else find_spec(name, *a))
+    assert missing_backend("USB0::0x05E6::0x2450::1::INSTR").startswith("pip install pyusb")
+    assert missing_backend("TCPIP::10.0.0.1::5025::SOCKET") is None
     path = write_bench(tmp_path, {"smu": {"driver": "keithley2450", "visa_library": "@py",
                                           "resource": "USB0::0x05E6::0x2450::04096331::INSTR"}})
     assert main(["bench", "check", "--open", path]) == 1
