@@ -102,3 +102,16 @@ register("sr830", "Stanford Research SR830 lock-in amplifier", lockin.SR830, {"l
 register("rs-fsw", "Rohde & Schwarz FSW signal and spectrum analyzer", spectrum_analyzer.RohdeSchwarzFSW,
          {"analyzer"}, twins.RohdeSchwarzFSW, "TCPIP0::192.168.0.32::inst0::INSTR",
          ("pymeasure.instruments.rohdeschwarz.FSW",))
+
+
+def instrument_table() -> str:
+    """The Markdown table of supported instruments (README), generated from the registrations."""
+    rows = ["| driver | instrument | roles | third-party drivers verified against its twin |", "|---|---|---|---|"]
+    for entry in REGISTRY.values():
+        third_party = ", ".join(f"`{path}`" for path in entry.third_party) or "plain SCPI/TSP from the manual"
+        rows.append(f"| `{entry.name}` | {entry.model} | {', '.join(sorted(entry.roles))} | {third_party} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(instrument_table(), end="")

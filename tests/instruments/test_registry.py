@@ -122,3 +122,17 @@ def test_procedures_call_only_role_methods(package):
                 f"{path.name}:{line}: {role}.{attr} is not in the {protocols[role].__name__} protocol"
             checked += 1
     assert checked > 0
+
+
+def test_readme_instrument_table_is_current():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    from mtjhw.registry import instrument_table
+
+    assert instrument_table() in readme, "README's instrument table is stale: paste `python -m mtjhw.registry`"
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.third_party], ids=lambda e: e.name)
+def test_third_party_drivers_listed_are_exercised_by_the_conformance_suite(entry):
+    suite = "".join(path.read_text() for path in (Path(__file__).parents[1] / "conformance").glob("test_*.py"))
+    for path in entry.third_party:
+        assert path.rpartition(".")[2] in suite, f"no conformance test uses {path}"
