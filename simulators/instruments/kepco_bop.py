@@ -1,34 +1,73 @@
-"""Virtual Kepco BOP bipolar power supply (BIT 4886 interface) driving the bench's electromagnet."""
+"""Virtual Kepco BOP bipolar power supply (BIT 4886 interface) driving the bench's electromagnet.
+
+Follows the BIT 4886 operator manual, appendices A (IEEE 488.2 common commands) and B (SCPI): the SOURce
+subsystem (operating mode, voltage and current set points), OUTPut, MEASure, the STATus registers (Operation
+condition bits CV = 256 and CC = 1024, summarised in status byte bit 7; Questionable, always clear), the error queue
+(``SYST:ERR?`` and the code-only ``SYST:ERR:CODE?`` / ``SYST:ERR:CODE:ALL?``), the self tests (``*TST?``,
+``DIAG:TST?``) and the front-panel/system settings a simulator need not model (beeper, keypad lock, remote
+state), which are accepted and recorded. Every number is answered as the BIT 4886 answers numbers: scientific
+notation with a bare exponent (``1.40000E1`` for 14 V).
+"""
 
 from __future__ import annotations
 
-from mtjhw.simulators.scpi import Boolean, Enum, Numeric, Setting, command
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.scpi import Boolean, Enum, Integer, Numeric, Setting, command
+from mtjhw.simulators.scpi.instrument import STB_MSS
 
 from .base import BenchInstrument
+
+#: Operation condition register bits (BIT 4886, STATus:OPERation): constant voltage, constant current.
+OPER_CV, OPER_CC = 256, 1024
+#: Status byte bit summarising the enabled Operation events (SCPI-99).
+STB_OPER = 0x80
+
+
+def kepco_number(value: float) -> str:
+    """``value`` as the BIT 4886 writes numbers: six significant digits, exponent without sign padding."""
+    mantissa, exponent = f"{value:.5E}".split("E")
+    return f"{mantissa}E{int(exponent)}"
+
+
+class KepcoNumeric(Numeric):
+    """A numeric setting answered in the BIT 4886 number format."""
+
+    def format(self, value: float) -> str:
+        return kepco_number(value)
 
 
 class KepcoBOP(BenchInstrument):
     """Virtual BOP 36-12: ±36 V, ±12 A, current or voltage mode, load = the magnet coil.
 
     In current mode the output current follows the set point unless the coil would need more than the voltage
-    set point (compliance); in voltage mode the current is V/R_coil limited by the current set point.
+    set point (compliance: the supply then regulates voltage, CV); in voltage mode the current is V/R_coil limited
+    by the current set point (then CC).
     """
 
-    idn = ("KEPCO", "BOP 36-12 (BIT 4886)", "E1234", "2.08")
+    idn = ("KEPCO", "BIT 4886 36-12", "E123456", "2.08")
     v_max, i_max = 36.0, 12.0
 
     mode = Setting("[:SOURce]:FUNCtion:MODE", Enum(["VOLTage", "CURRent"], "VOLTage",
                                                    responses={"VOLTAGE": "0", "CURRENT": "1"}), after="_apply")
-    voltage = Setting("[:SOURce]:VOLTage[:LEVel][:IMMediate][:AMPLitude]", Numeric(0.0, -v_max, v_max, "V"),
+    voltage = Setting("[:SOURce]:VOLTage[:LEVel][:IMMediate][:AMPLitude]", KepcoNumeric(0.0, -v_max, v_max, "V"),
                       after="_apply")
-    current = Setting("[:SOURce]:CURRent[:LEVel][:IMMediate][:AMPLitude]", Numeric(0.0, -i_max, i_max, "A"),
+    current = Setting("[:SOURce]:CURRent[:LEVel][:IMMediate][:AMPLitude]", KepcoNumeric(0.0, -i_max, i_max, "A"),
                       after="_apply")
     output = Setting(":OUTPut[:STATe]", Boolean(False), after="_apply")
+    remote = Setting(":SYSTem:REMote", Boolean(True))
+    keypad_locked = Setting(":SYSTem:KLOCk", Boolean(False))
+
+    def __init__(self, bench: VirtualBench) -> None:
+        self.beeps = 0  # SYST:BEEP count: the beeper is recorded, not sounded
+        self.operation_enable = self.questionable_enable = 0  # kept by *RST, cleared by STAT:PRES (SCPI-99)
+        super().__init__(bench)
 
     def reset(self) -> None:
         super().reset()
+        self.operation_event = self._condition = 0
         self._apply()
 
+    # ----------------------------------------------------------------- physics
     def output_current(self) -> float:
         """Current delivered into the coil (A)."""
         if not self.output:
@@ -40,23 +79,97 @@ class KepcoBOP(BenchInstrument):
         limit = abs(self.current)
         return max(-limit, min(limit, self.voltage / r))
 
-    def _apply(self) -> None:
-        self.bench.magnet.set_current(self.output_current())
+    def operation_condition(self) -> int:
+        """Operation condition register: CV or CC while the output is on, 0 when off."""
+        if not self.output:
+            return 0
+        r = self.bench.magnet.resistance
+        if self.mode == "CURRENT":
+            return OPER_CC if abs(self.current) * r <= abs(self.voltage) else OPER_CV
+        return OPER_CV if abs(self.voltage) / r <= abs(self.current) else OPER_CC
 
+    def _apply(self) -> None:
+        """Drive the coil; latch the Operation condition bits that have just become true."""
+        self.bench.magnet.set_current(self.output_current())
+        condition = self.operation_condition()
+        self.operation_event |= condition & ~self._condition
+        self._condition = condition
+
+    def status_byte(self) -> int:
+        stb = super().status_byte()
+        if self.operation_event & self.operation_enable:
+            stb |= STB_OPER
+        if stb & self.sre & ~STB_MSS:
+            stb |= STB_MSS
+        return stb
+
+    @command("*CLS")
+    def _cls(self) -> None:
+        super()._cls()
+        self.operation_event = 0
+
+    # ----------------------------------------------------------------- MEASure
     @command(":MEASure[:SCALar]:CURRent[:DC]?")
     def _measure_current(self) -> str:
         noise = 1e-4 * self.bench.rng.standard_normal()
-        return f"{self.output_current() + noise:+.5E}"
+        return kepco_number(self.output_current() + noise)
 
     @command(":MEASure[:SCALar]:VOLTage[:DC]?")
     def _measure_voltage(self) -> str:
         noise = 1e-3 * self.bench.rng.standard_normal()
-        return f"{self.output_current() * self.bench.magnet.resistance + noise:+.5E}"
+        return kepco_number(self.output_current() * self.bench.magnet.resistance + noise)
 
-    @command(":DIAGnostic:TST?")
-    def _diag(self) -> str:
-        return "0"
+    # ----------------------------------------------------------------- STATus
+    @command(":STATus:OPERation:CONDition?")
+    def _operation_condition(self) -> str:
+        return str(self.operation_condition())
+
+    @command(":STATus:OPERation[:EVENt]?")
+    def _operation_event(self) -> str:
+        value, self.operation_event = self.operation_event, 0
+        return str(value)
+
+    @command(":STATus:QUEStionable:CONDition?")
+    @command(":STATus:QUEStionable[:EVENt]?")
+    def _questionable(self) -> str:
+        return "0"  # the virtual supply has no questionable data (no calibration or readback faults)
+
+    @command(":STATus:OPERation:ENABle", Integer(0, 0, 65535))
+    def _set_operation_enable(self, value: int) -> None:
+        self.operation_enable = value
+
+    @command(":STATus:OPERation:ENABle?")
+    def _get_operation_enable(self) -> str:
+        return str(self.operation_enable)
+
+    @command(":STATus:QUEStionable:ENABle", Integer(0, 0, 65535))
+    def _set_questionable_enable(self, value: int) -> None:
+        self.questionable_enable = value
+
+    @command(":STATus:QUEStionable:ENABle?")
+    def _get_questionable_enable(self) -> str:
+        return str(self.questionable_enable)
+
+    @command(":STATus:PRESet")
+    def _status_preset(self) -> None:
+        self.operation_enable = self.questionable_enable = 0
+
+    # ----------------------------------------------------------------- SYSTem and self tests
+    @command(":SYSTem:ERRor:CODE?")
+    def _error_code(self) -> str:
+        return str(self.errors.pop()[0])
+
+    @command(":SYSTem:ERRor:CODE:ALL?")
+    def _error_codes(self) -> str:
+        codes = []
+        while len(self.errors):
+            codes.append(str(self.errors.pop()[0]))
+        return ",".join(codes) or "0"
 
     @command(":SYSTem:BEEP")
     def _beep(self) -> None:
-        return None
+        self.beeps += 1
+
+    @command(":DIAGnostic:TST?")
+    def _diag(self) -> str:
+        return "0"  # every TestErrorCode bit clear: ROM, RAM, flash, pots, loop-back and output swing pass
