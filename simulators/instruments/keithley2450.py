@@ -1,17 +1,29 @@
 """Virtual Keithley 2450 SourceMeter, SCPI command set (not TSP), wired to the DUT of a virtual bench.
 
-Implements what PyMeasure's and QCoDeS's 2450 drivers and our own driver use: source and sense functions,
-levels, limits (compliance) with trip flags, ranges, NPLC, source delay, ``:READ?``, ``:MEASure?``,
-``:FETCh?``, output state, reading buffers (``:TRACe``), linear and list sweeps and the SimpleLoop trigger
-model run by ``:INITiate``. Readings advance the bench's simulated time by the integration time.
+Implements, from the 2450 Reference Manual, what PyMeasure's and QCoDeS's 2450 drivers and our own driver use:
+source and sense functions (``:SENS:FUNC "VOLT:DC"`` as well as ``'VOLT'``), levels, limits (compliance) with
+trip flags, fixed ranges selected from the expected magnitude (setting one turns autorange off; autorange follows
+the level and the readings), NPLC, source delays (setting one turns auto delay off), source and measure user
+delays, ``:READ?``, ``:MEASure?``, ``:FETCh?`` (which answer the last reading only, with any buffer elements),
+output state, reading buffers (``:TRACe``: fixed capacity, oldest readings overwritten, statistics), linear and list
+sweeps and the SimpleLoop and LogicTrigger trigger models run by ``:INITiate``. ``*LANG`` is kept through ``*RST``
+(it lives in nonvolatile memory); the 2450 has no ``*OPT?``. Readings advance the bench's simulated time by the
+integration time.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
 
 import numpy as np
+
 from mtjhw.simulators.bench import Bias, VirtualBench
 from mtjhw.simulators.bench.pulses import TriggerListener
 from mtjhw.simulators.scpi import (
@@ -21,11 +33,14 @@ from mtjhw.simulators.scpi import (
     Numeric,
     Raw,
     ScpiError,
+    ScpiInstrument,
     Setting,
     String,
     Variadic,
     command,
 )
+from mtjhw.simulators.scpi.commands import CommandEntry
+from mtjhw.simulators.scpi.parameters import mnemonic_matches, unquote
 
 from .base import BenchInstrument
 
@@ -33,38 +48,133 @@ LINE_FREQUENCY = 50.0  # Hz
 V_MAX, I_MAX = 210.0, 1.05
 # Instrument noise floor per reading at 1 NPLC, relative to range (typical 2450 specification magnitude).
 _NOISE_REL = 2e-6
+# Fixed ranges (Reference Manual, source and measure range commands); each holds 105 % of its full scale.
+CURRENT_RANGES = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # A
+VOLTAGE_RANGES = (0.02, 0.2, 2.0, 20.0, 200.0)  # V
+RESISTANCE_RANGES = (20.0, 200.0, 2e3, 2e4, 2e5, 2e6, 2e7, 2e8)  # Ω
+_OVERRANGE = 1.05
 _ELEMENTS = ["READing", "SOURce", "RELative", "SEConds", "FRACtional", "UNIT", "SOURUNIT", "STATus",
-             "SOURSTATus", "TSTamp", "DATE", "TIME", "FORMatted", "SOURFORMatted", "EXTRa", "EXTRAFORMatted",
-             "EXTRAUNIT"]
+             "SOURSTATus", "TSTamp", "DATE", "TIME", "FORMatted", "SOURFORMatted"]
+_UNITS = {"VOLTAGE": "Volt DC", "CURRENT": "Amp DC", "RESISTANCE": "Ohm"}
+_SYMBOLS = {"Volt DC": "V", "Amp DC": "A", "Ohm": "Ohm"}
+_PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"))
+_OVERFLOW = 9.9e37  # what the 2450 reports for a reading it cannot make (resistance at zero current)
+
+
+def fitting_range(ranges: Sequence[float], value: float) -> float:
+    """The lowest of ``ranges`` that holds ``|value|`` (the largest for anything above)."""
+    return next((r for r in ranges if abs(value) <= r * _OVERRANGE), ranges[-1])
+
+
+def number(value: float) -> str:
+    """A reading as the 2450 sends it in ASCII format (``-1.950789E-08``)."""
+    return f"{value:.6E}"
+
+
+def formatted(value: float, unit: str) -> str:
+    """A value as the front panel shows it (``-016.084 nA``): engineering prefix, sign, three decimals."""
+    symbol = _SYMBOLS[unit]
+    if not math.isfinite(value) or abs(value) >= 1e12:
+        return f"{value:+.3E} {symbol}"
+    scale, prefix = next(((s, p) for s, p in _PREFIXES if abs(value) >= s), (1.0, ""))
+    return f"{value / scale:+08.3f} {prefix}{symbol}"
 
 
 @dataclass
 class Reading:
     value: float
     source: float
-    time: float
+    time: float  # s since the instrument's clock origin
     unit: str
     source_unit: str
     status: int
 
 
 class ReadingBuffer:
-    """A named reading buffer with a fixed capacity (oldest readings are overwritten when full)."""
+    """A named reading buffer holding at most ``capacity`` readings; when full, the oldest are overwritten."""
 
     def __init__(self, name: str, capacity: int) -> None:
         self.name = name
-        self.capacity = capacity
-        self.readings: list[Reading] = []
+        self.readings: deque[Reading] = deque(maxlen=capacity)
+
+    @property
+    def capacity(self) -> int:
+        return self.readings.maxlen or 0
 
     def append(self, reading: Reading) -> None:
         self.readings.append(reading)
-        if len(self.readings) > self.capacity:
-            del self.readings[0]
+
+    def resize(self, capacity: int) -> None:
+        """A new capacity; as on the instrument, the readings stored are lost."""
+        self.readings = deque(maxlen=capacity)
+
+    def span(self, start: int, end: int) -> list[Reading]:
+        """Readings ``start``..``end`` (1-based, inclusive)."""
+        if not 1 <= start <= end <= len(self.readings):
+            raise ScpiError(-222, f"index {start}..{end} outside 1..{len(self.readings)}")
+        return list(islice(self.readings, start - 1, end))
+
+    def values(self) -> np.ndarray:
+        if not self.readings:
+            raise ScpiError(-230, f"buffer '{self.name}' is empty")
+        return np.fromiter((r.value for r in self.readings), float, len(self.readings))
 
 
-def _function(name: str) -> Enum:
-    return Enum(["VOLTage", "CURRent", "RESistance"], name,
-                responses={"VOLTAGE": '"VOLT:DC"', "CURRENT": '"CURR:DC"', "RESISTANCE": '"RES"'})
+class Range(Numeric):
+    """A range given as the magnitude to be handled (either sign, MIN/MAX/DEF): parses to the lowest fixed range
+    that holds it."""
+
+    def __init__(self, ranges: Sequence[float], default: float, unit: str) -> None:
+        top = ranges[-1] * _OVERRANGE
+        super().__init__(default, -top, top, unit)
+        self.ranges = tuple(ranges)
+
+    def parse(self, token: str) -> float:
+        if mnemonic_matches(token, "MINimum"):
+            return self.ranges[0]
+        return fitting_range(self.ranges, super().parse(token))
+
+
+class SenseFunction(Enum):
+    """The measure function as the 2450 takes it: ``"VOLTage[:DC]"``, ``"CURRent[:DC]"`` or ``"RESistance"``,
+    quoted or not; queries answer ``"VOLT:DC"``, ``"CURR:DC"``, ``"RES"``."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__(["VOLTage", "CURRent", "RESistance"], default,
+                         responses={"VOLTAGE": '"VOLT:DC"', "CURRENT": '"CURR:DC"', "RESISTANCE": '"RES"'})
+
+    def parse(self, token: str) -> str:
+        inner = unquote(token)
+        name, _, suffix = (inner if inner is not None else token).partition(":")
+        function = super().parse(name)
+        if suffix and (function == "RESISTANCE" or not mnemonic_matches(suffix, "DC")):
+            raise ScpiError(-224, f"'{token}' (expected \"VOLT[:DC]\", \"CURR[:DC]\" or \"RES\")")
+        return function
+
+
+class ManualSetting(Setting):
+    """A setting whose automatic counterpart (the setting named ``auto``) is turned off when it is set, as the
+    2450 does for ranges and source delays."""
+
+    def __init__(self, header: str, param: Numeric, auto: str) -> None:
+        super().__init__(header, param)
+        self.auto = auto
+
+    def entries(self) -> list[CommandEntry]:
+        return [entry if entry.query else self._turning_auto_off(entry) for entry in super().entries()]
+
+    def _turning_auto_off(self, entry: CommandEntry) -> CommandEntry:
+        store, auto = entry.handler, self.auto
+
+        def set_value(inst: Any, value: float) -> None:
+            store(inst, value)
+            inst.settings[auto] = False
+
+        return CommandEntry(entry.pattern, entry.nodes, False, entry.params, set_value)
+
+
+def _delay() -> Numeric:
+    return Numeric(0.0, 0.0, 1e4, "S")
 
 
 class Keithley2450(BenchInstrument):
@@ -75,31 +185,35 @@ class Keithley2450(BenchInstrument):
     source_function = Setting("[:SOURce[1]]:FUNCtion[:MODE]", Enum(["VOLTage", "CURRent"], "VOLTage"),
                               after="_apply")
     source_voltage = Setting("[:SOURce[1]]:VOLTage[:LEVel][:IMMediate][:AMPLitude]",
-                             Numeric(0.0, -V_MAX, V_MAX, "V"), after="_apply")
+                             Numeric(0.0, -V_MAX, V_MAX, "V"), after="_level_changed")
     source_current = Setting("[:SOURce[1]]:CURRent[:LEVel][:IMMediate][:AMPLitude]",
-                             Numeric(0.0, -I_MAX, I_MAX, "A"), after="_apply")
+                             Numeric(0.0, -I_MAX, I_MAX, "A"), after="_level_changed")
     current_limit = Setting("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]", Numeric(1.05e-4, 1e-9, I_MAX, "A"),
                             after="_apply")
     voltage_limit = Setting("[:SOURce[1]]:CURRent:VLIMit[:LEVel]", Numeric(21.0, 0.02, V_MAX, "V"),
                             after="_apply")
-    source_voltage_range = Setting("[:SOURce[1]]:VOLTage:RANGe", Numeric(2.0, 0.02, V_MAX, "V"))
+    source_voltage_range = ManualSetting("[:SOURce[1]]:VOLTage:RANGe", Range(VOLTAGE_RANGES, 2.0, "V"),
+                                         "source_voltage_autorange")
     source_voltage_autorange = Setting("[:SOURce[1]]:VOLTage:RANGe:AUTO", Boolean(True))
-    source_current_range = Setting("[:SOURce[1]]:CURRent:RANGe", Numeric(1e-4, 1e-8, I_MAX, "A"))
+    source_current_range = ManualSetting("[:SOURce[1]]:CURRent:RANGe", Range(CURRENT_RANGES, 1e-4, "A"),
+                                         "source_current_autorange")
     source_current_autorange = Setting("[:SOURce[1]]:CURRent:RANGe:AUTO", Boolean(True))
-    source_voltage_delay = Setting("[:SOURce[1]]:VOLTage:DELay", Numeric(0.0, 0.0, 1e4, "S"))
-    source_current_delay = Setting("[:SOURce[1]]:CURRent:DELay", Numeric(0.0, 0.0, 1e4, "S"))
+    source_voltage_delay = ManualSetting("[:SOURce[1]]:VOLTage:DELay", _delay(), "source_voltage_delay_auto")
+    source_current_delay = ManualSetting("[:SOURce[1]]:CURRent:DELay", _delay(), "source_current_delay_auto")
     source_voltage_delay_auto = Setting("[:SOURce[1]]:VOLTage:DELay:AUTO", Boolean(True))
     source_current_delay_auto = Setting("[:SOURce[1]]:CURRent:DELay:AUTO", Boolean(True))
     source_voltage_readback = Setting("[:SOURce[1]]:VOLTage:READ:BACK", Boolean(True))
     source_current_readback = Setting("[:SOURce[1]]:CURRent:READ:BACK", Boolean(True))
-    sense_function = Setting("[:SENSe[1]]:FUNCtion[:ON]", _function("CURRent"))
+    sense_function = Setting("[:SENSe[1]]:FUNCtion[:ON]", SenseFunction("CURRent"))
     nplc_current = Setting("[:SENSe[1]]:CURRent[:DC]:NPLCycles", Numeric(1.0, 0.01, 10.0))
     nplc_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:NPLCycles", Numeric(1.0, 0.01, 10.0))
     nplc_resistance = Setting("[:SENSe[1]]:RESistance:NPLCycles", Numeric(1.0, 0.01, 10.0))
-    sense_current_range = Setting("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]", Numeric(1e-4, 1e-8, I_MAX, "A"))
-    sense_voltage_range = Setting("[:SENSe[1]]:VOLTage[:DC]:RANGe[:UPPer]", Numeric(0.2, 0.02, V_MAX, "V"))
-    sense_resistance_range = Setting("[:SENSe[1]]:RESistance:RANGe[:UPPer]",
-                                     Numeric(2e5, 2.0, 2e8, "OHM"))
+    sense_current_range = ManualSetting("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]", Range(CURRENT_RANGES, 1e-4, "A"),
+                                        "sense_current_autorange")
+    sense_voltage_range = ManualSetting("[:SENSe[1]]:VOLTage[:DC]:RANGe[:UPPer]", Range(VOLTAGE_RANGES, 0.2, "V"),
+                                        "sense_voltage_autorange")
+    sense_resistance_range = ManualSetting("[:SENSe[1]]:RESistance:RANGe[:UPPer]",
+                                           Range(RESISTANCE_RANGES, 2e5, "OHM"), "sense_resistance_autorange")
     sense_current_autorange = Setting("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO", Boolean(True))
     sense_voltage_autorange = Setting("[:SENSe[1]]:VOLTage[:DC]:RANGe:AUTO", Boolean(True))
     sense_resistance_autorange = Setting("[:SENSe[1]]:RESistance:RANGe:AUTO", Boolean(True))
@@ -134,21 +248,34 @@ class Keithley2450(BenchInstrument):
         self._pending_sweep: tuple[str, list[float], float, int] | None = None
         self._logic_trigger: tuple[int, bool, float, str] | None = None
         self._listener: TriggerListener | None = None
-        self._user_delays: dict[tuple[str, int], float] = {}
+        self._user_delays: dict[tuple[str, str, int], float] = {}
+        self._clock_origin = time.time()  # wall-clock time (s since the epoch) at the bench's time zero
         super().__init__(bench)
 
     # ----------------------------------------------------------------- state
     def reset(self) -> None:
+        language = self.settings.get("language")
         super().reset()
+        if language is not None:
+            self.settings["language"] = language  # *LANG is stored in nonvolatile memory, not reset
         self.buffers = {"defbuffer1": ReadingBuffer("defbuffer1", 100000),
                         "defbuffer2": ReadingBuffer("defbuffer2", 100000)}
         self.tripped = False
         self.source_list = {"VOLTAGE": [], "CURRENT": []}
+        self._user_delays = {}
         self._pending_sweep = None
         self._logic_trigger = None
         if getattr(self, "_listener", None) is not None:
             self._disarm()
         self._apply()
+
+    @staticmethod
+    def _parse_arguments(entry: CommandEntry, arg_text: str) -> list[Any]:
+        """The engine's parsing, except that ``:TRACe:MAKE`` takes an empty trailing style as omitted: QCoDeS
+        sends ``:TRACe:MAKE 'name', 100, `` and a real 2450 creates the buffer (QCoDeS's 2450 example)."""
+        if entry.key == "TRACE:MAKE":
+            arg_text = arg_text.rstrip().removesuffix(",")
+        return ScpiInstrument._parse_arguments(entry, arg_text)
 
     def _apply(self) -> None:
         """Push the programmed source state to the DUT."""
@@ -160,6 +287,14 @@ class Keithley2450(BenchInstrument):
         else:
             bias = Bias("I", self.source_current)
         self.bench.apply_bias(self, self._limited(bias))
+
+    def _level_changed(self) -> None:
+        """A new source level: an autoranging source moves to the range that holds it."""
+        if self.source_voltage_autorange:
+            self.settings["source_voltage_range"] = fitting_range(VOLTAGE_RANGES, self.source_voltage)
+        if self.source_current_autorange:
+            self.settings["source_current_range"] = fitting_range(CURRENT_RANGES, self.source_current)
+        self._apply()
 
     def _limited(self, bias: Bias) -> Bias:
         """Apply compliance: a source that would exceed its limit becomes a source at the limit."""
@@ -191,23 +326,31 @@ class Keithley2450(BenchInstrument):
         return 0.0 if self.source_current_delay_auto else self.source_current_delay
 
     # ----------------------------------------------------------------- measuring
-    def measure(self, function: str | None = None, buffer: str = "defbuffer1") -> list[Reading]:
-        """``:SENSe:COUNt`` readings of ``function`` (default: the sense function), stored in ``buffer``."""
+    def measure(self, function: str | None = None, buffer: str = "defbuffer1") -> Reading:
+        """Make ``:SENSe:COUNt`` readings of ``function`` (default: the sense function), store them in ``buffer``
+        and return the last one."""
         function = function or self.sense_function
         buf = self._buffer(buffer)
         nplc = self._nplc(function)
-        unit = {"VOLTAGE": "Volt DC", "CURRENT": "Amp DC", "RESISTANCE": "Ohm"}[function]
-        source_unit = "Volt DC" if self.source_function == "VOLTAGE" else "Amp DC"
-        readings = []
+        unit = _UNITS[function]
+        source_unit = _UNITS[self.source_function]
+        reading = None
         for _ in range(self.sense_count):
             v, i = self._integrate(nplc / LINE_FREQUENCY, nplc)
-            value = {"VOLTAGE": v, "CURRENT": i}.get(function, v / i if i != 0 else 9.9e37)
+            value = {"VOLTAGE": v, "CURRENT": i}.get(function, v / i if i != 0 else _OVERFLOW)
             source = v if self.source_function == "VOLTAGE" else i
             status = 0x02 if self.tripped else 0  # bit 1: source limit reached
             reading = Reading(value, source, self.bench.time, unit, source_unit, status)
             buf.append(reading)
-            readings.append(reading)
-        return readings
+        self._autorange(function, reading.value)
+        return reading
+
+    def _autorange(self, function: str, value: float) -> None:
+        """An autoranging measurement settles on the range that holds its reading."""
+        name = function.lower()
+        if self.settings[f"sense_{name}_autorange"]:
+            ranges = {"CURRENT": CURRENT_RANGES, "VOLTAGE": VOLTAGE_RANGES, "RESISTANCE": RESISTANCE_RANGES}[function]
+            self.settings[f"sense_{name}_range"] = fitting_range(ranges, value)
 
     def _integrate(self, t_int: float, nplc: float) -> tuple[float, float]:
         """Time-averaged (V, I) over ``t_int`` seconds, with the DUT's read noise and the instrument's noise."""
@@ -227,76 +370,74 @@ class Keithley2450(BenchInstrument):
             v = v * (1 + noise) + _NOISE_REL * scale * max(abs(v), 1e-6) * rng.standard_normal()
         return v, i
 
-    def _format_readings(self, readings: list[Reading], elements: list[str]) -> str:
-        return ",".join(self._format_reading(r, elements) for r in readings)
+    def _format(self, readings: Iterable[Reading], elements: list[str], first: Reading) -> str:
+        """Readings with the requested buffer elements (READing alone when none), comma-separated;
+        RELative times count from ``first``, the oldest reading in the buffer."""
+        elements = elements or ["READING"]
+        return ",".join(self._element(r, e, first) for r in readings for e in elements)
 
-    def _format_reading(self, reading: Reading, elements: list[str]) -> str:
-        if not elements:
-            return f"{reading.value:+.6E}"
-        out = []
-        for element in elements:
-            if element == "READING":
-                out.append(f"{reading.value:+.6E}")
-            elif element == "SOURCE":
-                out.append(f"{reading.source:+.6E}")
-            elif element in ("RELATIVE", "SECONDS"):
-                out.append(f"{reading.time:.9f}")
-            elif element == "FRACTIONAL":
-                out.append(f"{reading.time % 1:.9f}")
-            elif element == "UNIT":
-                out.append(reading.unit)
-            elif element == "SOURUNIT":
-                out.append(reading.source_unit)
-            elif element in ("STATUS", "SOURSTATUS"):
-                out.append(str(reading.status))
-            elif element in ("TSTAMP", "TIME"):
-                out.append(f"{reading.time:.6f}")
-            elif element == "DATE":
-                out.append("01/01/2026")
-            elif element == "FORMATTED":
-                out.append(f"{reading.value:.6g} {reading.unit}")
-            elif element == "SOURFORMATTED":
-                out.append(f"{reading.source:.6g} {reading.source_unit}")
-            else:
-                out.append("0")
-        return ",".join(out)
+    def _element(self, reading: Reading, element: str, first: Reading) -> str:
+        stamp = datetime.fromtimestamp(self._clock_origin + reading.time, UTC)
+        renderers: dict[str, Callable[[], str]] = {
+            "READING": lambda: number(reading.value),
+            "SOURCE": lambda: number(reading.source),
+            "RELATIVE": lambda: f"{reading.time - first.time:.9f}",
+            "SECONDS": lambda: str(int(stamp.timestamp())),
+            "FRACTIONAL": lambda: f"{stamp.microsecond / 1e6:.9f}",
+            "UNIT": lambda: reading.unit,
+            "SOURUNIT": lambda: reading.source_unit,
+            "STATUS": lambda: str(reading.status),
+            "SOURSTATUS": lambda: str(reading.status),
+            "TSTAMP": lambda: stamp.strftime("%m/%d/%Y %H:%M:%S.%f"),
+            "DATE": lambda: stamp.strftime("%m/%d/%Y"),
+            "TIME": lambda: stamp.strftime("%H:%M:%S"),
+            "FORMATTED": lambda: formatted(reading.value, reading.unit),
+            "SOURFORMATTED": lambda: formatted(reading.source, reading.source_unit),
+        }
+        return renderers[element]()
+
+    def _latest(self, reading: Reading, buffer: str, elements: list[str]) -> str:
+        """The answer of READ?, MEASure? and FETCh?: the last reading only, whatever the count."""
+        return self._format([reading], elements, self._buffer(buffer).readings[0])
 
     def _buffer(self, name: str) -> ReadingBuffer:
         if name not in self.buffers:
             raise ScpiError(-224, f"no buffer named '{name}'")
         return self.buffers[name]
 
-    @command(":READ?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    _READ_ARGS = (String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS), maximum=14))
+
+    @command(":READ?", *_READ_ARGS)
     def _read(self, buffer: str, elements: list[str]) -> str:
-        return self._format_readings(self.measure(None, buffer), elements)
+        return self._latest(self.measure(None, buffer), buffer, elements)
 
-    @command(":MEASure?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    @command(":MEASure?", *_READ_ARGS)
     def _measure_query(self, buffer: str, elements: list[str]) -> str:
-        return self._format_readings(self.measure(None, buffer), elements)
+        return self._latest(self.measure(None, buffer), buffer, elements)
 
-    @command(":MEASure:VOLTage[:DC]?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    @command(":MEASure:VOLTage[:DC]?", *_READ_ARGS)
     def _measure_voltage(self, buffer: str, elements: list[str]) -> str:
         self.sense_function = "VOLTAGE"
-        return self._format_readings(self.measure("VOLTAGE", buffer), elements)
+        return self._latest(self.measure("VOLTAGE", buffer), buffer, elements)
 
-    @command(":MEASure:CURRent[:DC]?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    @command(":MEASure:CURRent[:DC]?", *_READ_ARGS)
     def _measure_current(self, buffer: str, elements: list[str]) -> str:
         self.sense_function = "CURRENT"
-        return self._format_readings(self.measure("CURRENT", buffer), elements)
+        return self._latest(self.measure("CURRENT", buffer), buffer, elements)
 
-    @command(":MEASure:RESistance?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    @command(":MEASure:RESistance?", *_READ_ARGS)
     def _measure_resistance(self, buffer: str, elements: list[str]) -> str:
         self.sense_function = "RESISTANCE"
-        return self._format_readings(self.measure("RESISTANCE", buffer), elements)
+        return self._latest(self.measure("RESISTANCE", buffer), buffer, elements)
 
-    @command(":FETCh?", String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+    @command(":FETCh?", *_READ_ARGS)
     def _fetch(self, buffer: str, elements: list[str]) -> str:
         buf = self._buffer(buffer)
         if not buf.readings:
             raise ScpiError(-230, f"buffer '{buffer}' is empty")
-        return self._format_reading(buf.readings[-1], elements)
+        return self._latest(buf.readings[-1], buffer, elements)
 
-    # ----------------------------------------------------------------- limits
+    # ----------------------------------------------------------------- limits and delays
     @command("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped?")
     def _ilim_tripped(self) -> str:
         return "1" if self.tripped and self.source_function == "VOLTAGE" else "0"
@@ -305,24 +446,59 @@ class Keithley2450(BenchInstrument):
     def _vlim_tripped(self) -> str:
         return "1" if self.tripped and self.source_function == "CURRENT" else "0"
 
-    @command("[:SOURce[1]]:VOLTage:DELay:USER#", Numeric(0.0, 0.0, 1e4, "S"))
+    def _set_user_delay(self, block: str, function: str, n: int, value: float) -> None:
+        if not 1 <= n <= 5:
+            raise ScpiError(-114, f"user delay {n} (1 to 5)")
+        self._user_delays[(block, function, n)] = value
+
+    def _user_delay(self, block: str, function: str, n: int) -> str:
+        if not 1 <= n <= 5:
+            raise ScpiError(-114, f"user delay {n} (1 to 5)")
+        return number(self._user_delays.get((block, function, n), 0.0))
+
+    @command("[:SOURce[1]]:VOLTage:DELay:USER#", _delay())
     def _set_user_delay_v(self, n: int, value: float) -> None:
-        self._user_delays[("V", n)] = value
+        self._set_user_delay("SOURCE", "VOLTAGE", n, value)
 
     @command("[:SOURce[1]]:VOLTage:DELay:USER#?")
     def _get_user_delay_v(self, n: int) -> str:
-        return f"{self._user_delays.get(('V', n), 0.0):+.6E}"
+        return self._user_delay("SOURCE", "VOLTAGE", n)
 
-    @command("[:SOURce[1]]:CURRent:DELay:USER#", Numeric(0.0, 0.0, 1e4, "S"))
+    @command("[:SOURce[1]]:CURRent:DELay:USER#", _delay())
     def _set_user_delay_i(self, n: int, value: float) -> None:
-        self._user_delays[("I", n)] = value
+        self._set_user_delay("SOURCE", "CURRENT", n, value)
 
     @command("[:SOURce[1]]:CURRent:DELay:USER#?")
     def _get_user_delay_i(self, n: int) -> str:
-        return f"{self._user_delays.get(('I', n), 0.0):+.6E}"
+        return self._user_delay("SOURCE", "CURRENT", n)
+
+    @command("[:SENSe[1]]:VOLTage[:DC]:DELay:USER#", _delay())
+    def _set_measure_delay_v(self, n: int, value: float) -> None:
+        self._set_user_delay("MEASURE", "VOLTAGE", n, value)
+
+    @command("[:SENSe[1]]:VOLTage[:DC]:DELay:USER#?")
+    def _get_measure_delay_v(self, n: int) -> str:
+        return self._user_delay("MEASURE", "VOLTAGE", n)
+
+    @command("[:SENSe[1]]:CURRent[:DC]:DELay:USER#", _delay())
+    def _set_measure_delay_i(self, n: int, value: float) -> None:
+        self._set_user_delay("MEASURE", "CURRENT", n, value)
+
+    @command("[:SENSe[1]]:CURRent[:DC]:DELay:USER#?")
+    def _get_measure_delay_i(self, n: int) -> str:
+        return self._user_delay("MEASURE", "CURRENT", n)
+
+    @command("[:SENSe[1]]:RESistance:DELay:USER#", _delay())
+    def _set_measure_delay_r(self, n: int, value: float) -> None:
+        self._set_user_delay("MEASURE", "RESISTANCE", n, value)
+
+    @command("[:SENSe[1]]:RESistance:DELay:USER#?")
+    def _get_measure_delay_r(self, n: int) -> str:
+        return self._user_delay("MEASURE", "RESISTANCE", n)
 
     # ----------------------------------------------------------------- buffers
-    @command(":TRACe:MAKE", String(), Integer(0, 10, 11_000_000), Raw("STANdard", optional=True))
+    @command(":TRACe:MAKE", String(), Integer(0, 10, 11_000_000),
+             Enum(["STANdard", "COMPact", "FULL", "WRITable", "FULLWRITable"], "STANdard", optional=True))
     def _trace_make(self, name: str, size: int, style: str) -> None:
         if name in self.buffers:
             raise ScpiError(-221, f"buffer '{name}' exists")
@@ -337,9 +513,7 @@ class Keithley2450(BenchInstrument):
 
     @command(":TRACe:POINts", Integer(0, 10, 11_000_000), String("defbuffer1", optional=True))
     def _trace_points(self, size: int, name: str) -> None:
-        buf = self._buffer(name)
-        buf.capacity = size
-        del buf.readings[: max(0, len(buf.readings) - size)]
+        self._buffer(name).resize(size)
 
     @command(":TRACe:POINts?", String("defbuffer1", optional=True))
     def _trace_points_query(self, name: str) -> str:
@@ -366,37 +540,31 @@ class Keithley2450(BenchInstrument):
         self.measure(None, name)
 
     @command(":TRACe:DATA?", Integer(1, 1, 11_000_000), Integer(1, 1, 11_000_000),
-             String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS)))
+             String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS), maximum=14))
     def _trace_data(self, start: int, end: int, name: str, elements: list[str]) -> str:
-        readings = self._buffer(name).readings
-        if end > len(readings) or start > end:
-            raise ScpiError(-222, f"index {start}..{end} outside 1..{len(readings)}")
-        return ",".join(self._format_reading(r, elements) for r in readings[start - 1:end])
-
-    def _statistic(self, name: str, fn) -> str:
-        values = [r.value for r in self._buffer(name).readings]
-        if not values:
-            raise ScpiError(-230, f"buffer '{name}' is empty")
-        return f"{fn(values):+.6E}"
+        buf = self._buffer(name)
+        return self._format(buf.span(start, end), elements, buf.readings[0])
 
     @command(":TRACe:STATistics:AVERage?", String("defbuffer1", optional=True))
     def _stat_average(self, name: str) -> str:
-        return self._statistic(name, lambda v: sum(v) / len(v))
+        return number(float(np.mean(self._buffer(name).values())))
 
     @command(":TRACe:STATistics:MAXimum?", String("defbuffer1", optional=True))
     def _stat_max(self, name: str) -> str:
-        return self._statistic(name, max)
+        return number(float(np.max(self._buffer(name).values())))
 
     @command(":TRACe:STATistics:MINimum?", String("defbuffer1", optional=True))
     def _stat_min(self, name: str) -> str:
-        return self._statistic(name, min)
+        return number(float(np.min(self._buffer(name).values())))
+
+    @command(":TRACe:STATistics:PK2Pk?", String("defbuffer1", optional=True))
+    def _stat_peak_to_peak(self, name: str) -> str:
+        return number(float(np.ptp(self._buffer(name).values())))
 
     @command(":TRACe:STATistics:STDDev?", String("defbuffer1", optional=True))
     def _stat_std(self, name: str) -> str:
-        def std(v: list[float]) -> float:
-            m = sum(v) / len(v)
-            return math.sqrt(sum((x - m) ** 2 for x in v) / max(len(v) - 1, 1))
-        return self._statistic(name, std)
+        values = self._buffer(name).values()
+        return number(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)
 
     # ----------------------------------------------------------------- sweeps and trigger model
     @command("[:SOURce[1]]:LIST:VOLTage", Variadic(Numeric(0.0, -V_MAX, V_MAX, "V"), minimum=1, maximum=2500))
@@ -604,6 +772,10 @@ class Keithley2450(BenchInstrument):
         self.measure()
 
     # ----------------------------------------------------------------- housekeeping
+    @command("*OPT?")
+    def _opt_query(self) -> str:
+        raise ScpiError(-113, "'*OPT?' (not in the 2450's common commands)")
+
     @command(":SYSTem:LFRequency?")
     def _line_frequency(self) -> str:
         return str(int(LINE_FREQUENCY))
