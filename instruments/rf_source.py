@@ -28,6 +28,11 @@ class _RFSourceRole:
     _frequency_command = ":FREQ %.6f"
     _power_command = ":POW %.2f"
     _output_command = ":OUTP %d"
+    #: internal AM (rate Hz, depth %) and pulse modulation in the model's dialect; ``{on}`` is 0 or 1
+    _am_command = ":AM:INT:FREQ {frequency:g};:AM:DEPT {depth:g};:AM:STAT {on}"
+    _pulse_command = ":PULM:STAT {on}"
+    #: the master switch every modulation needs, sent when one is switched on (it also gates the others)
+    _modulation_on = ";:OUTP:MOD 1"
     default_name = "RF source"
 
     def __init__(self, adapter, name: str | None = None, limits: SafetyLimits | None = None, **kwargs) -> None:
@@ -55,11 +60,13 @@ class _RFSourceRole:
         """Internal AM at ``frequency`` Hz with ``depth`` 0–1 (what a lock-in demodulates)."""
         if not 0 <= depth <= 1:
             raise RangeError(f"AM depth {depth:g} outside 0 … 1")
-        self.write(f":AM:INT:FREQ {frequency:g};:AM:DEPT {100 * depth:g};:AM:STAT {int(on)};:OUTP:MOD {int(on)}")
+        command = self._am_command.format(frequency=frequency, depth=100 * depth, on=int(on))
+        self.write(command + self._modulation_on if on else command)
 
     def set_pulse_modulation(self, on: bool) -> None:
         """Pulse modulation from the source's pulse input or generator."""
-        self.write(f":PULM:STAT {int(on)};:OUTP:MOD {int(on)}")
+        command = self._pulse_command.format(on=int(on))
+        self.write(command + self._modulation_on if on else command)
 
     def output_on(self) -> None:
         self.write(self._output_command % 1)
@@ -82,6 +89,8 @@ class RohdeSchwarzSMB100A(KeysightN5183B):
 
     f_range = (100e3, 12.75e9)
     p_range = (-145.0, 18.0)
+    _am_command = ":AM:SOUR INT;:LFO:FREQ {frequency:g};:AM:DEPT {depth:g};:AM:STAT {on}"
+    _modulation_on = ";:MOD:STAT 1"
     default_name = "R&S SMB100A"
 
 
@@ -104,4 +113,6 @@ class AnritsuMG3692C(_RFSourceRole, _PyMeasureAnritsuMG3692C):
     _frequency_command = ":FREQUENCY %e Hz;"
     _power_command = ":POWER %g dBm;"
     _output_command = ":OUTPUT %d;"
+    _am_command = ":AM:SOUR INT;:AM:INT:FREQ {frequency:g};:AM:DEPT {depth:g};:AM:STAT {on}"
+    _modulation_on = ""  # no master switch
     default_name = "Anritsu MG3692C"

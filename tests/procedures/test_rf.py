@@ -161,3 +161,19 @@ def test_fsw_fills_the_analyzer_role(tmp_path):
         i_th = bench.virtual.dut.physics.params.i_th
     assert outcome.status == "finished", outcome.error
     assert outcome.summary["i_th"] == pytest.approx(i_th, rel=0.1)
+
+
+@pytest.mark.parametrize("driver", ["keysight-n5183b", "rs-smb100a", "agilent-e8257d", "anritsu-mg3692c"])
+def test_every_rf_source_modulates_its_twin_through_the_role(driver):
+    config = BenchConfig.from_dict({"simulated": True, "dut": {"model": "stno"},
+                                    "instruments": {"rf": {"driver": driver}}})
+    with Bench.open(config) as bench:
+        twin = bench.virtual_handlers()[0]
+        bench.rf.set_amplitude_modulation(True, frequency=1234.0, depth=0.5)
+        bench.rf.set_pulse_modulation(True)
+        bench.rf.set_pulse_modulation(False)  # leaves AM on
+        drive = bench.virtual.rf
+        assert (drive.am_on, drive.am_depth, drive.am_frequency) == (True, pytest.approx(0.5), pytest.approx(1234.0))
+        bench.rf.set_amplitude_modulation(False)
+        assert not drive.am_on
+        assert len(twin.errors) == 0
