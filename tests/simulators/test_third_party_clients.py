@@ -5,10 +5,11 @@ import logging
 import numpy as np
 import pytest
 import pyvisa
+from pymeasure.instruments.keithley import Keithley2450 as PyMeasureKeithley2450
+
 from mtjhw.simulators.bench import PerpendicularMTJ, VirtualBench
 from mtjhw.simulators.instruments import Keithley2450 as Virtual2450
 from mtjhw.simulators.transport import ScpiSocketServer
-from pymeasure.instruments.keithley import Keithley2450 as PyMeasureKeithley2450
 
 R_P, TMR = 5000.0, 1.2
 
