@@ -40,6 +40,7 @@ import numpy as np
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.instruments.base import BenchInstrument
 from mtjhw.simulators.scpi import ScpiError
+from mtjhw.simulators.transport.handler import EndOnly
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,8 @@ class SR830(BenchInstrument):
             return None  # no answer, or the answers go to the other interface
         if any(isinstance(r, bytes) for r in replies):
             term = self.reply_termination.encode()
-            return term.join(r if isinstance(r, bytes) else r.encode() for r in replies)
+            joined = term.join(r if isinstance(r, bytes) else r.encode() for r in replies)
+            return EndOnly(joined) if isinstance(replies[-1], bytes) else joined  # binary transfers end with EOI
         return self.reply_termination.join(replies)  # type: ignore[arg-type]
 
     def _execute(self, unit: str) -> str | bytes | None:

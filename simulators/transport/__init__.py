@@ -17,8 +17,8 @@ Over TCP, like a LAN instrument's raw SCPI port (any VISA client, e.g. pyvisa-py
 ``handle(message) -> str | bytes | None`` (see :class:`MessageHandler`).
 """
 
-from mtjhw.simulators.transport.handler import MessageHandler
+from mtjhw.simulators.transport.handler import EndOnly, MessageHandler
 from mtjhw.simulators.transport.tcp_server import ScpiSocketServer, serve_forever
 from mtjhw.simulators.transport.visa_library import VirtualVisaLibrary
 
-__all__ = ["MessageHandler", "ScpiSocketServer", "VirtualVisaLibrary", "serve_forever"]
+__all__ = ["EndOnly", "MessageHandler", "ScpiSocketServer", "VirtualVisaLibrary", "serve_forever"]

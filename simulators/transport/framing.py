@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import re
 
+from mtjhw.simulators.transport.handler import EndOnly
+
 #: A block header claiming more than this many bytes is treated as ordinary text, so that garbage such as
 #: "#9999999999" cannot swallow the following messages.
 MAX_BLOCK_BYTES = 64 * 1024 * 1024
@@ -129,3 +131,10 @@ def encode_response(response: str | bytes) -> bytes:
     if isinstance(response, bytes):
         return response
     return response.encode(ENCODING, errors="replace")
+
+
+def terminate(response: str | bytes, termination: bytes) -> bytes:
+    """A handler's response as sent: encoded and followed by ``termination``, unless it ends with END only."""
+    if isinstance(response, EndOnly):
+        return bytes(response)
+    return encode_response(response) + termination

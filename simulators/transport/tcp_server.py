@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
-from mtjhw.simulators.transport.framing import MessageSplitter, encode_response
+from mtjhw.simulators.transport.framing import MessageSplitter, terminate
 from mtjhw.simulators.transport.handler import MessageHandler
 
 logger = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ class ScpiSocketServer:
             return None
         if response is None:
             return None
-        return encode_response(response) + self._termination
+        return terminate(response, self._termination)
 
     def _track(self, sock: socket.socket, add: bool) -> None:
         with self._clients_lock:

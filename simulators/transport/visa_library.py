@@ -32,7 +32,7 @@ from typing import Any
 from pyvisa import attributes, constants, rname
 from pyvisa.highlevel import VisaLibraryBase
 
-from mtjhw.simulators.transport.framing import MessageSplitter, encode_response
+from mtjhw.simulators.transport.framing import MessageSplitter, terminate
 from mtjhw.simulators.transport.handler import MessageHandler
 
 StatusCode = constants.StatusCode
@@ -60,7 +60,7 @@ class _Device:
         for message in messages:
             response = self.handler.handle(message)
             if response is not None:
-                self.output.append(bytearray(encode_response(response) + termination))
+                self.output.append(bytearray(terminate(response, termination)))
 
     def clear(self) -> None:
         device_clear = getattr(self.handler, "device_clear", None)

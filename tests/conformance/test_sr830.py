@@ -8,9 +8,8 @@ editing this file. QCoDeS users on GPIB set no terminator (a read ends with EOI,
 has no EOI, so over TCP the reads end at ``terminator="\\n"``. PyMeasure users set LF both ways, as the project's
 own driver does.
 
-Binary buffer transfers (``TRCB?``, ``TRCL?``) end with EOI and no terminator on the real instrument, but both
-transports end every response with a terminator: the drivers' binary reads then see one byte too many, so they
-are strict xfails here and the binary payloads are checked on the twin directly.
+Binary buffer transfers (``TRCB?``, ``TRCL?``) end with EOI and no terminator on the real instrument; the twin
+answers them as :class:`~mtjhw.simulators.transport.EndOnly` replies, which the transports send without one.
 """
 
 from __future__ import annotations
@@ -260,15 +259,15 @@ def test_qcodes_buffer_fills_at_the_sample_rate(transport):
         assert_clean(served.twin)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="the transports end the TRCL? block with a terminator")
 def test_qcodes_reads_the_buffer_in_binary():
-    with serve("sr830", "in-process") as served:
+    with serve("sr830", "in-process") as served:  # read_raw reads to END: a GPIB/USB transfer
         lockin = open_qcodes(served)
         lockin.buffer_SR(512)
         lockin.buffer_start()
         served.bench.advance(0.25)
         lockin.buffer_pause()
-        assert len(lockin.ch1_datatrace()) == 128  # TRCL ? 1, 0, 128, then read_raw: 513 bytes
+        assert len(lockin.ch1_datatrace()) == 128  # TRCL ? 1, 0, 128, then read_raw: 512 bytes, no terminator
+        assert_clean(served.twin)
 
 
 # ===================================================================== PyMeasure
@@ -413,15 +412,16 @@ def test_pymeasure_buffer_fills_and_pauses(transport):
         assert_clean(served.twin)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="the transports end the TRCB? block with a terminator")
 def test_pymeasure_fill_buffer_reads_the_points_in_binary():
     with serve("sr830", "in-process") as served:
         lockin = open_pymeasure(served)
         lockin.sample_frequency = 512
         lockin.start_scan()
         served.bench.advance(0.25)
-        ch1, ch2 = lockin.fill_buffer(128)  # TRCB?1,0,128: 513 bytes, not a whole number of float32
+        ch1, ch2 = lockin.fill_buffer(128)  # TRCB?1,0,128: 512 bytes of float32, ended by END alone
         assert len(ch1) == len(ch2) == 128
+        expected = [float(v) for v in served.twin.handle("TRCA?1,0,128").split(",") if v]
+        np.testing.assert_allclose(ch1, expected, rtol=1e-6)
 
 
 # ===================================================================== the instrument's own protocol
