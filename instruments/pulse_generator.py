@@ -84,7 +84,9 @@ class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
 
 class Keysight33500B(_BurstPulses, Agilent33500):
     """Keysight/Agilent 33500B waveform generator in pulse mode (16 ns minimum width), same role and
-    conventions as :class:`Keysight81160A`, with the 33500 series' ``SOURce<n>:`` commands."""
+    conventions as :class:`Keysight81160A`, with the 33500 series' ``SOURce<n>:`` commands. The 33500 has no
+    pulse delay: the channel's trigger delay starts its burst ``delay`` late, which puts every pulse that far
+    into its period relative to the other channel, both being triggered by one ``*TRG``."""
 
     min_width = 16e-9
     default_name = "Keysight 33500B"
@@ -92,9 +94,9 @@ class Keysight33500B(_BurstPulses, Agilent33500):
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
                         count: int) -> str:
         return (f"SOUR{ch}:FUNC PULS;:OUTP{ch}:LOAD INF;:OUTP{ch}:POL {polarity};:SOUR{ch}:VOLT:LOW 0;"
-                f":SOUR{ch}:VOLT:HIGH {high:.6g};:SOUR{ch}:PULS:PER {period:.9g};:SOUR{ch}:PULS:WIDT {width:.9g};"
-                f":SOUR{ch}:PULS:DEL {delay:.9g};:SOUR{ch}:BURS:STAT ON;:SOUR{ch}:BURS:NCYC {count};"
-                f":TRIG{ch}:SOUR BUS;:OUTP{ch} ON")
+                f":SOUR{ch}:VOLT:HIGH {high:.6g};:SOUR{ch}:FUNC:PULS:PER {period:.9g};"
+                f":SOUR{ch}:FUNC:PULS:WIDT {width:.9g};:SOUR{ch}:BURS:STAT ON;:SOUR{ch}:BURS:NCYC {count};"
+                f":TRIG{ch}:SOUR BUS;:TRIG{ch}:DEL {delay:.9g};:OUTP{ch} ON")
 
     def _output_off_command(self, ch: int) -> str:
         return f"OUTP{ch} OFF"

@@ -563,9 +563,8 @@ class Keysight33500B(_PulseGenerator):
     """33522B: two channels, 30 MHz, pulse width 16 ns … 10⁶ s, levels ±5 V into 50 Ω (±10 V into high
     impedance), up to 10 Vpp into 50 Ω, 16-bit arbitrary waveforms, a 20-entry error queue.
 
-    Beside the manual's ``FUNCtion:PULSe:PERiod``/``:WIDTh`` it takes the ``[SOURce[1|2]:]PULSe:PERiod``,
-    ``:WIDTh`` and ``:DELay`` forms that mtjhw's own driver (``mtjhw.instruments.pulse_generator``) sends; the
-    delay places the pulse in its period at the DUT."""
+    The 33500 has no pulse delay: a channel's trigger delay (``TRIGger<n>:DELay``) starts its burst late, which
+    places its pulses that far into each period relative to a channel triggered with it."""
 
     idn = ("Agilent Technologies", "33522B", "MY52301234", "4.00-1.19-2.00-58-00")
     level_max_50, amplitude_max_50 = 5.0, 10.0
@@ -584,7 +583,6 @@ class Keysight33500B(_PulseGenerator):
     hold = ChannelSetting("[:SOURce#]:FUNCtion:PULSe:HOLD", Enum(["WIDTh", "DCYCle"], "WIDTh"))
     leading = ChannelSetting("[:SOURce#]:FUNCtion:PULSe:TRANsition:LEADing", _nr3(10e-9, 8.4e-9, 1e-6, "S"))
     trailing = ChannelSetting("[:SOURce#]:FUNCtion:PULSe:TRANsition:TRAiling", _nr3(10e-9, 8.4e-9, 1e-6, "S"))
-    delay = ChannelSetting("[:SOURce#]:PULSe:DELay", _nr3(0.0, 0.0, 1e6, "S"))
     arb = ChannelSetting("[:SOURce#]:FUNCtion:ARBitrary", String("INT:\\BUILTIN\\EXP_RISE.ARB"), read_only=True)
     arb_rate = ChannelSetting("[:SOURce#]:FUNCtion:ARBitrary:SRATe", _nr3(40e3, 1e-6, 250e6))
     arb_advance = ChannelSetting("[:SOURce#]:FUNCtion:ARBitrary:ADVance", Enum(["TRIGger", "SRATe"], "SRATe"))
@@ -607,7 +605,7 @@ class Keysight33500B(_PulseGenerator):
                                                               "IMMediate"))
     trigger_slope = ChannelSetting(":TRIGger#:SLOPe", Enum(["POSitive", "NEGative"], "POSitive"))
     trigger_count = ChannelSetting(":TRIGger#:COUNt", _nr3(1, 1, 1e6, integer=True, infinity=True))
-    trigger_delay = ChannelSetting(":TRIGger#:DELay", _nr3(0.0, 0.0, 1000.0, "S"))
+    delay = ChannelSetting(":TRIGger#:DELay", _nr3(0.0, 0.0, 1000.0, "S"))
     trigger_timer = ChannelSetting(":TRIGger#:TIMer", _nr3(1.0, 1e-6, 8000.0, "S"))
     display = Setting(":DISPlay[:STATe]", Boolean(True))
     display_text = Setting(":DISPlay:TEXT[:DATA]", String(""))
@@ -675,21 +673,8 @@ class Keysight33500B(_PulseGenerator):
 
     # ----------------------------------------------------------------- timing
     @command("[:SOURce#]:FUNCtion:PULSe:PERiod", _nr3(None, 33e-9, 1e6, "S"))
-    @command("[:SOURce#]:PULSe:PERiod", _nr3(None, 33e-9, 1e6, "S"))
     def _period_set(self, ch: int, value: float) -> None:
         self._set_period(self._channel(ch), value)
-
-    @command("[:SOURce#]:PULSe:PERiod?")
-    def _period_query(self, ch: int) -> str:
-        return _REPLY_33500.format(self.period[self._channel(ch)])
-
-    @command("[:SOURce#]:PULSe:WIDTh", _nr3(None, 16e-9, 1e6, "S"))
-    def _width_set(self, ch: int, value: float) -> None:
-        self.width[self._channel(ch)] = value
-
-    @command("[:SOURce#]:PULSe:WIDTh?")
-    def _width_query(self, ch: int) -> str:
-        return _REPLY_33500.format(self.width[self._channel(ch)])
 
     @command("[:SOURce#]:FREQuency[:CW]", _nr3(None, 1e-6, 30e6, "HZ"))
     def _frequency_set(self, ch: int, value: float) -> None:

@@ -33,6 +33,7 @@ class _Connection(socketserver.BaseRequestHandler):
         owner = self.server.owner
         splitter = MessageSplitter()
         sock: socket.socket = self.request
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # replies go out at once, as a LAN port's do
         owner._track(sock, add=True)
         host, port = self.client_address[:2]
         peer, name = f"{host}:{port}", owner.resource_name
@@ -45,6 +46,7 @@ class _Connection(socketserver.BaseRequestHandler):
                     return
                 if not data:
                     return
+                _ack_now(sock)
                 for message in splitter.feed(data):
                     response = owner._respond(message)
                     if response is not None:
@@ -55,6 +57,13 @@ class _Connection(socketserver.BaseRequestHandler):
         finally:
             owner._track(sock, add=False)
             logger.info("%s: client %s disconnected", name, peer)
+
+
+def _ack_now(sock: socket.socket) -> None:
+    """Acknowledge received data at once (Linux TCP_QUICKACK, cleared by the kernel after each use): a client
+    writing two commands in a row with Nagle on would otherwise wait ~40 ms for the delayed ACK."""
+    if hasattr(socket, "TCP_QUICKACK"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
 
 class _ThreadingServer(socketserver.ThreadingTCPServer):

@@ -92,8 +92,8 @@ def test_33500b_driver_protocol():
 
     with expected_protocol(Keysight33500B, [
         ("SOUR1:FUNC PULS;:OUTP1:LOAD INF;:OUTP1:POL NORM;:SOUR1:VOLT:LOW 0;:SOUR1:VOLT:HIGH 0.4;"
-         ":SOUR1:PULS:PER 0.001;:SOUR1:PULS:WIDT 1e-06;:SOUR1:PULS:DEL 0.0003;:SOUR1:BURS:STAT ON;"
-         ":SOUR1:BURS:NCYC 50;:TRIG1:SOUR BUS;:OUTP1 ON", None),
+         ":SOUR1:FUNC:PULS:PER 0.001;:SOUR1:FUNC:PULS:WIDT 1e-06;:SOUR1:BURS:STAT ON;"
+         ":SOUR1:BURS:NCYC 50;:TRIG1:SOUR BUS;:TRIG1:DEL 0.0003;:OUTP1 ON", None),
         ("SYST:ERR?", '+0,"No error"'),
         ("OUTP1 OFF", None),
         ("OUTP2 OFF", None),
