@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -298,7 +299,7 @@ def _block(values: np.ndarray, fmt: str, little_endian: bool) -> bytes:
     return f"#{len(size)}{size}".encode() + data
 
 
-class SpectrumAnalyzer(BenchInstrument):
+class SpectrumAnalyzer(BenchInstrument, ABC):
     """What the virtual analyzers share: the signal chain, trace acquisition, markers and carrier search."""
 
     #: Installed measurement modes (X-series) or channel types (FSW) → number.
@@ -339,12 +340,12 @@ class SpectrumAnalyzer(BenchInstrument):
         """The measurement mode (channel type) the next command goes to."""
         return "SA"
 
-
     # ----------------------------------------------------------------- couplings shared by the analyzers
     # Subclasses declare the settings center, span, rbw(_auto), vbw(_auto), sweep_time(_auto), detectors,
     # detector_auto and attenuation, and re-derive the auto-coupled ones in _couple().
+    @abstractmethod
     def _couple(self) -> None:
-        raise NotImplementedError
+        """Re-derive the auto-coupled settings."""
 
     def _couple_trace(self, n: int) -> None:
         self._couple()
@@ -470,17 +471,18 @@ class SpectrumAnalyzer(BenchInstrument):
             self.sweep_traces([n])
         return self.traces[n]
 
+    @abstractmethod
     def sweep_traces(self, traces: list[int]) -> None:
-        """Acquire ``traces`` (one sweep set for all of them)."""
-        raise NotImplementedError
+        """Acquire ``traces`` under the present settings."""
 
     def marker(self, n: int, limit: int) -> Marker:
         if not 1 <= n <= limit:
             raise ScpiError(-114, f"marker {n} (1 to {limit})")
         return self.markers.setdefault(n, Marker())
 
+    @abstractmethod
     def marker_frequencies(self) -> np.ndarray:
-        raise NotImplementedError
+        """The x value (Hz) of each trace point."""
 
     def marker_index(self, marker: Marker) -> int:
         f = self.marker_frequencies()
@@ -489,7 +491,7 @@ class SpectrumAnalyzer(BenchInstrument):
     def marker_level(self, marker: Marker) -> float:
         """The marker's trace level (dBm)."""
         if not marker.on:
-            raise ScpiError(-221, "Settings conflict; marker is off")
+            raise ScpiError(-221, "marker is off")
         return float(self.trace_data(marker.trace)[self.marker_index(marker)])
 
     def peak_search(self, marker: Marker, how: str, threshold: float = -math.inf) -> None:
@@ -512,12 +514,12 @@ class SpectrumAnalyzer(BenchInstrument):
         else:
             chosen = peaks[peaks > here].min() if (peaks > here).any() else None
         if chosen is None:
-            raise ScpiError(-200, "Execution error; no peak found")
+            raise ScpiError(-200, "no peak found")
         marker.x = float(f[chosen])
 
+    @abstractmethod
     def centre_strongest(self) -> None:
-        """Centre the strongest signal in the present span (auto tune / auto frequency)."""
-        raise NotImplementedError
+        """Centre the strongest signal (auto tune, auto frequency)."""
 
 
 # ----------------------------------------------------------------------------------------------- Keysight X-series
@@ -529,6 +531,7 @@ _X_SCALE = {"LOG": "log", "RMS": "power", "SCALAR": "voltage"}
 _X_HOLD = {"WRITE": "write", "AVERAGE": "average", "MAXHOLD": "max", "MINHOLD": "min"}
 _X_TRACES = tuple(range(1, 7))
 _X_F_MIN, _X_F_MAX = -80e6, 27e9  # option 526: settable range (the specified range is 10 Hz to 26.5 GHz)
+_X_PRESET_RANGE = (10e6, 26.5e9)  # Hz, start and stop after a preset and with full span
 _TRACE_NAMES = ["TRACE1", "TRACE2", "TRACE3", "TRACE4", "TRACE5", "TRACE6"]
 
 
@@ -542,11 +545,12 @@ class KeysightN9010B(SpectrumAnalyzer):
     idn = ("Keysight Technologies", "N9010B", "MY56470123", "A.26.06")
     installed_options = ("526", "B25", "EA3", "FSA", "P26", "PFR")
     f_min, f_max = _X_F_MIN, _X_F_MAX
-    max_attenuation: ClassVar[int] = 60
     measurements: ClassVar[dict[str, str]] = {"SA": "SAN"}
 
-    center = _only("SA")(Setting("[:SENSe]:FREQuency:CENTer", _frequency(13.255e9), after="_center_set"))
-    span = _only("SA")(Setting("[:SENSe]:FREQuency:SPAN", _frequency(26.49e9, 0.0, _X_F_MAX - _X_F_MIN),
+    center = _only("SA")(Setting("[:SENSe]:FREQuency:CENTer", _frequency(sum(_X_PRESET_RANGE) / 2),
+                                 after="_center_set"))
+    span = _only("SA")(Setting("[:SENSe]:FREQuency:SPAN", _frequency(_X_PRESET_RANGE[1] - _X_PRESET_RANGE[0], 0.0,
+                                                                      _X_F_MAX - _X_F_MIN),
                                after="_span_set"))
     rbw = _only("SA")(Setting("[:SENSe]:BANDwidth[:RESolution]", _frequency(3e6, 1.0, 8e6), after="_rbw_set"))
     rbw_auto = _only("SA")(Setting("[:SENSe]:BANDwidth[:RESolution]:AUTO", Boolean(True), after="_couple"))
@@ -633,10 +637,7 @@ class KeysightN9010B(SpectrumAnalyzer):
         self._couple()
 
     def _attenuation_set(self) -> None:
-        value = self.settings["attenuation"]
-        if value > self.max_attenuation:
-            raise ScpiError(-222, f"attenuation {value} dB above {self.max_attenuation} dB")
-        self.settings["attenuation"] = 2 * round(value / 2)  # mechanical attenuator: 2 dB steps
+        self.settings["attenuation"] = 2 * round(self.settings["attenuation"] / 2)  # mechanical: 2 dB steps
         self.settings["attenuation_auto"] = False
 
     def preamp_db(self, frequencies: np.ndarray) -> np.ndarray:
@@ -668,7 +669,7 @@ class KeysightN9010B(SpectrumAnalyzer):
     @_only("SA")
     @command("[:SENSe]:FREQuency:SPAN:FULL")
     def _full_span(self) -> None:
-        self._set_range(10.0, 26.5e9)
+        self._set_range(*_X_PRESET_RANGE)
 
     @_only("SA")
     @command("[:SENSe]:FREQuency:TUNE:IMMediate")
@@ -797,9 +798,8 @@ class KeysightN9010B(SpectrumAnalyzer):
         if not 1 <= n <= 6:
             raise ScpiError(-114, f"SANalyzer{n}: 1 to 6 return trace n as x,y pairs")
         if fresh:
-            self.settings["continuous"] = False
             self._initiate()
-        y = self._latest(n)
+        y = self.trace_data(n) if fresh else self._latest(n)
         return self.formatted(np.column_stack([self.marker_frequencies(), y]).ravel())
 
     @_only("SA")
@@ -862,7 +862,7 @@ class KeysightN9010B(SpectrumAnalyzer):
     def _marker_x(self, n: int) -> str:
         marker = self._x_marker(n)
         if not marker.on:
-            raise ScpiError(-221, f"Settings conflict; marker {n} is off")
+            raise ScpiError(-221, f"marker {n} is off")
         x = marker.x - (self._x_marker(1).x if marker.delta else 0.0)
         return f"{x:+.9E}"
 
@@ -963,7 +963,6 @@ class KeysightN9030B(KeysightN9010B):
     idn = ("Keysight Technologies", "N9030B", "MY55120123", "A.26.06")
     installed_options = ("526", "B40", "EA3", "P26", "PFR")
     modes = {"SA": 1, "PNOISE": 14}
-    max_attenuation = 70
     measurements = {"SA": "SAN", "PNOISE": "LPL"}
 
     attenuation = Setting("[:SENSe]:POWer[:RF]:ATTenuation", Integer(10, 0, 70), after="_attenuation_set")
@@ -977,9 +976,12 @@ class KeysightN9030B(KeysightN9010B):
     carrier = _only("PNOISE")(Setting("[:SENSe]:FREQuency:CARRier", _frequency(1e9, 1.0, _X_F_MAX)))
     carrier_track = _only("PNOISE")(Setting("[:SENSe]:FREQuency:CARRier:TRACk", Boolean(False)))
 
+    #: The last Log Plot: carrier power (W) and frequency (Hz), raw and smoothed L(f) (dBc/Hz).
+    log_plot: tuple[float, float, np.ndarray, np.ndarray] | None
+
     def reset(self) -> None:
         super().reset()
-        self.log_plot: tuple[float, float, np.ndarray, np.ndarray] | None = None
+        self.log_plot = None
 
     def _pn_start_set(self) -> None:
         s = self.settings
@@ -1141,8 +1143,6 @@ class RohdeSchwarzFSW(SpectrumAnalyzer):
     continuous = Setting(":INITiate[1]:CONTinuous", Boolean(True))
     byte_order = Setting(":FORMat:BORDer", Enum(["NORMal", "SWAPped"], "SWAPped"))
     nominal_level = _only("PNOISE")(Setting("[:SENSe]:POWer:RLEVel", _RsNumeric(0.0, -200.0, 30.0, "DBM")))
-    pn_start = Setting("[:SENSe]:FREQuency:PNOise:STARt", _rs_frequency(1e3, 1.0, 30e9))  # offsets: FREQ:STAR/STOP
-    pn_stop = Setting("[:SENSe]:FREQuency:PNOise:STOP", _rs_frequency(1e6, 1.0, 30e9))
 
     def __init__(self, bench: VirtualBench, **chain: float) -> None:
         self.channels: dict[str, Channel] = {}
@@ -1163,8 +1163,8 @@ class RohdeSchwarzFSW(SpectrumAnalyzer):
             self._reset_settings()
             settings = self.settings
         settings["trace_mode"][1] = "WRITE"
-        if kind == "PNOISE":
-            settings["center"], settings["points"] = 1e9, 1001
+        if kind == "PNOISE":  # center: the nominal carrier frequency; offsets (Hz) set by FREQ:STAR and FREQ:STOP
+            settings.update(center=1e9, pn_start=1e3, pn_stop=1e6)
         self.channels[name] = Channel(kind, settings)
         self._activate(name)
         self._couple()
@@ -1406,7 +1406,7 @@ class RohdeSchwarzFSW(SpectrumAnalyzer):
 
     def _x_reply(self, marker: Marker, reference: float) -> str:
         if not marker.on:
-            raise ScpiError(-221, "Settings conflict; marker is off")
+            raise ScpiError(-221, "marker is off")
         return f"{marker.x - reference:.12g}"
 
     @command(":CALCulate#:MARKer#:Y?")
@@ -1455,7 +1455,7 @@ class RohdeSchwarzFSW(SpectrumAnalyzer):
         """Zoom about the marker: the span shrinks by ``factor`` around it."""
         marker = self._rs_marker(n, False)
         if not marker.on:
-            raise ScpiError(-221, "Settings conflict; marker is off")
+            raise ScpiError(-221, "marker is off")
         self.settings["center"], self.settings["span"] = marker.x, self.settings["span"] / factor
         self._span_set()
 
@@ -1506,7 +1506,7 @@ class RohdeSchwarzFSW(SpectrumAnalyzer):
     def _delete(self, name: str) -> None:
         name = self._channel_named(name)
         if len(self.channels) == 1:
-            raise ScpiError(-221, "Settings conflict; the last channel cannot be deleted")
+            raise ScpiError(-221, "the last channel cannot be deleted")
         del self.channels[name]
         if name == self.active:
             self._activate(next(iter(self.channels)))

@@ -23,6 +23,7 @@ Driver bugs found (each has a test below that checks the twin reacts as the real
 from __future__ import annotations
 
 import inspect
+import logging
 import math
 import time
 import tracemalloc
@@ -120,7 +121,9 @@ def set_and_read_back(module: Any) -> int:
 
 
 @pytest.mark.parametrize("driver", X_SERIES)
-def test_qcodes_connects_and_snapshots_each_mode(driver: str, transport: str) -> None:
+def test_qcodes_connects_and_snapshots_each_mode(driver: str, transport: str, caplog: pytest.LogCaptureFixture
+                                                 ) -> None:
+    caplog.set_level(logging.WARNING)
     with serve(driver, transport) as served:
         analyzer = open_qcodes(served)
         assert analyzer.IDN()["model"] == served.twin.idn[1]
@@ -139,7 +142,8 @@ def test_qcodes_connects_and_snapshots_each_mode(driver: str, transport: str) ->
         assert sa.center() == pytest.approx((sa.start() + sa.stop()) / 2)
         assert sa.span() == pytest.approx(sa.stop() - sa.start())
         assert sa.npts() == served.twin.settings["points"] and sa.mech_attenuation() == 10
-        assert read >= {"keysight-n9010b": 22, "keysight-n9030b": 28}[driver]
+        assert read >= {"keysight-n9010b": 26, "keysight-n9030b": 32}[driver]
+        assert not [r for r in caplog.records if "Could not update" in r.getMessage()]  # snapshot hides failures
         assert_clean(served.twin)
 
 
@@ -151,11 +155,13 @@ def test_qcodes_sets_every_settable_parameter(driver: str, transport: str) -> No
         for mode in analyzer.mode.vals.valid_values:
             analyzer.mode(mode)
             assert analyzer.mode() == mode
-            analyzer.measurement({"SA": "SAN", "PNOISE": "LPL"}[mode])
+            measurement = {"SA": "SAN", "PNOISE": "LPL"}[mode]
+            analyzer.measurement(measurement)
+            assert analyzer.measurement() == measurement
             set_count += set_and_read_back(analyzer.sa if mode == "SA" else analyzer.pn)
         analyzer.mode("SA")
         set_count += set_and_read_back(analyzer)
-        assert set_count >= {"keysight-n9010b": 17, "keysight-n9030b": 21}[driver]
+        assert set_count >= {"keysight-n9010b": 20, "keysight-n9030b": 24}[driver]
         assert_clean(served.twin)
 
 
@@ -307,9 +313,10 @@ def test_pymeasure_fsw_trace_and_markers_show_the_oscillator(transport: str) -> 
         assert marker.peak_excursion == 3.0
         peak_x = marker.x
         marker.to_next_peak("left")
-        assert marker.x < peak_x
+        left = marker.x
+        assert left < peak_x
         marker.to_next_peak("right")
-        assert marker.x > f[0]
+        assert marker.x > left
         marker.to_trace(1)
         delta = fsw.create_marker(2, is_delta_marker=True)
         delta.to_peak()
