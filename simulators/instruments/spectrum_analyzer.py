@@ -59,7 +59,8 @@ _PREAMP_LOW_BAND = 3.6e9  # Hz, upper edge of the X-series preamplifier's LOW ba
 _SIGMA_PER_RBW = {"DB3": 1 / (2 * math.sqrt(2 * math.log(2))), "DB6": 1 / (2 * math.sqrt(2 * math.log(4))),
                   "NOISE": 1 / math.sqrt(2 * math.pi), "IMPULSE": 1 / (2 * math.sqrt(math.pi))}
 _CELLS_PER_BUCKET = 4
-_REFINE_BUDGET = 4096  # extra PSD evaluations the adaptive quadrature may spend beyond 8 per cell
+_REFINE_BUDGET = 20000  # PSD evaluations the adaptive quadrature may spend refining, beyond 5 per cell
+_MAX_DEPTH = 40  # halvings of a cell at most
 _E24 = np.array([1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.7, 3.0, 3.3, 3.6, 3.9, 4.3, 4.7, 5.1, 5.6, 6.2,
                  6.8, 7.5, 8.2, 9.1, 10.0])
 _FFT_SEGMENT = 10e6  # Hz analysed per FFT segment
@@ -67,31 +68,47 @@ _DecoratedT = TypeVar("_DecoratedT")
 
 
 # ----------------------------------------------------------------------------------------------- trace physics
-def integrate_cells(psd: Callable[[np.ndarray], np.ndarray], edges: np.ndarray, atol_density: float,
-                    rtol: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
-    """Power (W) in each cell [edges[k], edges[k+1]] of ``psd`` (W/Hz) and the largest PSD sampled in it.
+@dataclass(frozen=True)
+class Emission:
+    """The DUT's emission at the analyzer input: its PSD (W/Hz of frequency, Hz) and where its lines are (Hz)."""
+
+    psd: Callable[[np.ndarray], np.ndarray]
+    lines: tuple[float, ...] = ()
+
+
+def integrate_cells(emission: Emission, edges: np.ndarray, atol_density: float, rtol: float = 1e-4
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Power (W) of ``emission`` in each cell [edges[k], edges[k+1]] and the largest PSD sampled in it.
 
     Adaptive Simpson: an interval is split while its two Simpson estimates differ by more than ``rtol`` of its
-    power and ``atol_density`` times its width; 8 evaluations per cell plus at most ``_REFINE_BUDGET``.
+    power and ``atol_density`` times its width, at most ``_MAX_DEPTH`` times; 5 evaluations per cell plus at most
+    ``_REFINE_BUDGET``. A cell holding a line (or 0 or 1 Hz, where the emission sets in) starts as two intervals
+    meeting there, so that a line far narrower than the cell is seen.
     """
+    psd = emission.psd
     n = edges.size - 1
-    lo, hi = edges[:-1], edges[1:]
-    f_edges = psd(edges)
+    breaks = [f for f in (*emission.lines, 0.0, 1.0) if edges[0] < f < edges[-1]]
+    nodes = np.union1d(edges, breaks) if breaks else edges
+    lo, hi = nodes[:-1], nodes[1:]
+    cell = np.searchsorted(edges, lo, side="right") - 1
     mid = (lo + hi) / 2
-    fa, fm, fb = f_edges[:-1], psd(mid), f_edges[1:]
-    cell = np.arange(n)
-    power, peak = np.zeros(n), np.maximum(np.maximum(fa, fb), fm)
-    budget = 2 * n + _REFINE_BUDGET
-    while cell.size:
-        q1, q3 = psd((lo + mid) / 2), psd((mid + hi) / 2)
-        budget -= 2 * cell.size
+    fa, fm, fb = psd(lo), psd(mid), psd(hi)
+    power, peak = np.zeros(n), np.zeros(n)
+    np.maximum.at(peak, cell, np.maximum(np.maximum(fa, fb), fm))
+    budget = _REFINE_BUDGET
+    for depth in range(_MAX_DEPTH + 1):
+        if not cell.size:
+            break
+        q1, q3 = np.split(psd(np.concatenate([(lo + mid) / 2, (mid + hi) / 2])), 2)
         width = hi - lo
         coarse = width / 6 * (fa + 4 * fm + fb)
         fine = width / 12 * (fa + 4 * q1 + 2 * fm + 4 * q3 + fb)
         np.maximum.at(peak, cell, np.maximum(q1, q3))
         done = np.abs(fine - coarse) / 15 <= np.maximum(rtol * np.abs(fine), atol_density * width)
-        if budget <= 2 * cell.size:
+        refine = 4 * int(np.count_nonzero(~done))  # two new evaluations in each half
+        if refine > budget or depth == _MAX_DEPTH:
             done[:] = True
+        budget -= refine
         np.add.at(power, cell[done], fine[done] + (fine[done] - coarse[done]) / 15)
         keep = ~done
         lo, mid, hi, fa, fm, fb, q1, q3, cell = (a[keep] for a in (lo, mid, hi, fa, fm, fb, q1, q3, cell))
@@ -116,14 +133,14 @@ def _smoothed_cumulative(power: np.ndarray, sigma_cells: float) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def filtered_levels(psd: Callable[[np.ndarray], np.ndarray] | None, frequencies: np.ndarray, sigma: float,
-                    detector: str, atol_density: float) -> np.ndarray:
-    """Mean power (W) each trace point displays of ``psd`` through a Gaussian RBW filter of width ``sigma`` (Hz).
+def filtered_levels(emission: Emission | None, frequencies: np.ndarray, sigma: float, detector: str,
+                    atol_density: float) -> np.ndarray:
+    """Mean power (W) each trace point displays of ``emission`` through a Gaussian RBW filter of width ``sigma``.
 
     ``detector``: "average", "sample", "peak" or "negative"; buckets are centred on ``frequencies`` (evenly spaced).
     """
     points = frequencies.size
-    if psd is None:
+    if emission is None:
         return np.zeros(points)
     enbw = math.sqrt(2 * math.pi) * sigma  # noise bandwidth of the filter, peak gain 1
     w = (frequencies[-1] - frequencies[0]) / (points - 1) if points > 1 else 0.0
@@ -132,14 +149,14 @@ def filtered_levels(psd: Callable[[np.ndarray], np.ndarray] | None, frequencies:
         lo = frequencies[0] - w / 2 - 6 * sigma
         cells = math.ceil((frequencies[-1] + w / 2 + 6 * sigma - lo) / h)
         edges = lo + h * np.arange(cells + 1)
-        power, _ = integrate_cells(psd, edges, atol_density)
+        power, _ = integrate_cells(emission, edges, atol_density)
         smoothed = _smoothed_cumulative(power, sigma / h)
         level = enbw / h * np.diff(smoothed)
         return np.interp(frequencies, (edges[:-1] + edges[1:]) / 2, level)
     h = w / _CELLS_PER_BUCKET
     pad = math.ceil(6 * sigma / h)
     edges = frequencies[0] - w / 2 + h * np.arange(-pad, points * _CELLS_PER_BUCKET + pad + 1)
-    power, peak = integrate_cells(psd, edges, atol_density)
+    power, peak = integrate_cells(emission, edges, atol_density)
     level = enbw / h * np.diff(_smoothed_cumulative(power, sigma / h))
     core = slice(pad, pad + points * _CELLS_PER_BUCKET)
     buckets = level[core].reshape(points, _CELLS_PER_BUCKET)
@@ -408,25 +425,28 @@ class SpectrumAnalyzer(BenchInstrument, ABC):
         danl_dbm = self.danl_dbm_per_hz + self.attenuation_db() - 10.0 - self.preamp_db(frequencies)
         return amplifier + 1e-3 * 10 ** (danl_dbm / 10)
 
-    def input_psd(self) -> Callable[[np.ndarray], np.ndarray] | None:
-        """The DUT's emission as it reaches the analyzer (W/Hz of frequency), None when the DUT emits nothing."""
-        emission = getattr(self.bench.dut, "emission_psd", None)
-        if emission is None or self.bench.field <= 0:
+    def emission(self) -> Emission | None:
+        """The DUT's emission as it reaches the analyzer, None when the DUT emits nothing; its line is where the
+        physics model puts the generation frequency."""
+        dut = self.bench.dut
+        emission_psd = getattr(dut, "emission_psd", None)
+        if emission_psd is None or self.bench.field <= 0:
             return None
-        _, current = self.bench.dut.operating_point(self.bench.bias)
+        _, current = dut.operating_point(self.bench.bias)
         gain = 10 ** ((self.amplifier_gain_db - self.cable_loss_db) / 10)
         field_t = self.bench.field
 
-        def psd(f: np.ndarray) -> np.ndarray:
-            return np.where(f > 0, gain * emission(np.maximum(f, 1.0), current, field_t), 0.0)
+        def psd(f: np.ndarray) -> np.ndarray:  # nothing below 0 Hz, continuously (a ramp over the first hertz)
+            return gain * emission_psd(np.maximum(f, 1.0), current, field_t) * np.clip(f, 0.0, 1.0)
 
-        return psd
+        line = getattr(getattr(dut, "physics", None), "frequency", None)
+        return Emission(psd, (float(line(current, field_t)),) if callable(line) else ())
 
     def mean_levels(self, sweep: Sweep) -> np.ndarray:
         """Mean displayed power per point (W), emission and noise, before fluctuations."""
         f = sweep.frequencies
         floor = self.noise_psd(f)
-        dut = filtered_levels(self.input_psd(), f, sweep.sigma, sweep.detector, 1e-3 * float(floor.min()))
+        dut = filtered_levels(self.emission(), f, sweep.sigma, sweep.detector, 1e-3 * float(floor.min()))
         return dut + floor * math.sqrt(2 * math.pi) * sweep.sigma
 
     def acquire(self, sweep: Sweep) -> np.ndarray:
@@ -437,14 +457,14 @@ class SpectrumAnalyzer(BenchInstrument, ABC):
 
     def strongest_signal(self, lo: float, hi: float) -> float | None:
         """Frequency (Hz) of the strongest emission in [``lo``, ``hi``], None when nothing rises above the noise."""
-        psd = self.input_psd()
-        if psd is None:
+        emission = self.emission()
+        if emission is None:
             return None
         for _ in range(2):
             f = np.linspace(lo, hi, 2001)
             sigma = (f[1] - f[0]) / 2
             floor = self.noise_psd(f)
-            dut = filtered_levels(psd, f, sigma, "peak", 1e-3 * float(floor.min()))
+            dut = filtered_levels(emission, f, sigma, "peak", 1e-3 * float(floor.min()))
             i = int(np.argmax(dut))
             if dut[i] < floor[i] * math.sqrt(2 * math.pi) * sigma:
                 return None
@@ -453,15 +473,15 @@ class SpectrumAnalyzer(BenchInstrument, ABC):
 
     def phase_noise(self, carrier: float, offsets: np.ndarray) -> tuple[float, np.ndarray]:
         """Carrier power (W, within ± the largest offset) and the single-sideband noise L (1/Hz) at ``offsets``."""
-        psd = self.input_psd()
+        emission = self.emission()
         reach = float(offsets.max())
         edges = np.linspace(carrier - reach, carrier + reach, 257)
         floor = self.noise_psd(np.array([carrier]))[0]
         dut = np.zeros(offsets.size)
         carrier_power = floor * 2 * reach
-        if psd is not None:
-            carrier_power += float(integrate_cells(psd, edges, 1e-3 * floor)[0].sum())
-            dut = psd(carrier + offsets)
+        if emission is not None:
+            carrier_power += float(integrate_cells(emission, edges, 1e-3 * floor)[0].sum())
+            dut = emission.psd(carrier + offsets)
         return carrier_power, (dut + self.noise_psd(carrier + offsets)) / carrier_power
 
     # ----------------------------------------------------------------- markers

@@ -40,6 +40,7 @@ from qcodes.validators import Bool, Ints, Numbers
 from qcodes.validators import Enum as EnumValidator
 
 from mtjhw.simulators.bench import Bias
+from mtjhw.simulators.instruments.spectrum_analyzer import filtered_levels
 from mtjhw.simulators.physics.constants import KB
 
 X_SERIES = ["keysight-n9010b", "keysight-n9030b"]
@@ -391,6 +392,34 @@ def test_rbw_1_hz_over_the_full_span_costs_what_the_trace_points_cost(driver: st
     f = np.linspace(10e6, 26.5e9, 1001)
     assert abs(f[np.argmax(trace)] - f_osc) < 3 * (f[1] - f[0])
     assert error_entries(twin) == []
+
+
+@pytest.mark.parametrize(("points", "rbw"), [(1001, 1.0), (100001, 1.0), (11, 8e6), (1501, 1e6)])
+def test_filtered_trace_conserves_the_line_power_and_peaks_at_its_density(points: int, rbw: float) -> None:
+    """Average-detector buckets add up to the emission's power (any bucket/RBW ratio); the peak detector shows the
+    line at its PSD times the noise bandwidth (the line is wider than the RBW here)."""
+    twin, bench, _ = make_twin("keysight-n9010b")
+    bench.magnet.set_current(FIELD / bench.magnet.coil_constant)
+    bench.advance(1.0)
+    bench.apply_bias(object(), Bias("I", CURRENT))
+    emission = twin.emission()
+    (f_osc,) = emission.lines
+
+    def power(lo: float, hi: float) -> float:  # reference: trapezoids on offsets spaced geometrically from the line
+        offsets = np.geomspace(1e-3, 40e9, 400_001)
+        x = np.concatenate([f_osc - offsets[::-1], [f_osc], f_osc + offsets])
+        x = np.concatenate([[lo], x[(x > lo) & (x < hi)], [hi]])
+        return float(np.trapezoid(emission.psd(x), x))
+
+    f = np.linspace(10e6, 26.5e9, points)
+    w = f[1] - f[0]
+    sigma = rbw / (2 * math.sqrt(2 * math.log(2)))  # Gaussian with a 3 dB bandwidth of rbw
+    enbw = math.sqrt(2 * math.pi) * sigma
+    average = filtered_levels(emission, f, sigma, "average", 1e-21)
+    inside = power(f[0] - w / 2, f[-1] + w / 2)
+    assert average.sum() * w / enbw == pytest.approx(inside, rel=2e-3) and inside > 0.9 * power(1.0, 40e9)
+    peak = filtered_levels(emission, f, sigma, "peak", 1e-21)
+    assert peak.max() == pytest.approx(enbw * float(emission.psd(np.array([f_osc]))[0]), rel=0.02)
 
 
 @pytest.mark.parametrize(("driver", "options"), [("keysight-n9010b", '"526,B25,EA3,FSA,P26,PFR"'),
