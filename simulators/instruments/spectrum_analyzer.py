@@ -123,10 +123,10 @@ def integrate_cells(emission: Emission, edges: np.ndarray, atol_density: float, 
 def _smoothed_cumulative(power: np.ndarray, sigma_cells: float) -> np.ndarray:
     """Cumulative power at the cell edges convolved with the filter's normalised Gaussian (σ in cells)."""
     cumulative = np.concatenate([[0.0], np.cumsum(power)])
-    reach = max(1, math.ceil(6 * sigma_cells))
-    j = np.arange(-reach, reach + 1)
     if sigma_cells < 1e-3:
         return cumulative
+    reach = math.ceil(6 * sigma_cells)
+    j = np.arange(-reach, reach + 1)
     kernel = special.ndtr((j + 0.5) / sigma_cells) - special.ndtr((j - 0.5) / sigma_cells)
     kernel /= kernel.sum()
     padded = np.pad(cumulative, reach, mode="edge")
@@ -295,6 +295,7 @@ def _only(mode: str) -> Callable[[_DecoratedT], _DecoratedT]:
 
 
 def _mode_checked(entry: CommandEntry, mode: str) -> CommandEntry:
+    """``entry`` answering -113 unless the instrument is in ``mode``."""
     handler = entry.handler
 
     def checked(inst: SpectrumAnalyzer, *args: Any) -> Any:
@@ -976,6 +977,11 @@ class KeysightN9010B(SpectrumAnalyzer):
     def _options(self) -> str:
         return '"' + ",".join(self.installed_options) + '"'
 
+    @command(":SYSTem:ERRor[:NEXT]?")
+    def _system_error(self) -> str:
+        code, text = self.errors.pop()
+        return f'{code:+d},"{text}"'
+
 
 class KeysightN9030B(KeysightN9010B):
     """PXA N9030B, option 526, with the Phase Noise mode (N9068C): Swept SA and Log Plot measurements."""
@@ -1499,9 +1505,10 @@ class RohdeSchwarzFSW(SpectrumAnalyzer):
 
     @command(":INSTrument[:SELect]", Raw())
     def _select(self, token: str) -> None:
-        kind = self._kind(token) if not token.startswith(("'", '"')) else None
-        if kind is None:
-            self._activate(self._channel_named(token.strip("'\"")))
+        """Select a channel by name, else by type (the first of that type, opened when there is none)."""
+        kind = self._kind(token)
+        if kind is None or any(known.upper() == token.upper() for known in self.channels):
+            self._activate(self._channel_named(token))
             return
         existing = [name for name, channel in self.channels.items() if channel.kind == kind]
         if existing:

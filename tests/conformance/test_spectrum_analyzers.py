@@ -128,7 +128,7 @@ def test_qcodes_connects_and_snapshots_each_mode(driver: str, transport: str, ca
     with serve(driver, transport) as served:
         analyzer = open_qcodes(served)
         assert analyzer.IDN()["model"] == served.twin.idn[1]
-        assert analyzer.options()[0] == "526" and analyzer.sa._max_freq == 27e9
+        assert analyzer.options()[0] == "526" and analyzer.sa.stop.vals.max_value == 27e9  # option 526
         assert hasattr(analyzer, "pn") == (driver == "keysight-n9030b")  # only the PXA has the Phase Noise mode
         read = 0
         for mode in analyzer.mode.vals.valid_values:
