@@ -12,15 +12,12 @@ notation with a bare exponent (``1.40000E1`` for 14 V).
 from __future__ import annotations
 
 from mtjhw.simulators.bench import VirtualBench
-from mtjhw.simulators.scpi import Boolean, Enum, Integer, Numeric, Setting, command
-from mtjhw.simulators.scpi.instrument import STB_MSS
+from mtjhw.simulators.scpi import Boolean, Enum, Numeric, Setting, StatusRegisters, command
 
 from .base import BenchInstrument
 
 #: Operation condition register bits (BIT 4886, STATus:OPERation): constant voltage, constant current.
 OPER_CV, OPER_CC = 256, 1024
-#: Status byte bit summarising the enabled Operation events (SCPI-99).
-STB_OPER = 0x80
 
 
 def kepco_number(value: float) -> str:
@@ -36,7 +33,7 @@ class KepcoNumeric(Numeric):
         return kepco_number(value)
 
 
-class KepcoBOP(BenchInstrument):
+class KepcoBOP(StatusRegisters, BenchInstrument):
     """Virtual BOP 36-12: ±36 V, ±12 A, current or voltage mode, load = the magnet coil.
 
     In current mode the output current follows the set point unless the coil would need more than the voltage
@@ -59,12 +56,11 @@ class KepcoBOP(BenchInstrument):
 
     def __init__(self, bench: VirtualBench) -> None:
         self.beeps = 0  # SYST:BEEP count: the beeper is recorded, not sounded
-        self.operation_enable = self.questionable_enable = 0  # kept by *RST, cleared by STAT:PRES (SCPI-99)
         super().__init__(bench)
 
     def reset(self) -> None:
         super().reset()
-        self.operation_event = self._condition = 0
+        self.operation_event, self._last_conditions = 0, (0, 0)
         self._apply()
 
     # ----------------------------------------------------------------- physics
@@ -91,22 +87,7 @@ class KepcoBOP(BenchInstrument):
     def _apply(self) -> None:
         """Drive the coil; latch the Operation condition bits that have just become true."""
         self.bench.magnet.set_current(self.output_current())
-        condition = self.operation_condition()
-        self.operation_event |= condition & ~self._condition
-        self._condition = condition
-
-    def status_byte(self) -> int:
-        stb = super().status_byte()
-        if self.operation_event & self.operation_enable:
-            stb |= STB_OPER
-        if stb & self.sre & ~STB_MSS:
-            stb |= STB_MSS
-        return stb
-
-    @command("*CLS")
-    def _cls(self) -> None:
-        super()._cls()
-        self.operation_event = 0
+        self.latch_status()
 
     # ----------------------------------------------------------------- MEASure
     @command(":MEASure[:SCALar]:CURRent[:DC]?")
@@ -118,41 +99,6 @@ class KepcoBOP(BenchInstrument):
     def _measure_voltage(self) -> str:
         noise = 1e-3 * self.bench.rng.standard_normal()
         return kepco_number(self.output_current() * self.bench.magnet.resistance + noise)
-
-    # ----------------------------------------------------------------- STATus
-    @command(":STATus:OPERation:CONDition?")
-    def _operation_condition(self) -> str:
-        return str(self.operation_condition())
-
-    @command(":STATus:OPERation[:EVENt]?")
-    def _operation_event(self) -> str:
-        value, self.operation_event = self.operation_event, 0
-        return str(value)
-
-    @command(":STATus:QUEStionable:CONDition?")
-    @command(":STATus:QUEStionable[:EVENt]?")
-    def _questionable(self) -> str:
-        return "0"  # the virtual supply has no questionable data (no calibration or readback faults)
-
-    @command(":STATus:OPERation:ENABle", Integer(0, 0, 65535))
-    def _set_operation_enable(self, value: int) -> None:
-        self.operation_enable = value
-
-    @command(":STATus:OPERation:ENABle?")
-    def _get_operation_enable(self) -> str:
-        return str(self.operation_enable)
-
-    @command(":STATus:QUEStionable:ENABle", Integer(0, 0, 65535))
-    def _set_questionable_enable(self, value: int) -> None:
-        self.questionable_enable = value
-
-    @command(":STATus:QUEStionable:ENABle?")
-    def _get_questionable_enable(self) -> str:
-        return str(self.questionable_enable)
-
-    @command(":STATus:PRESet")
-    def _status_preset(self) -> None:
-        self.operation_enable = self.questionable_enable = 0
 
     # ----------------------------------------------------------------- SYSTem and self tests
     @command(":SYSTem:ERRor:CODE?")

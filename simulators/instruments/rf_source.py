@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable
 
 from mtjhw.simulators.bench import VirtualBench
-from mtjhw.simulators.scpi import Boolean, Enum, Integer, Numeric, ScpiError, Setting, command
+from mtjhw.simulators.scpi import Boolean, Enum, Integer, Numeric, ScpiError, Setting, StatusRegisters, command
 from mtjhw.simulators.scpi.parameters import unquote
 
 from .base import BenchInstrument
@@ -77,7 +77,7 @@ def _rs(default: float, minimum: float, maximum: float, unit: str = "") -> Real:
     return Real(default, minimum, maximum, unit, formatter=rs_number)
 
 
-class _SignalGenerator(BenchInstrument):
+class _SignalGenerator(StatusRegisters, BenchInstrument):
     """What every source shares: the bench coupling, the sweep bookkeeping, ``:FREQuency:CENTer``/``SPAN`` over
     the start/stop settings, ``:SYSTem:PRESet`` and the SCPI operation/questionable status registers.
 
@@ -93,8 +93,6 @@ class _SignalGenerator(BenchInstrument):
         self.sweeps_run = 0  #: sweeps completed since power-on
         self._swept = False  # a single sweep has completed since the sweep was last set up
         self._armed = False  # a sweep waits for its trigger
-        self.operation_event = self.operation_enable = 0
-        self.questionable_event = self.questionable_enable = 0
         super().__init__(bench)
 
     def reset(self) -> None:
@@ -184,51 +182,8 @@ class _SignalGenerator(BenchInstrument):
     def _preset(self) -> None:
         self.reset()
 
-    def status_byte(self) -> int:
-        stb = super().status_byte()
-        if self.questionable_event & self.questionable_enable:
-            stb |= 0x08
-        if self.operation_event & self.operation_enable:
-            stb |= 0x80
-        return stb
-
-    @command(":STATus:OPERation[:EVENt]?")
-    def _operation_event(self) -> str:
-        value, self.operation_event = self.operation_event, 0
-        return str(value)
-
-    @command(":STATus:OPERation:CONDition?")
-    def _operation_condition(self) -> str:
-        return str(SWEEPING if self._sweeping() and self._continuous() else 0)
-
-    @command(":STATus:OPERation:ENABle", Integer(0, 0, 32767))
-    def _set_operation_enable(self, value: int) -> None:
-        self.operation_enable = value
-
-    @command(":STATus:OPERation:ENABle?")
-    def _get_operation_enable(self) -> str:
-        return str(self.operation_enable)
-
-    @command(":STATus:QUEStionable[:EVENt]?")
-    def _questionable_event(self) -> str:
-        value, self.questionable_event = self.questionable_event, 0
-        return str(value)
-
-    @command(":STATus:QUEStionable:CONDition?")
-    def _questionable_condition(self) -> str:
-        return "0"  # a virtual source is always levelled, locked and calibrated
-
-    @command(":STATus:QUEStionable:ENABle", Integer(0, 0, 32767))
-    def _set_questionable_enable(self, value: int) -> None:
-        self.questionable_enable = value
-
-    @command(":STATus:QUEStionable:ENABle?")
-    def _get_questionable_enable(self) -> str:
-        return str(self.questionable_enable)
-
-    @command(":STATus:PRESet")
-    def _status_preset(self) -> None:
-        self.operation_enable = self.questionable_enable = 0
+    def operation_condition(self) -> int:
+        return SWEEPING if self._sweeping() and self._continuous() else 0
 
 
 class _TriggerModel(_SignalGenerator):

@@ -16,6 +16,7 @@ from .commands import ChannelSetting, Setting, command
 from .errors import STANDARD_ERRORS, ErrorQueue, ScpiError
 from .instrument import ScpiInstrument
 from .parameters import Boolean, Enum, Integer, Numeric, Raw, String, Variadic
+from .status import StatusRegisters
 
 __all__ = ["Boolean", "ChannelSetting", "Enum", "ErrorQueue", "Integer", "Numeric", "Raw", "STANDARD_ERRORS",
-           "ScpiError", "ScpiInstrument", "Setting", "String", "Variadic", "command"]
+           "ScpiError", "ScpiInstrument", "Setting", "StatusRegisters", "String", "Variadic", "command"]

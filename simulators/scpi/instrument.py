@@ -120,8 +120,12 @@ class ScpiInstrument:
         elif -499 <= code <= -400:
             self.esr |= ESR_QYE
 
+    def summary_bits(self) -> int:
+        """Status-byte bits that instrument-specific registers summarise into (none here)."""
+        return 0
+
     def status_byte(self) -> int:
-        stb = STB_EAV if len(self.errors) else 0
+        stb = self.summary_bits() | (STB_EAV if len(self.errors) else 0)
         if self.esr & self.ese:
             stb |= STB_ESB
         if stb & self.sre & ~STB_MSS:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mtjhw.simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, String, command
+from mtjhw.simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, StatusRegisters, String, command
 
 
 class Generator(ScpiInstrument):
@@ -161,3 +161,37 @@ def test_remembered_dispatch_is_bounded_and_answers_as_before(gen):
     gen.handle(":SOUR:FREQ 2e9;:CALC:MARK3:X 5e6")
     assert gen.handle(":FREQ?;:CALC:MARK3:X?;:CALC:MARK2:X?") == "+2.000000000E+09;5e+06;0"
     assert errors(gen) == []
+
+
+class Regulator(StatusRegisters):
+    """A supply whose constant-current condition is bit 10 of the Operation register."""
+
+    def __init__(self):
+        self.limited = False
+        super().__init__()
+
+    def operation_condition(self):
+        return 1024 if self.limited else 0
+
+
+def test_status_registers_latch_enable_summarise_and_clear():
+    reg = Regulator()
+    reg.limited = True
+    reg.latch_status()
+    assert reg.handle(":STAT:OPER:COND?;:STAT:OPER?") == "1024;1024"
+    assert reg.handle(":STAT:OPER?") == "0"  # reading clears the event register
+    reg.limited = False
+    reg.latch_status()
+    reg.limited = True
+    reg.latch_status()  # a new rising edge
+    assert int(reg.handle("*STB?")) & 0x80 == 0  # not enabled
+    reg.handle(":STAT:OPER:ENAB 1024;*SRE 128")
+    assert int(reg.handle("*STB?")) & 0xC0 == 0xC0  # OPER summary and, enabled by *SRE, MSS
+    reg.handle("*RST")
+    assert reg.handle(":STAT:OPER:ENAB?") == "1024"  # *RST keeps the enables
+    reg.handle("*CLS")
+    assert int(reg.handle("*STB?")) & 0x80 == 0 and reg.handle(":STAT:QUES?") == "0"
+    reg.handle(":STAT:PRES")
+    assert reg.handle(":STAT:OPER:ENAB?;:STAT:QUES:ENAB?") == "0;0"
+    reg.handle(":STAT:OPER:ENAB 32768")
+    assert errors(reg) == [-222]
