@@ -181,6 +181,7 @@ class Keithley2450(BenchInstrument):
     """Virtual Keithley 2450 connected to ``bench``'s DUT (two-wire, front terminals)."""
 
     idn = ("KEITHLEY INSTRUMENTS", "MODEL 2450", "04096331", "1.7.12b")
+    withdrawn = ("*OPT?",)  # not among the 2450's common commands
 
     source_function = Setting("[:SOURce[1]]:FUNCtion[:MODE]", Enum(["VOLTage", "CURRent"], "VOLTage"),
                               after="_apply")
@@ -772,10 +773,6 @@ class Keithley2450(BenchInstrument):
         self.measure()
 
     # ----------------------------------------------------------------- housekeeping
-    @command("*OPT?")
-    def _opt_query(self) -> str:
-        raise ScpiError(-113, "'*OPT?' (not in the 2450's common commands)")
-
     @command(":SYSTem:LFRequency?")
     def _line_frequency(self) -> str:
         return str(int(LINE_FREQUENCY))

@@ -47,6 +47,8 @@ class LakeShore425(BenchInstrument):
 
     idn = ("LSCI", "MODEL425", "4250123", "1.0")
     reply_termination = "\r\n"
+    #: the engine's SCPI additions the 425 does not have: no error queue, no SYST:VERS?, no *OPT?
+    withdrawn = ("*OPT?", ":SYSTem:ERRor[:NEXT]?", ":SYSTem:ERRor:ALL?", ":SYSTem:ERRor:COUNt?", ":SYSTem:VERSion?")
 
     unit = Setting("UNIT", Integer(1, 1, 4))
     auto = Setting("AUTO", Integer(1, 0, 1))
@@ -237,8 +239,3 @@ class LakeShore425(BenchInstrument):
             self._last_query = message
         return super().handle(message)
 
-
-# The engine's SCPI additions that the 425 does not have (error queue, SYST:VERS?, *OPT?) are taken out of its
-# command table, so that they are unknown headers as on the real instrument.
-LakeShore425._commands = [entry for entry in LakeShore425._commands
-                          if not (entry.pattern.startswith(":SYST") or entry.pattern == "*OPT?")]

@@ -65,6 +65,9 @@ class ScpiInstrument:
 
     #: ``*IDN?`` fields: manufacturer, model, serial number, firmware.
     idn: ClassVar[tuple[str, str, str, str]] = ("mtjhw", "Virtual instrument", "0", "1.0")
+    #: Headers (as declared, e.g. ``"*OPT?"``, ``":SYSTem:ERRor[:NEXT]?"``) that a base class declares but the
+    #: instrument this twin stands for does not have: they are unknown headers (-113) here.
+    withdrawn: ClassVar[tuple[str, ...]] = ()
     #: ``*OPT?`` entries: the options installed in the instrument this twin stands for ("0" when none).
     installed_options: ClassVar[tuple[str, ...]] = ()
     #: What ends each response on a byte-stream interface (TCP socket, serial), as on the real instrument.
@@ -84,7 +87,7 @@ class ScpiInstrument:
                     entries = attr._scpi_entries
                 for entry in entries:
                     by_key[entry.key] = entry
-        cls._commands = list(by_key.values())
+        cls._commands = [entry for entry in by_key.values() if entry.pattern not in cls.withdrawn]
         cls._dispatch = {}
 
     def __init__(self) -> None:

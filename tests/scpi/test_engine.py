@@ -195,3 +195,16 @@ def test_status_registers_latch_enable_summarise_and_clear():
     assert reg.handle(":STAT:OPER:ENAB?;:STAT:QUES:ENAB?") == "0;0"
     reg.handle(":STAT:OPER:ENAB 32768")
     assert errors(reg) == [-222]
+
+
+class QueuelessMeter(ScpiInstrument):
+    """An instrument without the SCPI error queue and *OPT? that the engine declares for every twin."""
+
+    withdrawn = ("*OPT?", ":SYSTem:ERRor[:NEXT]?")
+
+
+def test_withdrawn_headers_are_unknown_as_on_the_instrument():
+    meter = QueuelessMeter()
+    assert meter.handle("*OPT?") is None and meter.handle(":SYST:ERR?") is None
+    assert meter.handle("*ESR?") == str(0x20 | 0x80)  # two command errors (and power-on)
+    assert Generator().handle("*OPT?") == "0"  # other classes keep them
