@@ -24,40 +24,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.scpi import ErrorQueue
 
+from .tsp_lua import Attribute, Parser, Table, TspError, argument, lua_type, runtime_error, syntax_error, tokenize
+
 SLOTS, ROWS, COLUMNS = 6, "ABCDEFGH", 12
 _CHANNEL = re.compile(r"^([1-6])([A-H])(\d{2})$", re.I)
 _PATTERN_NAME = re.compile(r"^[A-Za-z_]\w*$")
-_TOKEN = re.compile(r"""(?P<space>\s+|--[^\n]*)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|"""
-                    r"""(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?P<name>[A-Za-z_]\w*)|"""
-                    r"""(?P<op>\.\.|[-+*/(),=.\[\];{}])""")
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
-_KEYWORDS = {"nil": None, "true": True, "false": False}
 SEVERITY_RECOVERABLE = 20  # "possible invalid user input; operation continues"
 NODE = 1  # TSP-Link node number of a stand-alone instrument
 BREAK_BEFORE_MAKE, MAKE_BEFORE_BREAK = 1, 2
-
-
-class TspError(Exception):
-    """An error the 707B queues: TSP syntax (-285) and runtime (-286) errors and the library's own."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def runtime_error(text: str) -> TspError:
-    return TspError(-286, f"TSP Runtime error at line 1: {text}")
-
-
-def syntax_error(text: str) -> TspError:
-    return TspError(-285, f"TSP Syntax error at line 1: {text}")
 
 
 def _channel_error(item: str, why: str = "") -> TspError:
@@ -101,183 +80,6 @@ def _channel_range(item: str) -> set[str]:
         raise _channel_error(item, "a range must stay within one slot")
     rows = ROWS[min(ROWS.index(r1), ROWS.index(r2)):max(ROWS.index(r1), ROWS.index(r2)) + 1]
     return {f"{s1}{r}{c:02d}" for r in rows for c in range(min(c1, c2), max(c1, c2) + 1)}
-
-
-# --------------------------------------------------------------------------------------------- Lua subset
-def tokenize(text: str) -> list[tuple[str, Any]]:
-    """Lua tokens (kind, value) of a chunk, ending with ("eof", "<eof>")."""
-    tokens: list[tuple[str, Any]] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            near = text[pos]
-            if near in "'\"":
-                raise syntax_error(f"unfinished string near `{text[pos:pos + 20]}'")
-            raise syntax_error(f"unexpected symbol near `{near}'")
-        pos = m.end()
-        kind = m.lastgroup or "space"
-        if kind == "number":
-            tokens.append(("number", float(m.group())))
-        elif kind == "string":
-            body = m.group()[1:-1]
-            tokens.append(("string", re.sub(r"\\(.)", lambda e: _ESCAPES.get(e.group(1), e.group(1)), body)))
-        elif kind == "name" and m.group() in _KEYWORDS:
-            tokens.append(("const", _KEYWORDS[m.group()]))
-        elif kind != "space":
-            tokens.append((kind, m.group()))
-    return [*tokens, ("eof", "<eof>")]
-
-
-class _Parser:
-    """Recursive descent over the tokens: chunk := {statement [';']}; statement := call | targets '=' values."""
-
-    def __init__(self, tokens: list[tuple[str, Any]]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-
-    def peek(self) -> tuple[str, Any]:
-        return self.tokens[self.pos]
-
-    def take(self) -> tuple[str, Any]:
-        token = self.tokens[self.pos]
-        self.pos += 1
-        return token
-
-    def accept(self, op: str) -> bool:
-        if self.peek() == ("op", op):
-            self.pos += 1
-            return True
-        return False
-
-    def expect(self, op: str) -> None:
-        if not self.accept(op):
-            raise syntax_error(f"`{op}' expected near `{self._near()}'")
-
-    def _near(self) -> str:
-        kind, value = self.peek()
-        if kind == "string":
-            return f'"{value}"'
-        if kind == "number":
-            return f"{value:g}"
-        return {None: "nil", True: "true", False: "false"}[value] if kind == "const" else str(value)
-
-    def chunk(self) -> list[tuple]:
-        statements = []
-        while self.peek()[0] != "eof":
-            if not self.accept(";"):
-                statements.append(self.statement())
-        return statements
-
-    def statement(self) -> tuple:
-        first = self.suffixed()
-        if self.peek() in (("op", "="), ("op", ",")):
-            targets = [first]
-            while self.accept(","):
-                targets.append(self.suffixed())
-            if any(t[0] not in ("name", "index") for t in targets):
-                raise syntax_error(f"unexpected symbol near `{self._near()}'")
-            self.expect("=")
-            return ("assign", targets, self.expressions())
-        if first[0] != "call":
-            raise syntax_error(f"`=' expected near `{self._near()}'")
-        return ("call", first)
-
-    def suffixed(self) -> tuple:
-        kind, value = self.peek()
-        if kind == "name":
-            self.take()
-            expr: tuple = ("name", value)
-        elif self.accept("("):
-            expr = ("paren", self.expression())
-            self.expect(")")
-        else:
-            raise syntax_error(f"unexpected symbol near `{self._near()}'")
-        while True:
-            if self.accept("."):
-                kind, value = self.take()
-                if kind != "name":
-                    raise syntax_error(f"<name> expected near `{value}'")
-                expr = ("index", expr, ("const", value))
-            elif self.accept("["):
-                expr = ("index", expr, self.expression())
-                self.expect("]")
-            elif self.accept("("):
-                args = [] if self.accept(")") else self.expressions()
-                if args:
-                    self.expect(")")
-                expr = ("call", expr, args)
-            elif self.peek()[0] == "string":  # f"text" call syntax
-                expr = ("call", expr, [("const", self.take()[1])])
-            else:
-                return expr
-
-    def expressions(self) -> list[tuple]:
-        out = [self.expression()]
-        while self.accept(","):
-            out.append(self.expression())
-        return out
-
-    def expression(self) -> tuple:
-        """expression := term {('+' | '-' | '..') term} (left to right; '..' is looser in Lua, not needed here)."""
-        expr = self.term()
-        while self.peek() in (("op", "+"), ("op", "-"), ("op", "..")):
-            expr = ("binary", self.take()[1], expr, self.term())
-        return expr
-
-    def term(self) -> tuple:
-        expr = self.unary()
-        while self.peek() in (("op", "*"), ("op", "/")):
-            expr = ("binary", self.take()[1], expr, self.unary())
-        return expr
-
-    def unary(self) -> tuple:
-        if self.accept("-"):
-            return ("neg", self.unary())
-        kind, value = self.peek()
-        if kind in ("number", "string", "const"):
-            self.take()
-            return ("const", value)
-        return self.suffixed()
-
-
-@dataclass
-class Attribute:
-    """A library attribute: read with ``get``; written with ``set`` (None: read-only)."""
-
-    get: Callable[[], Any]
-    set: Callable[[Any], None] | None = None
-
-
-class Table:
-    """A library table (``channel``, ``errorqueue``, …): fields are constants, functions or attributes."""
-
-    def __init__(self, name: str, fields: dict[str, Any]) -> None:
-        self.name = name
-        self.fields = fields
-
-
-def lua_type(value: Any) -> str:
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "table" if isinstance(value, Table) else "function"
-
-
-def _argument(args: list[Any], index: int, function: str, kind: str, optional: bool = False) -> Any:
-    """Argument ``index`` (0-based) of ``function`` checked to be a Lua ``kind`` ("string", "number")."""
-    value = args[index] if index < len(args) else None
-    if value is None and optional:
-        return None
-    if lua_type(value) != kind:
-        got = "no value" if index >= len(args) else lua_type(value)
-        raise runtime_error(f"bad argument #{index + 1} to `{function}' ({kind} expected, got {got})")
-    return value
 
 
 class Keithley707B:
@@ -379,7 +181,7 @@ class Keithley707B:
         """Compile the chunk, then run its statements until one fails."""
         self._output = []
         try:
-            statements = _Parser(tokenize(text)).chunk()
+            statements = Parser(tokenize(text)).chunk()
         except TspError as err:
             self._push(err)
             return []
@@ -540,7 +342,7 @@ class Keithley707B:
         self._output.append("\t".join(self.format_value(v) for v in args))
 
     def _print_number(self, args: list[Any]) -> None:
-        numbers = [_argument(args, i, "printnumber", "number") for i in range(max(1, len(args)))]
+        numbers = [argument(args, i, "printnumber", "number") for i in range(max(1, len(args)))]
         self._output.append(", ".join(self.format_number(v) for v in numbers))
 
     def _tostring(self, args: list[Any]) -> str:
@@ -559,19 +361,19 @@ class Keithley707B:
             return None
 
     def _delay(self, args: list[Any]) -> None:
-        seconds = _argument(args, 0, "delay", "number")
+        seconds = argument(args, 0, "delay", "number")
         if seconds < 0:
             raise runtime_error("bad argument #1 to `delay' (delay must be >= 0)")
         self.bench.advance(seconds)
 
     def _beep(self, args: list[Any]) -> None:
-        duration = _argument(args, 0, "beep", "number")
-        frequency = _argument(args, 1, "beep", "number")
+        duration = argument(args, 0, "beep", "number")
+        frequency = argument(args, 1, "beep", "number")
         if self.beeper_enable:
             self.beeps.append((duration, frequency))
 
     def _set_text(self, args: list[Any]) -> None:
-        self.display_text = _argument(args, 0, "settext", "string")
+        self.display_text = argument(args, 0, "settext", "string")
 
     def _next_error(self, args: list[Any]) -> tuple[Any, ...]:
         code, message = self.errors.pop()
@@ -581,7 +383,7 @@ class Keithley707B:
 
     # ----------------------------------------------------------------- switching
     def _channels(self, args: list[Any], function: str, *, slots: bool) -> set[str]:
-        text = _argument(args, 0, function, "string")
+        text = argument(args, 0, function, "string")
         if not text.strip():
             raise _channel_error(text, "empty channel list")
         return parse_channel_list(text, self.patterns, slots=slots)
@@ -605,7 +407,7 @@ class Keithley707B:
         self._switch(self.closed - self._channels(args, "open", slots=True))
 
     def _exclusive_close(self, args: list[Any]) -> None:
-        text = _argument(args, 0, "exclusiveclose", "string")
+        text = argument(args, 0, "exclusiveclose", "string")
         self._switch(parse_channel_list(text, self.patterns, slots=False) if text.strip() else set())
 
     def _exclusive_slot_close(self, args: list[Any]) -> None:
@@ -623,7 +425,7 @@ class Keithley707B:
 
     def _set_delay(self, args: list[Any]) -> None:
         channels = self._channels(args, "setdelay", slots=True)
-        seconds = _argument(args, 1, "setdelay", "number")
+        seconds = argument(args, 1, "setdelay", "number")
         if not 0 <= seconds <= 1e4:
             raise runtime_error("bad argument #2 to `setdelay' (delay must be 0 to 10000 s)")
         self.delays.update(dict.fromkeys(channels, float(seconds)))
@@ -634,18 +436,18 @@ class Keithley707B:
 
     def _set_pattern(self, args: list[Any]) -> None:
         channels = self._channels(args, "setimage", slots=False)
-        name = _argument(args, 1, "setimage", "string")
+        name = argument(args, 1, "setimage", "string")
         if not _PATTERN_NAME.match(name) or name.lower() == "allslots" or re.match(r"slot\d", name, re.I):
             raise runtime_error(f"bad argument #2 to `setimage' (invalid pattern name '{name}')")
         self.patterns[name] = channels
 
     def _get_pattern(self, args: list[Any]) -> str:
-        name = _argument(args, 0, "getimage", "string")
+        name = argument(args, 0, "getimage", "string")
         if name not in self.patterns:
             raise _channel_error(name, "no such pattern")
         return ";".join(sorted(self.patterns[name]))
 
     def _delete_pattern(self, args: list[Any]) -> None:
-        name = _argument(args, 0, "delete", "string")
+        name = argument(args, 0, "delete", "string")
         if self.patterns.pop(name, None) is None:
             raise _channel_error(name, "no such pattern")
