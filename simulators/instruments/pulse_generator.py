@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import struct
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.pulses import PulseTrain
@@ -45,7 +45,6 @@ from mtjhw.simulators.scpi import (
     Variadic,
     command,
 )
-from mtjhw.simulators.scpi.commands import match_nodes, split_token
 from mtjhw.simulators.scpi.parameters import mnemonic_matches
 
 from .base import BenchInstrument
@@ -141,30 +140,6 @@ class _PulseGenerator(BenchInstrument):
             self.push_error(err.code, err.text)
             return None
         return super().handle(text)
-
-    def _execute(self, unit: str, path: list[tuple[str, int | None]]) -> tuple[Any, list[tuple[str, int | None]]]:
-        header = unit.split(None, 1)[0]
-        if re.search(r"[A-Za-z]0+(?=[:?]|$)", header):  # the engine reads suffix 0 as the default, 1
-            raise ScpiError(-114, f"'{header}'")
-        try:
-            return super()._execute(unit, path)
-        except ScpiError as err:
-            if err.code == -113 and self._known_without_suffixes(unit, path):
-                raise ScpiError(-114, f"'{header}'") from None
-            raise
-
-    def _known_without_suffixes(self, unit: str, path: list[tuple[str, int | None]]) -> bool:
-        """Whether ``unit``'s header is a known one once its numeric suffixes are dropped (so a suffix is wrong)."""
-        header = unit.split(None, 1)[0]
-        query = header.endswith("?")
-        name = header.rstrip("?")
-        tokens = [split_token(t) for t in name.lstrip(":").split(":")]
-        if all(suffix is None for _, suffix in tokens):
-            return False
-        bare = [(mnemonic, None) for mnemonic, _ in tokens]
-        candidates = [bare] if name.startswith((":", "*")) or not path else [path + bare, bare]
-        return any(e.query == query and match_nodes(e.nodes, c) is not None for c in candidates
-                   for e in self._commands)
 
     @staticmethod
     def _channel(n: int) -> int:

@@ -59,8 +59,11 @@ def split_token(token: str) -> tuple[str, int | None]:
     return m.group(1).upper(), (int(m.group(2)) if m.group(2) else None)
 
 
-def match_nodes(nodes: Sequence[Node], tokens: Sequence[tuple[str, int | None]]) -> list[int] | None:
-    """Captured suffixes if ``tokens`` match ``nodes`` (optional nodes may be skipped), else None."""
+def match_nodes(nodes: Sequence[Node], tokens: Sequence[tuple[str, int | None]], *,
+                any_suffix: bool = False) -> list[int] | None:
+    """Captured suffixes if ``tokens`` match ``nodes`` (optional nodes may be skipped), else None. A suffix must
+    be the node's own (1 when it declares none) or, on a capturing node, ≥ 1; ``any_suffix`` ignores suffixes
+    (to tell a wrong suffix, -114, from an unknown header)."""
 
     def walk(i: int, j: int, captured: list[int]) -> list[int] | None:
         if i == len(nodes):
@@ -69,8 +72,8 @@ def match_nodes(nodes: Sequence[Node], tokens: Sequence[tuple[str, int | None]])
         if j < len(tokens):
             name, suffix = tokens[j]
             if name in (node.short, node.long):
-                ok = suffix is None or node.capture or suffix == (node.fixed_suffix or 1)
-                if ok:
+                if any_suffix or suffix is None or (
+                        suffix >= 1 if node.capture else suffix == (node.fixed_suffix or 1)):
                     got = walk(i + 1, j + 1, captured + ([suffix or 1] if node.capture else []))
                     if got is not None:
                         return got

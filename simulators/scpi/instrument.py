@@ -188,6 +188,9 @@ class ScpiInstrument:
             return result, new_path
         if any(match_nodes(e.nodes, absolute) is not None for absolute in candidates for e in self._commands):
             raise ScpiError(-113, f"'{header}' has no {'query' if query else 'command'} form")
+        if any(e.query == query and match_nodes(e.nodes, absolute, any_suffix=True) is not None
+               for absolute in candidates for e in self._commands):
+            raise ScpiError(-114, f"'{header}'")
         raise ScpiError(-113, f"'{header}'")
 
     def _lookup(self, tokens: Tokens, query: bool) -> Dispatch | None:

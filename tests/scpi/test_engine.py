@@ -74,8 +74,11 @@ def test_numeric_suffix_capture_and_fixed_suffix(gen):
     gen.handle(":CALC:MARK2:X 1.5e9")
     assert gen.handle(":CALC:MARK2:X?") == "1.5e+09"
     assert gen.handle(":CALC:MARK:X?") == "0"
-    gen.handle(":SOUR2:FREQ 1e9")  # only SOURce1 exists
-    assert errors(gen) == [-113]
+    gen.handle(":SOUR2:FREQ 1e9")  # only SOURce1 exists: a wrong suffix, not an unknown header
+    gen.handle(":CALC:MARK0:X?")  # suffixes count from 1
+    gen.handle(":FREQ3:MODE?")  # FREQuency takes no suffix
+    gen.handle(":BOGUS2:X?")
+    assert errors(gen) == [-114, -114, -114, -113]
 
 
 @pytest.mark.parametrize(
