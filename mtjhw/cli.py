@@ -58,13 +58,14 @@ def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
 def cmd_run(args: argparse.Namespace) -> int:
     from .bench import Bench
     from .connection import InstrumentUnreachableError
-    from .runner import make_procedure, run_procedure
+    from .runner import RunDirectoryError, check_run_directory, make_procedure, run_procedure
 
     try:
         settings = _parse_settings(args.set or [])
         make_procedure(args.procedure, settings)  # check names and values before opening instruments
         config = BenchConfig.load(args.bench)
-    except (BenchConfigError, ValueError) as exc:
+        check_run_directory(args.out)
+    except (BenchConfigError, ValueError, RunDirectoryError) as exc:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     progress = None if args.quiet else ProgressBar(args.procedure)

@@ -96,6 +96,19 @@ class _CsvSink:
         self._file.close()
 
 
+class RunDirectoryError(FileExistsError):
+    """The output directory already holds a run: earlier data is never overwritten."""
+
+
+def check_run_directory(out: Path) -> Path:
+    """The data file a run in ``out`` writes; :class:`RunDirectoryError` if an earlier run left one there."""
+    data_file = out / "data.csv"
+    if data_file.exists():
+        raise RunDirectoryError(f"{out} holds an earlier run ({data_file.name}); nothing is overwritten: "
+                                "give the new run another --out")
+    return data_file
+
+
 def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[str, Any] | None = None,
                   progress: Callable[[float], None] | None = None, stop: threading.Event | None = None
                   ) -> RunOutcome:
@@ -106,11 +119,9 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
     procedure = make_procedure(name, settings)
     procedure.bench = bench
     out = Path(out_dir)
+    data_file = check_run_directory(out)
     out.mkdir(parents=True, exist_ok=True)
     procedure.out_dir = out  # where procedures write bulk data (HDF5) beside data.csv
-    data_file = out / "data.csv"
-    if data_file.exists():
-        data_file.unlink()  # a new run in the same directory replaces the old data
     results = Results(procedure, str(data_file))
     sink = _CsvSink(results)
 

@@ -109,3 +109,15 @@ def test_pulsed_procedure_fault_switches_the_pulse_generator_off_too(tmp_path):
         assert not pulser_twin.output[1] and not pulser_twin.output[2] and not smu_on
     assert outcome.status == "failed"
     assert outcome.points == 4 == len(recorded_rows(tmp_path))
+
+
+def test_a_second_run_into_the_same_directory_keeps_the_first(tmp_path, capsys):
+    from mtjhw.cli import main
+
+    args = ["run", "rh-loop", "--bench", "examples/simulated-pmtj.yaml", "--out", str(tmp_path), "-q",
+            "--set", "points=41"]
+    assert main(args) == 0
+    first = (tmp_path / "data.csv").read_bytes()
+    assert main(args) == 2
+    assert "holds an earlier run" in capsys.readouterr().err
+    assert (tmp_path / "data.csv").read_bytes() == first
