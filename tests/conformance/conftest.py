@@ -5,7 +5,8 @@ the in-process library (``visa_library=…``) or a TCP socket served by :class:`
 pyvisa-py. ``served`` gives both; a test is written once and runs over both transports.
 
 After a driver has done its work, :func:`assert_clean` checks the twin's error queue directly (no SCPI round
-trip, so a driver's own error handling cannot hide an entry).
+trip, so a driver's own error handling cannot hide an entry). What the tests do with the drivers themselves
+(opening, enumerating, choosing values, comparing read-backs, the known driver bugs) is in ``drivers.py``.
 """
 
 from __future__ import annotations

@@ -12,24 +12,19 @@ in-process library here (a pyvisa resource).
 
 from __future__ import annotations
 
-import inspect
 import socket
 from typing import Any
 
+import drivers
 import pytest
-import pyvisa
 from conftest import assert_clean, error_entries, make_twin, serve
+from drivers import pymeasure_readable, pymeasure_sent, pymeasure_settable, pymeasure_stubs, pymeasure_value, same
 from lakeshore import Model425
-from pymeasure.instruments import Instrument
 from pymeasure.instruments.kepco import KepcoBOP3612, kepcobop
 from pymeasure.instruments.lakeshore import LakeShore425
 
-#: Each driver with the terminations its users set: the BOP driver sets its own ("\n"); PyMeasure's 425 driver
-#: sets "\n" for serial ports only (the 425 ends replies with CR LF, the CR is stripped from every reply).
-DRIVERS = {
-    "kepco-bop": (KepcoBOP3612, {}),
-    "lakeshore425": (LakeShore425, {"read_termination": "\n", "write_termination": "\n"}),
-}
+#: Each twin's PyMeasure driver (the terminations its users set: :data:`drivers.OPENING`).
+DRIVERS = {"kepco-bop": KepcoBOP3612, "lakeshore425": LakeShore425}
 
 #: Setters written by hand (a plain ``@property``): no validator to draw a value from, so the value is given.
 HAND_WRITTEN_VALUES = {
@@ -37,70 +32,17 @@ HAND_WRITTEN_VALUES = {
 }
 
 
-def readable_properties(driver: type) -> list[str]:
-    """Every property with a getter, except PyMeasure's stubs on ``Instrument`` itself (``id``, ``status``, …):
-    on a driver without ``SCPIMixin`` they raise NotImplementedError before sending anything."""
-    names = []
-    for name in sorted(dir(driver)):
-        owner = next(klass for klass in driver.__mro__ if name in vars(klass))
-        prop = vars(owner)[name]
-        if isinstance(prop, property) and prop.fget is not None and owner is not Instrument:
-            names.append(name)
-    return names
-
-
-def instrument_stubs(driver: type) -> list[str]:
-    """The properties :func:`readable_properties` leaves out: those ``Instrument`` itself defines."""
-    return sorted(name for name in dir(driver) if isinstance(vars(Instrument).get(name), property)
-                  and getattr(driver, name) is vars(Instrument)[name])
-
-
-def settable_properties(driver: type) -> list[str]:
-    """Properties whose setter sends a command: PyMeasure controls (``set_command`` given) and hand-written ones."""
-    names = []
-    for name in readable_properties(driver):
-        fset = getattr(driver, name).fset
-        if fset is None:
-            continue
-        params = inspect.signature(fset).parameters
-        if "set_command" in params and params["set_command"].default is None:
-            continue  # a measurement: its setter only raises
-        names.append(name)
-    return names
-
-
-def valid_value(driver: type, name: str, current: Any) -> Any:
-    """A value the property's own validator accepts, different from ``current`` where there is a choice."""
-    if name in HAND_WRITTEN_VALUES:
-        return HAND_WRITTEN_VALUES[name]
-    params = inspect.signature(getattr(driver, name).fset).parameters
-    values, validator = params["values"].default, params["validator"].default
-    if "range" in validator.__name__ and not isinstance(values, dict):
-        low, high = values
-        return low + 0.625 * (high - low)  # inside the range, not a round end point: ±36 V → 9 V, ±12 A → 3 A
-    choices = list(values)
-    return next((choice for choice in choices if choice != current), choices[0])
-
-
-def read_back_equals(read: Any, value: Any) -> bool:
-    """Numbers within float precision (replies carry 5-6 digits), everything else exactly."""
-    if isinstance(value, (str, bool)):
-        return read == value
-    return read == pytest.approx(value, rel=1e-5)
-
-
 def open_driver(name: str, served: Any) -> Any:
-    driver, terminations = DRIVERS[name]
-    return driver(served.resource, **served.pymeasure_kwargs, **terminations)
+    return drivers.open_driver(DRIVERS[name], served)
 
 
 @pytest.mark.parametrize("name", DRIVERS)
 def test_pymeasure_reads_every_property(name, transport):
-    driver = DRIVERS[name][0]
+    driver = DRIVERS[name]
     with serve(name, transport) as served:
         inst = open_driver(name, served)
-        values = {prop: getattr(inst, prop) for prop in readable_properties(driver)}
-        for stub in instrument_stubs(driver):  # left out above: PyMeasure raises before sending anything
+        values = {prop: getattr(inst, prop) for prop in pymeasure_readable(driver)}
+        for stub in pymeasure_stubs(driver):  # left out above: PyMeasure raises before sending anything
             with pytest.raises(NotImplementedError):
                 getattr(inst, stub)
         inst.adapter.close()
@@ -118,18 +60,18 @@ def test_pymeasure_reads_every_property(name, transport):
 
 @pytest.mark.parametrize("name", DRIVERS)
 def test_pymeasure_sets_every_settable_property_and_reads_it_back(name, transport):
-    driver = DRIVERS[name][0]
+    driver = DRIVERS[name]
     with serve(name, transport) as served:
         inst = open_driver(name, served)
-        for prop in settable_properties(driver):
-            value = valid_value(driver, prop, getattr(inst, prop))
+        for prop in pymeasure_settable(driver):
+            value = pymeasure_value(driver, prop, getattr(inst, prop), HAND_WRITTEN_VALUES)
             setattr(inst, prop, value)
-            assert read_back_equals(getattr(inst, prop), value), prop
+            assert same(getattr(inst, prop), pymeasure_sent(driver, prop, value)), prop
         inst.adapter.close()
         assert_clean(served.twin)
     expected = {"current_setpoint", "operating_mode", "output_enabled", "voltage_setpoint"} \
         if name == "kepco-bop" else {"mode", "range", "unit"}
-    assert expected <= set(settable_properties(driver))
+    assert expected <= set(pymeasure_settable(driver))
 
 
 def test_bop_drives_the_magnet_in_current_and_voltage_mode(transport):
@@ -231,8 +173,7 @@ def open_model425(served: Any) -> tuple[Model425, Any]:
     if served.transport == "tcp":
         host, port = served.resource.split("::")[1:3]
         return Model425(ip_address=host, tcp_port=int(port), timeout=1.5), None
-    resource = pyvisa.ResourceManager(served.visa_library).open_resource(
-        served.resource, read_termination="\r\n", write_termination="\n")
+    resource = drivers.open_visa(served, read_termination="\r\n")
     return Model425(connection=resource), resource
 
 

@@ -8,121 +8,62 @@ sends what the real instrument refuses, the test names the driver bug and checks
 
 from __future__ import annotations
 
-import inspect
-import math
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
+from conftest import assert_clean, error_entries, serve
+from drivers import (
+    DRIVER_BUGS,
+    open_driver,
+    pymeasure_choices,
+    pymeasure_readable,
+    pymeasure_sent,
+    pymeasure_settable,
+    pymeasure_targets,
+    pymeasure_value,
+    qcodes_parameters,
+    qcodes_value,
+    same,
+    short_form,
+)
 from pymeasure.instruments.agilent import Agilent33500
-from pymeasure.instruments.common_base import CommonBase, DynamicProperty
 from pymeasure.instruments.keysight import Keysight81160A
-from pymeasure.instruments.validators import strict_discrete_set, strict_range
 from pyvisa.errors import VisaIOError
-from qcodes import validators as vals
 from qcodes.instrument_drivers.Keysight import Keysight33522B
 
-from tests.conformance.conftest import assert_clean, error_entries, serve
-
-TERMINATIONS = {"read_termination": "\n", "write_termination": "\n"}
 #: Values for parameters whose driver gives no validator, or whose validator range holds values the instrument's
 #: couplings refuse at *RST (a high level below the low one, a pulse wider than its period).
 CHOSEN = {"amplitude": 0.3, "offset": 0.1, "voltage_high": 1.0, "voltage_low": -0.5, "pulse_width": 40e-9,
           "output_load": 1e3}
 
 #: PyMeasure Keysight81160A properties that send 33500-series headers the 81160A does not have (inherited from
-#: Agilent33500 and not overridden): (driver object, property) → the error the real instrument queues, and
-#: whether reading, setting or both send the wrong header.
+#: Agilent33500 and not overridden; :data:`drivers.DRIVER_BUGS` says which header): property (``channel.name`` on a
+#: channel) → the error the real instrument queues, and whether reading, setting or both send the wrong header.
 BOTH = ("get", "set")
-PYMEASURE_81160A_BUGS: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {
-    **{("", p): (-113, BOTH) for p in ("arb_advance", "arb_filter", "arb_srate")},  # FUNC:ARB:… (33500 ARB)
-    ("", "ext_trig_out"): (-113, BOTH),  # OUTP:TRIG (the 81160A routes its trigger out to a Sync Out)
-    ("", "arb_file"): (-113, ("set",)),  # reads :FUNC:USER? (right) but sets FUNC:ARB (33500)
-    ("", "display"): (-113, ("set",)),  # DISP:TEXT (33500)
-    **{(f"ch_{c}", p): (-113, BOTH) for c in (1, 2) for p in ("arb_file", "arb_advance", "arb_filter", "arb_srate")},
-    ("ch_2", "phase"): (-114, BOTH),  # SOUR2:PHAS: the 81160A's [:SOURce] takes no suffix, its PHASe[1|2] does
+PYMEASURE_81160A_BUGS: dict[str, tuple[int, tuple[str, ...]]] = {
+    **{p: (-113, BOTH) for p in ("arb_advance", "arb_filter", "arb_srate", "ext_trig_out")},
+    "arb_file": (-113, ("set",)), "display": (-113, ("set",)),
+    **{f"ch_{c}.{p}": (-113, BOTH) for c in (1, 2) for p in ("arb_file", "arb_advance", "arb_filter", "arb_srate")},
+    "ch_2.phase": (-114, BOTH),
 }
-
-
-def _same(expected: Any, got: Any) -> bool:
-    """A reply matches what was set: numbers to 1e-9, mnemonics in short or long form."""
-    if isinstance(expected, str) and isinstance(got, str):
-        a, b = expected.upper().strip('"'), got.upper().strip('"')
-        return a.startswith(b) or b.startswith(a)
-    if isinstance(expected, (int, float)) and isinstance(got, (int, float)) and not isinstance(expected, bool):
-        return got == pytest.approx(expected, rel=1e-9, abs=1e-12)
-    return expected == got
-
-
-def _between(lo: float, hi: float) -> float:
-    """A value inside [lo, hi], away from both ends: geometric for ranges over decades."""
-    if lo > 0 and hi / lo > 100:
-        return math.sqrt(lo * hi)
-    return lo + 0.25 * (hi - lo)
-
-
-# ----------------------------------------------------------------- PyMeasure introspection
-def _controls(obj: Any) -> dict[str, property]:
-    """The Instrument.control/measurement/setting properties of a PyMeasure instrument or channel."""
-    out = {}
-    for klass in reversed(type(obj).__mro__):
-        for name, attr in vars(klass).items():
-            if isinstance(attr, property) and attr.fget is not None and "control" in attr.fget.__qualname__:
-                out[name] = attr
-    return out
-
-
-def _param(obj: Any, name: str, prop: property, key: str) -> Any:
-    """A property's parameter (``get_command``, ``values``, ``validator`` …), as overridden on ``obj``."""
-    if isinstance(prop, DynamicProperty) and hasattr(obj, f"___{name}_{key}"):
-        return getattr(obj, f"___{name}_{key}")
-    function = prop.fget if key in inspect.signature(prop.fget).parameters else prop.fset
-    return inspect.signature(function).parameters[key].default
-
-
-def _pymeasure_value(obj: Any, name: str, prop: property, current: Any) -> Any:
-    """A valid value for a settable property, different from ``current`` where the validator allows."""
-    if name in CHOSEN:
-        return CHOSEN[name]
-    values, validator = _param(obj, name, prop, "values"), _param(obj, name, prop, "validator")
-    if isinstance(values, dict):
-        return next((k for k, v in values.items() if v != values.get(current)), current)
-    if validator is strict_discrete_set:
-        return next((v for v in values if not _same(v, current)), current)
-    if validator is strict_range:
-        value = _between(min(values), max(values))
-        return round(value) if "%d" in _param(obj, name, prop, "set_command") else value
-    raise AssertionError(f"{name}: no validator to take a value from; add it to CHOSEN")
-
-
-def _sent(obj: Any, name: str, prop: property, value: Any) -> Any:
-    """The value as the instrument receives it (``%f`` keeps 6 decimals)."""
-    if not isinstance(value, float):
-        return value
-    fmt = re.search(r"%[a-z]", _param(obj, name, prop, "set_command")).group()
-    return float(fmt % value) if fmt != "%s" else value
-
-
-def _targets(inst: Any) -> Iterator[tuple[str, Any]]:
-    """The instrument ("") and each of its channels, by attribute name (``ch_1`` …)."""
-    yield "", inst
-    for name, _ in CommonBase.get_channels(type(inst)):
-        yield name, getattr(inst, name)
+K81160A = "pymeasure.instruments.keysight.Keysight81160A"
 
 
 def _pymeasure(cls: type, served: Any) -> Any:
-    return cls(served.resource, **served.pymeasure_kwargs, **TERMINATIONS)
+    return open_driver(cls, served)
 
 
-def _properties(inst: Any, bugs: dict, operation: str) -> Iterator[tuple[str, Any, str, property]]:
-    """Every control property of ``inst`` and its channels whose ``operation`` ("get", "set") has no known bug;
-    setting a property reads it back, so a setter is left out when either operation has one."""
-    for where, obj in _targets(inst):
-        for name, prop in _controls(obj).items():
-            if (where, name) not in bugs or (operation == "get" and "get" not in bugs[where, name][1]):
-                yield where, obj, name, prop
+def _properties(inst: Any, bugs: dict, operation: str) -> Iterator[tuple[str, Any, str]]:
+    """Every property of ``inst`` and its channels that ``operation`` ("get": readable, "set": settable) covers,
+    with no known bug in it; setting a property reads it back, so a setter is left out when either operation has
+    one."""
+    for where, obj in pymeasure_targets(inst).items():
+        for name in pymeasure_readable(obj) if operation == "get" else pymeasure_settable(obj):
+            key = f"{where}.{name}" if where else name
+            if key not in bugs or (operation == "get" and "get" not in bugs[key][1]):
+                yield key, obj, name
 
 
 PYMEASURE = [("keysight33500b", Agilent33500, {}), ("keysight81160a", Keysight81160A, PYMEASURE_81160A_BUGS)]
@@ -132,11 +73,10 @@ PYMEASURE = [("keysight33500b", Agilent33500, {}), ("keysight81160a", Keysight81
 def test_pymeasure_reads_every_property(driver: str, cls: type, bugs: dict, transport: str) -> None:
     with serve(driver, transport) as served:
         inst = _pymeasure(cls, served)
-        readable = [(w, o, n, p) for w, o, n, p in _properties(inst, bugs, "get") if _param(o, n, p, "get_command")]
-        replies = {f"{w}.{n}": getattr(o, n) for w, o, n, p in readable}
+        replies = {key: getattr(obj, name) for key, obj, name in _properties(inst, bugs, "get")}
         assert_clean(served.twin)
     assert len(replies) >= 60
-    assert replies["ch_2.shape"] == "SIN" and replies[".id"].split(",")[1] in ("33522B", "81160A")
+    assert replies["ch_2.shape"] == "SIN" and replies["id"].split(",")[1] in ("33522B", "81160A")
 
 
 @pytest.mark.parametrize(("driver", "cls", "bugs"), PYMEASURE, ids=["33500B", "81160A"])
@@ -144,15 +84,15 @@ def test_pymeasure_sets_every_property(driver: str, cls: type, bugs: dict, trans
     with serve(driver, transport) as served:
         inst = _pymeasure(cls, served)
         count = 0
-        for _, obj, name, prop in _properties(inst, bugs, "set"):
-            if not _param(obj, name, prop, "set_command") or name == "arb_file":  # arb_file: see the arb test
+        for _, obj, name in _properties(inst, bugs, "set"):
+            if name in ("arb_file", "waveform_volatile"):  # see the arb and the user waveform tests
                 continue
-            readable = _param(obj, name, prop, "get_command") is not None
+            readable = name in pymeasure_readable(obj)
             current = getattr(obj, name) if readable else None
-            value = _pymeasure_value(obj, name, prop, current) if readable else "mtjhw"
+            value = pymeasure_value(obj, name, current, CHOSEN) if readable else "mtjhw"
             setattr(obj, name, value)
             if readable:
-                assert _same(_sent(obj, name, prop, value), getattr(obj, name)), name
+                assert same(getattr(obj, name), short_form(pymeasure_sent(obj, name, value))), name
             inst.ask("*RST;*OPC?")  # each property from the *RST state, whose couplings CHOSEN values respect
             assert error_entries(served.twin) == [], f"{name} = {value!r}"
             count += 1
@@ -238,21 +178,22 @@ def test_pymeasure_81160a_user_waveforms(transport: str) -> None:
 def test_pymeasure_81160a_driver_bugs(transport: str) -> None:
     """PyMeasure's Keysight81160A inherits 33500 headers the 81160A lacks: each read times out and the
     instrument queues the error the real one does; its channel ``burst_state`` inverts the state."""
+    assert set(PYMEASURE_81160A_BUGS) <= set(DRIVER_BUGS[K81160A])
     with serve("keysight81160a", transport) as served:
-        kwargs = {**served.pymeasure_kwargs, "timeout": 100} if transport == "tcp" else served.pymeasure_kwargs
-        inst = Keysight81160A(served.resource, **kwargs, **TERMINATIONS)
-        objects = dict(_targets(inst))
-        for (where, name), (code, operations) in PYMEASURE_81160A_BUGS.items():
+        kwargs = {"timeout": 100} if transport == "tcp" else {}
+        inst = open_driver(Keysight81160A, served, **kwargs)
+        objects = pymeasure_targets(inst)
+        for key, (code, operations) in PYMEASURE_81160A_BUGS.items():
+            where, _, name = key.rpartition(".")
             obj = objects[where]
-            prop = _controls(obj)[name]
             if "get" in operations:
                 with pytest.raises(VisaIOError):
                     getattr(obj, name)
-                assert [c for c, _ in error_entries(served.twin)] == [code], name
+                assert [c for c, _ in error_entries(served.twin)] == [code], key
             if "set" in operations:
-                has_validator = _param(obj, name, prop, "validator") in (strict_discrete_set, strict_range)
-                setattr(obj, name, _pymeasure_value(obj, name, prop, None) if has_validator else "mtjhw")
-                assert inst.complete == "1" and [c for c, _ in error_entries(served.twin)] == [code], name
+                value = pymeasure_value(obj, name, None, CHOSEN) if pymeasure_choices(obj, name) else "mtjhw"
+                setattr(obj, name, value)
+                assert inst.complete == "1" and [c for c, _ in error_entries(served.twin)] == [code], key
         # BURST_STATE values [True, False] with map_values: True is sent as index 0, i.e. OFF.
         inst.ch_1.burst_state = True
         assert inst.complete == "1" and served.twin.burst[1] is False and inst.ch_1.burst_state is True
@@ -260,36 +201,13 @@ def test_pymeasure_81160a_driver_bugs(transport: str) -> None:
 
 
 # ----------------------------------------------------------------- QCoDeS
-def _qcodes_parameters(instrument: Any) -> Iterator[Any]:
-    yield from instrument.parameters.values()
-    for module in instrument.submodules.values():
-        yield from module.parameters.values()
-
-
-def _qcodes_value(parameter: Any, current: Any) -> Any:
-    """A valid value from the parameter's validator, different from ``current`` where it allows."""
-    if parameter.name in CHOSEN:
-        return CHOSEN[parameter.name]
-    validator = parameter.vals
-    if isinstance(validator, vals.MultiType):
-        validator = validator.validators[0]
-    if isinstance(validator, vals.Enum):
-        return next(v for v in sorted(validator.values, key=str) if not _same(v, current))
-    if isinstance(validator, vals.Ints):
-        hi = validator.max_value if validator.max_value < 1e9 else 1000 * max(validator.min_value, 1)
-        return round(_between(validator.min_value, hi))
-    if isinstance(validator, vals.Numbers):
-        return _between(validator.min_value, validator.max_value)
-    raise AssertionError(f"{parameter.full_name}: no validator to take a value from; add it to CHOSEN")
-
-
 #: Not an instrument setting: the VISA timeout of the session.
 QCODES_SKIP = {"timeout"}
 
 
 def test_qcodes_snapshot_reads_every_parameter(transport: str) -> None:
     with serve("keysight33500b", transport) as served:
-        awg = Keysight33522B("awg", served.resource, **served.qcodes_kwargs)
+        awg = open_driver(Keysight33522B, served, "awg")
         snapshot = awg.snapshot(update=True)
         assert_clean(served.twin)
     read = {}
@@ -304,13 +222,12 @@ def test_qcodes_snapshot_reads_every_parameter(transport: str) -> None:
 
 def test_qcodes_sets_every_parameter(transport: str) -> None:
     with serve("keysight33500b", transport) as served:
-        awg = Keysight33522B("awg", served.resource, **served.qcodes_kwargs)
-        settable = [p for p in _qcodes_parameters(awg) if p.settable and p.name not in QCODES_SKIP]
+        awg = open_driver(Keysight33522B, served, "awg")
+        settable = [p for p in qcodes_parameters(awg).values() if p.settable and p.name not in QCODES_SKIP]
         for parameter in settable:
-            current = parameter.get()
-            value = _qcodes_value(parameter, current)
+            value = qcodes_value(parameter, parameter.get(), CHOSEN)
             parameter.set(value)
-            assert _same(value, parameter.get()), parameter.full_name
+            assert same(parameter.get(), short_form(value)), parameter.full_name
             awg.ask("*RST;*OPC?")
             assert error_entries(served.twin) == [], f"{parameter.full_name} = {value!r}"
     assert len(settable) >= 44
@@ -318,7 +235,7 @@ def test_qcodes_sets_every_parameter(transport: str) -> None:
 
 def test_qcodes_burst_and_trigger(transport: str) -> None:
     with serve("keysight33500b", transport) as served:
-        awg = Keysight33522B("awg", served.resource, **served.qcodes_kwargs)
+        awg = open_driver(Keysight33522B, served, "awg")
         ch = awg.ch1
         ch.function_type("PULS")
         ch.frequency(2e3)

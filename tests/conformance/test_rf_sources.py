@@ -13,28 +13,34 @@ upgrade is covered without editing this file.
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import math
-import re
 from typing import Any
 
 import pytest
 from conftest import assert_clean, error_entries, make_twin, serve
-from pymeasure.instruments import Instrument
+from drivers import (
+    open_driver,
+    pymeasure_readable,
+    pymeasure_sent,
+    pymeasure_settable,
+    pymeasure_value,
+    qcodes_sent,
+    qcodes_value,
+    same,
+    synced,
+)
 from pymeasure.instruments.agilent import Agilent8257D
 from pymeasure.instruments.anritsu import AnritsuMG3692C
 from qcodes.parameters import Parameter
-from qcodes.validators import Enum, Ints, Numbers
 
 CABLE_LOSS_DB = 3.0  # the twins' default cable to the bias tee
 
-#: QCoDeS drivers by case name: (module, class, twin). The E8267D driver sets no terminator; its users add LF.
+#: QCoDeS drivers by case name: (dotted class path, twin). The E8267D driver sets no terminator; its users add LF
+#: (:data:`drivers.OPENING`).
 QCODES = {
-    "n5183b": ("qcodes.instrument_drivers.Keysight", "KeysightN5183B", "keysight-n5183b"),
-    "e8257d": ("qcodes.instrument_drivers.agilent", "AgilentE8257D", "agilent-e8257d"),
-    "smb100a": ("qcodes_contrib_drivers.drivers.RohdeSchwarz.SMB100A", "RohdeSchwarz_SMB100A", "rs-smb100a"),
-    "e8267d": ("qcodes_contrib_drivers.drivers.Keysight.Keysight_E8267D", "Keysight_E8267D", "agilent-e8257d"),
+    "n5183b": ("qcodes.instrument_drivers.Keysight.KeysightN5183B", "keysight-n5183b"),
+    "e8257d": ("qcodes.instrument_drivers.agilent.AgilentE8257D", "agilent-e8257d"),
+    "smb100a": ("qcodes_contrib_drivers.drivers.RohdeSchwarz.SMB100A.RohdeSchwarz_SMB100A", "rs-smb100a"),
+    "e8267d": ("qcodes_contrib_drivers.drivers.Keysight.Keysight_E8267D.Keysight_E8267D", "agilent-e8257d"),
 }
 
 #: QCoDeS parameters not set: ``IDN`` is read-only, ``timeout`` is the VISA session's, not the instrument's.
@@ -44,41 +50,24 @@ QCODES_NOT_SET = {"IDN", "timeout"}
 VECTOR_ONLY = ("DM:", "WDM:", "AM:WID")
 
 #: Values given where a validator offers a choice that is no test: ``FIX`` is the PSG's synonym of ``CW`` and
-#: reads back as ``CW``.
-QCODES_VALUES = {"freq_mode": "LIST"}
+#: reads back as ``CW``; the SMB100A's sweep points follow span and step, so its sweep needs a span (start and
+#: stop would otherwise both get the same value from their common range).
+QCODES_VALUES = {"freq_mode": "LIST", "sweep_freq_stop": 5e8}
 
-#: PyMeasure drivers by twin, with the terminations their users set (LF both ways on GPIB and LAN).
+#: PyMeasure drivers by twin (their users set LF both ways on GPIB and LAN: :data:`drivers.OPENING`).
 PYMEASURE = {
     "agilent-e8257d": Agilent8257D,
     "anritsu-mg3692c": AnritsuMG3692C,
 }
-TERMINATIONS = {"read_termination": "\n", "write_termination": "\n"}
 
 #: Values for properties without a validator where 0.9 × the value after ``*RST`` would leave the range: the
 #: PSG's sweep start and the MG3692C's CW frequency sit at the lowest frequency after ``*RST``.
 PYMEASURE_VALUES = {Agilent8257D: {"start_frequency": 2e9}, AnritsuMG3692C: {"frequency": 12e9}}
 
 
-def nudged(current: float, low: float, high: float) -> float:
-    """0.9 × ``current``; from zero, 10 % into the range [``low``, ``high``] (0.5 when it is unbounded)."""
-    if current:
-        return 0.9 * current
-    return low + 0.1 * (high - low) if math.isfinite(high - low) else 0.5
-
-
 # ----------------------------------------------------------------------------------------------- QCoDeS
 def open_qcodes(case: str, served: Any) -> Any:
-    module, name, _ = QCODES[case]
-    driver = getattr(importlib.import_module(module), name)
-    terminator = {"terminator": "\n"} if case == "e8267d" else {}
-    return driver(f"rf_{case}", served.resource, **served.qcodes_kwargs, **terminator)
-
-
-def synced(inst: Any) -> Any:
-    """``inst`` once the instrument has executed everything written before (``*OPC?``): a write over TCP
-    returns before the instrument has read it."""
-    assert inst.ask("*OPC?") == "1"
-    return inst
+    return open_driver(QCODES[case][0], served, f"rf_{case}")
 
 
 def query_of(param: Parameter) -> str:
@@ -99,33 +88,9 @@ def settable(inst: Any, case: str) -> list[Parameter]:
     return [p for p in gettable(inst, case) if p.settable and p.name not in QCODES_NOT_SET]
 
 
-def qcodes_value(param: Parameter, current: Any) -> Any:
-    """A value the parameter's validator accepts, different from ``current``: the other state of an on/off
-    parameter, another choice of a mapping or enum, 0.9 × a number (10 % into the range from zero)."""
-    if param.name in QCODES_VALUES:
-        return QCODES_VALUES[param.name]
-    if isinstance(current, bool):
-        return not current
-    if param.val_mapping:
-        return next(key for key in param.val_mapping if key != current)
-    vals = param.vals
-    if isinstance(vals, Enum):
-        return next(choice for choice in sorted(vals.valid_values) if choice != current)
-    low, high = (vals.min_value, vals.max_value) if isinstance(vals, (Numbers, Ints)) else (-math.inf, math.inf)
-    value = min(max(nudged(current, low, high), low), high)
-    return round(value) if isinstance(vals, Ints) or param.get_parser is int else value
-
-
-def same(read: Any, value: Any) -> bool:
-    """Numbers equal to the driver's own formatting (QCoDeS sends 2–8 decimals), everything else exactly."""
-    if isinstance(value, (str, bool)):
-        return read == value
-    return float(read) == pytest.approx(float(value), rel=1e-7, abs=5e-3)
-
-
 @pytest.mark.parametrize("case", QCODES)
 def test_qcodes_reads_every_parameter(case, transport):
-    with serve(QCODES[case][2], transport) as served:
+    with serve(QCODES[case][1], transport) as served:
         inst = open_qcodes(case, served)
         if case == "e8267d":
             values = {p.name: p.get() for p in gettable(inst, case)}
@@ -140,13 +105,13 @@ def test_qcodes_reads_every_parameter(case, transport):
 
 @pytest.mark.parametrize("case", QCODES)
 def test_qcodes_sets_every_settable_parameter_and_reads_it_back(case, transport):
-    with serve(QCODES[case][2], transport) as served:
+    with serve(QCODES[case][1], transport) as served:
         inst = open_qcodes(case, served)
         changed = {}
         for param in settable(inst, case):
-            value = qcodes_value(param, param.get())
+            value = qcodes_value(param, param.get(), QCODES_VALUES)
             param.set(value)
-            changed[param.name] = (value, param.get())
+            changed[param.name] = (qcodes_sent(param, value), param.get())
         assert_clean(served.twin)
     wrong = {name: pair for name, pair in changed.items() if not same(pair[1], pair[0])}
     assert changed and not wrong, wrong
@@ -154,7 +119,7 @@ def test_qcodes_sets_every_settable_parameter_and_reads_it_back(case, transport)
 
 @pytest.mark.parametrize("case", QCODES)
 def test_qcodes_output_reaches_the_bench(case, transport):
-    with serve(QCODES[case][2], transport) as served:
+    with serve(QCODES[case][1], transport) as served:
         inst = open_qcodes(case, served)
         inst.frequency(6.5e9)
         inst.power(-10.0)
@@ -208,64 +173,15 @@ def test_smb100a_driver_bug_self_test_written_not_asked(transport):
 
 
 # ----------------------------------------------------------------------------------------------- PyMeasure
-def readable_properties(driver: type) -> list[str]:
-    """Every property with a getter that sends a query (PyMeasure's ``Instrument`` stubs excluded)."""
-    names = []
-    for name in sorted(dir(driver)):
-        owner = next(klass for klass in driver.__mro__ if name in vars(klass))
-        prop = vars(owner)[name]
-        if not isinstance(prop, property) or prop.fget is None or owner is Instrument:
-            continue
-        params = inspect.signature(prop.fget).parameters
-        if "get_command" not in params or params["get_command"].default is not None:
-            names.append(name)
-    return names
-
-
-def settable_properties(driver: type) -> list[str]:
-    """Properties whose setter sends a command: PyMeasure controls (``set_command`` given) and hand-written ones."""
-    names = []
-    for name in readable_properties(driver):
-        fset = getattr(driver, name).fset
-        params = inspect.signature(fset).parameters if fset else {}
-        if fset is not None and ("set_command" not in params or params["set_command"].default is not None):
-            names.append(name)
-    return names
-
-
-def pymeasure_value(driver: type, name: str, current: Any) -> Any:
-    """A value the property's validator accepts, different from ``current``: another choice of a discrete set,
-    0.9 × a number (10 % into a range from zero), the other state of a boolean."""
-    if name in PYMEASURE_VALUES[driver]:
-        return PYMEASURE_VALUES[driver][name]
-    if isinstance(current, bool):
-        return not current
-    params = inspect.signature(getattr(driver, name).fset).parameters
-    values = params["values"].default if "values" in params else None
-    if isinstance(values, dict):
-        return next(key for key in values if key != current)
-    low, high = values if values else (-math.inf, math.inf)
-    return min(max(nudged(current, low, high), low), high)
-
-
-def sent_value(driver: type, name: str, value: Any) -> Any:
-    """``value`` as the driver writes it (``%.3f``, ``%d`` …): what the instrument can read back."""
-    params = inspect.signature(getattr(driver, name).fset).parameters
-    if isinstance(value, (str, bool)) or "set_command" not in params:
-        return value
-    argument = (params["set_command"].default % value).split(None, 1)[1]
-    return float(re.match(r"[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?", argument).group())
-
-
 def open_pymeasure(name: str, served: Any) -> Any:
-    return PYMEASURE[name](served.resource, **served.pymeasure_kwargs, **TERMINATIONS)
+    return open_driver(PYMEASURE[name], served)
 
 
 @pytest.mark.parametrize("name", PYMEASURE)
 def test_pymeasure_reads_every_property(name, transport):
     with serve(name, transport) as served:
         inst = open_pymeasure(name, served)
-        values = {prop: getattr(inst, prop) for prop in readable_properties(PYMEASURE[name])}
+        values = {prop: getattr(inst, prop) for prop in pymeasure_readable(PYMEASURE[name])}
         inst.adapter.close()
         assert_clean(served.twin)
     assert None not in values.values() and "" not in values.values(), values
@@ -286,10 +202,10 @@ def test_pymeasure_sets_every_settable_property_and_reads_it_back(name, transpor
     with serve(name, transport) as served:
         inst = open_pymeasure(name, served)
         changed = {}
-        for prop in settable_properties(driver):
-            value = pymeasure_value(driver, prop, getattr(inst, prop))
+        for prop in pymeasure_settable(driver):
+            value = pymeasure_value(driver, prop, getattr(inst, prop), PYMEASURE_VALUES[driver])
             setattr(inst, prop, value)
-            changed[prop] = (sent_value(driver, prop, value), getattr(inst, prop))
+            changed[prop] = (pymeasure_sent(driver, prop, value), getattr(inst, prop))
         inst.adapter.close()
         assert_clean(served.twin)
     wrong = {prop: pair for prop, pair in changed.items() if not same(pair[1], pair[0])}
