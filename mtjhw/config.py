@@ -6,6 +6,7 @@ Every problem is reported as one :class:`BenchConfigError` that names the offend
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,17 @@ from .registry import REGISTRY
 
 class BenchConfigError(ValueError):
     """A bench file is malformed: the message names the key and what was expected."""
+
+
+class _BenchLoader(yaml.SafeLoader):
+    """YAML with the numbers of YAML 1.2 (and of people): ``1e9``, ``2.0e9``, ``-5e-3`` are floats, where YAML 1.1
+    (PyYAML's default) reads a number without a dot or an exponent sign as a string."""
+
+
+_BenchLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
+    list("-+0123456789."))
 
 
 #: The virtual instruments a simulated bench gets when its file has no ``instruments:`` section (plus a
@@ -60,11 +72,13 @@ class BenchConfig:
     def load(cls, path: str | Path) -> BenchConfig:
         path = Path(path)
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise BenchConfigError(f"cannot read bench file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise BenchConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the bench file as UTF-8") from None
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_BenchLoader)
         except yaml.YAMLError as exc:
             raise BenchConfigError(f"{path}: not valid YAML: {exc}") from None
         return cls.from_dict(data, source=str(path))

@@ -88,3 +88,19 @@ def test_bench_check_and_procedure_listing(capsys):
 def test_missing_bench_file_is_a_clear_error(tmp_path, capsys):
     assert main(["run", "rh-loop", "--bench", str(tmp_path / "nope.yaml"), "--out", str(tmp_path)]) == 2
     assert "cannot read bench file" in capsys.readouterr().err
+
+
+def test_numbers_load_as_people_write_them(tmp_path):
+    path = tmp_path / "bench.yaml"
+    path.write_text("simulated: true\nsafety: {max_voltage: 8e-1, max_current: 1e-3}\n"
+                    "dut: {model: stno, nonlinearity: -2.0e9, i_th: 2e-3, r_p: 1e3}\n")
+    config = BenchConfig.load(path)
+    assert config.safety.max_voltage == 0.8 and config.safety.max_current == 1e-3
+    assert config.dut == {"model": "stno", "nonlinearity": -2.0e9, "i_th": 2e-3, "r_p": 1000.0}
+
+
+def test_a_bench_file_that_is_not_utf8_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "bench.yaml"
+    path.write_bytes(b"name: b\xe9nch\n")
+    assert main(["bench", "check", str(path)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
