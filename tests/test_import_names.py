@@ -44,3 +44,19 @@ def test_instrumentkit_imports_beside_mtjhw(tmp_path):
     instrumentkit, ours = out.splitlines()
     assert "site-packages" in instrumentkit and not instrumentkit.startswith(str(REPO / "instruments"))
     assert ours.startswith(str(REPO / "instruments"))
+
+
+@pytest.mark.parametrize(("package", "allowed"), [("instruments", ("mtjhw.instruments",)),
+                                                  ("simulators", ("mtjhw.simulators",)),
+                                                  ("gateware", ("mtjhw.gateware", "mtjhw.simulators"))])
+def test_layers_import_only_downwards(package, allowed):
+    """Drivers and twins meet only at a VISA resource string; the gateware uses the physics for its models."""
+    import ast
+
+    for path in (REPO / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                if name and name.split(".")[0] == "mtjhw":
+                    assert name.startswith(allowed), f"{path.relative_to(REPO)} imports {name}"
