@@ -88,10 +88,12 @@ class MagnetFieldController:
         return self.probe.measure_field()
 
     def shutdown(self) -> None:
-        """Ramp to zero current and switch the supply off (attempted even after errors)."""
+        """Ramp to zero current, from wherever the supply is (also a current an earlier session left), and switch
+        the supply off (attempted even after errors)."""
         try:
-            if self._configured:
-                self._ramp_current(0.0)
+            if not self._configured:
+                self._current = float(self.supply.current_setpoint)
+            self._ramp_current(0.0)
         finally:
             self.supply.output_enabled = False
             self._configured = False
