@@ -26,6 +26,7 @@ from mtjhw.instruments.roles import (
     SwitchMatrix,
 )
 
+from . import bench_record
 from .config import BenchConfig, BenchConfigError
 from .connection import InstrumentCheck, check_instrument, connect
 from .registry import registration
@@ -119,6 +120,7 @@ class Bench:
 
     @classmethod
     def _open_real(cls, config: BenchConfig) -> Bench:
+        stale = bench_record.claim(config.name, tuple(config.instruments))
         drivers: dict[str, Any] = {}
         try:
             for role, inst in config.instruments.items():
@@ -127,8 +129,14 @@ class Bench:
         except Exception:
             for driver in drivers.values():
                 driver.adapter.close()
+            bench_record.release(config.name)
             raise
-        return cls(config, drivers)
+        bench = cls(config, drivers)
+        if stale is not None:
+            log.warning("bench %r was not closed cleanly (%s): switching every output off first",
+                        config.name, stale.describe())
+            bench.outputs_off()
+        return bench
 
     def virtual_handlers(self) -> list[Any]:
         """The virtual instruments behind a simulated bench (empty for a real one): for inspection in tests."""
@@ -220,8 +228,12 @@ class Bench:
             raise errors[0]
 
     def close(self) -> None:
+        """Every output off, then the connections closed; the record of an open real bench goes only once its
+        outputs are off (else the next command that opens it retries)."""
         try:
             self.outputs_off()
+            if not self.config.simulated:
+                bench_record.release(self.config.name)
         finally:
             for driver in self.drivers.values():
                 try:

@@ -57,6 +57,7 @@ def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .bench import Bench
+    from .bench_record import BenchInUseError
     from .connection import InstrumentUnreachableError
     from .runner import RunDirectoryError, check_run_directory, make_procedure, run_procedure
 
@@ -71,7 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressBar(args.procedure)
     try:
         bench = Bench.open(config, seed=args.seed)
-    except InstrumentUnreachableError as exc:
+    except (InstrumentUnreachableError, BenchInUseError) as exc:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     with bench:
@@ -122,6 +123,23 @@ def cmd_bench_check(args: argparse.Namespace) -> int:
     for check in checks:
         print(f"{check.role:>12}: {check.status:<19} {check.driver} at {check.resource}: {check.detail}")
     return EXIT_OK if all(check.ok for check in checks) else EXIT_FAILED
+
+
+def cmd_bench_off(args: argparse.Namespace) -> int:
+    from .bench import Bench
+    from .bench_record import BenchInUseError
+    from .connection import InstrumentUnreachableError
+
+    config = _load_bench_file(args.bench, "bench off")
+    if config is None:
+        return EXIT_USAGE
+    try:
+        Bench.open(config).close()  # closing switches every output off, ramping the magnet down
+    except (InstrumentUnreachableError, BenchInUseError) as exc:
+        print(f"mtjhw bench off: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{config.name}: every output off")
+    return EXIT_OK
 
 
 def cmd_resources(args: argparse.Namespace) -> int:
@@ -278,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--open", action="store_true", help="also open every instrument, read *IDN? and compare "
                        "it with the declared driver (exit 1 if any is unreachable or not what was declared)")
     check.set_defaults(func=cmd_bench_check)
+
+    off = bench_sub.add_parser("off", help="switch every output of a bench off (magnet ramped down), e.g. after a "
+                               "crash")
+    off.add_argument("--bench", required=True, type=Path, help="bench file (YAML)")
+    off.set_defaults(func=cmd_bench_off)
 
     resources = sub.add_parser("resources", help="list the instruments VISA sees")
     resources.add_argument("--visa-library", default="", help="VISA backend, e.g. @py (default: pyvisa's choice)")

@@ -15,6 +15,12 @@ def simulated_config(seed: int = 1, **dut: float) -> BenchConfig:
                                   "dut": {"model": "pmtj", **dut}})
 
 
+@pytest.fixture(autouse=True)
+def _bench_records(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records of open real benches go to a fresh folder per test, not to the user's state folder."""
+    monkeypatch.setenv("MTJHW_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture
 def pmtj_config() -> BenchConfig:
     return simulated_config()

@@ -4,11 +4,18 @@ unreachable ones give a clear error that names the role, the resource and what t
 from __future__ import annotations
 
 import importlib.util
+import json
+import logging
 import socket
+import subprocess
+import sys
 
 import pytest
+import pyvisa
 import yaml
 
+from mtjhw import bench_record
+from mtjhw.bench import Bench
 from mtjhw.cli import main
 from mtjhw.config import BenchConfig
 from mtjhw.connection import missing_backend
@@ -77,8 +84,6 @@ def test_a_missing_visa_backend_extra_is_named(tmp_path, capsys, monkeypatch):
 def test_a_real_bench_runs_a_procedure_on_served_twins(tmp_path, served_smu):
     config = BenchConfig.load(write_bench(tmp_path, {"smu": {"driver": "keithley2450", "resource": served_smu,
                                                              **SOCKET_OPTIONS}}))
-    from mtjhw.bench import Bench
-
     with Bench.open(config) as bench:
         bench.smu.source_voltage_mode(1e-3)
         bench.smu.set_level(0.01)
@@ -91,3 +96,45 @@ def test_resources_lists_what_visa_sees(capsys):
     assert main(["resources", "--visa-library", "@py"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("VISA backend:")
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_an_unclean_end_is_detected_and_outputs_go_off_first(tmp_path, served_smu, caplog):
+    path = write_bench(tmp_path, {"smu": {"driver": "keithley2450", "resource": served_smu, **SOCKET_OPTIONS}})
+    config = BenchConfig.load(path)
+    record = bench_record.record_path(config.name)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"pid": dead_pid(), "host": socket.gethostname(), "started": 0.0,
+                                  "roles": ["smu"]}))
+    rm = pyvisa.ResourceManager("@py")  # what the killed session left: the source on at 10 mV
+    smu = rm.open_resource(served_smu, **{k: v for k, v in SOCKET_OPTIONS.items() if k != "visa_library"})
+    smu.write(":SOUR:VOLT 0.01;:OUTP ON")
+    assert smu.query(":OUTP?") == "1"
+    with caplog.at_level(logging.WARNING), Bench.open(config):
+        assert smu.query(":OUTP?") == "0" and float(smu.query(":SOUR:VOLT?")) == 0.0
+    assert "was not closed cleanly" in caplog.text
+    assert not record.exists()  # closed cleanly this time
+    rm.close()
+
+
+def test_a_bench_held_by_a_live_process_is_not_opened_twice(tmp_path, served_smu, capsys):
+    path = write_bench(tmp_path, {"smu": {"driver": "keithley2450", "resource": served_smu, **SOCKET_OPTIONS}})
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        record = bench_record.record_path("lab")
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "started": 0.0,
+                                      "roles": ["smu"]}))
+        assert main(["bench", "off", "--bench", path]) == 1
+        assert f"is open in process {holder.pid}" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(["bench", "off", "--bench", path]) == 0  # the holder is gone: its record is stale
+    assert "every output off" in capsys.readouterr().out
