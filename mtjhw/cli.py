@@ -75,15 +75,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (InstrumentUnreachableError, BenchInUseError) as exc:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    with bench:
+    try:
         outcome = run_procedure(args.procedure, bench, args.out, settings, progress=progress,
                                 stop=threading.Event())
+    finally:
+        close_error = _close(bench)
+    if close_error:  # a lost connection: the data and summary are kept; say so in one line
+        print(f"mtjhw run: error: switching outputs off failed: {close_error}; run `mtjhw bench off` once the "
+              "instruments are reachable", file=sys.stderr)
+        return EXIT_FAILED
     print(f"{args.procedure}: {outcome.status}, {outcome.points} points -> {outcome.out_dir}")
     for key, value in outcome.summary.items():
         print(f"  {key:>20} = {value:.6g}" if isinstance(value, float) else f"  {key:>20} = {value}")
     if outcome.error:
         print(f"mtjhw run: {outcome.error}", file=sys.stderr)
     return {"finished": EXIT_OK, "aborted": EXIT_ABORTED}.get(outcome.status, EXIT_FAILED)
+
+
+def _close(bench: Any) -> str | None:
+    """Close ``bench`` (every output off) whatever a second Ctrl-C says; what went wrong, or None."""
+    from .runner import interrupts_deferred
+
+    with interrupts_deferred():
+        try:
+            bench.close()
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def cmd_procedures(args: argparse.Namespace) -> int:

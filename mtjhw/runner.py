@@ -7,12 +7,14 @@ run, switches every output off and keeps the points measured so far.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import signal
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,15 +150,34 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
         log.error("%s failed after %d points: %s", name, sink.points, error)
         log.debug("%s", traceback.format_exc())
     finally:
-        try:
-            procedure.shutdown()
-        except Exception as exc:
-            status = "failed"
-            error = (error + "; " if error else "") + f"switching outputs off failed: {exc}"
-        sink.close()
-    outcome = RunOutcome(status, sink.points, out, error=error)
-    _finish(procedure, outcome)
+        with interrupts_deferred():  # a second Ctrl-C must not stop the outputs going off or the summary
+            try:
+                procedure.shutdown()
+            except Exception as exc:
+                status = "failed"
+                error = (error + "; " if error else "") + f"switching outputs off failed: {exc}"
+            sink.close()
+            outcome = RunOutcome(status, sink.points, out, error=error)
+            _finish(procedure, outcome)
     return outcome
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) is noted, not raised, inside the block: for shutting down safely. Outside the main thread,
+    where signals cannot be handled, the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        log.warning("already stopping: outputs are being switched off and the data saved")
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _finish(procedure: BenchProcedure, outcome: RunOutcome) -> None:

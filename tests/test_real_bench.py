@@ -9,6 +9,8 @@ import logging
 import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 import pyvisa
@@ -138,3 +140,31 @@ def test_a_bench_held_by_a_live_process_is_not_opened_twice(tmp_path, served_smu
         holder.wait()
     assert main(["bench", "off", "--bench", path]) == 0  # the holder is gone: its record is stale
     assert "every output off" in capsys.readouterr().out
+
+
+def test_a_server_killed_mid_run_ends_with_one_line_and_keeps_the_data(tmp_path, capsys):
+    bench = VirtualBench(PerpendicularMTJ(r_p=5000.0, state=1), seed=2)
+    server = ScpiSocketServer(Keithley2450(bench), lock=bench.lock).start()
+    path = write_bench(tmp_path, {"smu": {"driver": "keithley2450", "resource": server.resource_name,
+                                          **SOCKET_OPTIONS}})
+    out = tmp_path / "run"
+
+    def kill_after_some_points() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            data = out / "data.csv"
+            if data.exists() and data.read_text().count("\n") > 30:
+                break
+            time.sleep(0.01)
+        server.stop()
+
+    killer = threading.Thread(target=kill_after_some_points)
+    killer.start()
+    code = main(["run", "rv-loop", "--bench", path, "--out", str(out), "-q", "--set", "points=200", "--set", "v_max=0.4"])
+    killer.join()
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "switching outputs off failed" in err and "mtjhw bench off" in err
+    summary = json.loads((out / "summary.json").read_text())
+    rows = [line for line in (out / "data.csv").read_text().splitlines() if line and not line.startswith("#")]
+    assert summary["run"]["status"] == "failed" and summary["run"]["points"] == len(rows) - 1 > 10

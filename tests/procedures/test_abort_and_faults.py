@@ -121,3 +121,29 @@ def test_a_second_run_into_the_same_directory_keeps_the_first(tmp_path, capsys):
     assert main(args) == 2
     assert "holds an earlier run" in capsys.readouterr().err
     assert (tmp_path / "data.csv").read_bytes() == first
+
+
+def test_a_second_ctrl_c_while_stopping_keeps_the_summary_and_switches_off(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from mtjhw.procedures.rh_loop import RHLoop
+
+    real_shutdown = RHLoop.shutdown
+
+    def impatient_shutdown(self):
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C again while the run stops
+        real_shutdown(self)
+
+    monkeypatch.setattr(RHLoop, "shutdown", impatient_shutdown)
+
+    def first_ctrl_c(percent):
+        if percent > 20:
+            raise KeyboardInterrupt
+
+    with Bench.open(simulated_config()) as bench:
+        outcome = run_procedure("rh-loop", bench, tmp_path, {"points": 51}, progress=first_ctrl_c)
+        smu_on, magnet_on, bias = smu_and_magnet_state(bench)
+    assert outcome.status == "aborted" and not smu_on and not magnet_on and bias == 0.0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["run"]["status"] == "aborted" and summary["run"]["points"] == len(recorded_rows(tmp_path))
