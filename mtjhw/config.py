@@ -5,6 +5,7 @@ Every problem is reported as one :class:`BenchConfigError` that names the offend
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from dataclasses import dataclass, field
@@ -45,8 +46,15 @@ DEFAULT_SIMULATED_INSTRUMENTS: dict[str, dict[str, Any]] = {
     "scope": {"driver": "keysight-dsox3000"},
 }
 
-_SAFETY_KEYS = {"max_voltage": "V", "max_current": "A", "max_field": "T", "field_ramp_rate": "T/s",
-                "max_rf_power": "W"}
+#: Safety limits: unit and the largest plausible value (beyond it a limit protects nothing: a unit mistake).
+_SAFETY_KEYS = {"max_voltage": ("V", 1e3), "max_current": ("A", 10.0), "max_field": ("T", 30.0),
+                "field_ramp_rate": ("T/s", 100.0), "max_rf_power": ("W", 10.0)}
+#: Options of an instrument entry that go to VISA (pyvisa resource attributes and PyMeasure's adapter), with
+#: their check: positive numbers (timeout in ms, delays in s), strings, or a choice.
+_VISA_OPTIONS: dict[str, str] = {"timeout": "positive", "query_delay": "non-negative", "read_termination": "string",
+                                 "write_termination": "string", "visa_library": "string", "encoding": "string",
+                                 "baud_rate": "positive", "data_bits": "positive", "chunk_size": "positive",
+                                 "send_end": "boolean"}
 _TOP_KEYS = {"name", "simulated", "safety", "dut", "instruments", "seed", "realtime"}
 
 
@@ -81,6 +89,8 @@ class BenchConfig:
             data = yaml.load(text, Loader=_BenchLoader)
         except yaml.YAMLError as exc:
             raise BenchConfigError(f"{path}: not valid YAML: {exc}") from None
+        except RecursionError:
+            raise BenchConfigError(f"{path}: nested too deeply to be a bench file") from None
         return cls.from_dict(data, source=str(path))
 
     @classmethod
@@ -100,8 +110,8 @@ class BenchConfig:
         if not isinstance(dut, dict):
             raise BenchConfigError("dut: expected a mapping of DUT model parameters")
         seed = data.get("seed", dut.get("seed"))
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise BenchConfigError(f"seed: expected an integer, got {seed!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise BenchConfigError(f"seed: expected a non-negative integer, got {seed!r}")
         realtime = data.get("realtime", False)
         if not isinstance(realtime, bool):
             raise BenchConfigError(f"realtime: expected true or false, got {realtime!r}")
@@ -127,6 +137,27 @@ class BenchConfig:
         return cls(str(name), simulated, safety, dict(dut), instruments, seed, realtime)
 
 
+def _check_options(key: str, driver: str, options: dict[str, Any]) -> None:
+    """Options of an instrument entry: VISA settings, or named parameters of the driver's constructor."""
+    named = [p for p in inspect.signature(REGISTRY[driver].driver.__init__).parameters
+             if p not in ("self", "adapter", "name", "limits", "kwargs")]
+    for option, value in options.items():
+        kind = _VISA_OPTIONS.get(option)
+        if kind is None and option not in named:
+            raise BenchConfigError(f"{key}.{option}: not an option of {driver}; options: "
+                                   f"{', '.join(sorted([*_VISA_OPTIONS, *named]))}")
+        ok = {"positive": lambda v: _is_number(v) and v > 0, "non-negative": lambda v: _is_number(v) and v >= 0,
+              "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
+              None: lambda v: True}[kind](value)
+        if not ok:
+            unit = {"timeout": " (ms)", "query_delay": " (s)"}.get(option, "")
+            raise BenchConfigError(f"{key}.{option}: expected a {kind} value{unit}, got {value!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _number(key: str, value: Any, unit: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise BenchConfigError(f"{key}: expected a positive number in {unit}, got {value!r}")
@@ -140,7 +171,11 @@ def _parse_safety(raw: Any) -> SafetyLimits:
     for key, value in raw.items():
         if key not in _SAFETY_KEYS:
             raise BenchConfigError(f"safety.{key}: unknown limit; known limits: {', '.join(_SAFETY_KEYS)}")
-        values[key] = _number(f"safety.{key}", value, _SAFETY_KEYS[key])
+        unit, plausible = _SAFETY_KEYS[key]
+        values[key] = _number(f"safety.{key}", value, unit)
+        if values[key] > plausible:
+            raise BenchConfigError(f"safety.{key}: {value!r} {unit} is not a plausible device-safe limit "
+                                   f"(at most {plausible:g} {unit}; bench files use SI units)")
     return SafetyLimits(**values)
 
 
@@ -171,6 +206,9 @@ def _parse_instruments(raw: Any, simulated: bool) -> dict[str, InstrumentConfig]
             raise BenchConfigError(f"{key}.resource: expected a VISA resource string, got {resource!r}")
         if role == "magnet":
             entry["coil_constant"] = _number(f"{key}.coil_constant", entry.get("coil_constant", 0.03), "T/A")
+        _check_options(key, driver, {k: v for k, v in entry.items() if k != "coil_constant"})
+        if resource is not None and any(resource == other.resource for other in out.values()):
+            raise BenchConfigError(f"{key}.resource: {resource} is used twice")
         out[role] = InstrumentConfig(role, driver, resource, entry)
     if ("magnet" in out) != ("gaussmeter" in out):
         raise BenchConfigError("instruments: field control needs both a 'magnet' and a 'gaussmeter'")

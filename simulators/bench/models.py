@@ -107,11 +107,13 @@ def build_dut(config: dict[str, Any]) -> Any:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise DutConfigError(f"dut.{key}: expected a number in SI units, got {value!r}")
+        if key in _INTEGER_PARAMETERS and not float(value).is_integer():
+            raise DutConfigError(f"dut.{key}: must be an integer (got {value!r})")
         low, high, unit = PLAUSIBLE.get(key, (-math.inf, math.inf, ""))
         if not low <= value <= high:
             raise DutConfigError(f"dut.{key} = {value!r} is outside the plausible range {low:g}..{high:g} {unit} "
                                  "(bench files use SI units: tesla, ampere, volt, ohm, second, kelvin)")
-        kwargs[key] = value if isinstance(value, int) and key in _INTEGER_PARAMETERS else float(value)
+        kwargs[key] = int(value) if key in _INTEGER_PARAMETERS else float(value)
     try:
         return cls(**kwargs)
     except ValueError as exc:
