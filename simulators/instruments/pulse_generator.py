@@ -45,12 +45,12 @@ from mtjhw.simulators.scpi import (
     Variadic,
     command,
 )
-from mtjhw.simulators.scpi.parameters import mnemonic_matches
+from mtjhw.simulators.scpi.parameters import SCPI_INFINITY
 
 from .base import BenchInstrument
 
 _CHANNELS = (1, 2)
-_INF = 9.9e37  # SCPI's INFinity, what a query answers for an infinite load or count
+_INF = SCPI_INFINITY  # what a query answers for an infinite load or count
 _HIGH_Z = 1e37  # a load at or above this is high impedance
 _SQRT2, _SQRT3 = math.sqrt(2.0), math.sqrt(3.0)
 #: Peak-to-peak over rms voltage of each waveform (noise, arbitrary and user waveforms counted as sine).
@@ -88,14 +88,8 @@ class _Number(Numeric):
 
     def __init__(self, default: float | None = None, minimum: float = -math.inf, maximum: float = math.inf,
                  unit: str = "", *, integer: bool = False, infinity: bool = False, nr3: bool = False) -> None:
-        super().__init__(default, minimum, maximum, unit, integer=integer)
-        self.infinity = infinity
+        super().__init__(default, minimum, maximum, unit, integer=integer, infinity=infinity)
         self.nr3 = nr3
-
-    def parse(self, token: str) -> float | int:
-        if self.infinity and mnemonic_matches(token, "INFinity"):
-            return _INF
-        return super().parse(token)
 
     def format(self, value: float) -> str:
         return f"{float(value):+.15E}" if self.nr3 else super().format(value)

@@ -2,6 +2,10 @@
 
 Each parameter type parses one comma-separated token of a program message into a Python value and formats a
 value for a query response. Parsing failures raise :class:`ScpiError` with the standard code.
+
+Non-finite numbers (SCPI-99 vol. 1 §7.2.1.5): only a parameter declared with ``infinity=True`` (a load, a count)
+takes ``INFinity``, parsed to SCPI's representation 9.9E37; ``NAN`` and ``NINFinity`` are never settings, nor is
+``INF`` where not declared (all -224), and a literal that overflows a float (``1E400``) is out of range (-222).
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from typing import Any
 from .errors import ScpiError
 
 _NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z%]*)$")
+#: SCPI's representation of INFinity, what a query answers for an infinite value.
+SCPI_INFINITY = 9.9e37
+_NON_FINITE = ("INF", "+INF", "-INF", "NINF", "NAN", "+NAN", "-NAN", "INFINITY", "+INFINITY", "-INFINITY",
+               "NINFINITY")
 _PREFIXES = {"EX": 1e18, "PE": 1e15, "T": 1e12, "G": 1e9, "MA": 1e6, "K": 1e3, "M": 1e-3, "U": 1e-6,
              "N": 1e-9, "P": 1e-12, "F": 1e-15, "": 1.0}
 
@@ -60,17 +68,20 @@ class Numeric(Param):
     """A decimal number with an optional unit suffix (``100 mV``, ``1.5GHZ``) and MIN/MAX/DEF.
 
     ``unit`` is the SI unit mnemonic accepted as suffix ('V', 'A', 'HZ', 'S', 'OHM', 'DBM', 'T', …);
-    values outside [``minimum``, ``maximum``] raise -222 Data out of range.
+    values outside [``minimum``, ``maximum``] raise -222 Data out of range. With ``infinity`` the parameter also
+    takes ``INFinity`` (:data:`SCPI_INFINITY`, outside the range check, never rounded); ``NAN``, ``NINFinity`` and
+    an undeclared ``INF`` are -224 Illegal parameter value.
     """
 
     def __init__(self, default: float | None = 0.0, minimum: float = -math.inf, maximum: float = math.inf,
                  unit: str = "", *, integer: bool = False, optional: bool = False,
-                 specials: dict[str, float] | None = None) -> None:
+                 specials: dict[str, float] | None = None, infinity: bool = False) -> None:
         super().__init__(default, optional=optional)
         self.minimum = minimum
         self.maximum = maximum
         self.unit = unit.upper()
         self.integer = integer
+        self.infinity = infinity
         self.specials = dict(specials or {})  # mnemonics in mixed case (short form = capitals)
 
     def _special(self, token: str) -> float | None:
@@ -81,9 +92,12 @@ class Numeric(Param):
         for name, value in self.specials.items():
             if mnemonic_matches(up, name):
                 return value
-        if up in ("INF", "+INF", "NINF", "-INF", "NAN"):
-            return {"NAN": math.nan, "NINF": -math.inf, "-INF": -math.inf}.get(up, math.inf)
-        return None
+        if up not in _NON_FINITE:
+            return None
+        if not self.infinity or "NAN" in up or up[0] in "N-":
+            raise ScpiError(-224, f"'{token}' (this parameter takes {'INF or ' if self.infinity else ''}"
+                                  "finite numbers only)")
+        return SCPI_INFINITY
 
     def _scale(self, suffix: str) -> float:
         s = suffix.upper()
@@ -102,6 +116,8 @@ class Numeric(Param):
 
     def parse(self, token: str) -> float | int:
         special = self._special(token)
+        if special == SCPI_INFINITY and self.infinity:
+            return special  # an infinite load or count: no range, no rounding
         if special is not None:
             value = special
         else:
@@ -111,11 +127,9 @@ class Numeric(Param):
                     raise ScpiError(-224, f"'{token}'")
                 raise ScpiError(-104 if token[:1] in "'\"#" else -120, f"'{token}'")
             value = float(m.group(1)) * self._scale(m.group(2))
-        if not math.isnan(value) and not self.minimum <= value <= self.maximum:
+        if not (math.isfinite(value) and self.minimum <= value <= self.maximum):
             raise ScpiError(-222, f"{token} not in [{self.minimum:g}, {self.maximum:g}] {self.unit}".rstrip())
-        if self.integer and math.isfinite(value):
-            return int(round(value))
-        return value
+        return int(round(value)) if self.integer else value
 
     def format(self, value: float) -> str:
         if self.integer:
@@ -140,10 +154,11 @@ class Boolean(Param):
             return True
         if up in ("OFF", "0"):
             return False
-        try:
-            return float(up) != 0.0
-        except ValueError:
-            raise ScpiError(-224, f"'{token}' (expected ON|OFF|1|0)") from None
+        m = _NUMBER.match(up)
+        value = float(m.group(1)) if m and not m.group(2) else math.nan
+        if not math.isfinite(value):  # a finite decimal number is rounded (IEEE 488.2 §7.7.2.2); NAN or INF not
+            raise ScpiError(-224, f"'{token}' (expected ON|OFF|1|0)")
+        return abs(value) >= 0.5
 
     def format(self, value: bool) -> str:
         return "1" if value else "0"

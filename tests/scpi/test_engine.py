@@ -211,3 +211,47 @@ def test_withdrawn_headers_are_unknown_as_on_the_instrument():
     assert meter.handle("*OPT?") is None and meter.handle(":SYST:ERR?") is None
     assert meter.handle("*ESR?") == str(0x20 | 0x80)  # two command errors (and power-on)
     assert Generator().handle("*OPT?") == "0"  # other classes keep them
+
+
+class Loaded(ScpiInstrument):
+    """An output whose load may be INFinity (high impedance), as on the pulse generators."""
+
+    load = Setting(":OUTPut:LOAD", Numeric(50.0, 1.0, 10e3, "OHM", infinity=True))
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [(":FREQ NAN", -224), (":FREQ INF", -224), (":FREQ -INF", -224), (":FREQ NINF", -224), (":FREQ 1E400", -222),
+     ("*SRE NAN", -224), ("*ESE INF", -224), ("*SRE 1E400", -222), (":OUTP NAN", -224), (":OUTP INF", -224),
+     (":OUTP 2 V", -224)],
+)
+def test_non_finite_numbers_are_refused_where_not_declared(gen, line, code):
+    """NaN once passed every range check and broke later queries (``*SRE NAN`` then ``*STB?``)."""
+    assert gen.handle(line) is None
+    assert errors(gen) == [code]
+    assert gen.handle("*STB?;*SRE?;*ESE?;:OUTP?") == "0;0;0;0"
+    assert float(gen.handle("FREQ?")) == 1e6
+
+
+def test_infinity_where_declared_is_scpi_9_9e37_and_nan_never():
+    out = Loaded()
+    for line in (":OUTP:LOAD INF", ":OUTP:LOAD inf", ":OUTP:LOAD +INF", ":OUTP:LOAD INFINITY"):
+        out.handle(":OUTP:LOAD 50")
+        out.handle(line)
+        assert float(out.handle(":OUTP:LOAD?")) == 9.9e37, line
+    out.handle(":OUTP:LOAD 50")
+    for line in (":OUTP:LOAD NAN", ":OUTP:LOAD NINF", ":OUTP:LOAD -INF"):
+        out.handle(line)
+    assert errors(out) == [-224, -224, -224]
+    out.handle(":OUTP:LOAD 1E400")
+    assert errors(out) == [-222]
+    assert float(out.handle(":OUTP:LOAD?")) == 50.0
+
+
+def test_boolean_numbers_round_and_are_finite(gen):
+    for line, state in ((":OUTP 0.7", "1"), (":OUTP 0.2", "0"), (":OUTP -3", "1")):
+        gen.handle(line)
+        assert gen.handle(":OUTP?") == state, line
+    assert errors(gen) == []
+    gen.handle(":OUTP 1E400")
+    assert errors(gen) == [-224] and gen.handle(":OUTP?") == "1"
