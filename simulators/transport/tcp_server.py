@@ -126,19 +126,26 @@ class _Connection(asyncio.Protocol):
             self.partial_bytes = len(data) - data.rfind(b"\n") - 1
         else:
             self.partial_bytes += len(data)
+        limit = self.owner.max_message_bytes
         for message in messages:
-            self._enqueue(message, len(message))
-        if self.partial_bytes > self.owner.max_message_bytes:
-            self._overrun()
+            if len(message) > limit:  # it came whole in one read: too long all the same
+                self._overrun(discard=False)
+            else:
+                self._enqueue(message, len(message))
+        if self.partial_bytes > limit:
+            self._overrun(discard=True)
         self._serve_next()
 
     # ---------------------------------------------------------------- internals (loop thread)
-    def _overrun(self) -> None:
+    def _overrun(self, discard: bool) -> None:
+        """A message is over ``max_message_bytes``: queue -363 in its place; ``discard``: it is the partial one,
+        drop it and the rest of it up to its newline."""
         logger.warning("%s: client %s sent a message over %d bytes: discarded up to its terminator (-363)",
                        self.owner.resource_name, self.peer, self.owner.max_message_bytes)
-        self.splitter.clear()
-        self.partial_bytes = 0
-        self.discarding = True
+        if discard:
+            self.splitter.clear()
+            self.partial_bytes = 0
+            self.discarding = True
         self._enqueue(_OVERRUN, 1)
 
     def _enqueue(self, item: str | _Overrun, size: int) -> None:

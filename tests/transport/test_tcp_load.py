@@ -9,6 +9,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from transport_fakes import IDN, FakeInstrument
 
 from mtjhw.simulators.bench import PerpendicularMTJ, VirtualBench
@@ -243,3 +245,35 @@ def test_a_client_that_sends_faster_than_the_instrument_answers_is_throttled_not
             replies += sock.recv(65536)
         n_messages = 2 + (sent + rest) // len(command)
         assert replies == b"SLOW?\n" + str(n_messages).encode() + b"\n"  # every command was handled, in order
+
+
+LIMIT = 200
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    lengths=st.lists(st.integers(1, 3 * LIMIT), min_size=1, max_size=8),
+    cuts=st.lists(st.integers(0, 8 * 3 * LIMIT), max_size=6),
+)
+def test_overlong_messages_are_rejected_however_the_stream_is_cut(lengths, cuts):
+    """Messages of up to LIMIT bytes are handled, longer ones become one -363 each, whatever the TCP reads."""
+    instrument = ErrorQueueInstrument()
+    messages = [(b"E%d" % i + b"x" * n)[: n - 1] + b"?" for i, n in enumerate(lengths)]
+    stream = b"".join(message + b"\n" for message in messages) + b"END?\n"
+    with ScpiSocketServer(instrument, max_message_bytes=LIMIT) as server, connect(server) as sock:
+        for start, end in zip([0, *sorted(cuts)], [*sorted(cuts), len(stream)], strict=True):
+            if start < end:
+                sock.sendall(stream[start:end])
+                time.sleep(0.002)
+        short = [message for message in messages if len(message) <= LIMIT]
+        assert read_replies(sock, len(short) + 1) == [*short, b"END?"]
+        assert instrument.errors == [INPUT_BUFFER_OVERRUN] * (len(messages) - len(short))
+
+
+def read_replies(sock: socket.socket, count: int) -> list[bytes]:
+    data = b""
+    while data.count(b"\n") < count:
+        chunk = sock.recv(65536)
+        assert chunk, "server closed the connection"
+        data += chunk
+    return data.split(b"\n")[:count]
