@@ -53,7 +53,7 @@ def parse_channel_list(text: str, patterns: Mapping[str, set[str]] | None = None
     out: set[str] = set()
     for item in (part.strip() for part in text.split(",")):
         low = item.lower()
-        if low == "allslots" or (low.startswith("slot") and low[4:].isdigit()):
+        if low == "allslots" or re.fullmatch(r"slot[0-9]{1,3}", low):
             if not slots:
                 raise _channel_error(item, "a slot cannot be closed as a whole")
             chosen = range(1, SLOTS + 1) if low == "allslots" else [int(low[4:])]
@@ -173,9 +173,10 @@ class Keithley707B:
         self.esr |= 0x01  # operations complete as they are executed
 
     def _set_enable(self, register: str, argument: str) -> None:
-        if not argument.strip().isdigit() or not 0 <= int(argument) <= 255:
-            raise syntax_error(f"unexpected symbol near `{argument or '<eof>'}'")
-        setattr(self, register, int(argument))
+        text = argument.strip()  # ASCII digits only: str.isdigit() takes '²', and int() refuses 4301 digits
+        if re.fullmatch(r"[0-9]{1,3}", text) is None or int(text) > 255:
+            raise syntax_error(f"unexpected symbol near `{text[:20] or '<eof>'}'")
+        setattr(self, register, int(text))
 
     def _run(self, text: str) -> list[str]:
         """Compile the chunk, then run its statements until one fails."""

@@ -8,11 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-_TOKEN = re.compile(r"""(?P<space>\s+|--[^\n]*)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|"""
+_TOKEN = re.compile(r"""(?P<space>\s+|--[^\n]*)|(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)|"""
                     r"""(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?P<name>[A-Za-z_]\w*)|"""
                     r"""(?P<op>\.\.|[-+*/(),=.\[\];{}])""")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
 _KEYWORDS = {"nil": None, "true": True, "false": False}
+#: Nesting a chunk may reach (Lua's LUAI_MAXCCALLS): parentheses, calls, indexing and operator chains all count,
+#: so that neither the parser nor the evaluation of what it builds can exhaust the Python stack.
+MAX_LEVELS = 200
 
 
 class TspError(Exception):
@@ -63,6 +66,13 @@ class Parser:
     def __init__(self, tokens: list[tuple[str, Any]]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0  # levels of the expression being built, up to MAX_LEVELS
+
+    def nest(self) -> None:
+        """One level deeper: Lua refuses a chunk nested deeper than :data:`MAX_LEVELS`."""
+        self.depth += 1
+        if self.depth > MAX_LEVELS:
+            raise syntax_error("chunk has too many syntax levels")
 
     def peek(self) -> tuple[str, Any]:
         return self.tokens[self.pos]
@@ -112,6 +122,7 @@ class Parser:
         return ("call", first)
 
     def suffixed(self) -> tuple:
+        start = self.depth
         kind, value = self.peek()
         if kind == "name":
             self.take()
@@ -122,6 +133,7 @@ class Parser:
         else:
             raise syntax_error(f"unexpected symbol near `{self._near()}'")
         while True:
+            self.nest()
             if self.accept("."):
                 kind, value = self.take()
                 if kind != "name":
@@ -138,6 +150,7 @@ class Parser:
             elif self.peek()[0] == "string":  # f"text" call syntax
                 expr = ("call", expr, [("const", self.take()[1])])
             else:
+                self.depth = start
                 return expr
 
     def expressions(self) -> list[tuple]:
@@ -148,20 +161,31 @@ class Parser:
 
     def expression(self) -> tuple:
         """expression := term {('+' | '-' | '..') term} (left to right; '..' is looser in Lua, not needed here)."""
+        start = self.depth
+        self.nest()
         expr = self.term()
         while self.peek() in (("op", "+"), ("op", "-"), ("op", "..")):
+            self.nest()
             expr = ("binary", self.take()[1], expr, self.term())
+        self.depth = start
         return expr
 
     def term(self) -> tuple:
+        start = self.depth
         expr = self.unary()
         while self.peek() in (("op", "*"), ("op", "/")):
+            self.nest()
             expr = ("binary", self.take()[1], expr, self.unary())
+        self.depth = start
         return expr
 
     def unary(self) -> tuple:
         if self.accept("-"):
-            return ("neg", self.unary())
+            start = self.depth
+            self.nest()
+            expr = ("neg", self.unary())
+            self.depth = start
+            return expr
         kind, value = self.peek()
         if kind in ("number", "string", "const"):
             self.take()
