@@ -65,7 +65,7 @@ ESR_EXE, ESR_CMD = 0x10, 0x20
 LIA_OUTPUT, LIA_RANGE, LIA_TC, LIA_TRIG = 0x04, 0x10, 0x20, 0x40
 ERR_GPIB = 0x20
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _HEADER = re.compile(r"(\*?[A-Z]{3,4})(\?)?(.*)")
 
 

@@ -20,7 +20,9 @@ from .errors import ScpiError
 from .parameters import Param, mnemonic_forms
 
 _NODE = re.compile(r"(\[)?:?([A-Za-z*][A-Za-z]*)(#|\[(\d+)\])?(\])?$")
-_TOKEN = re.compile(r"^([A-Za-z_*][A-Za-z_]*?)(\d*)$")
+_TOKEN = re.compile(r"^([A-Za-z_*][A-Za-z_]*?)([0-9]*)$")
+#: Longest program mnemonic (SCPI-99 vol. 1 §6.2.1: 12 characters) and numeric suffix (digits) a header may have.
+MAX_MNEMONIC, MAX_SUFFIX_DIGITS = 12, 9
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,17 @@ def parse_pattern(pattern: str) -> tuple[tuple[Node, ...], bool]:
 
 
 def split_token(token: str) -> tuple[str, int | None]:
-    """A header token's mnemonic and numeric suffix ('SOUR1' → ('SOUR', 1))."""
+    """A header token's mnemonic and numeric suffix ('SOUR1' → ('SOUR', 1)); no mnemonic is longer than
+    :data:`MAX_MNEMONIC` (-113) and no suffix has more than :data:`MAX_SUFFIX_DIGITS` digits (-114)."""
     m = _TOKEN.match(token)
     if m is None:
-        raise ScpiError(-102, f"header '{token}'")
-    return m.group(1).upper(), (int(m.group(2)) if m.group(2) else None)
+        raise ScpiError(-102, f"header '{token[:40]}'")
+    mnemonic, digits = m.group(1), m.group(2)
+    if len(mnemonic) > MAX_MNEMONIC:
+        raise ScpiError(-113, f"'{mnemonic[:40]}' (mnemonics have at most {MAX_MNEMONIC} characters)")
+    if len(digits) > MAX_SUFFIX_DIGITS:
+        raise ScpiError(-114, f"'{token[:40]}'")
+    return mnemonic.upper(), (int(digits) if digits else None)
 
 
 def match_nodes(nodes: Sequence[Node], tokens: Sequence[tuple[str, int | None]], *,

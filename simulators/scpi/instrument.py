@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from typing import Any, ClassVar
 
 from .commands import CommandEntry, Setting, command, match_nodes, split_token
@@ -25,39 +26,52 @@ STB_EAV, STB_MAV, STB_ESB, STB_MSS = 0x04, 0x10, 0x20, 0x40
 
 #: Distinct headers whose dispatch a class remembers (bounded: a fuzzer's random headers cannot grow it further).
 _DISPATCH_CACHE_SIZE = 4096
+#: Longest header (characters) and longest absolute path (nodes) remembered: each cached entry stays small.
+_CACHED_HEADER_CHARS, _CACHED_PATH_NODES = 128, 16
 
 Tokens = tuple[tuple[str, "int | None"], ...]
 Dispatch = tuple[CommandEntry, tuple[int, ...]]
 
 
+@functools.cache
+def _quoting(separator: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Quoted strings without ``separator``, and what lies between two separators outside quotes."""
+    sep = re.escape(separator)
+    return (re.compile(rf""""[^"{sep}]*"|'[^'{sep}]*'"""),
+            re.compile(rf"""(?:[^{sep}"']+|"[^"]*"|'[^']*')*"""))
+
+
 def split_outside_quotes(text: str, separator: str) -> list[str]:
-    """Split at ``separator`` except inside single- or double-quoted strings."""
+    """Split at ``separator`` except inside single- or double-quoted strings, in time linear in the text."""
     if "'" not in text and '"' not in text:
         return text.split(separator)
-    parts, current, quote = [], [], ""
-    for ch in text:
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-            current.append(ch)
-        elif ch == separator:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    if quote:
-        raise ScpiError(-151, "unterminated string")
-    parts.append("".join(current))
-    return parts
+    plain, segment = _quoting(separator)
+    unquoted = plain.sub("", text)
+    if "'" not in unquoted and '"' not in unquoted:  # every string is closed and holds no separator
+        return text.split(separator)
+    parts, pos = [], 0
+    while True:
+        end = segment.match(text, pos).end()  # type: ignore[union-attr]  # the pattern matches the empty string
+        if end < len(text) and text[end] != separator:
+            raise ScpiError(-151, "unterminated string")
+        parts.append(text[pos:end])
+        if end == len(text):
+            return parts
+        pos = end + 1
 
 
-@functools.lru_cache(maxsize=_DISPATCH_CACHE_SIZE)
 def header_tokens(name: str) -> Tokens:
     """The (mnemonic, suffix) tokens of a header without its '?' (``":SOUR2:VOLT"`` → (("SOUR", 2), ("VOLT", None)))."""
+    if len(name) > _CACHED_HEADER_CHARS:  # longer than any header a twin has: not worth remembering
+        return _split_header(name)
+    return _remembered_header(name)
+
+
+def _split_header(name: str) -> Tokens:
     return tuple(split_token(t) for t in name.lstrip(":").split(":"))
+
+
+_remembered_header = functools.lru_cache(maxsize=_DISPATCH_CACHE_SIZE)(_split_header)
 
 
 class ScpiInstrument:
@@ -204,7 +218,7 @@ class ScpiInstrument:
             if entry.query == query and (captured := match_nodes(entry.nodes, tokens)) is not None:
                 found = (entry, tuple(captured))
                 break
-        if len(cache) < _DISPATCH_CACHE_SIZE:
+        if len(cache) < _DISPATCH_CACHE_SIZE and len(tokens) <= _CACHED_PATH_NODES:
             cache[key] = found
         return found
 
