@@ -56,7 +56,7 @@ class _Connection(asyncio.Protocol):
         self.peer = "?"
         self.queue: deque[str | _Overrun] = deque()
         self.queued_bytes = 0
-        self.partial_bytes = 0  # bytes received since the last message ended (upper bound of the partial one)
+        self.partial_bytes = 0  # length of the partial message so far (less when a block in it holds newlines)
         self.discarding = False  # dropping an overlong message up to its terminator
         self.busy = False  # a pool task is handling this client's messages
         self.paused = False
@@ -91,7 +91,7 @@ class _Connection(asyncio.Protocol):
         logger.info("%s: client %s connected", owner.resource_name, self.peer)
         self.last_activity = time.monotonic()
         if owner.idle_timeout is not None:
-            self.idle_timer = owner._loop_or_raise().call_later(owner.idle_timeout, self._check_idle)
+            self.idle_timer = asyncio.get_running_loop().call_later(owner.idle_timeout, self._check_idle)
         self.transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -193,12 +193,12 @@ class _Connection(asyncio.Protocol):
         if idle >= timeout and not self.busy and not self.queue:
             logger.info("%s: client %s idle for %.0f s: disconnecting (idle_timeout)",
                         self.owner.resource_name, self.peer, idle)
-            self.transport.close()
+            self.hang_up()
             return
-        self.idle_timer = self.owner._loop_or_raise().call_later(max(timeout - idle, 0.01), self._check_idle)
+        self.idle_timer = asyncio.get_running_loop().call_later(max(timeout - idle, 0.01), self._check_idle)
 
     def hang_up(self) -> None:
-        """Disconnect at once (server stop): a clean FIN where possible, then drop whatever is unsent."""
+        """Disconnect at once (server stop, idle timeout): a clean FIN where possible, then drop what is unsent."""
         try:
             self.transport.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -368,11 +368,6 @@ class ScpiSocketServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
-
-    def _loop_or_raise(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            raise RuntimeError("server is not started")
-        return self._loop
 
     # ---------------------------------------------------------------- handler calls (pool threads)
     def _handle_batch(self, connection: _Connection, batch: list[str | _Overrun]) -> None:
