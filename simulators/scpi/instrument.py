@@ -28,6 +28,7 @@ STB_EAV, STB_MAV, STB_ESB, STB_MSS = 0x04, 0x10, 0x20, 0x40
 _DISPATCH_CACHE_SIZE = 4096
 #: Longest header (characters) and longest absolute path (nodes) remembered: each cached entry stays small.
 _CACHED_HEADER_CHARS, _CACHED_PATH_NODES = 128, 16
+_ERROR_CHARS = 255  #: longest error/event description (SCPI-99 vol. 2 §21.8.2)
 
 Tokens = tuple[tuple[str, "int | None"], ...]
 Dispatch = tuple[CommandEntry, tuple[int, ...]]
@@ -127,7 +128,8 @@ class ScpiInstrument:
         """Device clear (viClear): nothing is pending in a virtual instrument's parser between messages."""
 
     def push_error(self, code: int, message: str) -> None:
-        self.errors.push(code, message)
+        """Queue an error; the message is cut to the 255 characters SCPI-99 allows (§21.8.2)."""
+        self.errors.push(code, message[:_ERROR_CHARS])
         if -199 <= code <= -100:
             self.esr |= ESR_CME
         elif -299 <= code <= -200:

@@ -1,8 +1,22 @@
 """Grammar, status model and error queue of the SCPI engine, including malformed and out-of-range input."""
 
+import random
+import time
+
 import pytest
 
-from mtjhw.simulators.scpi import Boolean, Enum, Numeric, ScpiInstrument, Setting, StatusRegisters, String, command
+from mtjhw.simulators.scpi import (
+    Boolean,
+    Enum,
+    Numeric,
+    ScpiError,
+    ScpiInstrument,
+    Setting,
+    StatusRegisters,
+    String,
+    command,
+)
+from mtjhw.simulators.scpi.instrument import split_outside_quotes
 
 
 class Generator(ScpiInstrument):
@@ -255,3 +269,52 @@ def test_boolean_numbers_round_and_are_finite(gen):
     assert errors(gen) == []
     gen.handle(":OUTP 1E400")
     assert errors(gen) == [-224] and gen.handle(":OUTP?") == "1"
+
+
+def _split_by_characters(text: str, separator: str) -> list[str] | int:
+    """The definition of splitting outside quotes, one character at a time (the error code if a quote is open)."""
+    parts, current, quote = [], "", ""
+    for ch in text:
+        if quote or ch not in separator + "'\"":
+            quote = "" if ch == quote else quote
+            current += ch
+        elif ch == separator:
+            parts.append(current)
+            current = ""
+        else:
+            quote = ch
+            current += ch
+    return -151 if quote else [*parts, current]
+
+
+def test_split_outside_quotes_as_defined_character_by_character():
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice("ab ;,'\"") for _ in range(rng.randint(0, 14)))
+        for separator in ";,":
+            try:
+                got: list[str] | int = split_outside_quotes(text, separator)
+            except ScpiError as err:
+                got = err.code
+            assert got == _split_by_characters(text, separator), (text, separator)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [':DISP:TEXT "' + "a" * 2_000_000 + '"', ':DISP:TEXT "' + "a" * 2_000_000, ":FREQ " + "1" * 20_000 + "?",
+     ":FREQ " + "1" * 20_000 + "E1 HZZ", ";" * 2_000_000, ":CALC:MARK1:X " + '"1,",' * 200_000, "A:" * 1_000_000],
+)
+def test_long_lines_cost_time_linear_in_their_length(gen, line):
+    """Megabyte lines in well under a second (a 20 000-digit number with a stray '?' once backtracked for 10 s)."""
+    start = time.perf_counter()
+    gen.handle(line)
+    assert time.perf_counter() - start < 1.5
+    assert all(len(message) <= 255 for _, message in gen.errors._queue)  # SCPI's longest error message
+    assert gen.handle("*IDN?") == "ACME,GEN1,SN42,2.1"
+
+
+@pytest.mark.parametrize(("line", "code"), [(":SOUR1234567890:FREQ?", -114), (":SOUR" + "1" * 5000 + ":FREQ?", -114),
+                                            (":FREQUENCYFREQ?", -113), ("*ABCDEFGHIJKLM?", -113)])
+def test_header_mnemonics_and_suffixes_have_bounded_length(gen, line, code):
+    assert gen.handle(line) is None
+    assert errors(gen) == [code]
