@@ -210,16 +210,23 @@ class ScpiInstrument:
         raise ScpiError(-113, f"'{header}'")
 
     def _lookup(self, tokens: Tokens, query: bool) -> Dispatch | None:
-        """The command entry ``tokens`` address and its captured suffixes, remembered per class."""
+        """The command entry ``tokens`` address and its captured suffixes, remembered per class.
+
+        When several headers match, the one that implies the fewest default (optional) nodes wins, as an
+        instrument's parser walks its tree (SCPI-99 vol. 1 §6.2.6): a default node is entered only when no explicit
+        node takes the mnemonic, so ``VOLT:RANG`` is ``:VOLTage:RANGe`` before ``[:SENSe]:VOLTage:RANGe``; among
+        equals the first declared. Each token matches one node, so the implied nodes are the entry's surplus nodes.
+        """
         cache = type(self)._dispatch
         key = (tokens, query)
         if key in cache:
             return cache[key]
         found = None
         for entry in self._commands:
+            if found is not None and len(entry.nodes) >= len(found[0].nodes):
+                continue
             if entry.query == query and (captured := match_nodes(entry.nodes, tokens)) is not None:
                 found = (entry, tuple(captured))
-                break
         if len(cache) < _DISPATCH_CACHE_SIZE and len(tokens) <= _CACHED_PATH_NODES:
             cache[key] = found
         return found

@@ -318,3 +318,19 @@ def test_long_lines_cost_time_linear_in_their_length(gen, line):
 def test_header_mnemonics_and_suffixes_have_bounded_length(gen, line, code):
     assert gen.handle(line) is None
     assert errors(gen) == [code]
+
+
+class TwoRanges(ScpiInstrument):
+    """A sense range under a default node, declared before a root-level range of the same short form."""
+
+    sense_range = Setting("[:SENSe]:VOLTage[:DC]:RANGe[:UPPer]", Numeric(1.0, 0.0, 100.0, "V"))
+    range = Setting(":VOLTage:RANGe", Numeric(10.0, 0.0, 100.0, "V"))
+
+
+def test_an_explicit_header_beats_one_with_implied_default_nodes():
+    inst = TwoRanges()
+    inst.handle("VOLT:RANG 2")
+    assert inst.handle(":VOLT:RANG?;:SENS:VOLT:RANG?") == "+2.000000000E+00;+1.000000000E+00"
+    inst.handle("VOLT:DC:RANG 3;:VOLT:RANG:UPP 4")  # the sense range, by any spelling with its own nodes
+    assert inst.handle(":SENS:VOLT:RANG?;:VOLT:RANG?") == "+4.000000000E+00;+2.000000000E+00"
+    assert errors(inst) == []
