@@ -195,6 +195,7 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
         print("mtjhw sim serve: error: the bench file says simulated: false", file=sys.stderr)
         return EXIT_USAGE
     virtual, instruments = build_virtual_instruments(config, realtime=True)
+    logging.getLogger("mtjhw.simulators.transport").setLevel(logging.INFO)  # connections are logged
     servers = []
     for k, (role, (resource, handler)) in enumerate(instruments.items()):
         port = 0 if args.port == 0 else args.port + k
@@ -205,7 +206,6 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
             name = f"TCPIP::{socket.gethostname()}::{server.port}::SOCKET"
         print(f"{role:>12}: {name}   ({handler.idn[1]}, answers as {resource})", flush=True)
     print("serving the virtual bench in real time; Ctrl-C or SIGTERM to stop", flush=True)
-    logging.getLogger("mtjhw.simulators.transport").setLevel(logging.INFO)  # connections are logged
     try:
         serve_forever(servers)
     finally:
