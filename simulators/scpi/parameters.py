@@ -10,6 +10,7 @@ takes ``INFinity``, parsed to SCPI's representation 9.9E37; ``NAN`` and ``NINFin
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from abc import ABC, abstractmethod
@@ -18,7 +19,7 @@ from typing import Any
 
 from .errors import ScpiError
 
-_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z%]*)$")
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z%]*)$")
 #: SCPI's representation of INFinity, what a query answers for an infinite value.
 SCPI_INFINITY = 9.9e37
 _NON_FINITE = ("INF", "+INF", "-INF", "NINF", "NAN", "+NAN", "-NAN", "INFINITY", "+INFINITY", "-INFINITY",
@@ -27,6 +28,7 @@ _PREFIXES = {"EX": 1e18, "PE": 1e15, "T": 1e12, "G": 1e9, "MA": 1e6, "K": 1e3, "
              "N": 1e-9, "P": 1e-12, "F": 1e-15, "": 1.0}
 
 
+@functools.lru_cache(maxsize=1024)  # called for every MIN/MAX/DEF check of every number parsed
 def mnemonic_forms(mnemonic: str) -> tuple[str, str]:
     """Short and long form of a mnemonic written in SCPI mixed case ('VOLTage' → ('VOLT', 'VOLTAGE'))."""
     short = "".join(c for c in mnemonic if c.isupper() or c.isdigit() or c == "*") or mnemonic.upper()
@@ -115,18 +117,17 @@ class Numeric(Param):
         return 1.0
 
     def parse(self, token: str) -> float | int:
-        special = self._special(token)
-        if special == SCPI_INFINITY and self.infinity:
-            return special  # an infinite load or count: no range, no rounding
-        if special is not None:
-            value = special
-        else:
-            m = _NUMBER.match(token)
-            if not m:
-                if token[:1].isalpha():
-                    raise ScpiError(-224, f"'{token}'")
-                raise ScpiError(-104 if token[:1] in "'\"#" else -120, f"'{token}'")
+        m = _NUMBER.match(token)  # first: a number is no mnemonic, and lists of numbers are long
+        if m:
             value = float(m.group(1)) * self._scale(m.group(2))
+        elif (special := self._special(token)) == SCPI_INFINITY and self.infinity:
+            return special  # an infinite load or count: no range, no rounding
+        elif special is not None:
+            value = special
+        elif token[:1].isalpha():
+            raise ScpiError(-224, f"'{token}'")
+        else:
+            raise ScpiError(-104 if token[:1] in "'\"#" else -120, f"'{token}'")
         if not (math.isfinite(value) and self.minimum <= value <= self.maximum):
             raise ScpiError(-222, f"{token} not in [{self.minimum:g}, {self.maximum:g}] {self.unit}".rstrip())
         return int(round(value)) if self.integer else value

@@ -14,6 +14,7 @@ from mtjhw.simulators.scpi import (
     Setting,
     StatusRegisters,
     String,
+    Variadic,
     command,
 )
 from mtjhw.simulators.scpi.instrument import split_outside_quotes
@@ -334,3 +335,26 @@ def test_an_explicit_header_beats_one_with_implied_default_nodes():
     inst.handle("VOLT:DC:RANG 3;:VOLT:RANG:UPP 4")  # the sense range, by any spelling with its own nodes
     assert inst.handle(":SENS:VOLT:RANG?;:VOLT:RANG?") == "+4.000000000E+00;+2.000000000E+00"
     assert errors(inst) == []
+
+
+class Memory(ScpiInstrument):
+    """A waveform memory loaded with a list of numbers, as an arbitrary generator's :DATA."""
+
+    def __init__(self):
+        super().__init__()
+        self.points = []
+
+    @command(":DATA", Variadic(Numeric(0.0, -1.0, 1.0)))
+    def _data(self, points):
+        self.points = points
+
+
+def test_half_a_million_numbers_parse_in_linear_time():
+    """2.5 MB of numbers in under 1.5 s (checking each against MIN/MAX/DEF first took 8 µs a number: 4 s)."""
+    memory = Memory()
+    start = time.perf_counter()
+    memory.handle(":DATA " + "0.25," * 499_999 + "-1")
+    assert time.perf_counter() - start < 1.5
+    assert len(memory.points) == 500_000 and memory.points[0] == 0.25 and memory.points[-1] == -1.0
+    memory.handle(":DATA 0.5,MAX,MIN,NAN")
+    assert errors(memory) == [-224] and len(memory.points) == 500_000
