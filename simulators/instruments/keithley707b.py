@@ -363,7 +363,7 @@ class Keithley707B:
 
     def _delay(self, args: list[Any]) -> None:
         seconds = argument(args, 0, "delay", "number")
-        if seconds < 0:
+        if not 0 <= seconds < math.inf:  # 0/0 or 1e999 would stop the bench's clock for good
             raise runtime_error("bad argument #1 to `delay' (delay must be >= 0)")
         self.bench.advance(seconds)
 

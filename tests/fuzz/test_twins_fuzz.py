@@ -306,7 +306,7 @@ PATHOLOGICAL = [
     "print(" + "a." * DEEP + "b)", "f" + "()" * DEEP, "x" + "[1]" * DEEP + " = 1", "*SRE " + "9" * DEEP,
     "SOUR" + "1" * DEEP + ":VOLT?", "OUTP" + "1" * DEEP + "?", "FREQ " + "1" * 20_000 + "?", "FREQ 1e99999999999",
     "*ESE " + "1" * 20_000 + "X", '"' * (DEEP + 1), ";" * 100_000, "A" * 100_000, ":DISP:TEXT " + '"a,",' * 20_000,
-    "X" * 13 + "?",
+    "X" * 13 + "?", "delay(0/0)", "delay(1e999)",
 ]
 
 
@@ -316,3 +316,4 @@ def test_pathological_lines_are_refused_in_bounded_time(name: str, failures: _Fa
         start = time.perf_counter()
         _send(name, line, failures)
         assert time.perf_counter() - start < 2.0, f"{name} took too long on {line[:40]!r}…"
+    assert math.isfinite(_twin(name).bench.time), f"{name} stopped its bench's clock"
