@@ -41,7 +41,8 @@ class MagnetFieldController:
         self._current = 0.0
         self._offset = 0.0  # T: measured minus coil_constant·current (remanence, ambient), learned from the probe
         self._configured = False
-        supply.set_max_current(min(12.0, 1.1 * self.limits.max_field / coil_constant))
+        supply.set_max_current(1.1 * self.limits.max_field / coil_constant,
+                               self.limits.field_ramp_rate * ramp_step / coil_constant)
 
     def _configure(self) -> None:
         if not self._configured:

@@ -9,9 +9,11 @@ from pymeasure.instruments.keithley import Keithley2450 as _PyMeasureKeithley245
 from ._validators import limited
 from .errors import RaisesInstrumentErrors
 from .safety import SafetyLimits
+from .safety_gate import GateLimits, Rule, install
 
 _LIST_CHUNK = 100  # values per :SOUR:LIST command (keeps messages short on every interface)
 _MAX_SWEEP = 100_000  # points in one list (instrument buffer size)
+_SOURCE = "[:SOURce[1]]"
 
 
 class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
@@ -35,6 +37,20 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
         ":SOUR:CURR:VLIM?", ":SOUR:CURR:VLIM %g", "Control the voltage limit (V) when sourcing current.",
         validator=limited("compliance voltage", "V"), values=[0.02, 210], dynamic=True)
 
+    #: every header that sets a level or a compliance (the VLIM minimum is 0.02 V: a lower one counts as 0.02 V)
+    safety_rules = (
+        Rule(f"{_SOURCE}:VOLTage[:LEVel][:IMMediate][:AMPLitude]", "voltage"),
+        Rule(f"{_SOURCE}:CURRent[:LEVel][:IMMediate][:AMPLitude]", "current"),
+        Rule(f"{_SOURCE}:VOLTage:ILIMit[:LEVel]", "current", floor=1e-9),
+        Rule(f"{_SOURCE}:CURRent:VLIMit[:LEVel]", "voltage", floor=0.02),
+        Rule(f"{_SOURCE}:LIST:VOLTage[:APPend]", "voltage"),
+        Rule(f"{_SOURCE}:LIST:CURRent[:APPend]", "current"),
+        Rule(f"{_SOURCE}:SWEep:VOLTage:LINear[:STEP]", "voltage", count=2),
+        Rule(f"{_SOURCE}:SWEep:CURRent:LINear[:STEP]", "current", count=2),
+        Rule(f"{_SOURCE}:SWEep:VOLTage:LOGarithmic", "voltage", count=2),
+        Rule(f"{_SOURCE}:SWEep:CURRent:LOGarithmic", "current", count=2),
+    )
+
     def __init__(self, adapter, name: str = "Keithley 2450 SourceMeter", limits: SafetyLimits | None = None,
                  **kwargs) -> None:
         kwargs.setdefault("read_termination", "\n")
@@ -46,14 +62,16 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
         self.apply_limits(self.limits)
 
     def apply_limits(self, limits: SafetyLimits) -> None:
-        """Restrict levels and compliances to ``limits`` (and the instrument's own ranges)."""
+        """Restrict levels and compliances to ``limits`` (and the instrument's own ranges), in the validators and
+        in the safety gate every message passes."""
         self.limits = limits
+        install(self, self.safety_rules, GateLimits.from_safety(limits))
         v, i = min(210.0, limits.max_voltage), min(1.05, limits.max_current)
         self._level_range = {"VOLT": (-v, v), "CURR": (-i, i)}
         self.source_voltage_values = [-v, v]
         self.source_current_values = [-i, i]
         self.compliance_current_values = [1e-9, i]
-        self.compliance_voltage_values = [0.02, max(0.02, v)]
+        self.compliance_voltage_values = [0.02, max(0.02, v)]  # below 0.02 V the gate refuses every VLIM
 
     # ----------------------------------------------------------------- SourceMeter role
     def source_voltage_mode(self, compliance_current: float, nplc: float = 1.0) -> None:
@@ -96,7 +114,7 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
         if not 1 <= levels.size <= _MAX_SWEEP:
             raise ValueError(f"a sweep takes 1..{_MAX_SWEEP} levels, got {levels.size}")
         low, high = self._level_range[self._mode]
-        bad = levels[(levels < low) | (levels > high)]
+        bad = levels[~((levels >= low) & (levels <= high))]  # NaN too
         if bad.size:
             limited("sweep level", "V" if self._mode == "VOLT" else "A")(float(bad[0]), [low, high])
         chunks = [levels[k:k + _LIST_CHUNK] for k in range(0, levels.size, _LIST_CHUNK)]

@@ -9,6 +9,7 @@ from pymeasure.instruments.keysight import Keysight81160A as _PyMeasureKeysight8
 
 from .errors import RaisesInstrumentErrors
 from .safety import SafetyLimits
+from .safety_gate import GateLimits, Rule, install, pulse_level_rules
 
 
 class _BurstPulses(RaisesInstrumentErrors, ABC):
@@ -17,6 +18,9 @@ class _BurstPulses(RaisesInstrumentErrors, ABC):
 
     min_width, max_period = 2.5e-9, 1000.0
     default_name = "pulse generator"
+    safety_rules: tuple[Rule, ...] = ()
+    #: power-on levels as programmed: high V, low V, expected load Ω
+    power_on_levels: tuple[float, float, float] = (0.0, 0.0, 50.0)
 
     def __init__(self, adapter, name: str | None = None, limits: SafetyLimits | None = None, **kwargs) -> None:
         kwargs.setdefault("read_termination", "\n")
@@ -24,6 +28,7 @@ class _BurstPulses(RaisesInstrumentErrors, ABC):
         kwargs.setdefault("timeout", 20000)
         super().__init__(adapter, name or self.default_name, **kwargs)
         self.limits = limits or SafetyLimits()
+        install(self, self.safety_rules, GateLimits.from_safety(self.limits), self.power_on_levels)
 
     @abstractmethod
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
@@ -72,6 +77,8 @@ class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
     """
 
     default_name = "Keysight 81160A"
+    safety_rules = pulse_level_rules("[:SOURce]", "VOLTage#", ":OUTPut#")
+    power_on_levels = (0.5, 0.0, 50.0)
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
                         count: int) -> str:
@@ -90,6 +97,8 @@ class Keysight33500B(_BurstPulses, Agilent33500):
 
     min_width = 16e-9
     default_name = "Keysight 33500B"
+    safety_rules = pulse_level_rules("[:SOURce#]", "VOLTage", ":OUTPut#")
+    power_on_levels = (0.05, -0.05, 50.0)
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
                         count: int) -> str:

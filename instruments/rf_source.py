@@ -13,6 +13,7 @@ from pymeasure.instruments.agilent import Agilent8257D as _PyMeasureAgilent8257D
 from pymeasure.instruments.anritsu import AnritsuMG3692C as _PyMeasureAnritsuMG3692C
 
 from .safety import SafetyLimits
+from .safety_gate import GateLimits, Rule, install
 from .units import dbm_to_watts
 
 
@@ -34,12 +35,15 @@ class _RFSourceRole:
     #: the master switch every modulation needs, sent when one is switched on (it also gates the others)
     _modulation_on = ";:OUTP:MOD 1"
     default_name = "RF source"
+    safety_rules = (Rule("[:SOURce[1]]:POWer[:LEVel][:IMMediate][:AMPLitude]", "rf_power"),
+                    Rule("[:SOURce[1]]:POWer:STARt", "rf_power"), Rule("[:SOURce[1]]:POWer:STOP", "rf_power"))
 
     def __init__(self, adapter, name: str | None = None, limits: SafetyLimits | None = None, **kwargs) -> None:
         kwargs.setdefault("read_termination", "\n")
         kwargs.setdefault("write_termination", "\n")
         super().__init__(adapter, name or self.default_name, **kwargs)
         self.limits = limits or SafetyLimits()
+        install(self, self.safety_rules, GateLimits.from_safety(self.limits))
 
     def set_frequency(self, frequency: float) -> None:
         """CW frequency (Hz)."""

@@ -70,8 +70,8 @@ class MagnetSupply(Protocol):
 
     output_enabled: bool
 
-    def set_max_current(self, max_current: float) -> None:
-        """Refuse set points beyond ±``max_current`` (A) from now on."""
+    def set_max_current(self, max_current: float, max_step: float = float("inf")) -> None:
+        """Refuse set points beyond ±``max_current`` (A), and single steps beyond ``max_step`` (A), from now on."""
 
     def configure_current_mode(self) -> None:
         """Regulate current (with a voltage compliance); the output stays as it is."""
