@@ -183,28 +183,28 @@ class Keithley2450(BenchInstrument):
     idn = ("KEITHLEY INSTRUMENTS", "MODEL 2450", "04096331", "1.7.12b")
     withdrawn = ("*OPT?",)  # not among the 2450's common commands
 
-    source_function = Setting("[:SOURce[1]]:FUNCtion[:MODE]", Enum(["VOLTage", "CURRent"], "VOLTage"),
+    source_function = Setting(":SOURce[1]:FUNCtion[:MODE]", Enum(["VOLTage", "CURRent"], "VOLTage"),
                               after="_apply")
-    source_voltage = Setting("[:SOURce[1]]:VOLTage[:LEVel][:IMMediate][:AMPLitude]",
+    source_voltage = Setting(":SOURce[1]:VOLTage[:LEVel][:IMMediate][:AMPLitude]",
                              Numeric(0.0, -V_MAX, V_MAX, "V"), after="_level_changed")
-    source_current = Setting("[:SOURce[1]]:CURRent[:LEVel][:IMMediate][:AMPLitude]",
+    source_current = Setting(":SOURce[1]:CURRent[:LEVel][:IMMediate][:AMPLitude]",
                              Numeric(0.0, -I_MAX, I_MAX, "A"), after="_level_changed")
-    current_limit = Setting("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]", Numeric(1.05e-4, 1e-9, I_MAX, "A"),
+    current_limit = Setting(":SOURce[1]:VOLTage:ILIMit[:LEVel]", Numeric(1.05e-4, 1e-9, I_MAX, "A"),
                             after="_apply")
-    voltage_limit = Setting("[:SOURce[1]]:CURRent:VLIMit[:LEVel]", Numeric(21.0, 0.02, V_MAX, "V"),
+    voltage_limit = Setting(":SOURce[1]:CURRent:VLIMit[:LEVel]", Numeric(21.0, 0.02, V_MAX, "V"),
                             after="_apply")
-    source_voltage_range = ManualSetting("[:SOURce[1]]:VOLTage:RANGe", Range(VOLTAGE_RANGES, 2.0, "V"),
+    source_voltage_range = ManualSetting(":SOURce[1]:VOLTage:RANGe", Range(VOLTAGE_RANGES, 2.0, "V"),
                                          "source_voltage_autorange")
-    source_voltage_autorange = Setting("[:SOURce[1]]:VOLTage:RANGe:AUTO", Boolean(True))
-    source_current_range = ManualSetting("[:SOURce[1]]:CURRent:RANGe", Range(CURRENT_RANGES, 1e-4, "A"),
+    source_voltage_autorange = Setting(":SOURce[1]:VOLTage:RANGe:AUTO", Boolean(True))
+    source_current_range = ManualSetting(":SOURce[1]:CURRent:RANGe", Range(CURRENT_RANGES, 1e-4, "A"),
                                          "source_current_autorange")
-    source_current_autorange = Setting("[:SOURce[1]]:CURRent:RANGe:AUTO", Boolean(True))
-    source_voltage_delay = ManualSetting("[:SOURce[1]]:VOLTage:DELay", _delay(), "source_voltage_delay_auto")
-    source_current_delay = ManualSetting("[:SOURce[1]]:CURRent:DELay", _delay(), "source_current_delay_auto")
-    source_voltage_delay_auto = Setting("[:SOURce[1]]:VOLTage:DELay:AUTO", Boolean(True))
-    source_current_delay_auto = Setting("[:SOURce[1]]:CURRent:DELay:AUTO", Boolean(True))
-    source_voltage_readback = Setting("[:SOURce[1]]:VOLTage:READ:BACK", Boolean(True))
-    source_current_readback = Setting("[:SOURce[1]]:CURRent:READ:BACK", Boolean(True))
+    source_current_autorange = Setting(":SOURce[1]:CURRent:RANGe:AUTO", Boolean(True))
+    source_voltage_delay = ManualSetting(":SOURce[1]:VOLTage:DELay", _delay(), "source_voltage_delay_auto")
+    source_current_delay = ManualSetting(":SOURce[1]:CURRent:DELay", _delay(), "source_current_delay_auto")
+    source_voltage_delay_auto = Setting(":SOURce[1]:VOLTage:DELay:AUTO", Boolean(True))
+    source_current_delay_auto = Setting(":SOURce[1]:CURRent:DELay:AUTO", Boolean(True))
+    source_voltage_readback = Setting(":SOURce[1]:VOLTage:READ:BACK", Boolean(True))
+    source_current_readback = Setting(":SOURce[1]:CURRent:READ:BACK", Boolean(True))
     sense_function = Setting("[:SENSe[1]]:FUNCtion[:ON]", SenseFunction("CURRent"))
     nplc_current = Setting("[:SENSe[1]]:CURRent[:DC]:NPLCycles", Numeric(1.0, 0.01, 10.0))
     nplc_voltage = Setting("[:SENSe[1]]:VOLTage[:DC]:NPLCycles", Numeric(1.0, 0.01, 10.0))
@@ -439,11 +439,11 @@ class Keithley2450(BenchInstrument):
         return self._latest(buf.readings[-1], buffer, elements)
 
     # ----------------------------------------------------------------- limits and delays
-    @command("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped?")
+    @command(":SOURce[1]:VOLTage:ILIMit[:LEVel]:TRIPped?")
     def _ilim_tripped(self) -> str:
         return "1" if self.tripped and self.source_function == "VOLTAGE" else "0"
 
-    @command("[:SOURce[1]]:CURRent:VLIMit[:LEVel]:TRIPped?")
+    @command(":SOURce[1]:CURRent:VLIMit[:LEVel]:TRIPped?")
     def _vlim_tripped(self) -> str:
         return "1" if self.tripped and self.source_function == "CURRENT" else "0"
 
@@ -457,19 +457,19 @@ class Keithley2450(BenchInstrument):
             raise ScpiError(-114, f"user delay {n} (1 to 5)")
         return number(self._user_delays.get((block, function, n), 0.0))
 
-    @command("[:SOURce[1]]:VOLTage:DELay:USER#", _delay())
+    @command(":SOURce[1]:VOLTage:DELay:USER#", _delay())
     def _set_user_delay_v(self, n: int, value: float) -> None:
         self._set_user_delay("SOURCE", "VOLTAGE", n, value)
 
-    @command("[:SOURce[1]]:VOLTage:DELay:USER#?")
+    @command(":SOURce[1]:VOLTage:DELay:USER#?")
     def _get_user_delay_v(self, n: int) -> str:
         return self._user_delay("SOURCE", "VOLTAGE", n)
 
-    @command("[:SOURce[1]]:CURRent:DELay:USER#", _delay())
+    @command(":SOURce[1]:CURRent:DELay:USER#", _delay())
     def _set_user_delay_i(self, n: int, value: float) -> None:
         self._set_user_delay("SOURCE", "CURRENT", n, value)
 
-    @command("[:SOURce[1]]:CURRent:DELay:USER#?")
+    @command(":SOURce[1]:CURRent:DELay:USER#?")
     def _get_user_delay_i(self, n: int) -> str:
         return self._user_delay("SOURCE", "CURRENT", n)
 
@@ -568,39 +568,39 @@ class Keithley2450(BenchInstrument):
         return number(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)
 
     # ----------------------------------------------------------------- sweeps and trigger model
-    @command("[:SOURce[1]]:LIST:VOLTage", Variadic(Numeric(0.0, -V_MAX, V_MAX, "V"), minimum=1, maximum=2500))
+    @command(":SOURce[1]:LIST:VOLTage", Variadic(Numeric(0.0, -V_MAX, V_MAX, "V"), minimum=1, maximum=2500))
     def _list_voltage(self, values: list[float]) -> None:
         self.source_list["VOLTAGE"] = list(values)
 
-    @command("[:SOURce[1]]:LIST:CURRent", Variadic(Numeric(0.0, -I_MAX, I_MAX, "A"), minimum=1, maximum=2500))
+    @command(":SOURce[1]:LIST:CURRent", Variadic(Numeric(0.0, -I_MAX, I_MAX, "A"), minimum=1, maximum=2500))
     def _list_current(self, values: list[float]) -> None:
         self.source_list["CURRENT"] = list(values)
 
-    @command("[:SOURce[1]]:LIST:VOLTage:APPend", Variadic(Numeric(0.0, -V_MAX, V_MAX, "V"), minimum=1))
+    @command(":SOURce[1]:LIST:VOLTage:APPend", Variadic(Numeric(0.0, -V_MAX, V_MAX, "V"), minimum=1))
     def _list_voltage_append(self, values: list[float]) -> None:
         if len(self.source_list["VOLTAGE"]) + len(values) > 100000:
             raise ScpiError(-222, "source list longer than 100000 points")
         self.source_list["VOLTAGE"].extend(values)
 
-    @command("[:SOURce[1]]:LIST:CURRent:APPend", Variadic(Numeric(0.0, -I_MAX, I_MAX, "A"), minimum=1))
+    @command(":SOURce[1]:LIST:CURRent:APPend", Variadic(Numeric(0.0, -I_MAX, I_MAX, "A"), minimum=1))
     def _list_current_append(self, values: list[float]) -> None:
         if len(self.source_list["CURRENT"]) + len(values) > 100000:
             raise ScpiError(-222, "source list longer than 100000 points")
         self.source_list["CURRENT"].extend(values)
 
-    @command("[:SOURce[1]]:LIST:VOLTage?")
+    @command(":SOURce[1]:LIST:VOLTage?")
     def _list_voltage_query(self) -> str:
         return ",".join(f"{v:+.6E}" for v in self.source_list["VOLTAGE"])
 
-    @command("[:SOURce[1]]:LIST:CURRent?")
+    @command(":SOURce[1]:LIST:CURRent?")
     def _list_current_query(self) -> str:
         return ",".join(f"{v:+.6E}" for v in self.source_list["CURRENT"])
 
-    @command("[:SOURce[1]]:LIST:VOLTage:POINts?")
+    @command(":SOURce[1]:LIST:VOLTage:POINts?")
     def _list_voltage_points(self) -> str:
         return str(len(self.source_list["VOLTAGE"]))
 
-    @command("[:SOURce[1]]:LIST:CURRent:POINts?")
+    @command(":SOURce[1]:LIST:CURRent:POINts?")
     def _list_current_points(self) -> str:
         return str(len(self.source_list["CURRENT"]))
 
@@ -625,11 +625,11 @@ class Keithley2450(BenchInstrument):
                      Boolean(False, optional=True), Boolean(False, optional=True),
                      String("defbuffer1", optional=True))
 
-    @command("[:SOURce[1]]:SWEep:VOLTage:LINear", *_SWEEP_LINEAR)
+    @command(":SOURce[1]:SWEep:VOLTage:LINear", *_SWEEP_LINEAR)
     def _sweep_voltage(self, start, stop, points, delay, count, rtype, fail_abort, dual, buffer) -> None:
         self._linear("VOLTAGE", start, stop, points, delay, count, dual, buffer)
 
-    @command("[:SOURce[1]]:SWEep:CURRent:LINear", *_SWEEP_LINEAR)
+    @command(":SOURce[1]:SWEep:CURRent:LINear", *_SWEEP_LINEAR)
     def _sweep_current(self, start, stop, points, delay, count, rtype, fail_abort, dual, buffer) -> None:
         self._linear("CURRENT", start, stop, points, delay, count, dual, buffer)
 
@@ -637,14 +637,14 @@ class Keithley2450(BenchInstrument):
                    Integer(1, 0, 268435455, optional=True), Boolean(False, optional=True),
                    String("defbuffer1", optional=True))
 
-    @command("[:SOURce[1]]:SWEep:VOLTage:LIST", *_SWEEP_LIST)
+    @command(":SOURce[1]:SWEep:VOLTage:LIST", *_SWEEP_LIST)
     def _sweep_voltage_list(self, start_index, delay, count, fail_abort, buffer) -> None:
         levels = self.source_list["VOLTAGE"][start_index - 1:]
         if not levels:
             raise ScpiError(-221, "source list is empty")
         self._arm_sweep("VOLTAGE", levels, delay, count, buffer)
 
-    @command("[:SOURce[1]]:SWEep:CURRent:LIST", *_SWEEP_LIST)
+    @command(":SOURce[1]:SWEep:CURRent:LIST", *_SWEEP_LIST)
     def _sweep_current_list(self, start_index, delay, count, fail_abort, buffer) -> None:
         levels = self.source_list["CURRENT"][start_index - 1:]
         if not levels:

@@ -97,3 +97,11 @@ def test_magnet_field_lags_the_current():
     magnet.set_current(1.0)
     magnet.advance(0.02)
     assert magnet.field == pytest.approx(0.03 * (1 - 2.718281828 ** -1), rel=1e-6)
+
+
+def test_2450_headers_without_a_subsystem_are_sense_commands(bench):
+    """The Reference Manual writes :SOURce[1]: (required) but [:SENSe[1]]: (optional)."""
+    smu = Keithley2450(bench)
+    smu.handle('FUNC "VOLT";:SOUR:FUNC CURR;:CURR:NPLC 2')
+    assert smu.handle(":SENS:FUNC?;:SOUR:FUNC?;:SENS:CURR:NPLC?") == '"VOLT:DC";CURR;+2.000000000E+00'
+    assert errors(smu) == []
