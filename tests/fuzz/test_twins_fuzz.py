@@ -18,21 +18,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-pytest.importorskip("hypothesis")
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from mtjhw.registry import REGISTRY  # noqa: E402
-from mtjhw.simulators.bench import VirtualBench  # noqa: E402
-from mtjhw.simulators.bench.models import build_dut  # noqa: E402
-from mtjhw.simulators.instruments import lockin  # noqa: E402
-from mtjhw.simulators.scpi import Boolean, Enum, Numeric, String, Variadic  # noqa: E402
-from mtjhw.simulators.scpi.commands import CommandEntry, Node  # noqa: E402
-from mtjhw.simulators.scpi.errors import STANDARD_ERRORS, ScpiError  # noqa: E402
-from mtjhw.simulators.scpi.instrument import header_tokens  # noqa: E402
-from mtjhw.simulators.scpi.parameters import Param  # noqa: E402
+from mtjhw.registry import REGISTRY
+from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.bench.models import build_dut
+from mtjhw.simulators.instruments import lockin
+from mtjhw.simulators.scpi import Boolean, Enum, Numeric, String, Variadic
+from mtjhw.simulators.scpi.commands import CommandEntry, Node
+from mtjhw.simulators.scpi.errors import STANDARD_ERRORS, ScpiError
+from mtjhw.simulators.scpi.instrument import header_tokens
+from mtjhw.simulators.scpi.parameters import Param
 
 #: The DUT each twin runs on, as in tests/conformance/conftest.py (a pMTJ unless the instrument needs another).
 DUT_FOR = {"keysight-n9010b": "stno", "keysight-n9030b": "stno", "rs-fsw": "stno", "keithley707b": "array"}
