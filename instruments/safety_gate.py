@@ -28,7 +28,9 @@ _EPS = 1e-5  # relative tolerance of the comparisons: drivers format with %g (6 
 
 #: What each kind of rule limits, and the unit its values are written in.
 KINDS = {"voltage": "V", "current": "A", "rf_power": "DBM", "magnet_current": "A",
-         "high": "V", "low": "V", "amplitude": "V", "offset": "V", "load": "OHM", "level_unit": ""}
+         "high": "V", "low": "V", "amplitude": "V", "offset": "V", "load": "OHM", "level_unit": "",
+         "apply": "V", "apply_dc": "V"}
+_LEVEL_KINDS = ("high", "low", "amplitude", "offset", "load", "level_unit", "apply", "apply_dc")
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ class SafetyGate:
     def _check(self, rule: Rule, header: str, args: str, channels: dict[int, _Channel], magnet: float) -> float:
         """Refuse ``args`` of ``header`` beyond the limits; update ``channels`` and return the magnet set point."""
         kind, unit = rule.kind, KINDS[rule.kind]
-        if kind in ("high", "low", "amplitude", "offset", "load", "level_unit"):
+        if kind in _LEVEL_KINDS:
             if math.isfinite(self.limits.voltage):
                 self._check_level(kind, header, args, channels)
             return magnet
@@ -279,14 +281,37 @@ class SafetyGate:
             if not state.load > 0:
                 raise SafetyLimitError(f"{header} {args.strip()}: a load must be > 0 Ω")
             return  # the output stays as it is: the programmed levels rescale, the DUT sees the same
+        if kind in ("apply", "apply_dc"):
+            self._check_apply(kind, header, args, state)
+            return
         value = parse_value(args, "V", header) * state.scale
         centre, half = 0.5 * (state.high + state.low), 0.5 * (state.high - state.low)
         high, low = {"high": (value, state.low), "low": (state.high, value), "amplitude": (centre + value / 2,
                      centre - value / 2), "offset": (value + half, value - half)}[kind]
+        _refuse_crossed(header, high, low)
         for level, old in ((high, state.high), (low, state.low)):
             if level != old:  # a level the command leaves as it was is not refused
                 _refuse_above(header, abs(level), self.limits.voltage, "V", f"a level of {level:g} V at the DUT")
         state.high, state.low = high, low
+
+
+    def _check_apply(self, kind: str, header: str, args: str, state: _Channel) -> None:
+        """``APPLy:<shape> frequency, amplitude, offset``: both levels set at once (DC: both at the offset)."""
+        values = [*_split(args, ","), "DEF", "DEF", "DEF"]
+        offset = parse_value(values[2], "V", header) * state.scale
+        half = 0.0 if kind == "apply_dc" else 0.5 * parse_value(values[1], "V", header) * state.scale
+        _refuse_crossed(header, offset + half, offset - half)
+        for level in (offset + half, offset - half):
+            _refuse_above(header, abs(level), self.limits.voltage, "V", f"a level of {level:g} V at the DUT")
+        state.high, state.low = offset + half, offset - half
+
+
+def _refuse_crossed(header: str, high: float, low: float) -> None:
+    """The instrument refuses a high level below the low one; the gate refuses it too, so as to keep following
+    the instrument's levels (had it passed, the next offset or amplitude would be checked around wrong levels)."""
+    if high < low:
+        raise SafetyLimitError(f"{header}: high level {high:g} V below low level {low:g} V at the DUT; nothing was "
+                               "sent")
 
 
 def _scale(load: float) -> float:
@@ -308,12 +333,15 @@ def _refuse_above(header: str, magnitude: float, limit: float, unit: str, what: 
                                + "; nothing was sent")
 
 
-def pulse_level_rules(source: str, voltage: str, output: str) -> tuple[Rule, ...]:
-    """Level rules of a function generator whose headers read ``{source}:{voltage}…`` and ``{output}:LOAD``."""
+def pulse_level_rules(source: str, voltage: str, output: str, apply: str) -> tuple[Rule, ...]:
+    """Level rules of a function generator whose headers read ``{source}:{voltage}…``, ``{output}:LOAD`` and
+    ``{apply}:<shape>``."""
     level = f"{source}:{voltage}[:LEVel][:IMMediate]"
+    shapes = ("SINusoid", "SQUare", "RAMP", "PULSe", "NOISe", "USER")
     return (Rule(f"{level}[:AMPLitude]", "amplitude"), Rule(f"{level}:HIGH", "high"), Rule(f"{level}:LOW", "low"),
             Rule(f"{level}:OFFSet", "offset"), Rule(f"{output}:LOAD", "load"),
-            Rule(f"{source}:{voltage}:UNIT", "level_unit"))
+            Rule(f"{source}:{voltage}:UNIT", "level_unit"), Rule(f"{apply}:DC", "apply_dc"),
+            *(Rule(f"{apply}:{shape}", "apply") for shape in shapes))
 
 
 def install(driver: Any, rules: tuple[Rule, ...], limits: GateLimits,

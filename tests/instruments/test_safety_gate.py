@@ -42,13 +42,25 @@ def test_pulse_generator_levels_beyond_max_voltage_are_refused_unsent(driver, ta
 
 @pytest.mark.parametrize("driver, volt", [(Keysight81160A, ":VOLT1"), (Keysight33500B, ":SOUR1:VOLT")])
 def test_pulse_levels_count_at_the_dut_doubled_into_a_50_ohm_setting(driver, volt):
-    """0.5 V programmed for 50 Ω is 1 V at a high-impedance DUT: refused; into INF it is 0.5 V, sent."""
-    with expected_protocol(driver, [(f":OUTP1:LOAD INF;{volt}:LOW 0.5", None)], limits=PULSE) as gen:
-        with pytest.raises(SafetyLimitError, match="1 V at the DUT"):
-            gen.write(f":OUTP1:LOAD 50;{volt}:LOW 0.5")
-        gen.write(f":OUTP1:LOAD INF;{volt}:LOW 0.5")
+    """0.6 V programmed for 50 Ω is 1.2 V at a high-impedance DUT: refused; 0.5 V into INF is 0.5 V, sent."""
+    with expected_protocol(driver, [(f":OUTP1:LOAD INF;{volt}:HIGH 0.5", None)], limits=PULSE) as gen:
+        with pytest.raises(SafetyLimitError, match="1.2 V at the DUT"):
+            gen.write(f":OUTP1:LOAD 50;{volt}:HIGH 0.6")
+        gen.write(f":OUTP1:LOAD INF;{volt}:HIGH 0.5")
         with pytest.raises(SafetyLimitError):  # an amplitude around the offset: high = 0.5 + 0.7/2 V
             gen.write(f"{volt}:OFFS 0.5;{volt} 0.7")
+
+
+@pytest.mark.parametrize("driver, apply", [(Keysight81160A, ":APPL1"), (Keysight33500B, "SOUR1:APPL")])
+def test_pulse_generator_apply_commands_are_checked(driver, apply):
+    with expected_protocol(driver, [(f":OUTP1:LOAD INF;{apply}:PULS 1e6, 0.6, 0.1", None)], limits=PULSE) as gen:
+        gen.write(f":OUTP1:LOAD INF;{apply}:PULS 1e6, 0.6, 0.1")  # 0.4 … -0.2 V
+        for message in (f"{apply}:DC DEF, DEF, 5", f"{apply}:PULS 1e6, 1.6, 0.1", f"{apply}:SIN", f"{apply}:SQU 1e3"):
+            with pytest.raises(SafetyLimitError):
+                gen.write(message)
+    with expected_protocol(Keysight81160A, [], limits=PULSE) as gen:
+        with pytest.raises(SafetyLimitError):
+            gen.ch_1.apply_dc(5)
 
 
 def test_pulse_generator_refuses_other_amplitude_units_and_keywords():
@@ -233,6 +245,8 @@ def _argument(kind, draw):
         return draw(st.sampled_from(["INF", "50", "1e3", "MAX"]))
     if kind == "level_unit":
         return draw(st.sampled_from(["VPP", "VRMS", "DBM"]))
+    if kind in ("apply", "apply_dc"):
+        return draw(st.sampled_from([f"1e3, {draw(NUMBERS):g}, {value:g}", f"DEF, DEF, {value:g}", "", "1e3"]))
     if kind == "rf_power":
         value = draw(st.floats(-40, 25))
         return draw(st.sampled_from([f"{value:g}", f"{value:g} dBm", f"{1e3 * 10 ** (value / 10):g} mW", "MAX"]))
