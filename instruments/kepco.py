@@ -16,7 +16,8 @@ class KepcoBOP(RaisesInstrumentErrors, KepcoBOP3612):
     """BOP 36-12 in current mode for a magnet; ``max_current`` (A) refuses larger set points and ``max_step`` (A)
     larger single changes, in the safety gate every message passes."""
 
-    safety_rules = (Rule("[:SOURce]:CURRent[:LEVel][:IMMediate][:AMPLitude]", "magnet_current"),)
+    safety_rules = (Rule("[:SOURce]:CURRent[:LEVel][:IMMediate][:AMPLitude]", "magnet_current"),
+                    Rule(":OUTPut[:STATe]", "magnet_output"))
 
     current_setpoint = Instrument.control(
         "CURRent?", "CURRent %g", "Control the output current set point (A).",

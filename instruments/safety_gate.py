@@ -27,7 +27,7 @@ _HIGH_Z = 1e37  # Ω: a load at or above this is high impedance
 _EPS = 1e-5  # relative tolerance of the comparisons: drivers format with %g (6 significant digits)
 
 #: What each kind of rule limits, and the unit its values are written in.
-KINDS = {"voltage": "V", "current": "A", "rf_power": "DBM", "magnet_current": "A",
+KINDS = {"voltage": "V", "current": "A", "rf_power": "DBM", "magnet_current": "A", "magnet_output": "",
          "high": "V", "low": "V", "amplitude": "V", "offset": "V", "load": "OHM", "level_unit": "",
          "apply": "V", "apply_dc": "V"}
 _LEVEL_KINDS = ("high", "low", "amplitude", "offset", "load", "level_unit", "apply", "apply_dc")
@@ -225,6 +225,7 @@ class SafetyGate:
         pending = None
         for header, args in split_units(message):
             if header.upper() == "*RST":
+                self._refuse_magnet_jump(header, magnet)
                 channels, magnet = {}, 0.0
                 continue
             query = header.endswith("?")
@@ -244,9 +245,12 @@ class SafetyGate:
             if math.isfinite(self.limits.voltage):
                 self._check_level(kind, header, args, channels)
             return magnet
-        limit = getattr(self.limits, kind)
         if kind == "magnet_current":
             return self._check_magnet(header, args, magnet)
+        if kind == "magnet_output":
+            self._refuse_magnet_jump(header, magnet)
+            return magnet
+        limit = getattr(self.limits, kind)
         if not math.isfinite(limit):
             return magnet
         for token in _split(args, ",")[:rule.count]:
@@ -263,9 +267,17 @@ class SafetyGate:
             return magnet
         value = parse_value(args, "A", header)
         _refuse_above(header, abs(value), self.limits.magnet_current, "A", f"{value:g} A")
-        _refuse_above(header, abs(value - magnet), self.limits.magnet_step, "A",
-                      f"a step of {value - magnet:g} A (from {magnet:g} A)", "per step (field ramp rate)")
+        start = self.magnet_current  # several set points in one message are one step, from the set point before it
+        _refuse_above(header, abs(value - start), self.limits.magnet_step, "A",
+                      f"a step of {value - start:g} A (from {start:g} A)", "per step (field ramp rate)")
         return value
+
+    def _refuse_magnet_jump(self, header: str, magnet: float) -> None:
+        """Switching the output, or resetting, steps the magnet between 0 and its set point: refused when that
+        is larger than one ramp step."""
+        if any(rule.kind == "magnet_current" for rule in self.rules):
+            _refuse_above(header, abs(magnet), self.limits.magnet_step, "A",
+                          f"a jump between 0 A and the set point {magnet:g} A", "per step (field ramp rate)")
 
     def _check_level(self, kind: str, header: str, args: str, channels: dict[int, _Channel]) -> None:
         ch = _channel_number(header)
