@@ -77,7 +77,7 @@ class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
     """
 
     default_name = "Keysight 81160A"
-    safety_rules = pulse_level_rules("[:SOURce]", "VOLTage#", ":OUTPut#", "[:SOURce]:APPLy#")
+    safety_rules = pulse_level_rules("[:SOURce]", "VOLTage#", ":OUTPut#", "[:SOURce]:APPLy#", (0.3, 1e6))
     power_on_levels = (0.5, 0.0, 50.0)
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
@@ -97,7 +97,8 @@ class Keysight33500B(_BurstPulses, Agilent33500):
 
     min_width = 16e-9
     default_name = "Keysight 33500B"
-    safety_rules = pulse_level_rules("[:SOURce#]", "VOLTage", ":OUTPut#", "[:SOURce#]:APPLy")
+    safety_rules = pulse_level_rules("[:SOURce#]", "VOLTage", ":OUTPut#", "[:SOURce#]:APPLy", (1.0, 10e3),
+                                     follows_apply=False)  # the 33500's APPLy is not modelled here
     power_on_levels = (0.05, -0.05, 50.0)
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,

@@ -29,8 +29,8 @@ _EPS = 1e-5  # relative tolerance of the comparisons: drivers format with %g (6 
 #: What each kind of rule limits, and the unit its values are written in.
 KINDS = {"voltage": "V", "current": "A", "rf_power": "DBM", "magnet_current": "A", "magnet_output": "",
          "high": "V", "low": "V", "amplitude": "V", "offset": "V", "load": "OHM", "level_unit": "",
-         "apply": "V", "apply_dc": "V"}
-_LEVEL_KINDS = ("high", "low", "amplitude", "offset", "load", "level_unit", "apply", "apply_dc")
+         "apply": "V", "apply_dc": "V", "unfollowed": ""}
+_LEVEL_KINDS = ("high", "low", "amplitude", "offset", "load", "level_unit", "apply", "apply_dc", "unfollowed")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ class Rule:
     kind: str
     floor: float = 0.0
     count: int | None = None  #: only the first ``count`` arguments are levels (e.g. a sweep's start, stop)
+    #: what the instrument accepts (a load in Ω): the gate refuses the rest too, so as to keep following it
+    bounds: tuple[float, float] = (-math.inf, math.inf)
     nodes: tuple[_Node, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -243,7 +245,7 @@ class SafetyGate:
         kind, unit = rule.kind, KINDS[rule.kind]
         if kind in _LEVEL_KINDS:
             if math.isfinite(self.limits.voltage):
-                self._check_level(kind, header, args, channels)
+                self._check_level(rule, header, args, channels)
             return magnet
         if kind == "magnet_current":
             return self._check_magnet(header, args, magnet)
@@ -279,8 +281,11 @@ class SafetyGate:
             _refuse_above(header, abs(magnet), self.limits.magnet_step, "A",
                           f"a jump between 0 A and the set point {magnet:g} A", "per step (field ramp rate)")
 
-    def _check_level(self, kind: str, header: str, args: str, channels: dict[int, _Channel]) -> None:
-        ch = _channel_number(header)
+    def _check_level(self, rule: Rule, header: str, args: str, channels: dict[int, _Channel]) -> None:
+        kind, ch = rule.kind, _channel_number(header)
+        if kind == "unfollowed":
+            raise SafetyLimitError(f"{header}: sets levels the gate cannot follow on this instrument; refused under "
+                                   "a voltage limit, nothing was sent")
         state = channels.setdefault(ch, _Channel(self._defaults[0] * _scale(self._defaults[2]),
                                                  self._defaults[1] * _scale(self._defaults[2]), self._defaults[2]))
         if kind == "level_unit":
@@ -289,9 +294,11 @@ class SafetyGate:
             return
         if kind == "load":
             token = args.strip().upper()
-            state.load = _HIGH_Z if token in ("INF", "INFINITY") else parse_value(token, "OHM", header)
-            if not state.load > 0:
-                raise SafetyLimitError(f"{header} {args.strip()}: a load must be > 0 Ω")
+            load = _HIGH_Z if token in ("INF", "INFINITY") else parse_value(token, "OHM", header)
+            if load < _HIGH_Z and not rule.bounds[0] <= load <= rule.bounds[1]:
+                raise SafetyLimitError(f"{header} {args.strip()}: a load outside {rule.bounds[0]:g} … "
+                                       f"{rule.bounds[1]:g} Ω, which the instrument refuses; nothing was sent")
+            state.load = load
             return  # the output stays as it is: the programmed levels rescale, the DUT sees the same
         if kind in ("apply", "apply_dc"):
             self._check_apply(kind, header, args, state)
@@ -345,15 +352,17 @@ def _refuse_above(header: str, magnitude: float, limit: float, unit: str, what: 
                                + "; nothing was sent")
 
 
-def pulse_level_rules(source: str, voltage: str, output: str, apply: str) -> tuple[Rule, ...]:
-    """Level rules of a function generator whose headers read ``{source}:{voltage}…``, ``{output}:LOAD`` and
-    ``{apply}:<shape>``."""
+def pulse_level_rules(source: str, voltage: str, output: str, apply: str, loads: tuple[float, float],
+                      follows_apply: bool = True) -> tuple[Rule, ...]:
+    """Level rules of a function generator whose headers read ``{source}:{voltage}…``, ``{output}:LOAD`` (``loads``:
+    the finite loads it accepts, Ω) and ``{apply}:<shape>`` (refused unless ``follows_apply``)."""
     level = f"{source}:{voltage}[:LEVel][:IMMediate]"
     shapes = ("SINusoid", "SQUare", "RAMP", "PULSe", "NOISe", "USER")
     return (Rule(f"{level}[:AMPLitude]", "amplitude"), Rule(f"{level}:HIGH", "high"), Rule(f"{level}:LOW", "low"),
-            Rule(f"{level}:OFFSet", "offset"), Rule(f"{output}:LOAD", "load"),
-            Rule(f"{source}:{voltage}:UNIT", "level_unit"), Rule(f"{apply}:DC", "apply_dc"),
-            *(Rule(f"{apply}:{shape}", "apply") for shape in shapes))
+            Rule(f"{level}:OFFSet", "offset"), Rule(f"{output}:LOAD", "load", bounds=loads),
+            Rule(f"{source}:{voltage}:UNIT", "level_unit"),
+            Rule(f"{apply}:DC", "apply_dc" if follows_apply else "unfollowed"),
+            *(Rule(f"{apply}:{shape}", "apply" if follows_apply else "unfollowed") for shape in shapes))
 
 
 def install(driver: Any, rules: tuple[Rule, ...], limits: GateLimits,

@@ -51,16 +51,25 @@ def test_pulse_levels_count_at_the_dut_doubled_into_a_50_ohm_setting(driver, vol
             gen.write(f"{volt}:OFFS 0.5;{volt} 0.7")
 
 
-@pytest.mark.parametrize("driver, apply", [(Keysight81160A, ":APPL1"), (Keysight33500B, "SOUR1:APPL")])
-def test_pulse_generator_apply_commands_are_checked(driver, apply):
-    with expected_protocol(driver, [(f":OUTP1:LOAD INF;{apply}:PULS 1e6, 0.6, 0.1", None)], limits=PULSE) as gen:
-        gen.write(f":OUTP1:LOAD INF;{apply}:PULS 1e6, 0.6, 0.1")  # 0.4 … -0.2 V
-        for message in (f"{apply}:DC DEF, DEF, 5", f"{apply}:PULS 1e6, 1.6, 0.1", f"{apply}:SIN", f"{apply}:SQU 1e3"):
+def test_pulse_generator_apply_commands_are_checked():
+    """The 81160A's APPLy sets both levels (checked); the 33500's is refused under a limit (not followed)."""
+    with expected_protocol(Keysight81160A, [(":OUTP1:LOAD INF;:APPL1:PULS 1e6, 0.6, 0.1", None)],
+                           limits=PULSE) as gen:
+        gen.write(":OUTP1:LOAD INF;:APPL1:PULS 1e6, 0.6, 0.1")  # 0.4 … -0.2 V
+        for message in (":APPL1:DC DEF, DEF, 5", ":APPL2:PULS 1e6, 1.6, 0.1", ":APPL:SIN", ":APPL1:SQU 1e3"):
             with pytest.raises(SafetyLimitError):
                 gen.write(message)
-    with expected_protocol(Keysight81160A, [], limits=PULSE) as gen:
         with pytest.raises(SafetyLimitError):
             gen.ch_1.apply_dc(5)
+    with expected_protocol(Keysight33500B, [], limits=PULSE) as gen, pytest.raises(SafetyLimitError):
+        gen.write("SOUR1:APPL:PULS 1e6, 0.1, 0")
+
+
+@pytest.mark.parametrize("driver, load", [(Keysight81160A, "0.1"), (Keysight81160A, "2e6"), (Keysight33500B, "2e4")])
+def test_a_load_the_instrument_refuses_is_refused(driver, load):
+    """Else the gate would check later levels for a load the instrument never took."""
+    with expected_protocol(driver, [], limits=PULSE) as gen, pytest.raises(SafetyLimitError, match="outside"):
+        gen.write(f":OUTP1:LOAD {load}")
 
 
 def test_pulse_generator_refuses_other_amplitude_units_and_keywords():
@@ -245,7 +254,7 @@ def _argument(kind, draw):
     if kind == "magnet_output":
         return draw(st.sampled_from(["0", "1", "OFF", "ON"]))
     if kind == "load":
-        return draw(st.sampled_from(["INF", "50", "1e3", "MAX"]))
+        return draw(st.sampled_from(["INF", "50", "1e3", "MAX", "1e5", "0.5"]))
     if kind == "level_unit":
         return draw(st.sampled_from(["VPP", "VRMS", "DBM"]))
     if kind in ("apply", "apply_dc"):
