@@ -156,8 +156,9 @@ class _Connection(asyncio.Protocol):
             self.transport.pause_reading()
 
     def _serve_next(self) -> None:
-        """Hand the next batch of queued messages to the pool, unless one is already being handled."""
-        if self.busy or self.closed or not self.queue:
+        """Hand the next batch of queued messages to the pool, unless one is already being handled. Messages that
+        arrived before the client hung up are still executed, as an instrument executes what it has received."""
+        if self.busy or not self.queue:
             return
         batch = [self.queue.popleft() for _ in range(min(_BATCH, len(self.queue)))]
         self.queued_bytes -= sum(1 if item is _OVERRUN else len(item) for item in batch)
@@ -168,6 +169,7 @@ class _Connection(asyncio.Protocol):
         """Send a batch's responses (called in the loop thread once the pool has handled it)."""
         self.busy = False
         if self.closed:
+            self._serve_next()  # the client is gone: execute what it sent, its replies go nowhere
             return
         if responses:
             self.last_activity = time.monotonic()
@@ -243,8 +245,8 @@ class ScpiSocketServer:
       the kernel's socket buffers hold); then it is disconnected.
     - ``idle_timeout``: seconds without traffic after which a client is disconnected; None (the default)
       never, because drivers legitimately hold an instrument's connection open for hours between runs.
-    - ``workers``: threads that call the handler (calls of all of them are serialised by ``lock``; more than
-      one lets a client's message wait for the lock without holding up the others' queue hand-off).
+    - ``workers``: threads that call the handler. Calls are serialised by ``lock`` anyway; with one (the
+      default) messages of all clients are executed in the order they arrived, as by one instrument.
     """
 
     def __init__(
@@ -260,7 +262,7 @@ class ScpiSocketServer:
         max_message_bytes: int = 1 << 20,
         max_output_bytes: int = 16 << 20,
         idle_timeout: float | None = None,
-        workers: int = 4,
+        workers: int = 1,
     ) -> None:
         if not callable(getattr(handler, "handle", None)):
             raise ValueError("handler must have a handle(message) method")
@@ -371,11 +373,10 @@ class ScpiSocketServer:
 
     # ---------------------------------------------------------------- handler calls (pool threads)
     def _handle_batch(self, connection: _Connection, batch: list[str | _Overrun]) -> None:
-        """Handle ``batch`` in order, then pass the responses back to the loop thread."""
+        """Handle ``batch`` in order (also after the client hung up: an instrument executes what it has received),
+        then pass the responses back to the loop thread."""
         responses = []
         for item in batch:
-            if connection.closed:
-                break
             if isinstance(item, _Overrun):
                 self._push_overrun()
                 continue

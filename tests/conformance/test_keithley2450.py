@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -290,8 +291,11 @@ def test_qcodes_language_check_and_housekeeping(transport, caplog):
         served.twin.settings["language"] = "TSP"  # as after *LANG TSP and a power cycle
         smu = open_driver(QcodesKeithley2450, served, "smu_tsp")
         assert "unsupported language mode" in caplog.text and "source_function" not in smu.parameters
-        smu.set_correct_language()  # sends *LANG SCPI and closes the driver
-        with plain_visa(served) as inst:
+        smu.set_correct_language()  # sends *LANG SCPI and closes the driver at once
+        with plain_visa(served) as inst:  # another connection: the closed one's message may still be in flight
+            deadline = time.monotonic() + 2.0
+            while inst.query("*LANG?") != "SCPI" and time.monotonic() < deadline:
+                time.sleep(0.01)
             assert inst.query("*LANG?") == "SCPI"
         assert_clean(served.twin)
 

@@ -266,3 +266,21 @@ def test_serve_forever_stops_cleanly_on_keyboard_interrupt():
     assert len(ports) == 2
     assert not any(server.running for server in servers)
     assert not any(_reachable(port) for port in ports)
+
+
+def test_commands_sent_just_before_hanging_up_are_executed():
+    seen: list[str] = []
+
+    class Recorder:
+        def handle(self, message: str) -> None:
+            time.sleep(0.002)  # the client is gone before most of its commands are handled
+            seen.append(message)
+
+    with ScpiSocketServer(Recorder()) as srv:
+        for round_ in range(20):
+            with socket.create_connection(("127.0.0.1", srv.port)) as client:
+                client.sendall(b"".join(f"CMD {round_} {k}\n".encode() for k in range(5)))
+        deadline = time.monotonic() + 5
+        while len(seen) < 100 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert seen == [f"CMD {r} {k}" for r in range(20) for k in range(5)]  # all of them, in arrival order
