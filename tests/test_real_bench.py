@@ -160,7 +160,8 @@ def test_a_server_killed_mid_run_ends_with_one_line_and_keeps_the_data(tmp_path,
 
     killer = threading.Thread(target=kill_after_some_points)
     killer.start()
-    code = main(["run", "rv-loop", "--bench", path, "--out", str(out), "-q", "--set", "points=200", "--set", "v_max=0.4"])
+    code = main(["run", "rv-loop", "--bench", path, "--out", str(out), "-q", "--set", "points=200",
+                 "--set", "v_max=0.4"])
     killer.join()
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
