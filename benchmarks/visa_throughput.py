@@ -68,38 +68,33 @@ def rate(query: Callable[[str], str], message: str, seconds: float) -> float:
     return n / elapsed
 
 
-def ours(seconds: float) -> dict[str, float]:
-    bench = VirtualBench(PerpendicularMTJ())
-    library = VirtualVisaLibrary.for_instruments({RESOURCE: Keithley2450(bench)}, lock=bench.lock)
-    rm = pyvisa.ResourceManager(library)
-    inst = rm.open_resource(RESOURCE, read_termination="\n", write_termination="\n")
+def both_queries(visa_library: object, resource: str, seconds: float) -> dict[str, float]:
+    """Rates of the two queries on ``resource`` opened through ``visa_library``."""
+    rm = pyvisa.ResourceManager(visa_library)
+    inst = rm.open_resource(resource, read_termination="\n", write_termination="\n")
     try:
         return {"idn": rate(inst.query, IDN, seconds), "setting": rate(inst.query, SETTING, seconds)}
     finally:
         rm.close()
 
 
+def ours(seconds: float) -> dict[str, float]:
+    bench = VirtualBench(PerpendicularMTJ())
+    library = VirtualVisaLibrary.for_instruments({RESOURCE: Keithley2450(bench)}, lock=bench.lock)
+    return both_queries(library, RESOURCE, seconds)
+
+
 def pyvisa_sim(seconds: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "smu.yaml"
         path.write_text(SIM_YAML)
-        rm = pyvisa.ResourceManager(f"{path}@sim")
-        inst = rm.open_resource(RESOURCE, read_termination="\n", write_termination="\n")
-        try:
-            return {"idn": rate(inst.query, IDN, seconds), "setting": rate(inst.query, SETTING, seconds)}
-        finally:
-            rm.close()
+        return both_queries(f"{path}@sim", RESOURCE, seconds)
 
 
 def tcp(seconds: float) -> dict[str, float]:
     bench = VirtualBench(PerpendicularMTJ())
     with ScpiSocketServer(Keithley2450(bench), lock=bench.lock) as server:
-        rm = pyvisa.ResourceManager("@py")
-        inst = rm.open_resource(server.resource_name, read_termination="\n", write_termination="\n")
-        try:
-            return {"idn": rate(inst.query, IDN, seconds), "setting": rate(inst.query, SETTING, seconds)}
-        finally:
-            rm.close()
+        return both_queries("@py", server.resource_name, seconds)
 
 
 def main() -> int:
