@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from mtjhw.simulators.bench import VirtualBench
@@ -105,7 +106,7 @@ _REPLY_33500 = _nr3()  # the 33500 series' reply format of computed values
 _REPLY_81160A = Numeric()  # the 81160A's
 
 
-class _PulseGenerator(BenchInstrument):
+class _PulseGenerator(BenchInstrument, ABC):
     """What both generators share: coupled levels, the pulse period/width/duty-cycle coupling, user waveform
     memory, the burst model and the bench coupling. A subclass declares the settings (``shape``, ``high``, ``low``,
     ``unit``, ``period``, ``width``, ``hold``, ``delay``, ``burst``, ``cycles``, ``output``, ``load``, ``polarity``)
@@ -254,9 +255,9 @@ class _PulseGenerator(BenchInstrument):
         self.width[ch] = value / 100.0 * self.period[ch]
 
     # ----------------------------------------------------------------- bursts
+    @abstractmethod
     def _armed(self, ch: int) -> bool:
         """Whether channel ``ch`` waits for a bus trigger."""
-        raise NotImplementedError
 
     def _armed_channels(self, channels: tuple[int, ...]) -> list[int]:
         return [ch for ch in channels if self.output[ch] and self.burst[ch] and self.shape[ch] == "PULSE"
