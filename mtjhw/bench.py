@@ -52,6 +52,14 @@ def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, r
     return virtual, instruments
 
 
+def _virtual_library(config: BenchConfig, seed: int | None) -> tuple[Any, dict[str, tuple[str, Any]], Any]:
+    """The virtual bench of ``config``, its instruments and the in-process VISA library that reaches them."""
+    from mtjhw.simulators.transport import VirtualVisaLibrary
+
+    virtual, instruments = build_virtual_instruments(config, seed=seed)
+    return virtual, instruments, VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)
+
+
 def open_driver(config: BenchConfig, role: str, resource: str, **adapter_kwargs: Any) -> Any:
     """The registered driver of ``role`` opened at ``resource`` with the bench file's options; drivers that
     take ``limits`` get the bench's safety limits."""
@@ -68,10 +76,7 @@ def check_bench(config: BenchConfig) -> list[InstrumentCheck]:
     ``*IDN?`` and compare it with the declared driver's model; one result per role, whatever fails."""
     targets = {role: (inst.resource, {}) for role, inst in config.instruments.items()}
     if config.simulated:
-        from mtjhw.simulators.transport import VirtualVisaLibrary
-
-        virtual, instruments = build_virtual_instruments(config)
-        library = VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)
+        _, instruments, library = _virtual_library(config, None)
         targets = {role: (resource, {"visa_library": library}) for role, (resource, _) in instruments.items()}
     checks = []
     for role, (resource, kwargs) in targets.items():
@@ -110,10 +115,7 @@ class Bench:
 
     @classmethod
     def _open_simulated(cls, config: BenchConfig, seed: int | None) -> Bench:
-        from mtjhw.simulators.transport import VirtualVisaLibrary
-
-        virtual, instruments = build_virtual_instruments(config, seed=seed)
-        library = VirtualVisaLibrary.for_instruments(dict(instruments.values()), lock=virtual.lock)
+        virtual, instruments, library = _virtual_library(config, seed)
         drivers = {role: open_driver(config, role, resource, visa_library=library)
                    for role, (resource, _) in instruments.items()}
         return cls(config, drivers, virtual, {role: handler for role, (_, handler) in instruments.items()})
