@@ -207,6 +207,12 @@ class Bench:
             return self.virtual.time
         return time.monotonic()
 
+    def reseed(self, *key: int) -> None:
+        """A simulated bench draws its randomness from here on from (seed, *key) (see ``VirtualBench.reseed``);
+        a real bench has nothing to reseed."""
+        if self.virtual is not None:
+            self.virtual.reseed(*key)
+
     # ----------------------------------------------------------------- closing
     def outputs_off(self) -> None:
         """Every source to zero and off; each attempted even if another fails."""
@@ -224,7 +230,7 @@ class Bench:
                 self._field.shutdown()
             except Exception as exc:
                 errors.append(exc)
-        for exc in errors:
+        for exc in errors[1:]:  # the first is raised: its caller reports it
             log.error("switching outputs off failed: %s", exc)
         if errors:
             raise errors[0]

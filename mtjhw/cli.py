@@ -59,25 +59,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .bench import Bench
     from .bench_record import BenchInUseError
     from .connection import InstrumentUnreachableError
-    from .runner import RunDirectoryError, check_run_directory, make_procedure, run_procedure
+    from .run_journal import RunDirectoryError
+    from .runner import run_procedure
 
-    try:
+    try:  # names, values and the output directory are checked before any instrument is opened
         settings = _parse_settings(args.set or [])
-        make_procedure(args.procedure, settings)  # check names and values before opening instruments
         config = BenchConfig.load(args.bench)
-        check_run_directory(args.out)
+        seed = _run_seed(args)
     except (BenchConfigError, ValueError, RunDirectoryError) as exc:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     progress = None if args.quiet else ProgressBar(args.procedure)
     try:
-        bench = Bench.open(config, seed=args.seed)
+        bench = Bench.open(config, seed=seed)
     except (InstrumentUnreachableError, BenchInUseError) as exc:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
         outcome = run_procedure(args.procedure, bench, args.out, settings, progress=progress,
-                                stop=threading.Event())
+                                stop=threading.Event(), resume=args.resume)
+    except (ValueError, RunDirectoryError) as exc:  # checked above already; the directory may have changed since
+        print(f"mtjhw run: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         close_error = _close(bench)
     if close_error:  # a lost connection: the data and summary are kept; say so in one line
@@ -90,6 +93,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outcome.error:
         print(f"mtjhw run: {outcome.error}", file=sys.stderr)
     return {"finished": EXIT_OK, "aborted": EXIT_ABORTED}.get(outcome.status, EXIT_FAILED)
+
+
+def _run_seed(args: argparse.Namespace) -> int | None:
+    """Check the settings and ``--out`` for ``mtjhw run``; the bench seed to open with (a resumed run's own)."""
+    from .run_journal import RunDirectoryError, RunJournal, check_run_directory
+    from .runner import make_procedure, resumed_settings
+
+    settings = _parse_settings(args.set or [])
+    if not args.resume:
+        make_procedure(args.procedure, settings)
+        check_run_directory(args.out)
+        return args.seed
+    journal = RunJournal.load(args.out)
+    journal.check_resumable(args.procedure)
+    resumed_settings(args.procedure, journal, settings)
+    if args.seed is not None and args.seed != journal.seed:
+        raise RunDirectoryError(f"--seed {args.seed} differs from the run being resumed (seed {journal.seed})")
+    return journal.seed
 
 
 def _close(bench: Any) -> str | None:
@@ -301,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, type=Path, help="output directory")
     run.add_argument("--set", action="append", metavar="NAME=VALUE", help="procedure parameter (repeatable)")
     run.add_argument("--seed", type=int, default=None, help="seed of a simulated bench (overrides the file)")
+    run.add_argument("--resume", action="store_true", help="continue the run in --out after its last recorded "
+                     "point, with its settings and seed (after an abort, a fault or a kill)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 

@@ -25,6 +25,7 @@ from .analysis import AnalysisError
 from .bench import Bench
 from .procedures import PROCEDURES, BenchProcedure
 from .procedures.base import columns_as_arrays
+from .run_journal import RunDirectoryError, RunJournal
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,9 @@ def _typed(parameter: Any, value: Any) -> Any:
 class _CsvSink:
     """Appends each data point to the Results file and flushes, so an abort never loses a measured point."""
 
-    def __init__(self, results: Results) -> None:
+    def __init__(self, results: Results, points: int = 0) -> None:
         self.results = results
-        self.points = 0
+        self.points = points  # already in the file (a resumed run)
         self._file = open(results.data_filename, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
 
     def write(self, record: dict[str, Any]) -> None:
@@ -95,37 +96,39 @@ class _CsvSink:
         self.points += 1
 
     def close(self) -> None:
-        self._file.close()
-
-
-class RunDirectoryError(FileExistsError):
-    """The output directory already holds a run: earlier data is never overwritten."""
-
-
-def check_run_directory(out: Path) -> Path:
-    """The data file a run in ``out`` writes; :class:`RunDirectoryError` if an earlier run left one there."""
-    data_file = out / "data.csv"
-    if data_file.exists():
-        raise RunDirectoryError(f"{out} holds an earlier run ({data_file.name}); nothing is overwritten: "
-                                "give the new run another --out")
-    return data_file
+        try:
+            self._file.close()
+        except OSError as exc:  # e.g. a full disk: every point before the failing one is on disk already
+            log.error("closing %s failed: %s", self.results.data_filename, exc)
 
 
 def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[str, Any] | None = None,
-                  progress: Callable[[float], None] | None = None, stop: threading.Event | None = None
-                  ) -> RunOutcome:
+                  progress: Callable[[float], None] | None = None, stop: threading.Event | None = None,
+                  resume: bool = False) -> RunOutcome:
     """Run procedure ``name`` on an opened ``bench``; write data, plot and summary into ``out_dir``.
 
     ``progress`` receives the percentage done; setting ``stop`` (or Ctrl-C) aborts after the current point.
+    ``resume`` continues the run in ``out_dir`` after its last recorded point, with that run's settings
+    (``settings`` may only repeat them) on the same bench and seed.
     """
+    out = Path(out_dir)
+    journal = RunJournal.load(out) if resume else None
+    if journal is not None:
+        journal.check_resumable(name)
+        _check_same_bench(journal, bench)
+        settings = resumed_settings(name, journal, settings)
     procedure = make_procedure(name, settings)
     procedure.bench = bench
-    out = Path(out_dir)
-    data_file = check_run_directory(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if journal is None:
+        parameters = {k: _jsonable(v) for k, v in _parameter_values(procedure).items()}
+        journal = RunJournal.start(out, name, parameters, bench.config.name, _bench_seed(bench))
+        done = 0
+    else:
+        done = journal.resume()
+        procedure.resume_after(done)
+        log.info("resuming %s after %d recorded points", name, done)
     procedure.out_dir = out  # where procedures write bulk data (HDF5) beside data.csv
-    results = Results(procedure, str(data_file))
-    sink = _CsvSink(results)
+    sink = _CsvSink(Results(procedure, str(journal.data_file)), done)
 
     def emit(topic: str, record: Any) -> None:
         if topic == "results":
@@ -134,56 +137,102 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
             progress(float(record))
 
     procedure.emit = emit
-    procedure.should_stop = stop.is_set if stop is not None else (lambda: False)
-    status, error = "finished", None
+    stop = stop if stop is not None else threading.Event()
+    procedure.should_stop = stop.is_set
+    with interrupts_deferred(stop):  # Ctrl-C stops after the point; a second one cannot cut the shutdown short
+        status, error = _execute(procedure, lambda: sink.points)
+        try:
+            procedure.shutdown()
+        except Exception as exc:
+            status = "failed"
+            error = (error + "; " if error else "") + f"switching outputs off failed: {exc}"
+        sink.close()
+        outcome = RunOutcome(status, sink.points, out, error=error)
+        _finish(procedure, outcome)
+        _end(journal, outcome)
+    return outcome
+
+
+def _execute(procedure: BenchProcedure, points: Callable[[], int]) -> tuple[str, str | None]:
+    """Set up and measure; the status ('finished', 'aborted', 'failed') and the error, if any."""
     try:
         procedure.startup()
         procedure.evaluate_metadata()
         procedure.execute()
-        if procedure.should_stop():
-            status = "aborted"
-    except KeyboardInterrupt:
-        status = "aborted"
-        log.warning("%s aborted by the user after %d points", name, sink.points)
+    except KeyboardInterrupt:  # raised by a callback, or Ctrl-C outside the main thread's handler
+        log.warning("%s aborted by the user after %d points", procedure.name, points())
+        return "aborted", None
     except Exception as exc:
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
-        log.error("%s failed after %d points: %s", name, sink.points, error)
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("%s failed after %d points: %s", procedure.name, points(), error)
         log.debug("%s", traceback.format_exc())
-    finally:
-        with interrupts_deferred():  # a second Ctrl-C must not stop the outputs going off or the summary
-            try:
-                procedure.shutdown()
-            except Exception as exc:
-                status = "failed"
-                error = (error + "; " if error else "") + f"switching outputs off failed: {exc}"
-            sink.close()
-            outcome = RunOutcome(status, sink.points, out, error=error)
-            _finish(procedure, outcome)
-    return outcome
+        return "failed", error
+    return ("aborted" if procedure.should_stop() else "finished"), None
+
+
+def resumed_settings(name: str, journal: RunJournal, settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings of the run ``journal`` records; ``settings`` given again must agree with them."""
+    recorded = _parameter_values(make_procedure(name, journal.parameters))
+    for key, value in _parameter_values(make_procedure(name, settings)).items():
+        if key in (settings or {}) and value != recorded[key]:
+            raise ValueError(f"{key}={settings[key]} differs from the run being resumed ({key}={recorded[key]}); "
+                             "a resumed run keeps its settings")
+    return dict(journal.parameters)
+
+
+def _check_same_bench(journal: RunJournal, bench: Bench) -> None:
+    if bench.config.name != journal.bench:
+        raise RunDirectoryError(f"{journal.out} was measured on bench {journal.bench!r}, not {bench.config.name!r}")
+    if _bench_seed(bench) != journal.seed:
+        raise RunDirectoryError(f"{journal.out} was measured with seed {journal.seed}, this bench has "
+                                f"{_bench_seed(bench)}: resume with --seed {journal.seed}")
+
+
+def _bench_seed(bench: Bench) -> int | None:
+    return bench.virtual.seed if bench.virtual is not None else None
+
+
+def _parameter_values(procedure: BenchProcedure) -> dict[str, Any]:
+    return {k: p.value for k, p in procedure.parameter_objects().items() if k != "bench_file"}
+
+
+def _end(journal: RunJournal, outcome: RunOutcome) -> None:
+    try:
+        journal.end(outcome.status, outcome.points, outcome.error)
+    except OSError as exc:
+        log.error("writing %s failed: %s", journal.out / "run.json", exc)
+        outcome.error = (outcome.error + "; " if outcome.error else "") + f"run.json not updated: {exc}"
 
 
 @contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Ctrl-C (SIGINT) is noted, not raised, inside the block: for shutting down safely. Outside the main thread,
-    where signals cannot be handled, the block runs as it is."""
+def interrupts_deferred(stop: threading.Event | None = None) -> Iterator[None]:
+    """Inside the block Ctrl-C (SIGINT) and SIGTERM do not raise: the first sets ``stop`` (a run then ends after
+    its current point, outputs off, data kept), any later one is noted. Outside the main thread, where signals
+    cannot be handled, the block runs as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def note(signum: int, frame: Any) -> None:
-        log.warning("already stopping: outputs are being switched off and the data saved")
+        if stop is not None and not stop.is_set():
+            log.warning("%s: stopping after the current point; outputs go off, the data is kept",
+                        signal.Signals(signum).name)
+            stop.set()
+        else:
+            log.warning("already stopping: outputs are being switched off and the data saved")
 
-    previous = signal.signal(signal.SIGINT, note)
+    previous = {signum: signal.signal(signum, note) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _finish(procedure: BenchProcedure, outcome: RunOutcome) -> None:
     """Analyse and plot what was recorded; write summary.json in every case."""
     summary: dict[str, Any] = {}
-    parameters = {k: p.value for k, p in procedure.parameter_objects().items() if k != "bench_file"}
+    parameters = _parameter_values(procedure)
     analysis_error = None
     if outcome.points:
         data = columns_as_arrays(Results.load(str(outcome.data_file), type(procedure)).data,
@@ -202,7 +251,11 @@ def _finish(procedure: BenchProcedure, outcome: RunOutcome) -> None:
            "bench": procedure.bench.config.name if procedure.bench else None, "parameters": parameters,
            "units": procedure.summary_keys, "error": outcome.error, "analysis_error": analysis_error}
     document = {k: _jsonable(v) for k, v in summary.items()} | {"run": _jsonable(run)}
-    outcome.summary_file.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n")
+    try:
+        outcome.summary_file.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n")
+    except OSError as exc:  # e.g. the disk that filled up during the run: the data is on disk, say so
+        log.error("writing %s failed: %s", outcome.summary_file, exc)
+        outcome.error = (outcome.error + "; " if outcome.error else "") + f"summary.json not written: {exc}"
 
 
 def _jsonable(value: Any) -> Any:

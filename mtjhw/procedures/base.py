@@ -3,6 +3,12 @@
 A procedure gets its bench injected by the runner (``procedure.bench = bench``); run from PyMeasure's GUI
 (``ManagedWindow``) it opens the bench named by its ``bench_file`` parameter in ``startup`` instead. Whatever
 ends a run (completion, abort, fault), ``shutdown`` switches every output off.
+
+A run resumed after ``n`` recorded points (``resume_after(n)``) gets back to where it stopped in one of two ways.
+By default it *replays*: it runs from the start and drops the first ``n`` records, because the device's state
+depends on its history (a hysteresis loop, a synapse's pulse count), so the stimulus must be applied again. A
+procedure whose points start from a known state (a reset before every trial, a level set from scratch) marks each
+such *unit* with :meth:`BenchProcedure.unit_recorded`, and a resumed run skips the units already on disk.
 """
 
 from __future__ import annotations
@@ -33,7 +39,13 @@ class BenchProcedure(Procedure):
     def __init__(self, bench: Bench | None = None, **kwargs: Any) -> None:
         self.bench = bench
         self._owns_bench = False
+        self._replay = 0  # records still to drop: they are on disk from the run this one resumes
         super().__init__(**kwargs)
+
+    def resume_after(self, points: int) -> None:
+        """Continue a run that recorded ``points`` points: those are measured again (replayed) or skipped, never
+        recorded twice."""
+        self._replay = points
 
     # ----------------------------------------------------------------- lifecycle
     def startup(self) -> None:
@@ -59,8 +71,22 @@ class BenchProcedure(Procedure):
 
     # ----------------------------------------------------------------- helpers for subclasses
     def record(self, **columns: float) -> None:
-        """Emit one data point; keyword names are the DATA_COLUMNS with units stripped (see ``column_key``)."""
+        """Emit one data point; keyword names are the DATA_COLUMNS with units stripped (see ``column_key``).
+        While a resumed run replays, the point is already on disk and is dropped."""
+        if self._replay > 0:
+            self._replay -= 1
+            return
         self.emit("results", {self._columns[key]: value for key, value in columns.items()})
+
+    def unit_recorded(self, index: int, records: int) -> bool:
+        """Begin unit ``index`` of the run, one that starts from a known state and records ``records`` points:
+        True when a resumed run has it on disk already (skip it). A simulated bench draws each unit's randomness
+        from (seed, index), so a resumed run measures what an uninterrupted one would have."""
+        self.bench.reseed(index)
+        if self._replay >= records:
+            self._replay -= records
+            return True
+        return False  # a unit recorded in part is measured again; record() drops what is on disk
 
     @property
     def _columns(self) -> dict[str, str]:

@@ -28,7 +28,7 @@ class NeuronTransfer(BenchProcedure):
     samples = IntegerParameter("Readings per current", default=50, minimum=1, maximum=10000)
     nplc = FloatParameter("Reading integration", units="PLC", default=0.01, minimum=0.01, maximum=10.0)
 
-    DATA_COLUMNS = ["Current (A)", "Resistance (ohm)", "Resistance std (ohm)", "Probability AP"]
+    DATA_COLUMNS = ["Current (A)", "Resistance (ohm)", "Resistance std (ohm)"]
 
     def configure(self) -> None:
         if self.i_max <= self.i_min or self.i_min * self.i_max >= 0:
@@ -41,26 +41,28 @@ class NeuronTransfer(BenchProcedure):
     def execute(self) -> None:
         currents = np.linspace(self.i_min, self.i_max, self.points)
         currents = currents[np.abs(currents) > 1e-3 * np.ptp(currents)]  # R is undefined at zero current
-        rows = []
         for n, current in enumerate(currents):
             if self.should_stop():
-                break
+                return
+            if self.unit_recorded(n, 1):  # the superparamagnet forgets its state within microseconds
+                continue
             v, i = self.bench.smu.sweep(np.full(self.samples, current))
             r = v / i
-            rows.append((current, float(np.mean(r)), float(np.std(r))))
+            self.record(current=current, resistance=float(np.mean(r)), resistance_std=float(np.std(r)))
             self.progress(n + 1, len(currents))
-        if not rows:
-            return
-        r_mean = np.array([r for _, r, _ in rows])
-        # saturated levels: the device is all P at the positive end, all AP at the negative end
-        r_p, r_ap = float(np.min(r_mean)), float(np.max(r_mean))
-        for current, r, spread in rows:
-            p_ap = float(np.clip((r - r_p) / (r_ap - r_p), 0.0, 1.0)) if r_ap > r_p else float("nan")
-            self.record(current=current, resistance=r, resistance_std=spread, probability_ap=p_ap)
+
+    @staticmethod
+    def probability_ap(resistance: np.ndarray) -> np.ndarray:
+        """AP occupation from the mean resistance, between the saturated levels (all P at the positive end of
+        the range, all AP at the negative end)."""
+        r_p, r_ap = float(np.min(resistance)), float(np.max(resistance))
+        if not r_ap > r_p:
+            return np.full_like(resistance, np.nan)
+        return np.clip((resistance - r_p) / (r_ap - r_p), 0.0, 1.0)
 
     @classmethod
     def analyse(cls, data: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict[str, float]:
-        fit = fit_sigmoid(data["current"], data["probability_ap"])
+        fit = fit_sigmoid(data["current"], cls.probability_ap(data["resistance"]))
         return {"i50": fit.x50, "slope": fit.slope, "width": fit.width,
                 "r_p": float(np.min(data["resistance"])), "r_ap": float(np.max(data["resistance"]))}
 
@@ -69,7 +71,7 @@ class NeuronTransfer(BenchProcedure):
         from mtjhw.plotting import figure
 
         fig, ax = figure()
-        ax.plot(data["current"] * 1e6, data["probability_ap"], "o", label="measured")
+        ax.plot(data["current"] * 1e6, cls.probability_ap(data["resistance"]), "o", label="measured")
         if summary:
             grid = np.linspace(data["current"].min(), data["current"].max(), 300)
             ax.plot(grid * 1e6, sigmoid(grid, summary["i50"], summary["width"]), "-",

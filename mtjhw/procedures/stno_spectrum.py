@@ -56,16 +56,20 @@ class StnoSpectrum(BenchProcedure):
         bench = self.bench
         levels = np.linspace(self.i_min, self.i_max, self.currents)
         gain = 10 ** (self.chain_gain_db / 10)
-        with h5py.File(Path(getattr(self, "out_dir", ".")) / "spectra.h5", "w") as store:
-            spectra = store.create_dataset("power_dBm", (levels.size, self.points), dtype="f4")
-            store.create_dataset("current_A", data=levels)
+        # "a": a resumed run adds its spectra to those of the run it continues
+        with h5py.File(Path(getattr(self, "out_dir", ".")) / "spectra.h5", "a") as store:
+            spectra = store.require_dataset("power_dBm", (levels.size, self.points), dtype="f4")
+            if "current_A" not in store:
+                store.create_dataset("current_A", data=levels)
             for n, current in enumerate(levels):
                 if self.should_stop():
                     return
+                if self.unit_recorded(n, 1):  # the oscillation settles within nanoseconds of a new current
+                    continue
                 bench.smu.set_level(float(current))
                 v, _ = bench.smu.measure()
                 f, p_dbm = bench.analyzer.trace()
-                if n == 0:
+                if "frequency_Hz" not in store:
                     store.create_dataset("frequency_Hz", data=f)
                 spectra[n] = p_dbm
                 try:

@@ -97,6 +97,8 @@ class SwitchingProbability(BenchProcedure):
         for n, amplitude in enumerate(amplitudes):
             if self.should_stop():
                 return
+            if self.unit_recorded(n, 1):  # every trial starts with a reset
+                continue
             switched = trials = 0
             block = self.trials
             while True:

@@ -47,15 +47,20 @@ class Telegraph(BenchProcedure):
         half = np.linspace(self.i_max / k, self.i_max, k)
         levels = np.sort(np.concatenate([-half, half]))[: self.currents]
         path = Path(getattr(self, "out_dir", ".")) / "waveforms.h5"
-        with h5py.File(path, "w") as store:
+        with h5py.File(path, "a") as store:  # "a": a resumed run adds its captures to those already there
             for n, current in enumerate(levels):
                 if self.should_stop():
                     return
+                if self.unit_recorded(n, 1):  # the telegraph process forgets its past within a dwell
+                    continue
                 bench.smu.set_level(float(current))
                 v_mean, _ = bench.smu.measure()
                 bench.scope.configure_channel(1, max(abs(v_mean) * 0.3, 1e-3), v_mean)
                 t, v = bench.scope.acquire(1, self.duration, self.points)
-                group = store.create_group(f"capture_{n:03d}")
+                name = f"capture_{n:03d}"
+                if name in store:  # captured, but killed before its point reached data.csv: measured again
+                    del store[name]
+                group = store.create_group(name)
                 group.attrs["current_A"] = float(current)
                 group.create_dataset("voltage_V", data=v.astype(np.float32), compression="gzip")
                 group.attrs["dt_s"] = float(t[1] - t[0])

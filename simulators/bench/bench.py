@@ -32,6 +32,7 @@ class VirtualBench:
                  seed: int | None = 0, realtime: bool = False, ambient_field: float = 0.0) -> None:
         self.dut = dut if dut is not None else PerpendicularMTJ()
         self.magnet = magnet if magnet is not None else Electromagnet()
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.lock = threading.RLock()
         self.time = 0.0
@@ -43,6 +44,12 @@ class VirtualBench:
         self._pulse_voltage = 0.0  # V added through the bias tee's AC port while a pulse is on
         self.rf = RfDrive()  # microwave drive through the AC port
         self.trigger_listeners: list[TriggerListener] = []
+
+    def reseed(self, *key: int) -> None:
+        """Draw every random number that follows from (seed, *key), e.g. per point of a procedure, so that a run
+        resumed at that point measures what an uninterrupted one would. An unseeded bench stays unseeded."""
+        if self.seed is not None:
+            self.rng = np.random.default_rng([self.seed, *key])
 
     # ----------------------------------------------------------------- drive
     @property
