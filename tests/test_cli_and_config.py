@@ -76,6 +76,17 @@ def write(tmp_path, text):
      "  pulser: {driver: keysight81160a, resource: 'GPIB0::1::INSTR'}\n", "GPIB0::1::INSTR is used twice"),
     ("safety: {max_voltage: 1e308}\n", "safety.max_voltage: 1e+308 V is not a plausible device-safe limit"),
     ("name: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ("safety: {max_current: .nan}\n", "safety.max_current: expected a finite number in A, got nan"),
+    ("instruments:\n  smu: {driver: keithley2450, resource: 5}\n", "instruments.smu.resource: expected text, got 5"),
+    ("instruments:\n  smu: {driver: keithley2450, baud_rate: 9600.5}\n",
+     "instruments.smu.baud_rate: must be an integer (got 9600.5)"),
+    ("instruments:\n  smu: {resource: 'GPIB0::1::INSTR'}\n", "instruments.smu.driver: missing"),
+    ("instruments:\n  smu: keithley2450\n", "instruments.smu: expected a mapping of settings, got str"),
+    ("instruments:\n  magnet: {driver: kepco-bop, coil_constant: -0.03}\n  gaussmeter: {driver: lakeshore425}\n",
+     "instruments.magnet.coil_constant: expected a positive number in T/A, got -0.03"),
+    ("dut: {r_p: [5000]}\n", "dut.r_p: expected a number in SI units or a name, got [5000]"),
+    ("dut: {r_p: 1" + "0" * 5000 + "}\n", "not valid YAML: Exceeds the limit (4300 digits)"),
+    ("realtime: 1\n", "realtime: expected true or false, got 1"),
 ])
 def test_malformed_bench_files_name_the_key(tmp_path, capsys, text, message):
     path = write(tmp_path, text)
@@ -84,6 +95,45 @@ def test_malformed_bench_files_name_the_key(tmp_path, capsys, text, message):
     assert main(["run", "rh-loop", "--bench", str(path), "--out", str(tmp_path / "o")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+    assert main(["bench", "check", str(path)]) == 2  # the same validation
+    assert message in capsys.readouterr().err
+
+
+def test_every_problem_of_a_bench_file_is_reported_once(tmp_path, capsys):
+    path = write(tmp_path, """\
+        seed: -1
+        safety: {max_voltage: 1e308}
+        dut: {model: array, rows: 4.5}
+        instruments:
+          smu: {driver: keithley2450, timeout: -5, bogus: 3}
+        """)
+    assert main(["bench", "check", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"mtjhw bench check: error: {path}: 5 problems",
+        "  seed: expected a non-negative integer, got -1",
+        "  safety.max_voltage: 1e+308 V is not a plausible device-safe limit (at most 1000 V; bench files use SI "
+        "units)",
+        "  instruments.smu.timeout: expected a positive number in ms, got -5",
+        "  instruments.smu.bogus: not an option of keithley2450; options: resource, timeout, query_delay, "
+        "read_termination, write_termination, visa_library, encoding, baud_rate, data_bits, chunk_size, send_end",
+        "  dut.rows: must be an integer (got 4.5)",
+    ]
+
+
+def test_rules_across_keys_are_reported_together(tmp_path):
+    path = write(tmp_path, """\
+        simulated: false
+        instruments:
+          smu: {driver: keithley2450, resource: "TCPIP::1.2.3.4::INSTR"}
+          pulser: {driver: keysight81160a, resource: "TCPIP::1.2.3.4::INSTR"}
+          magnet: {driver: kepco-bop}
+        """)
+    with pytest.raises(BenchConfigError) as error:
+        BenchConfig.load(path)
+    assert str(error.value).splitlines()[1:] == [
+        "  instruments.magnet.resource: missing (required when simulated is false)",
+        "  instruments.pulser.resource: TCPIP::1.2.3.4::INSTR is used twice",
+        "  instruments: field control needs both a 'magnet' and a 'gaussmeter'"]
 
 
 def test_bench_check_and_procedure_listing(capsys):
