@@ -181,6 +181,13 @@ def cmd_bench_off(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench_schema(args: argparse.Namespace) -> int:
+    from .bench_schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
 def cmd_resources(args: argparse.Namespace) -> int:
     from .connection import BACKEND_EXTRAS, missing_backend, visa_resources
 
@@ -342,6 +349,10 @@ def build_parser() -> argparse.ArgumentParser:
                                "crash")
     off.add_argument("--bench", required=True, type=Path, help="bench file (YAML)")
     off.set_defaults(func=cmd_bench_off)
+
+    schema = bench_sub.add_parser("schema", help="print the JSON Schema of bench files (for editors: "
+                                  "mtjhw bench schema > bench.schema.json)")
+    schema.set_defaults(func=cmd_bench_schema)
 
     resources = sub.add_parser("resources", help="list the instruments VISA sees")
     resources.add_argument("--visa-library", default="", help="VISA backend, e.g. @py (default: pyvisa's choice)")

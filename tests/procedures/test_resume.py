@@ -9,7 +9,6 @@ import pytest
 
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
-from mtjhw.run_journal import RunDirectoryError
 from mtjhw.runner import run_procedure
 
 PMTJ = {"model": "pmtj", "delta": 45.0, "ic0": 60e-6, "r_p": 5000.0, "tmr": 1.2, "h_offset": 0.0}
