@@ -30,7 +30,7 @@ from mtjhw.simulators.transport import ScpiSocketServer
 PMTJ = {"model": "pmtj", "delta": 45.0, "ic0": 60e-6, "r_p": 5000.0, "tmr": 1.2, "h_offset": 0.0}
 RV = {"points": 15, "v_max": 0.6, "loops": 3}  # 3 loops of 4 segments: 180 points
 LOOPS = 400  # of the runs signalled over TCP: long enough to be caught mid-run
-SOCKET = {"read_termination": "\n", "write_termination": "\n", "visa_library": "@py", "timeout": 2000}
+SOCKET = {"read_termination": "\n", "write_termination": "\n", "visa_library": "@py", "timeout": 5000}
 
 
 def rows(out: Path) -> pd.DataFrame:
