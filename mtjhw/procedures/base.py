@@ -106,6 +106,19 @@ class BenchProcedure(Procedure):
         """Write a PNG of the data (and the extracted parameters) to ``path``."""
 
 
+def measured(value: float, error: float, scale: float = 1.0, unit: str = "") -> str:
+    """'45.2 ± 1.3 µA': ``value`` ± ``error`` times ``scale``, the error to two significant digits and the value
+    to the same decimal place (the value alone when the error is not finite)."""
+    v, e = value * scale, abs(error * scale) if error is not None else float("nan")
+    suffix = f" {unit}" if unit else ""
+    if not np.isfinite(v):
+        return "n/a"
+    if not (np.isfinite(e) and e > 0):
+        return f"{v:.4g}{suffix}"
+    decimals = max(0, 1 - int(np.floor(np.log10(e))))
+    return f"{v:.{decimals}f} ± {e:.{decimals}f}{suffix}"
+
+
 def column_key(column: str) -> str:
     """'Field set (T)' → 'field_set': the keyword name of a data column."""
     return column.split(" (")[0].strip().lower().replace(" ", "_")

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
-from mtjhw.analysis.loops import analyse_rv_loop
+from mtjhw.analysis.loops import analyse_rv_loop, tmr_bias_model
 
-from .base import BenchProcedure
+from .base import BenchProcedure, measured
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,17 @@ class RVLoop(BenchProcedure):
 
     DC (``pulse_width`` = 0): each level is sourced and read, a buffered list sweep per segment.
     Pulsed: each write level is held ``pulse_width`` s, then the state is read at ``read_voltage``.
+
+    Switches are found by comparing each reading with the branch it sits on (a jump that stands out from the
+    branch's own change with bias, :func:`mtjhw.analysis.loops.branch_switches`), so a TMR that falls with bias
+    does not merge the branches; R_P(V) and TMR(V) are then fitted on the branches.
     """
 
     name = "rv-loop"
-    summary_keys = {"v_sw_p_to_ap": "V", "v_sw_ap_to_p": "V", "i_sw_p_to_ap": "A", "i_sw_ap_to_p": "A",
-                    "tmr_v_half": "V", "r_p": "Ω", "r_ap": "Ω", "tmr": "ratio", "switch_events": "count"}
+    summary_keys = {"v_sw_p_to_ap": "V", "v_sw_p_to_ap_err": "V", "v_sw_ap_to_p": "V", "v_sw_ap_to_p_err": "V",
+                    "i_sw_p_to_ap": "A", "i_sw_p_to_ap_err": "A", "i_sw_ap_to_p": "A", "i_sw_ap_to_p_err": "A",
+                    "tmr_v_half": "V", "tmr_v_half_err": "V", "r_p": "Ω", "r_p_err": "Ω", "r_ap": "Ω",
+                    "r_ap_err": "Ω", "tmr": "ratio", "tmr_err": "ratio", "switch_events": "count"}
 
     v_max = FloatParameter("Maximum voltage", units="V", default=0.6, minimum=1e-3, maximum=5.0)
     points = IntegerParameter("Points per segment", default=61, minimum=3, maximum=20000)
@@ -96,11 +102,34 @@ class RVLoop(BenchProcedure):
         from mtjhw.plotting import figure
 
         fig, ax = figure()
-        ax.plot(data["write_voltage"], data["resistance"], ".-", ms=3, lw=0.6)
+        x, r = data["write_voltage"], data["resistance"]
+        rising = np.gradient(np.abs(x)) >= 0
+        # away from zero as dots on a line, back towards zero as open circles: where the branches of both
+        # directions coincide, both show
+        ax.plot(x, r, "-", lw=0.4, color="grey", alpha=0.6)
+        ax.plot(x[~rising], r[~rising], "o", ms=5, mfc="none", color="tab:red", alpha=0.7, label="|V| falling")
+        ax.plot(x[rising], r[rising], ".", ms=4, color="tab:blue", alpha=0.8, label="|V| rising")
         if summary:
-            for key in ("v_sw_p_to_ap", "v_sw_ap_to_p"):
-                ax.axvline(summary[key], color="grey", ls="--", lw=0.8)
-            ax.set_title(f"V_sw P→AP {summary['v_sw_p_to_ap']:.3f} V, AP→P {summary['v_sw_ap_to_p']:.3f} V")
-        ax.set_xlabel("V (V)" if not summary or np.isfinite(summary.get("tmr_v_half", np.nan)) else "V write (V)")
+            cls._plot_model(ax, data, summary)
+        ax.set_xlabel("V write (V)" if not summary or not np.isfinite(summary["tmr_v_half"]) else "V (V)")
         ax.set_ylabel("R (Ω)")
+        ax.legend(fontsize=7)
         fig.savefig(path, dpi=120)
+
+    @staticmethod
+    def _plot_model(ax: Any, data: dict[str, np.ndarray], s: dict[str, float]) -> None:
+        """The fitted branches, R_P and R_P(1 + TMR(V)) (levels for a pulsed loop), the switching voltages
+        (±1σ bands) and the extracted values."""
+        v = np.linspace(data["write_voltage"].min(), data["write_voltage"].max(), 400)
+        pulsed = not np.isfinite(s["tmr_v_half"])
+        tmr = s["tmr"] if pulsed else tmr_bias_model(v, s["tmr"], s["tmr_v_half"])
+        ax.plot(v, np.full_like(v, s["r_p"]), "k:", lw=1, label=f"R_P {measured(s['r_p'], s['r_p_err'], 1, 'Ω')}")
+        label = f"R_AP: TMR {measured(s['tmr'], s['tmr_err'], 100, '%')}"
+        if not pulsed:
+            label += f", V_half {measured(s['tmr_v_half'], s['tmr_v_half_err'], 1, 'V')}"
+        ax.plot(v, s["r_p"] * (1 + np.broadcast_to(tmr, v.shape)), "k--", lw=1, label=label)
+        for key, name in (("p_to_ap", "P→AP"), ("ap_to_p", "AP→P")):
+            value, err = s[f"v_sw_{key}"], s[f"v_sw_{key}_err"]
+            ax.axvspan(value - err, value + err, color="grey", alpha=0.25)
+            ax.plot([], [], " ", label=f"{name}: {measured(value, err, 1, 'V')}, "
+                                       f"{measured(s[f'i_sw_{key}'], s[f'i_sw_{key}_err'], 1e6, 'µA')}")
