@@ -2,8 +2,9 @@
 
 Energy E/kBT = −Δ cos²θ; Néel time τ_N = (1+α²) Ms V / (2αγ kB T) = (1+α²) Δ / (αγ μ0Hk). The Fokker–Planck
 equation in z = cos θ has diffusion (1 − z²)/(2τ_N), so the mean first-passage time has a closed integral
-form, exact at any Δ; Brown's high-barrier formula is its asymptote. These give the attempt time τ0 that
-makes the event-driven Néel–Brown model (:mod:`mtjhw.simulators.physics.telegraph`) reproduce the macrospin.
+form, exact at any Δ; Brown's high-barrier formula is its asymptote. These give the attempt time τ0 of a
+device at zero drive, 0.1–10 ns over typical α, Hk and Δ, and back from a τ0 the damping that has it. Under
+a drive the same equation is solved by :mod:`mtjhw.simulators.physics.fokker_planck`.
 """
 
 from __future__ import annotations
@@ -55,3 +56,15 @@ def attempt_time(delta: ArrayLike, alpha: ArrayLike, hk: ArrayLike, threshold: f
     """τ0 (s) for which τ0·e^Δ equals the exact macrospin mean dwell time at zero drive."""
     d = np.asarray(delta, dtype=float)
     return mean_dwell_time(d, alpha, hk, threshold) * np.exp(-d)
+
+
+def damping_for_attempt_time(tau0: float, delta: float, hk: float, threshold: float = 0.5) -> float:
+    """The Gilbert damping α ≤ 1 whose zero-drive attempt time (:func:`attempt_time`) is ``tau0`` (s).
+
+    τ0 ∝ (1+α²)/α is smallest at α = 1: a shorter τ0 is no macrospin's and raises ValueError."""
+    scale = float(attempt_time(delta, 1.0, hk, threshold)) / 2.0  # τ0 = scale·(1+α²)/α
+    k = tau0 / scale
+    if not k >= 2.0:
+        raise ValueError(f"tau0 = {tau0:g} s is shorter than any damping gives for delta {delta:g}, hk {hk:g} T "
+                         f"(α = 1 gives {2 * scale:.3g} s)")
+    return (k - np.sqrt(k * k - 4.0)) / 2.0
