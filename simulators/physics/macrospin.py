@@ -149,7 +149,11 @@ class Waveform:
 
 @dataclass
 class Drive:
-    """Time-dependent drive of a batch: junction current, SOT current (A) and field (T, vector)."""
+    """Time-dependent drive of a batch: junction current, SOT current (A) and field (T, vector).
+
+    ``voltage`` (V) drives the junction by its voltage instead of ``current`` (which must then stay zero): the
+    current is V·G(m·p, V) at every step, following the magnetisation (bias-dependent TMR).
+    """
 
     current: Waveform = field(default_factory=Waveform)
     sot_current: Waveform = field(default_factory=Waveform)
@@ -157,6 +161,7 @@ class Drive:
     field_rf: ArrayLike = (0.0, 0.0, 0.0)  #: T, amplitude vector of field_rf·sin(2πf t + φ)
     field_rf_frequency: ArrayLike = 0.0  #: Hz
     field_rf_phase: ArrayLike = 0.0  #: rad
+    voltage: Waveform | None = None  #: V, instead of ``current``
 
 
 @dataclass
@@ -210,7 +215,7 @@ class Macrospin:
             v = getattr(p, f.name)
             if v is not None and not np.all(np.isfinite(np.asarray(v, dtype=float))):
                 raise ValueError(f"{f.name} must be finite")
-        for name in ("ms", "thickness", "diameter", "alpha"):
+        for name in ("ms", "thickness", "diameter", "alpha", "r_p", "v_half"):
             if np.any(np.asarray(getattr(p, name), dtype=float) <= 0):
                 raise ValueError(f"{name} must be > 0")
         if np.any(np.asarray(p.temperature, dtype=float) < 0):
@@ -239,6 +244,9 @@ class Macrospin:
         )
         prm[:, k.P_BSOT] = _column(p.sot_fl_ratio, n, "sot_fl_ratio")
         prm[:, k.P_OERSTED : k.P_OERSTED + 3] = _vector(p.oersted_per_ampere, n, "oersted_per_ampere")
+        prm[:, k.P_GP] = 1.0 / _column(p.r_p, n, "r_p")
+        prm[:, k.P_TMR] = _column(p.tmr, n, "tmr")
+        prm[:, k.P_VHALF] = _column(p.v_half, n, "v_half")
         # thermal variance per unit 1/Δt: 2αkBT/(γ Ms V)
         prm[:, k.P_THERMAL] = (
             2 * alpha * KB * _column(p.temperature, n, "temperature") / (GAMMA_E * ms * thickness * area)
@@ -248,7 +256,13 @@ class Macrospin:
     def _pack_drive(self, drive: Drive) -> np.ndarray:
         n = self.n
         drv = np.zeros((n, k.N_DRV))
-        for base, w in ((k.D_CURRENT, drive.current), (k.D_SOT, drive.sot_current)):
+        junction = drive.current
+        if drive.voltage is not None:
+            if any(np.any(np.asarray(getattr(drive.current, f.name)) != 0) for f in fields(Waveform)):
+                raise ValueError("a drive has a junction current or a junction voltage, not both")
+            junction = drive.voltage
+            drv[:, k.D_VOLTAGE] = 1.0
+        for base, w in ((k.D_CURRENT, junction), (k.D_SOT, drive.sot_current)):
             for i, f in enumerate(fields(Waveform)):
                 drv[:, base + i] = _column(getattr(w, f.name), n, f"waveform {f.name}")
         drv[:, k.D_FIELD_DC : k.D_FIELD_DC + 3] = _vector(drive.field_dc, n, "field_dc")
@@ -310,16 +324,13 @@ class Macrospin:
         """Evolve under a constant drive for ``duration`` (s).
 
         ``field`` (T) is a scalar along the easy axis or a vector (3,) / (n, 3). With ``voltage`` (V) given,
-        the junction current is V/R(V) of the state at the start of the interval (keep intervals short
-        compared with switching when driving by voltage).
+        the junction current follows the conductance at every step (:class:`Drive` ``voltage``).
         """
-        if voltage is not None:
-            v = np.asarray(voltage, dtype=float)
-            current = v / self.resistance(voltage=v)
         f = np.asarray(field, dtype=float)
         if f.ndim == 0:
             f = f * self._prm[:, k.P_AXIS : k.P_AXIS + 3]
-        drive = Drive(current=Waveform(dc=current), sot_current=Waveform(dc=sot_current), field_dc=f)
+        junction = {"current": Waveform(dc=current)} if voltage is None else {"voltage": Waveform(dc=voltage)}
+        drive = Drive(sot_current=Waveform(dc=sot_current), field_dc=f, **junction)
         self.run(duration, dt, drive=drive, rng=rng)
 
     def cos_theta(self, m: ArrayLike | None = None) -> np.ndarray:

@@ -6,7 +6,8 @@ inputs are plain float64 arrays packed by :class:`mtjhw.simulators.physics.macro
 
 The equation is the Landau–Lifshitz form of the Gilbert equation with all torques written as effective fields
 B (tesla): ṁ = −γ/(1+α²) [m × B + α m × (m × B)], where the Slonczewski/SOT damping-like torque enters as
-a_J (m × p) and the field-like torque as b_J p. Integration is Heun (stochastic predictor–corrector with the
+a_J (m × p) and the field-like torque as b_J p. A junction driven by a voltage carries the current V·G(m, V)
+of its conductance at every stage. Integration is Heun (stochastic predictor–corrector with the
 same noise in both stages, which converges to the Stratonovich solution) followed by renormalisation of m.
 Thermal normals come from a per-device SplitMix64 stream (ziggurat method), seeded by the caller's numpy
 Generator, so runs are reproducible and the parallel loop over devices needs no shared random state.
@@ -34,7 +35,10 @@ P_ASOT = 18  # SOT damping-like field per ampere ħθ_SH/(2e Ms t A_hm), T/A
 P_BSOT = 19  # SOT field-like / damping-like ratio
 P_OERSTED = 20  # 20..22 Oersted field per ampere of junction current, T/A
 P_THERMAL = 23  # thermal-field standard deviation for the step in use, T
-N_PRM = 24
+P_GP = 24  # parallel conductance 1/R_P, S (voltage drive)
+P_TMR = 25  # zero-bias TMR ratio (voltage drive)
+P_VHALF = 26  # bias at which the TMR halves, V (voltage drive)
+N_PRM = 27
 
 # Drive columns (``drv``): two scalar waveforms (junction current, SOT current) and a vector field.
 W_DC, W_RF_AMP, W_RF_FREQ, W_RF_PHASE, W_PULSE_AMP, W_PULSE_PERIOD, W_PULSE_WIDTH, W_PULSE_DELAY = range(8)
@@ -44,7 +48,8 @@ D_FIELD_DC = 16  # 16..18 T
 D_FIELD_RF = 19  # 19..21 T
 D_FIELD_FREQ = 22
 D_FIELD_PHASE = 23
-N_DRV = 24
+D_VOLTAGE = 24  # 1: the junction waveform is a voltage (V) and the current follows the conductance G(m, V)
+N_DRV = 25
 
 
 @numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
@@ -66,21 +71,37 @@ def _waveform(d, k, t):
 
 @numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def _drive(p, d, t):
-    """(junction current A, SOT current A, external + Oersted field T) of drive row d at time t."""
-    i_mtj = _waveform(d, D_CURRENT, t)
+    """(junction current A or voltage V, SOT current A, external field T) of drive row d at time t."""
+    j = _waveform(d, D_CURRENT, t)
     i_sot = _waveform(d, D_SOT, t)
     s_rf = 0.0
     if d[D_FIELD_FREQ] != 0.0 or d[D_FIELD_PHASE] != 0.0:
         s_rf = math.sin(2.0 * math.pi * d[D_FIELD_FREQ] * t + d[D_FIELD_PHASE])
-    bx = d[D_FIELD_DC] + d[D_FIELD_RF] * s_rf + p[P_OERSTED] * i_mtj
-    by = d[D_FIELD_DC + 1] + d[D_FIELD_RF + 1] * s_rf + p[P_OERSTED + 1] * i_mtj
-    bz = d[D_FIELD_DC + 2] + d[D_FIELD_RF + 2] * s_rf + p[P_OERSTED + 2] * i_mtj
-    return i_mtj, i_sot, bx, by, bz
+    bx = d[D_FIELD_DC] + d[D_FIELD_RF] * s_rf
+    by = d[D_FIELD_DC + 1] + d[D_FIELD_RF + 1] * s_rf
+    bz = d[D_FIELD_DC + 2] + d[D_FIELD_RF + 2] * s_rf
+    return j, i_sot, bx, by, bz
 
 
 @numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
-def _rhs(p, i_mtj, i_sot, bx, by, bz, mx, my, mz):
-    """dm/dt (1/s) at m under currents (A) and the external + thermal field (bx, by, bz) in T."""
+def _junction_current(p, voltage_drive, j, mx, my, mz):
+    """Junction current (A): ``j`` itself, or for a voltage drive j·G with G = G_P(1 + P²cosθ)-type
+    interpolation between G_P and G_AP = G_P/(1 + TMR(V)), TMR(V) = TMR0/(1 + (V/V_half)²)."""
+    if not voltage_drive:
+        return j
+    g_ap = p[P_GP] / (1.0 + p[P_TMR] / (1.0 + (j / p[P_VHALF]) ** 2))
+    c = mx * p[P_REF] + my * p[P_REF + 1] + mz * p[P_REF + 2]
+    return j * (0.5 * (p[P_GP] + g_ap) + 0.5 * (p[P_GP] - g_ap) * c)
+
+
+@numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _rhs(p, voltage_drive, j, i_sot, bx, by, bz, mx, my, mz):
+    """dm/dt (1/s) at m under the junction drive ``j`` (A, or V with ``voltage_drive``), the SOT current (A)
+    and the external + thermal field (bx, by, bz) in T."""
+    i_mtj = _junction_current(p, voltage_drive, j, mx, my, mz)
+    bx += p[P_OERSTED] * i_mtj
+    by += p[P_OERSTED + 1] * i_mtj
+    bz += p[P_OERSTED + 2] * i_mtj
     # uniaxial anisotropy and demagnetisation
     mu = mx * p[P_AXIS] + my * p[P_AXIS + 1] + mz * p[P_AXIS + 2]
     bx += p[P_HK] * mu * p[P_AXIS] - p[P_DEMAG] * mx
@@ -252,13 +273,14 @@ def heun_run(m, prm, drv, t0, dt, n_steps, seeds, thermal, record_every, out):
                     ty = sig * g2
                     tz = sig * g3
                 mx, my, mz = mm[b, 0], mm[b, 1], mm[b, 2]
+                volt = drv[j0 + b, D_VOLTAGE] != 0.0
                 k1x, k1y, k1z = _rhs(
-                    p, cur[b, 0], cur[b, 1], cur[b, 2] + tx, cur[b, 3] + ty, cur[b, 4] + tz, mx, my, mz
+                    p, volt, cur[b, 0], cur[b, 1], cur[b, 2] + tx, cur[b, 3] + ty, cur[b, 4] + tz, mx, my, mz
                 )
                 qx = mx + dt * k1x
                 qy = my + dt * k1y
                 qz = mz + dt * k1z
-                k2x, k2y, k2z = _rhs(p, i2, s2, ex2 + tx, ey2 + ty, ez2 + tz, qx, qy, qz)
+                k2x, k2y, k2z = _rhs(p, volt, i2, s2, ex2 + tx, ey2 + ty, ez2 + tz, qx, qy, qz)
                 mx += 0.5 * dt * (k1x + k2x)
                 my += 0.5 * dt * (k1y + k2y)
                 mz += 0.5 * dt * (k1z + k2z)

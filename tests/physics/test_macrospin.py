@@ -155,3 +155,18 @@ def test_bad_parameters_raise():
         Macrospin(MacrospinParams(temperature=300.0)).run(1e-12, 1e-12)
     with pytest.raises(ValueError, match="one entry per device"):
         Macrospin(MacrospinParams(alpha=[0.1, 0.2, 0.3]), n=2)
+
+
+def test_voltage_drive_current_follows_the_conductance():
+    # at T = 0 the AP state is unstable once the current at AP, V·G_AP(V), passes Sun's Ic0
+    from scipy.optimize import brentq
+
+    p = MacrospinParams(alpha=0.1, hk=0.5, temperature=0.0, r_p=5000.0, tmr=1.2, v_half=0.5)
+    ic0 = float(p.ic0())
+    v_c = brentq(lambda v: v / (5000.0 * (1 + 1.2 / (1 + (v / 0.5) ** 2))) - ic0, 0.0, 10.0)
+    ratios = np.array([0.95, 1.05])
+    mag = Macrospin(p, n=2, m0=(0.01, 0.0, -1.0))
+    mag.run(40e-9, 1e-12, drive=Drive(voltage=Waveform(dc=ratios * v_c)))
+    assert (mag.m[:, 2] > 0.9).tolist() == [False, True]
+    with pytest.raises(ValueError, match="not both"):
+        mag.run(1e-12, 1e-12, drive=Drive(current=Waveform(dc=1e-6), voltage=Waveform(dc=0.1)))
