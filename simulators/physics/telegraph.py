@@ -1,10 +1,21 @@
-"""Event-driven Néel–Brown telegraph switching of batches of bistable MTJs (p-bits and pulsed writes).
+"""Event-driven telegraph switching of batches of bistable MTJs (p-bits, pulsed writes, field sweeps).
 
-Under a drive that is constant over an interval the dwell time in each state is exponential with the
-Néel–Brown rate of :func:`mtjhw.simulators.physics.neel_brown.escape_rate`, so the switching sequence is sampled
-exactly, switch by switch: the cost is proportional to the number of switches, not to a time step. A
-piecewise-constant drive (pulse trains, sampled waveforms) is exact as a sequence of such intervals; a
-continuous drive is handled exactly by thinning against an upper bound of the rate (:meth:`advance_drive`).
+Under a drive that is constant over an interval the dwell time in each state is exponential, so the
+switching sequence is sampled exactly, switch by switch: the cost is proportional to the number of switches,
+not to a time step. A piecewise-constant drive (pulse trains, sampled waveforms) is a sequence of such
+intervals; a continuous drive is handled exactly by thinning against an upper bound of the rate
+(:meth:`TelegraphMTJ.advance_drive`). Two physics:
+
+- with ``alpha`` (the symmetric p-MTJ macrospin, valid in every regime): rates are the inverse mean dwell times
+  of the macrospin's Fokker–Planck equation (τ0 follows from α, Hk and Δ as in Brown's theory, and depends on
+  the drive), and the first switch after the drive changes follows the first-passage distribution from the
+  thermal distribution the previous drive left: thermally activated, crossover and precessional switching
+  (:mod:`mtjhw.simulators.physics.switching_laws`). Assumes each interval starts from the thermal
+  distribution of the one before, i.e. drives that change in steps separated by more than the intra-well
+  relaxation time τ_D/(2(1 − h − i)), or slowly;
+- without (the common Néel–Brown approximation): the rate (1/τ0)·exp[−Δ(1 − h)²(1 − i)ⁿ] of
+  :func:`mtjhw.simulators.physics.neel_brown.escape_rate` with a constant τ0, valid for pulses much longer
+  than τ0 and currents below Ic0 (the rate saturates at 1/τ0).
 """
 
 from __future__ import annotations
@@ -15,24 +26,33 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import switching_laws as laws
 from .neel_brown import STATE_AP, STATE_P, escape_rate
+from .switching_laws import ConstantDrive, SwitchLaw
 from .tmr import resistance as tmr_resistance
 
 
 @dataclass
 class TelegraphParams:
-    """Néel–Brown parameters (scalars or one entry per device); names follow DESIGN.md §3."""
+    """Junction parameters (scalars or one entry per device); names follow DESIGN.md §3.
+
+    ``alpha`` selects the macrospin physics (then ``tau0`` must stay None: the attempt time follows from α,
+    Hk and Δ); without it, the Néel–Brown approximation with attempt time ``tau0`` (default 1 ns).
+    ``n_current`` defaults to 2 with ``alpha`` (exact for the symmetric p-MTJ: the barrier falls as
+    Δ(1 − h − i)²) and to 1 without; with ``alpha``, n = 1 is Li & Zhang's effective damping α(1 − i).
+    """
 
     delta: ArrayLike = 5.0  #: thermal stability factor at zero bias
-    tau0: ArrayLike = 1e-9  #: attempt time, s
+    tau0: ArrayLike | None = None  #: attempt time (Néel–Brown mode), s; default 1e-9
     hk: ArrayLike = 0.08  #: effective anisotropy field, T
     h_offset: ArrayLike = 0.0  #: loop shift (stray field of the reference layer), T
     ic0: ArrayLike = 60e-6  #: zero-temperature critical current, A
-    n_current: float = 1.0  #: exponent of (1 − I/Ic0): 1 (common) or 2 (theory)
+    n_current: float | None = None  #: exponent of (1 − I/Ic0): 1 (common) or 2 (theory)
     r_p: ArrayLike = 5000.0  #: Ω
     tmr: ArrayLike = 1.2  #: zero-bias TMR ratio
     v_half: ArrayLike = 0.5  #: V
     temperature: ArrayLike = 300.0  #: temperature at which ``delta`` applies, K
+    alpha: ArrayLike | None = None  #: Gilbert damping: the macrospin physics (None: Néel–Brown)
 
 
 @dataclass
@@ -94,10 +114,13 @@ def sample_interval(state: int, rate_p: float, rate_ap: float, duration: float, 
 
 
 class TelegraphMTJ:
-    """A batch of ``n`` bistable junctions switching by Néel–Brown thermal activation, sampled exactly.
+    """A batch of ``n`` bistable junctions, their switching sampled exactly event by event.
 
     ``state`` holds ±1 (:data:`STATE_P` / :data:`STATE_AP`); ``time`` is the simulated time (s).
     Positive current and positive field favour P (see :mod:`mtjhw.simulators.physics.neel_brown`).
+    With ``params.alpha``, ``tau0`` is the zero-drive attempt time (exact dwell·e^{−Δ}, s, for reference),
+    ``tau_d`` the time unit τ_D of the dynamics and ``last_drive`` the drive the devices last saw (it sets the
+    thermal distribution a new drive starts from).
     """
 
     def __init__(self, params: TelegraphParams | None = None, n: int = 1, state: ArrayLike = STATE_P):
@@ -106,14 +129,18 @@ class TelegraphMTJ:
         self.params = p = params if params is not None else TelegraphParams()
         self.n = n
         self.delta = _per_device(p.delta, n, "delta")
-        self.tau0 = _per_device(p.tau0, n, "tau0")
         self.hk = _per_device(p.hk, n, "hk")
         self.h_offset = _per_device(p.h_offset, n, "h_offset")
         self.ic0 = _per_device(p.ic0, n, "ic0")
-        for name, v in (("delta", self.delta), ("tau0", self.tau0), ("hk", self.hk), ("ic0", self.ic0)):
+        self.macrospin = p.alpha is not None
+        if self.macrospin and p.tau0 is not None:
+            raise ValueError("tau0 and alpha exclude each other: with alpha the attempt time follows from "
+                             "alpha, hk and delta (brown.damping_for_attempt_time turns a tau0 into an alpha)")
+        for name, v in (("delta", self.delta), ("hk", self.hk), ("ic0", self.ic0)):
             if np.any(~(v > 0)):
                 raise ValueError(f"{name} must be > 0")
-        if p.n_current not in (1.0, 2.0):
+        self.n_current = float(p.n_current if p.n_current is not None else (2.0 if self.macrospin else 1.0))
+        if self.n_current not in (1.0, 2.0):
             raise ValueError(f"n_current must be 1 or 2, got {p.n_current}")
         s = _per_device(state, n, "state")
         if np.any((s != STATE_P) & (s != STATE_AP)):
@@ -124,6 +151,17 @@ class TelegraphMTJ:
         if np.any(~(self._t_ref > 0)):
             raise ValueError("temperature must be > 0 K")
         self.temperature = self._t_ref.copy()
+        if self.macrospin:
+            alpha = _per_device(p.alpha, n, "alpha")
+            if np.any(~((alpha > 0) & (alpha <= 1))):
+                raise ValueError("alpha must be in (0, 1]")
+            self.tau_d = laws.dynamic_time(alpha, self.hk)
+            self.last_drive = ConstantDrive()
+            self.tau0 = 1.0 / (self._rates_now(ConstantDrive(field=self.h_offset))[0] * np.exp(self.delta_now))
+        else:
+            self.tau0 = _per_device(1e-9 if p.tau0 is None else p.tau0, n, "tau0")
+            if np.any(~(self.tau0 > 0)):
+                raise ValueError("tau0 must be > 0")
 
     def set_temperature(self, temperature: ArrayLike) -> None:
         """Change the temperature (K); the barrier scales as Δ(T) = delta·T_ref/T (Ic0 is unchanged)."""
@@ -148,17 +186,41 @@ class TelegraphMTJ:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Escape rates (1/s) out of P and out of AP for each device at ``current`` (A) and ``field`` (T).
 
-        With ``voltage`` (V) given instead, each state sees its own current V/R_state(V).
+        With ``voltage`` (V) given instead, each state sees its own current V/R_state(V) (with ``alpha``: the
+        current follows the conductance as the magnetisation turns).
         """
+        if self.macrospin:
+            return self._rates_now(ConstantDrive(current, field, voltage))
         h = np.asarray(field, dtype=float) - self.h_offset
         if voltage is not None:
             i_p, i_ap = self.current_at_voltage(voltage, STATE_P), self.current_at_voltage(voltage, STATE_AP)
         else:
             i_p = i_ap = current
-        kw = dict(hk=self.hk, ic0=self.ic0, n_current=self.params.n_current)
+        kw = dict(hk=self.hk, ic0=self.ic0, n_current=self.n_current)
         r_p = escape_rate(STATE_P, self.delta_now, self.tau0, field=h, current=i_p, **kw)
         r_ap = escape_rate(STATE_AP, self.delta_now, self.tau0, field=h, current=i_ap, **kw)
         return np.broadcast_to(r_p, (self.n,)), np.broadcast_to(r_ap, (self.n,))
+
+    def _normalised(self, drive: ConstantDrive) -> tuple[np.ndarray, ...]:
+        p = self.params
+        return laws.normalised_drive(drive, self.n, self.hk, self.h_offset, self.ic0, p.r_p, p.tmr, p.v_half)
+
+    def _rates_now(self, drive: ConstantDrive) -> tuple[np.ndarray, np.ndarray]:
+        """Macrospin escape rates (1/s) out of P and AP under ``drive``."""
+        h = self._normalised(drive)
+        return tuple(laws.rates(s, self.delta_now, self.tau_d, h, self.n_current) for s in (STATE_P, STATE_AP))
+
+    def switch_laws(self, state: ArrayLike, duration: float, drive: ConstantDrive,
+                    before: ConstantDrive | None = None) -> tuple[list[SwitchLaw], np.ndarray]:
+        """(Macrospin physics.) The law of the first switch of each device out of ``state`` (±1 per device)
+        during ``duration`` (s) of ``drive``, from the thermal distribution of ``before`` (default: the drive the
+        devices last saw): the distinct laws and the index of each device's law."""
+        if not self.macrospin:
+            raise ValueError("switch laws need the macrospin physics (TelegraphParams.alpha)")
+        before = self.last_drive if before is None else before
+        s = np.broadcast_to(np.asarray(state, dtype=float), (self.n,))
+        return laws.switch_laws(s, duration, self.delta_now, self.tau_d, self._normalised(drive),
+                                self._normalised(before), self.n_current)
 
     def mean_dwell_times(
         self, current: ArrayLike = 0.0, field: ArrayLike = 0.0
@@ -180,7 +242,8 @@ class TelegraphMTJ:
         or a constant ``voltage`` (V) bias instead of the current.
 
         Exact: dwell times are drawn from the exponential distributions, in blocks sized by the expected
-        number of switches. Returns the switch times when ``record`` is true.
+        number of switches (with ``alpha``, the first switch from its law, :meth:`switch_laws`). Returns the
+        switch times when ``record`` is true.
         """
         if not duration >= 0:
             raise ValueError(f"duration must be ≥ 0 s, got {duration}")
@@ -190,6 +253,10 @@ class TelegraphMTJ:
         events: list[list[np.ndarray]] = [[] for _ in range(self.n)] if record else []
         t = np.zeros(self.n)
         active = np.flatnonzero((r_p > 0) | (r_ap > 0))
+        if self.macrospin:
+            drive = ConstantDrive(current, field, voltage)
+            active = self._first_switches(duration, drive, rng, t, events if record else None, t0)
+            self.last_drive = drive
         while active.size:
             s = self.state[active]
             r_here = np.where(s == STATE_P, r_p[active], r_ap[active])
@@ -221,6 +288,24 @@ class TelegraphMTJ:
             return None
         times = [np.concatenate(ev) if ev else np.empty(0) for ev in events]
         return TelegraphRecord(t0, self.time, initial, times)
+
+    def _first_switches(self, duration: float, drive: ConstantDrive, rng: np.random.Generator, t: np.ndarray,
+                        events: list[list[np.ndarray]] | None, t0: float) -> np.ndarray:
+        """Draw each device's first switch from its law: flip the devices that switch, put their switch time in
+        ``t`` (and ``events``); return them (the devices that go on switching by the Markov rates)."""
+        found, which = self.switch_laws(self.state, duration, drive) if duration > 0 else ([], np.empty(0, int))
+        u = rng.random(self.n)
+        switched = np.zeros(self.n, dtype=bool)
+        for k, law in enumerate(found):
+            mine = np.flatnonzero((which == k) & (u < law.probability))
+            t[mine] = law.time(u[mine] / law.probability)
+            switched[mine] = True
+        devices = np.flatnonzero(switched)
+        self.state[devices] *= -1
+        if events is not None:
+            for dev in devices:
+                events[dev].append(np.array([t0 + t[dev]]))
+        return devices
 
     def advance_waveform(
         self,
@@ -258,8 +343,8 @@ class TelegraphMTJ:
         time; ``max_current``/``max_field`` bound their magnitudes over the interval and give the upper
         bound of both rates used to propose events, each accepted with probability rate(t)/bound.
         """
-        hk, ic0, h0 = self.hk, self.ic0, self.h_offset
-        bound = np.maximum(*self._bound_rates(abs(max_current), abs(max_field), hk, ic0, h0))
+        h0 = self.h_offset
+        bound = np.maximum(*self._bound_rates(abs(max_current), abs(max_field), h0))
         t = np.full(self.n, self.time)
         t_end = self.time + duration
         active = np.arange(self.n)
@@ -272,30 +357,29 @@ class TelegraphMTJ:
             i = current(ta) if current is not None else np.zeros(active.size)
             h = (field(ta) if field is not None else np.zeros(active.size)) - h0[active]
             s = self.state[active]
-            r = escape_rate(
-                s,
-                self.delta_now[active],
-                self.tau0[active],
-                h,
-                hk[active],
-                i,
-                ic0[active],
-                self.params.n_current,
-            )
+            r = self._rate_out(s, active, h, i)
             if np.any(r > bound[active] * (1 + 1e-9)):
                 raise ValueError("max_current/max_field do not bound the drive: rate exceeds its bound")
             flip = rng.random(active.size) * bound[active] < r
             self.state[active[flip]] = -s[flip]
         self.time = t_end
+        if self.macrospin:
+            self.last_drive = ConstantDrive(current(np.full(self.n, t_end)) if current is not None else 0.0,
+                                            field(np.full(self.n, t_end)) if field is not None else 0.0)
 
-    def _bound_rates(self, i_max, h_max, hk, ic0, h0):
+    def _rate_out(self, s: np.ndarray, devices: np.ndarray, h: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """Escape rates (1/s) out of states ``s`` of ``devices`` at H − h_offset = ``h`` (T) and current ``i`` (A)."""
+        if not self.macrospin:
+            return escape_rate(s, self.delta_now[devices], self.tau0[devices], h, self.hk[devices], i,
+                               self.ic0[devices], self.n_current)
+        drive = (h / self.hk[devices], i / self.ic0[devices], np.zeros(devices.size))
+        return laws.rates(s, self.delta_now[devices], self.tau_d[devices], drive, self.n_current)
+
+    def _bound_rates(self, i_max: float, h_max: float, h0: np.ndarray) -> list[np.ndarray]:
         """Largest escape rates out of P and AP for |I| ≤ i_max, |H| ≤ h_max (most destabilising drive)."""
-        return [
-            escape_rate(
-                s, self.delta_now, self.tau0, -s * h_max - h0, hk, -s * i_max, ic0, self.params.n_current
-            )
-            for s in (STATE_P, STATE_AP)
-        ]
+        every = np.arange(self.n)
+        return [self._rate_out(np.full(self.n, float(s)), every, -s * h_max - h0, np.full(self.n, -s * i_max))
+                for s in (STATE_P, STATE_AP)]
 
     def apply_pulse(
         self, amplitude: ArrayLike, width: float, rng: np.random.Generator, field: ArrayLike = 0.0

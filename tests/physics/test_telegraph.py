@@ -6,7 +6,7 @@ from scipy import stats
 from scipy.integrate import quad
 
 from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P, escape_rate
-from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams, TelegraphRecord
+from mtjhw.simulators.physics.telegraph import ConstantDrive, TelegraphMTJ, TelegraphParams, TelegraphRecord
 
 
 def test_dwell_times_are_exponential_with_neel_brown_mean():
@@ -112,3 +112,36 @@ def test_resistance_and_validation():
         TelegraphMTJ(TelegraphParams(delta=-1.0))
     with pytest.raises(ValueError, match="n_current"):
         TelegraphMTJ(TelegraphParams(n_current=3.0))
+
+
+def macrospin_params(**kw):
+    return TelegraphParams(delta=45.0, hk=0.2, alpha=0.01, ic0=20e-6, **kw)
+
+
+@pytest.mark.parametrize(("amplitude", "width"), [(100e-6, 2e-9), (12e-6, 1e-6)], ids=["precessional", "thermal"])
+def test_macrospin_physics_pulses_switch_with_the_probability_of_their_law(amplitude, width):
+    n = 20000
+    dev = TelegraphMTJ(macrospin_params(), n=n, state=STATE_AP)
+    laws, which = dev.switch_laws(STATE_AP, width, ConstantDrive(amplitude), ConstantDrive())
+    p = laws[which[0]].probability
+    assert 0.05 < p < 0.95
+    switched = dev.apply_pulse(amplitude, width, np.random.default_rng(1))
+    assert abs(np.mean(switched) - p) < 4 * np.sqrt(p * (1 - p) / n)
+    # far above Ic0 a longer pulse always wins; the Néel–Brown model would stay below 1 − e^{−w/τ0}
+    dev.state[:] = STATE_AP
+    assert np.mean(dev.apply_pulse(10 * amplitude, 4 * width, np.random.default_rng(2))) > 0.999
+
+
+def test_macrospin_physics_attempt_time_n_current_and_initial_angle():
+    from mtjhw.simulators.physics.brown import attempt_time
+
+    dev = TelegraphMTJ(macrospin_params(), n=1)
+    assert dev.tau0[0] == pytest.approx(float(attempt_time(45.0, 0.01, 0.2)), rel=1e-3)
+    assert dev.n_current == 2.0
+    with pytest.raises(ValueError, match="exclude each other"):
+        TelegraphMTJ(macrospin_params(tau0=1e-9))
+    # a pulse from the narrower thermal cone of a stabilising current switches less often than from rest
+    pulse = ConstantDrive(100e-6)
+    from_rest = dev.switch_laws(STATE_AP, 2e-9, pulse, ConstantDrive())[0][0].probability
+    from_hold = dev.switch_laws(STATE_AP, 2e-9, pulse, ConstantDrive(-15e-6))[0][0].probability
+    assert from_hold < from_rest - 0.05

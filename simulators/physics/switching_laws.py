@@ -1,0 +1,148 @@
+"""Two-state reduction of the axially symmetric macrospin: escape rates and first-switch laws of junctions.
+
+The event-driven model (:class:`mtjhw.simulators.physics.telegraph.TelegraphMTJ` with ``alpha``) needs, for a
+state under a constant drive, the rate of leaving it (Markov dwell times: telegraph noise, long pulses,
+field sweeps) and, when the drive has just changed, the distribution of the time of the first switch from
+the thermal distribution the previous drive left (ns pulses: crossover and precessional regimes). Both come
+from the Fokker–Planck equation of :mod:`mtjhw.simulators.physics.fokker_planck`; this module picks which
+one an interval needs and turns the result into times in seconds.
+
+The first switch is exponential with the Markov rate when the barrier under the drive is high
+(≥ :data:`HIGH_BARRIER` kBT: the intra-well transient cannot be resolved against an escape that rare), when
+the barrier is at least :data:`LOW_BARRIER` kBT and the interval lasts :data:`SETTLED` intra-well relaxation
+times, or when the drive changed too little to move the distribution in the well (a sweep in small steps:
+the survivors keep their quasi-stationary distribution); otherwise it is the Fokker–Planck first-passage
+distribution from the Boltzmann distribution of the drive before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import fokker_planck as fp
+from .constants import GAMMA_E
+from .tmr import tmr_at_bias
+
+HIGH_BARRIER = 25.0  #: kBT
+LOW_BARRIER = 3.0  #: kBT
+SETTLED = 100.0  #: intra-well relaxation times
+#: relative change of the well curvature a + b below which a new drive leaves the thermal distribution as it is
+SMALL_CHANGE = 0.05
+
+
+@dataclass(frozen=True)
+class ConstantDrive:
+    """A constant drive of the junctions: ``current`` (A), or a ``voltage`` (V) bias instead, and ``field`` (T)."""
+
+    current: ArrayLike = 0.0
+    field: ArrayLike = 0.0
+    voltage: ArrayLike | None = None
+
+
+@dataclass(frozen=True)
+class SwitchLaw:
+    """The first switch out of a state during ``duration`` (s) of constant drive.
+
+    Exponential at ``rate`` (1/s) unless ``cdf`` (probability of a first switch by each of ``times``, s) is given.
+    """
+
+    duration: float
+    rate: float
+    times: np.ndarray | None = None
+    cdf: np.ndarray | None = None
+
+    @property
+    def probability(self) -> float:
+        """Probability of at least one switch by the end of the interval."""
+        if self.cdf is None:
+            return float(-np.expm1(-self.rate * self.duration))
+        return float(self.cdf[-1])
+
+    def time(self, v: ArrayLike) -> np.ndarray:
+        """Time (s) of the first switch given that one happens, for ``v`` uniform in [0, 1)."""
+        v = np.asarray(v, dtype=float)
+        if self.cdf is None:
+            return np.minimum(-np.log1p(-v * self.probability) / self.rate, self.duration)
+        return np.interp(v * self.cdf[-1], self.cdf, self.times)
+
+
+def dynamic_time(alpha: ArrayLike, hk: ArrayLike) -> np.ndarray:
+    """τ_D = (1+α²)/(αγμ0Hk) in s: the time unit of the Fokker–Planck equation."""
+    a = np.asarray(alpha, dtype=float)
+    return (1 + a * a) / (a * GAMMA_E * np.asarray(hk, dtype=float))
+
+
+def normalised_drive(drive: ConstantDrive, n: int, hk: ArrayLike, h_offset: ArrayLike, ic0: ArrayLike,
+                     r_p: ArrayLike, tmr: ArrayLike, v_half: ArrayLike) -> tuple[np.ndarray, ...]:
+    """(h, i, g) per device: field over Hk (offset removed), current over Ic0, and under a voltage bias the
+    part of the current that follows m_z (I/Ic0 = i + g·m_z, from G = G_avg + G_diff·m_z)."""
+    h = (np.asarray(drive.field, dtype=float) - h_offset) / hk
+    if drive.voltage is None:
+        i, g = np.asarray(drive.current, dtype=float) / ic0, 0.0
+    else:
+        v = np.asarray(drive.voltage, dtype=float)
+        g_p = 1.0 / np.asarray(r_p, dtype=float)
+        g_ap = g_p / (1.0 + tmr_at_bias(tmr, v, v_half))
+        i, g = v * (g_p + g_ap) / 2 / ic0, v * (g_p - g_ap) / 2 / ic0
+    return tuple(np.broadcast_to(np.asarray(x, dtype=float), (n,)).copy() for x in (h, i, g))
+
+
+def _unique_map(func, *columns: np.ndarray) -> np.ndarray:
+    """func applied to the distinct rows of ``columns`` only (batches share parameters and drives)."""
+    rows, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+    return func(*rows.T)[inverse.ravel()]
+
+
+def rates(state: int, delta: np.ndarray, tau_d: np.ndarray, drive: tuple[np.ndarray, ...], n_current: float
+          ) -> np.ndarray:
+    """Escape rate (1/s) out of ``state`` of every device under the normalised ``drive`` (h, i, g)."""
+    a, b = fp.drive_coefficients(state, *drive, n_current=n_current)
+    return _unique_map(lambda d, a, b, t: fp.escape_rate(d, a, b) / t, delta, a, b, tau_d)
+
+
+def _landscapes(state, delta, drive, n_current):
+    a, b = fp.drive_coefficients(state, *drive, n_current=n_current)
+    return a, b, fp.barrier(delta, a, b)
+
+
+def switch_laws(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np.ndarray,
+                now: tuple[np.ndarray, ...], before: tuple[np.ndarray, ...], n_current: float
+                ) -> tuple[list[SwitchLaw], np.ndarray]:
+    """Laws of the first switch of each device out of its ``state`` (±1 array) over ``duration`` (s) under the
+    normalised drive ``now``, from the thermal distribution of the drive ``before``: the distinct laws and,
+    per device, the index of its law."""
+    s = np.asarray(state, dtype=float)
+    a, b, height = _landscapes(s, delta, now, n_current)
+    a0, b0 = fp.drive_coefficients(s, *before, n_current=n_current)
+    changed = np.abs((a + b) - (a0 + b0)) > SMALL_CHANGE * np.abs(a0 + b0)
+    with np.errstate(divide="ignore"):
+        relaxation = np.where(a + b > 0, tau_d / (2 * (a + b)), np.inf)
+    settled = (height >= LOW_BARRIER) & (duration >= SETTLED * relaxation)
+    markov = (height >= HIGH_BARRIER) | settled | (~changed & (a + b > 0))
+    rate = _unique_map(lambda d, a, b, t: fp.escape_rate(d, a, b) / t, delta, a, b, tau_d)
+    # where the state counts as left: past the top now (by two widths) and past the separatrix after the
+    # interval (field only), where the magnetisation relaxes to the other state
+    after_a, after_b = fp.drive_coefficients(s, now[0], 0.0, 0.0, n_current)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        top = np.where(a > 0, np.clip(-b / a, -1, 1) - 2 / np.sqrt(2 * delta * a),
+                       np.where(a + b > 0, -1.0, 1.0))
+    absorb = np.clip(np.minimum(top, np.clip(-after_b / after_a, -1, 1)), -0.9, 0.9)
+    fallback = ~(a0 + b0 > 0)  # the drive before left no well in this state: start from rest
+    a0, b0 = np.where(fallback, 1.0, a0), np.where(fallback, 0.0, b0)
+    keys = np.stack([delta, a, b, a0, b0, absorb, tau_d, rate, markov], axis=1)
+    rows, which = np.unique(keys, axis=0, return_inverse=True)
+    laws = [_law(duration, *row) for row in rows]
+    return laws, which.ravel()
+
+
+def _law(duration, delta, a, b, a0, b0, absorb, tau_d, rate, markov) -> SwitchLaw:
+    if markov:
+        return SwitchLaw(duration, float(rate))
+    passage = fp.FirstPassage(fp.Landscape(delta, a, b), fp.Landscape(delta, a0, b0), float(absorb),
+                              duration / tau_d)
+    times = duration * np.concatenate(([0.0], np.geomspace(1e-6, 1.0, 200)))
+    cdf = np.maximum.accumulate(passage.probability(times / tau_d))
+    return SwitchLaw(duration, float(rate), times, cdf)
