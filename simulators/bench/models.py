@@ -16,7 +16,8 @@ from mtjhw.simulators.physics.stno import STNOParams
 from mtjhw.simulators.physics.synapse import DomainWallParams
 
 from .devices import ArrayDevice, DomainWallDevice, OscillatorDevice
-from .pmtj import PerpendicularMTJ
+from .pmtj import MacrospinPerpendicularMTJ, PerpendicularMTJ
+from .sot import SOTMTJ
 
 
 class DutConfigError(ValueError):
@@ -67,7 +68,12 @@ MODELS: dict[str, tuple[type, dict[str, Any]]] = {
     "stno": (OscillatorDevice, {}),
     "dw-synapse": (DomainWallDevice, {}),
     "array": (ArrayDevice, {}),
+    "sot-mtj": (SOTMTJ, {}),
 }
+
+#: ``dut.engine`` of the models that have more than one: the fast event-driven engine (default) or the sLLGS
+ENGINES: dict[type, dict[str, type]] = {PerpendicularMTJ: {"fast": PerpendicularMTJ,
+                                                            "macrospin": MacrospinPerpendicularMTJ}}
 
 #: Physics parameter dataclasses that adapters taking ``**params`` pass their extra keywords to.
 _PHYSICS_PARAMS: dict[type, type] = {OscillatorDevice: STNOParams, DomainWallDevice: DomainWallParams,
@@ -78,6 +84,8 @@ def model_parameters(model: str) -> list[str]:
     """Names ``dut:`` may set for ``model``."""
     cls, _ = MODELS[model]
     names = [n for n, p in inspect.signature(cls).parameters.items() if p.kind is not p.VAR_KEYWORD]
+    if cls in ENGINES:
+        names.append("engine")
     if cls in _PHYSICS_PARAMS:
         names += [f.name for f in dataclasses.fields(_PHYSICS_PARAMS[cls])]
     return names
@@ -93,6 +101,11 @@ def build_dut(config: dict[str, Any]) -> Any:
         raise DutConfigError(f"dut.model: unknown model {model!r}; known models: {', '.join(sorted(MODELS))}")
     cls, defaults = MODELS[model]
     allowed = set(model_parameters(model))
+    engine = config.pop("engine", "fast")
+    if engine != "fast" and engine not in ENGINES.get(cls, {}):
+        known = ", ".join(ENGINES.get(cls, {"fast": cls}))
+        raise DutConfigError(f"dut.engine: unknown engine {engine!r} for model {model!r}; known: {known}")
+    cls = ENGINES.get(cls, {}).get(engine, cls)
     kwargs: dict[str, Any] = dict(defaults)
     if seed is not None and "seed" in allowed:
         kwargs["seed"] = seed
