@@ -6,7 +6,9 @@ trip flags, fixed ranges selected from the expected magnitude (setting one turns
 the level and the readings), NPLC, source delays (setting one turns auto delay off), source and measure user
 delays, ``:READ?``, ``:MEASure?``, ``:FETCh?`` (which answer the last reading only, with any buffer elements),
 output state, reading buffers (``:TRACe``: fixed capacity, oldest readings overwritten, statistics), linear and list
-sweeps and the SimpleLoop and LogicTrigger trigger models run by ``:INITiate``. ``*LANG`` is kept through ``*RST``
+sweeps and the SimpleLoop and LogicTrigger trigger models run by ``:INITiate``. Overvoltage protection
+(``:SOURce:VOLTage:PROTection PROT2`` … ``PROT180`` or ``NONE``, reset to ``NONE``) clamps the output voltage at
+its level in either source function, setting its trip flag. ``*LANG`` is kept through ``*RST``
 (it lives in nonvolatile memory); the 2450 has no ``*OPT?``. Readings advance the bench's simulated time by the
 integration time.
 """
@@ -59,6 +61,7 @@ _UNITS = {"VOLTAGE": "Volt DC", "CURRENT": "Amp DC", "RESISTANCE": "Ohm"}
 _SYMBOLS = {"Volt DC": "V", "Amp DC": "A", "Ohm": "Ohm"}
 _PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"))
 _OVERFLOW = 9.9e37  # what the 2450 reports for a reading it cannot make (resistance at zero current)
+PROTECTION_LEVELS = (2, 5, 10, 20, 40, 60, 80, 100, 120, 140, 160, 180)  # V, :SOURce:VOLTage:PROTection PROT<n>
 
 
 def fitting_range(ranges: Sequence[float], value: float) -> float:
@@ -193,6 +196,8 @@ class Keithley2450(BenchInstrument):
                             after="_apply")
     voltage_limit = Setting(":SOURce[1]:CURRent:VLIMit[:LEVel]", Numeric(21.0, 0.02, V_MAX, "V"),
                             after="_apply")
+    voltage_protection = Setting(":SOURce[1]:VOLTage:PROTection[:LEVel]",
+                                 Enum([*(f"PROT{n}" for n in PROTECTION_LEVELS), "NONE"], "NONE"), after="_apply")
     source_voltage_range = ManualSetting(":SOURce[1]:VOLTage:RANGe", Range(VOLTAGE_RANGES, 2.0, "V"),
                                          "source_voltage_autorange")
     source_voltage_autorange = Setting(":SOURce[1]:VOLTage:RANGe:AUTO", Boolean(True))
@@ -245,6 +250,7 @@ class Keithley2450(BenchInstrument):
     def __init__(self, bench: VirtualBench) -> None:
         self.buffers: dict[str, ReadingBuffer] = {}
         self.tripped = False
+        self.protection_tripped = False
         self.source_list: dict[str, list[float]] = {"VOLTAGE": [], "CURRENT": []}
         self._pending_sweep: tuple[str, list[float], float, int] | None = None
         self._logic_trigger: tuple[int, bool, float, str] | None = None
@@ -261,7 +267,7 @@ class Keithley2450(BenchInstrument):
             self.settings["language"] = language  # *LANG is stored in nonvolatile memory, not reset
         self.buffers = {"defbuffer1": ReadingBuffer("defbuffer1", 100000),
                         "defbuffer2": ReadingBuffer("defbuffer2", 100000)}
-        self.tripped = False
+        self.tripped = self.protection_tripped = False
         self.source_list = {"VOLTAGE": [], "CURRENT": []}
         self._user_delays = {}
         self._pending_sweep = None
@@ -297,16 +303,26 @@ class Keithley2450(BenchInstrument):
             self.settings["source_current_range"] = fitting_range(CURRENT_RANGES, self.source_current)
         self._apply()
 
+    def _protection(self) -> float:
+        """The overvoltage protection level (V), infinite with ``NONE``."""
+        level = self.voltage_protection
+        return math.inf if level == "NONE" else float(level[4:])
+
     def _limited(self, bias: Bias) -> Bias:
-        """Apply compliance: a source that would exceed its limit becomes a source at the limit."""
+        """Apply compliance and overvoltage protection: a source that would exceed its limit becomes a source at
+        the limit, and no output voltage exceeds the protection level."""
+        ovp = self._protection()
+        self.protection_tripped = bias.mode == "V" and abs(bias.level) > ovp
+        if self.protection_tripped:
+            bias = Bias("V", math.copysign(ovp, bias.level))
         v, i = self.bench.dut.operating_point(bias)
         self.tripped = False
         if bias.mode == "V" and abs(i) > self.current_limit:
             self.tripped = True
             return Bias("I", math.copysign(self.current_limit, i))
-        if bias.mode == "I" and abs(v) > self.voltage_limit:
-            self.tripped = True
-            return Bias("V", math.copysign(self.voltage_limit, v))
+        if bias.mode == "I" and abs(v) > min(self.voltage_limit, ovp):
+            self.tripped, self.protection_tripped = True, ovp < self.voltage_limit
+            return Bias("V", math.copysign(min(self.voltage_limit, ovp), v))
         return bias
 
     def _level(self) -> float:
@@ -446,6 +462,10 @@ class Keithley2450(BenchInstrument):
     @command(":SOURce[1]:CURRent:VLIMit[:LEVel]:TRIPped?")
     def _vlim_tripped(self) -> str:
         return "1" if self.tripped and self.source_function == "CURRENT" else "0"
+
+    @command(":SOURce[1]:VOLTage:PROTection:TRIPped?")
+    def _protection_tripped(self) -> str:
+        return "1" if self.protection_tripped else "0"
 
     def _set_user_delay(self, block: str, function: str, n: int, value: float) -> None:
         if not 1 <= n <= 5:

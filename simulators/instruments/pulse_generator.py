@@ -7,8 +7,10 @@ takes none) with the 33250A-compatible ``[:SOURce]:FUNCtion[1|2]:PULSe`` and ``:
 its ``[SOURce[1|2]:]…``, ``OUTPut[1|2]``, ``TRIGger[1|2]`` headers, NR3 replies with 15 decimals and ``+0,"No
 error"``. A numeric suffix where the header takes none, or a channel that does not exist, is -114 (header suffix
 out of range), as on the real instruments. Levels (amplitude/offset/high/low, in Vpp, Vrms or dBm) are one coupled
-pair per channel, checked against the level window for the programmed load; pulse width, duty cycle and period
-are coupled as the ``PULSe:HOLD`` setting says.
+pair per channel, checked against the level window for the programmed load and, while ``VOLTage:LIMit:STATe`` is
+on, against the output's own voltage limits (-221 outside them; limits from the 81160A's manual and PyMeasure's
+driver, the 33500 series' ``VOLTage:LIMit:HIGH|LOW|STATe`` from its programming reference); pulse width, duty
+cycle and period are coupled as the ``PULSe:HOLD`` setting says.
 
 Bursts: a bus or manual trigger (``*TRG``; ``:TRIGger<n>`` for channel n alone) fires ``NCYCles`` periods on every
 channel whose output is on, whose function is pulse, whose burst is enabled and whose trigger waits for the bus (33522B
@@ -215,7 +217,15 @@ class _PulseGenerator(BenchInstrument, ABC):
         self.high[ch], self.low[ch] = high, low
 
     def _check_limits(self, ch: int, high: float, low: float) -> None:
-        """Level limits a subclass enforces (the 81160A's ``VOLTage:LIMit``); none by default."""
+        """The output's own voltage limits (``VOLTage:LIMit``, settings ``limit_high``, ``limit_low``,
+        ``limit_state``), in the programmed levels' terms: while on, levels outside them are refused (-221)."""
+        if self.limit_state[ch] and not self.limit_low[ch] <= low <= high <= self.limit_high[ch]:
+            raise ScpiError(-221, f"Settings conflict; levels {low:g}..{high:g} V outside the voltage limits "
+                                  f"{self.limit_low[ch]:g}..{self.limit_high[ch]:g} V")
+
+    def _check_limit_state(self, ch: int) -> None:
+        """A limit (or switching them on) that the present levels would break is refused (-221)."""
+        self._check_limits(ch, self.high[ch], self.low[ch])
 
     def _amplitude(self, ch: int) -> float:
         return self._from_vpp(ch, self.high[ch] - self.low[ch])
@@ -318,8 +328,10 @@ class Keysight81160A(_PulseGenerator):
     high = ChannelSetting("[:SOURce]:VOLTage#[:LEVel][:IMMediate]:HIGH", Numeric(0.5), read_only=True)
     low = ChannelSetting("[:SOURce]:VOLTage#[:LEVel][:IMMediate]:LOW", Numeric(0.0), read_only=True)
     unit = ChannelSetting("[:SOURce]:VOLTage#:UNIT", Enum(["VPP", "VRMS", "DBM"], "VPP"), after="_check_unit")
-    limit_high = ChannelSetting("[:SOURce]:VOLTage#:LIMit[:HIGH]", Numeric(5.0, -9.99, 10.0, "V"))
-    limit_low = ChannelSetting("[:SOURce]:VOLTage#:LIMit:LOW", Numeric(-5.0, -10.0, 9.99, "V"))
+    limit_high = ChannelSetting("[:SOURce]:VOLTage#:LIMit[:HIGH]", Numeric(5.0, -9.99, 10.0, "V"),
+                                after="_check_limit_state")
+    limit_low = ChannelSetting("[:SOURce]:VOLTage#:LIMit:LOW", Numeric(-5.0, -10.0, 9.99, "V"),
+                               after="_check_limit_state")
     limit_state = ChannelSetting("[:SOURce]:VOLTage#:LIMit:STATe", Boolean(False), after="_check_limit_state")
     phase = ChannelSetting("[:SOURce]:PHASe#[:ADJust]", Numeric(0.0, -360.0, 360.0, "DEG"))
     burst = ChannelSetting("[:SOURce]:BURSt#[:STATe]", Boolean(False))
@@ -340,13 +352,6 @@ class Keysight81160A(_PulseGenerator):
 
     def _armed(self, ch: int) -> bool:
         return self.arm[ch] in ("MANUAL", "EXTERNAL") or self.trigger_source[ch] in ("BUS", "EXTERNAL")
-
-    def _check_limits(self, ch: int, high: float, low: float) -> None:
-        if self.limit_state[ch] and not self.limit_low[ch] <= low <= high <= self.limit_high[ch]:
-            raise ScpiError(-221, f"levels {low:g}..{high:g} V outside the voltage limits")
-
-    def _check_limit_state(self, ch: int) -> None:
-        self._check_limits(ch, self.high[ch], self.low[ch])
 
     @command(":TRIGger#:COUNt", Integer(None, 1, 2_147_483_647))
     def _trigger_count_set(self, ch: int, value: int) -> None:
@@ -546,6 +551,11 @@ class Keysight33500B(_PulseGenerator):
     high = ChannelSetting("[:SOURce#]:VOLTage[:LEVel][:IMMediate]:HIGH", _nr3(0.05), read_only=True)
     low = ChannelSetting("[:SOURce#]:VOLTage[:LEVel][:IMMediate]:LOW", _nr3(-0.05), read_only=True)
     unit = ChannelSetting("[:SOURce#]:VOLTage:UNIT", Enum(["VPP", "VRMS", "DBM"], "VPP"), after="_check_unit")
+    limit_high = ChannelSetting("[:SOURce#]:VOLTage:LIMit:HIGH", _nr3(5.0, -10.0, 10.0, "V"),
+                                after="_check_limit_state")
+    limit_low = ChannelSetting("[:SOURce#]:VOLTage:LIMit:LOW", _nr3(-5.0, -10.0, 10.0, "V"),
+                               after="_check_limit_state")
+    limit_state = ChannelSetting("[:SOURce#]:VOLTage:LIMit:STATe", Boolean(False), after="_check_limit_state")
     square_duty = ChannelSetting("[:SOURce#]:FUNCtion:SQUare:DCYCle", _nr3(50.0, 0.01, 99.99))
     ramp_symmetry = ChannelSetting("[:SOURce#]:FUNCtion:RAMP:SYMMetry", _nr3(100.0, 0.0, 100.0))
     period = ChannelSetting("[:SOURce#]:FUNCtion:PULSe:PERiod", _nr3(1e-3, 33e-9, 1e6, "S"), read_only=True)

@@ -12,6 +12,13 @@ Each twin answers its own programming manual's command tree, in its own reply fo
   by ``:TRIGger:FSWeep:SOURce``; sweep step and points are coupled through the span.
 - Anritsu MG3692C: ``[:SOURce]:AM[:DEPTh]`` / ``:AM:STATe`` / ``:AM:INTernal:FREQuency``, no modulation master.
 
+Power at the connector is the set value − the power offset (+ the reference while it is on, Keysight): the
+offset is what a downstream attenuator or amplifier adds (the set value is the displayed power; the settable range
+is not shifted by it here). A power ceiling survives presets and ``*RST``: the MXG's ``:POWer:USER:MAX`` with
+``:POWer:USER:ENABle`` (from the MXG programming guide's command list; its behaviour from memory) and the SMB100A's
+``:POWer:LIMit[:AMPLitude]`` (R&S: not affected by a preset or ``*RST``): a power above it is refused (-221, the
+setting kept), and a ceiling lowered below the present output brings the power down to it.
+
 The RF output reaches the DUT through ``cable_loss_db`` of cable and the bias tee (``bench.rf``): carrier
 frequency (in a sweep mode: the sweep's start, or its stop after a single sweep without retrace), power, AM
 (depth and rate) and — on the Keysight sources — internal square-wave pulse modulation, a 100 % on/off chop at
@@ -87,6 +94,8 @@ class _SignalGenerator(StatusRegisters, BenchInstrument):
     """
 
     _SWEEP_MODES: frozenset[str] = frozenset({"SWEEP", "LIST"})
+    #: settings that presets and ``*RST`` keep (a power ceiling)
+    _KEPT: tuple[str, ...] = ()
 
     def __init__(self, bench: VirtualBench, cable_loss_db: float = 3.0) -> None:
         self.cable_loss_db = cable_loss_db
@@ -96,7 +105,9 @@ class _SignalGenerator(StatusRegisters, BenchInstrument):
         super().__init__(bench)
 
     def reset(self) -> None:
+        kept = {name: self.settings[name] for name in self._KEPT if name in self.settings}
         super().reset()
+        self.settings.update(kept)
         self._swept = self._armed = False
         self._apply()
 
@@ -105,8 +116,30 @@ class _SignalGenerator(StatusRegisters, BenchInstrument):
         rf = self.bench.rf
         rf.on = bool(self.output)
         rf.frequency = self._output_frequency()
-        rf.power = 1e-3 * 10 ** ((self.power - self.cable_loss_db) / 10)  # W at the DUT
+        rf.power = 1e-3 * 10 ** ((self.output_power() - self.cable_loss_db) / 10)  # W at the DUT
         rf.am_on, rf.am_depth, rf.am_frequency = self._modulation()
+
+    def output_power(self) -> float:
+        """dBm at the connector for the set power (models with an offset or a reference adjust it)."""
+        return self.power
+
+    def _ceiling(self) -> float:
+        """The user's power ceiling at the connector (dBm), where one is armed."""
+        return math.inf
+
+    def _power_changed(self) -> None:
+        """A new power, offset or reference: refused (-221) when the output would exceed the ceiling."""
+        if self.output_power() > self._ceiling() + 1e-9:
+            raise ScpiError(-221, f"Settings conflict; output {self.output_power():g} dBm above the power limit "
+                                  f"{self._ceiling():g} dBm")
+        self._apply()
+
+    def _ceiling_changed(self) -> None:
+        """A ceiling lowered below the present output brings the power down to it."""
+        excess = self.output_power() - self._ceiling()
+        if excess > 0:
+            self.settings["power"] -= excess
+        self._apply()
 
     def _modulation(self) -> tuple[bool, float, float]:
         """AM at the DUT: (on, depth 0–1, rate Hz)."""
@@ -223,6 +256,10 @@ class _KeysightSource(_TriggerModel):
     phase = Setting("[:SOURce]:PHASe[:ADJust]", Real(0.0, -math.pi, math.pi, "RAD"))
     frequency_offset = Setting("[:SOURce]:FREQuency:OFFSet", Real(0.0, -200e9, 200e9, "HZ",
                                                                   formatter=psg_frequency))
+    power_offset = Setting("[:SOURce]:POWer[:LEVel][:IMMediate]:OFFSet", Real(0.0, -200.0, 200.0, "DB"),
+                           after="_power_changed")
+    power_reference = Setting("[:SOURce]:POWer:REFerence", Real(0.0, -400.0, 300.0, "DBM"), after="_power_changed")
+    power_reference_on = Setting("[:SOURce]:POWer:REFerence:STATe", Boolean(False), after="_power_changed")
     alc = Setting("[:SOURce]:POWer:ALC[:STATe]", Boolean(True))
     attenuation = Setting("[:SOURce]:POWer:ATTenuation", Real(115.0, 0.0, 115.0, "DB"))
     attenuator_auto = Setting("[:SOURce]:POWer:ATTenuation:AUTO", Boolean(True))
@@ -263,6 +300,10 @@ class _KeysightSource(_TriggerModel):
 
     def _retrace(self) -> bool:
         return bool(self.retrace)
+
+    def output_power(self) -> float:
+        """The set (displayed) power − offset, + the reference while it is on."""
+        return self.power + (self.power_reference if self.power_reference_on else 0.0) - self.power_offset
 
     def _modulation(self) -> tuple[bool, float, float]:
         chopped = (self.pulse_modulation and self.pulse_source == "INTERNAL" and self.pulse_shape == "SQUARE"
@@ -315,7 +356,10 @@ class KeysightN5183B(_KeysightSource):
     frequency_mode = Setting("[:SOURce]:FREQuency:MODE", Enum(["CW", "FIXed", "LIST"], "CW",
                                                               responses={"FIXed": "CW"}), after="_mode_changed")
     power = Setting("[:SOURce]:POWer[:LEVel][:IMMediate][:AMPLitude]", Real(-130.0, -130.0, 19.0, "DBM"),
-                    after="_apply")
+                    after="_power_changed")
+    user_max = Setting("[:SOURce]:POWer:USER:MAX", Real(19.0, -130.0, 19.0, "DBM"), after="_ceiling_changed")
+    user_max_on = Setting("[:SOURce]:POWer:USER:ENABle", Boolean(False), after="_ceiling_changed")
+    _KEPT = ("user_max", "user_max_on")
     power_start = Setting("[:SOURce]:POWer:STARt", Real(-130.0, -130.0, 19.0, "DBM"))
     power_stop = Setting("[:SOURce]:POWer:STOP", Real(-130.0, -130.0, 19.0, "DBM"))
     am_shape = Setting("[:SOURce]:AM[1]:INTernal[1]:FUNCtion:SHAPe", Enum(["SINE", "TRIangle", "SQUare", "RAMP",
@@ -323,6 +367,9 @@ class KeysightN5183B(_KeysightSource):
     pulse_shape = Setting("[:SOURce]:PULM:SOURce:INTernal", Enum(["SQUare", "FRUN", "TRIGgered", "ADOublet",
                                                                   "DOUBlet", "GATEd", "PTRain"], "SQUare"),
                           after="_apply")
+
+    def _ceiling(self) -> float:
+        return self.user_max if self.user_max_on else math.inf
 
 
 class AgilentE8257D(_KeysightSource):
@@ -338,7 +385,7 @@ class AgilentE8257D(_KeysightSource):
     frequency_mode = Setting("[:SOURce]:FREQuency:MODE", Enum(["CW", "FIXed", "SWEep", "LIST"], "CW",
                                                               responses={"FIXed": "CW"}), after="_mode_changed")
     power = Setting("[:SOURce]:POWer[:LEVel][:IMMediate][:AMPLitude]", Real(-135.0, -135.0, 25.0, "DBM"),
-                    after="_apply")
+                    after="_power_changed")
     power_start = Setting("[:SOURce]:POWer:STARt", Real(-135.0, -135.0, 25.0, "DBM"))
     power_stop = Setting("[:SOURce]:POWer:STOP", Real(-135.0, -135.0, 25.0, "DBM"))
     am_shape = Setting("[:SOURce]:AM[1]:INTernal[1]:FUNCtion:SHAPe", Enum(["SINE", "TRIangle", "SQUare", "RAMP",
@@ -382,7 +429,12 @@ class RohdeSchwarzSMB100A(_SignalGenerator):
                              after="_mode_changed")
     phase = Setting("[:SOURce[1]]:PHASe", _rs(0.0, -720.0, 720.0, "DEG"))
     power = Setting("[:SOURce[1]]:POWer[:LEVel][:IMMediate][:AMPLitude]", _rs(-30.0, -145.0, 18.0, "DBM"),
-                    after="_apply")
+                    after="_power_changed")
+    power_offset = Setting("[:SOURce[1]]:POWer[:LEVel][:IMMediate]:OFFSet", _rs(0.0, -100.0, 100.0, "DB"),
+                           after="_power_changed")
+    power_limit = Setting("[:SOURce[1]]:POWer:LIMit[:AMPLitude]", _rs(18.0, -145.0, 18.0, "DBM"),
+                          after="_ceiling_changed")
+    _KEPT = ("power_limit",)
     output = Setting(":OUTPut[1][:STATe]", Boolean(False), after="_apply")
     modulation = Setting("[:SOURce[1]]:MODulation[:ALL][:STATe]", Boolean(True), after="_apply")
     am = Setting("[:SOURce[1]]:AM:STATe", Boolean(False), after="_apply")
@@ -398,6 +450,13 @@ class RohdeSchwarzSMB100A(_SignalGenerator):
 
     def _modulation_enabled(self) -> bool:
         return bool(self.modulation)
+
+    def output_power(self) -> float:
+        """The set (displayed) power − the level offset."""
+        return self.power - self.power_offset
+
+    def _ceiling(self) -> float:
+        return self.power_limit
 
     def _continuous(self) -> bool:
         return self.trigger_source in ("AUTO", "IMMEDIATE", "EAUTO")
