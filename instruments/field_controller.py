@@ -14,6 +14,22 @@ class FieldNotReachedError(RuntimeError):
     """The field did not settle within tolerance after the allowed corrections."""
 
 
+class _WaitedTime:
+    """A clock (s) that counts only the waits made through it: it never runs ahead of the bench's own clock,
+    whatever that is, so set points spaced by it are never closer than by the bench's."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        self._sleep = sleep
+        self.elapsed = 0.0
+
+    def now(self) -> float:
+        return self.elapsed
+
+    def sleep(self, seconds: float) -> None:
+        self.elapsed += max(seconds, 0.0)
+        self._sleep(seconds)
+
+
 class MagnetFieldController:
     """Fills the :class:`~mtjhw.instruments.roles.FieldController` role with a supply and a field probe.
 
@@ -21,19 +37,22 @@ class MagnetFieldController:
     until |B − target| ≤ ``tolerance`` (T). Changes are ramped in steps of ``ramp_step`` seconds so that the
     field never changes faster than ``limits.field_ramp_rate``; ``sleep`` waits (wall time on a real bench,
     simulated time on the virtual one). Targets beyond ``limits.max_field`` are refused before anything is sent.
+    The supply's safety gate holds every set point to the ramp rate as well, by ``clock`` (s, the bench's;
+    without it the time waited through this controller, which may make set points wait longer than needed).
     """
 
     def __init__(self, supply: KepcoBOP, probe: LakeShore425, coil_constant: float, *,
                  limits: SafetyLimits | None = None, sleep: Callable[[float], None],
-                 tolerance: float = 2e-4, settle_time: float = 0.1, ramp_step: float = 0.05,
-                 max_corrections: int = 6) -> None:
+                 clock: Callable[[], float] | None = None, tolerance: float = 2e-4, settle_time: float = 0.1,
+                 ramp_step: float = 0.05, max_corrections: int = 6) -> None:
         if not coil_constant > 0:
             raise ValueError("coil_constant (T/A) must be > 0")
         self.supply = supply
         self.probe = probe
         self.coil_constant = coil_constant
         self.limits = limits or SafetyLimits()
-        self.sleep = sleep
+        waited = _WaitedTime(sleep) if clock is None else None
+        self.sleep = sleep if waited is None else waited.sleep
         self.tolerance = tolerance
         self.settle_time = settle_time
         self.ramp_step = ramp_step
@@ -41,8 +60,9 @@ class MagnetFieldController:
         self._current = 0.0
         self._offset = 0.0  # T: measured minus coil_constant·current (remanence, ambient), learned from the probe
         self._configured = False
-        supply.set_max_current(1.1 * self.limits.max_field / coil_constant,
-                               self.limits.field_ramp_rate * ramp_step / coil_constant)
+        rate = self.limits.field_ramp_rate / coil_constant  # A/s
+        supply.set_max_current(1.1 * self.limits.max_field / coil_constant, rate * ramp_step, rate)
+        supply.set_clock(clock or waited.now, self.sleep)
 
     def _configure(self) -> None:
         if not self._configured:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from pymeasure.instruments import Instrument
 from pymeasure.instruments.keithley import Keithley2450 as _PyMeasureKeithley2450
@@ -9,7 +11,7 @@ from pymeasure.instruments.keithley import Keithley2450 as _PyMeasureKeithley245
 from ._validators import limited
 from .errors import RaisesInstrumentErrors
 from .safety import SafetyLimits
-from .safety_gate import GateLimits, Rule, install
+from .safety_gate import GateLimits, Rule, install, ovp_level
 
 _LIST_CHUNK = 100  # values per :SOUR:LIST command (keeps messages short on every interface)
 _MAX_SWEEP = 100_000  # points in one list (instrument buffer size)
@@ -49,6 +51,12 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
         Rule(f"{_SOURCE}:SWEep:CURRent:LINear[:STEP]", "current", count=2),
         Rule(f"{_SOURCE}:SWEep:VOLTage:LOGarithmic", "voltage", count=2),
         Rule(f"{_SOURCE}:SWEep:CURRent:LOGarithmic", "current", count=2),
+        Rule(f"{_SOURCE}:VOLTage:PROTection[:LEVel]", "ovp"),  # no weaker than what arm_protection sets
+        Rule("*RST", "voltage", preset=21.0), Rule("*RST", "current", preset=1.05e-4),  # the reset's compliances
+        Rule("*LANG", "keyword", allowed=("SCPI",), reason="another command language, which the gate cannot read"),
+        Rule("*RCL", "refused", reason="recalls a saved setup, whose levels and limits the gate cannot check"),
+        Rule(f"{_SOURCE}:CONFiguration:LIST:RECall", "refused",
+             reason="recalls stored source settings, whose levels and limits the gate cannot check"),
     )
 
     def __init__(self, adapter, name: str = "Keithley 2450 SourceMeter", limits: SafetyLimits | None = None,
@@ -65,13 +73,31 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
         """Restrict levels and compliances to ``limits`` (and the instrument's own ranges), in the validators and
         in the safety gate every message passes."""
         self.limits = limits
-        install(self, self.safety_rules, GateLimits.from_safety(limits))
+        install(self, self.safety_rules, GateLimits.from_safety(limits), scpi_only=True)  # TSP is refused
         v, i = min(210.0, limits.max_voltage), min(1.05, limits.max_current)
         self._level_range = {"VOLT": (-v, v), "CURR": (-i, i)}
         self.source_voltage_values = [-v, v]
         self.source_current_values = [-i, i]
         self.compliance_current_values = [1e-9, i]
         self.compliance_voltage_values = [0.02, max(0.02, v)]  # below 0.02 V the gate refuses every VLIM
+
+    def arm_protection(self) -> None:
+        """Set the 2450's own limits from the bench's, so that they hold whatever the host does next: overvoltage
+        protection at the smallest level ≥ ``max_voltage``, the current limit of voltage sourcing at
+        ``max_current`` and the voltage limit of current sourcing at ``max_voltage`` (not below the 2450's 20 mV
+        minimum: current sourcing is refused by the gate then); again after every reset, which restores the
+        defaults (output off, 105 µA, 21 V, no protection)."""
+        limits, commands = self.limits, []
+        if (level := ovp_level(limits.max_voltage)) is not None:
+            commands.append(f":SOUR:VOLT:PROT PROT{level}")
+        if math.isfinite(limits.max_current):
+            commands.append(f":SOUR:VOLT:ILIM {min(1.05, limits.max_current):g}")
+        if 0.02 <= limits.max_voltage < math.inf:
+            commands.append(f":SOUR:CURR:VLIM {min(210.0, limits.max_voltage):g}")
+        if commands:
+            self.write(";".join(commands))
+            self.check_errors()
+        self.adapter.after_reset = self.arm_protection
 
     # ----------------------------------------------------------------- SourceMeter role
     def source_voltage_mode(self, compliance_current: float, nplc: float = 1.0) -> None:

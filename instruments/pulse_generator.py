@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 
 from pymeasure.instruments.agilent import Agilent33500
@@ -66,7 +67,25 @@ class _BurstPulses(RaisesInstrumentErrors, ABC):
     def _output_off_command(self, ch: int) -> str:
         return f":OUTP{ch} OFF"
 
+    def arm_protection(self) -> None:
+        """Set each output's own voltage limit at ±``max_voltage`` (10 V at most), the outputs programmed for a
+        high-impedance DUT (so that the limit is the DUT's voltage) and their levels first brought inside it (0 V
+        and at most 0.1 V, low or high first as the present high level says, so that they never cross nor pass
+        the limit on the way); again after every reset, which restores the power-on levels with the outputs off."""
+        if math.isfinite(self.limits.max_voltage):
+            self.write(";".join(self._limit_commands(ch, min(self.limits.max_voltage, 10.0)) for ch in (1, 2)))
+            self.check_errors()
+        self.adapter.after_reset = self.arm_protection
 
+    @abstractmethod
+    def _limit_commands(self, ch: int, limit: float) -> str:
+        """The commands that set channel ``ch``'s levels inside ±``limit`` V and its voltage limit there (its
+        present high level read first)."""
+
+
+#: What every generator refuses under a limit: a recalled state holds levels and output states.
+_RECALLS = (Rule("*RCL", "refused", reason="recalls a saved state, whose levels the gate cannot check"),
+            Rule(":MMEMory:LOAD:STATe", "refused", reason="recalls a stored state, whose levels the gate cannot check"))
 
 class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
     """Keysight 81150A/81160A pulse generator filling the :class:`~mtjhw.instruments.roles.PulseGenerator` role.
@@ -77,7 +96,8 @@ class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
     """
 
     default_name = "Keysight 81160A"
-    safety_rules = pulse_level_rules("[:SOURce]", "VOLTage#", ":OUTPut#", "[:SOURce]:APPLy#", (0.3, 1e6))
+    safety_rules = (*pulse_level_rules("[:SOURce]", "VOLTage#", ":OUTPut#", "[:SOURce]:APPLy#", (0.3, 1e6)),
+                    *_RECALLS)
     power_on_levels = (0.5, 0.0, 50.0)
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
@@ -87,6 +107,12 @@ class Keysight81160A(_BurstPulses, _PyMeasureKeysight81160A):
                 f":PULS:DEL{ch} {delay:.9g};:BURS{ch}:STAT ON;:BURS{ch}:NCYC {count};:ARM:SOUR{ch} MAN;"
                 f":OUTP{ch} ON")
 
+    def _limit_commands(self, ch: int, limit: float) -> str:
+        """``:VOLTage<n>:LIMit`` (from PyMeasure's 81160A driver; the 81150A/81160A manual's output limits)."""
+        low, high = f":VOLT{ch}:LOW 0", f":VOLT{ch}:HIGH {min(limit, 0.1):g}"
+        levels = f"{high};{low}" if float(self.ask(f":VOLT{ch}:HIGH?")) < 0 else f"{low};{high}"
+        return (f":OUTP{ch}:LOAD INF;:VOLT{ch}:UNIT VPP;{levels};:VOLT{ch}:LIM:HIGH {limit:g};"
+                f":VOLT{ch}:LIM:LOW {-limit:g};:VOLT{ch}:LIM:STAT ON")
 
 
 class Keysight33500B(_BurstPulses, Agilent33500):
@@ -97,8 +123,9 @@ class Keysight33500B(_BurstPulses, Agilent33500):
 
     min_width = 16e-9
     default_name = "Keysight 33500B"
-    safety_rules = pulse_level_rules("[:SOURce#]", "VOLTage", ":OUTPut#", "[:SOURce#]:APPLy", (1.0, 10e3),
-                                     follows_apply=False)  # the 33500's APPLy is not modelled here
+    safety_rules = (*pulse_level_rules("[:SOURce#]", "VOLTage", ":OUTPut#", "[:SOURce#]:APPLy", (1.0, 10e3),
+                                       follows_apply=False),  # the 33500's APPLy is not modelled here
+                    *_RECALLS)
     power_on_levels = (0.05, -0.05, 50.0)
 
     def _burst_commands(self, ch: int, high: float, polarity: str, period: float, width: float, delay: float,
@@ -110,3 +137,10 @@ class Keysight33500B(_BurstPulses, Agilent33500):
 
     def _output_off_command(self, ch: int) -> str:
         return f"OUTP{ch} OFF"
+
+    def _limit_commands(self, ch: int, limit: float) -> str:
+        """``[SOURce<n>:]VOLTage:LIMit:HIGH|LOW|STATe`` (33500 series programming reference)."""
+        low, high = f":SOUR{ch}:VOLT:LOW 0", f":SOUR{ch}:VOLT:HIGH {min(limit, 0.1):g}"
+        levels = f"{high};{low}" if float(self.ask(f":SOUR{ch}:VOLT:HIGH?")) < 0 else f"{low};{high}"
+        return (f":OUTP{ch}:LOAD INF;:SOUR{ch}:VOLT:UNIT VPP;{levels};:SOUR{ch}:VOLT:LIM:HIGH {limit:g};"
+                f":SOUR{ch}:VOLT:LIM:LOW {-limit:g};:SOUR{ch}:VOLT:LIM:STAT ON")

@@ -1,11 +1,20 @@
 """One safety gate in front of a driver's adapter: every outgoing message is checked against the bench limits.
 
 A driver declares :class:`Rule` s once, in the manual's SCPI notation (``[:SOURce[1]]:VOLTage[:LEVel]``: upper
-case is the short form, ``[...]`` an optional node, ``#``, ``<n>`` or ``[1]`` after a name a numeric suffix).
-:class:`SafetyGate` wraps the adapter, so PyMeasure properties, channel objects, role methods and raw
-``write()`` all pass it: each message is split into its ``;``-separated program units, each header matched
-against the rules, its values parsed (SI-prefixed units, keywords refused for limited quantities) and checked.
-A unit beyond a limit raises :class:`~mtjhw.instruments.safety.SafetyLimitError` before anything is sent.
+case is the short form, ``[...]`` an optional node, ``#``, ``<n>`` or ``[1]`` after a name a numeric suffix;
+``*RCL`` a common command). :class:`SafetyGate` wraps the adapter, so PyMeasure properties, channel objects, role
+methods and raw ``write()`` all pass it: each message is split into its program units (SCPI's ``;``-separated
+ones by default, the SR830's with :func:`sr830_units`), each header matched against the rules, its values parsed
+(SI-prefixed units, keywords refused for limited quantities) and checked. A unit beyond a limit raises
+:class:`~mtjhw.instruments.safety.SafetyLimitError` before anything is sent.
+
+The gate follows the state that gives a value its meaning, from the instrument's power-on defaults (which a
+driver's ``arm_protection`` makes true): pulse levels and loads, the magnet set point and when it last changed
+(set points closer in time than the field ramp rate allows are delayed), an RF source's power offset, reference
+and AM (the peak output is what is checked); ``*RST`` and presets return it to the defaults. An instrument may
+refuse a unit (out of its range, or after an error earlier in the message), so an RF setting sent counts as the
+worse of the old and the new value until a reply to its query tells the gate which: the CW power is known only
+from such a reply, and nothing that raises the output over it (AM on, a lower offset) passes before one.
 """
 
 from __future__ import annotations
@@ -13,6 +22,8 @@ from __future__ import annotations
 import copy
 import math
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,15 +33,26 @@ _NODE = re.compile(r"(\[)?:?([A-Za-z]+)(#|<n>|\[\d+\]|\[<n>\])?")
 _UNIT = re.compile(r"(\S+)\s*(.*)", re.DOTALL)  # header, then any white space, then the arguments
 _HEADER_NODE = re.compile(r"([A-Za-z]+)(\d*)$")
 _NUMBER = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)$")
+_SCPI_HEADER = re.compile(r"[A-Za-z0-9:*?]+")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_SR830_UNIT = re.compile(r"(\*?[A-Z]{3,4})(\?)?(.*)")  # the SR830's mnemonic, query mark and arguments
 _PREFIX = {"": 1.0, "P": 1e-12, "N": 1e-9, "U": 1e-6, "M": 1e-3, "K": 1e3, "MA": 1e6, "G": 1e9}
 _HIGH_Z = 1e37  # Ω: a load at or above this is high impedance
 _EPS = 1e-5  # relative tolerance of the comparisons: drivers format with %g (6 significant digits)
+#: the Keithley 2450's overvoltage protection levels (V), ``:SOURce:VOLTage:PROTection PROT<n>``
+OVP_LEVELS = (2, 5, 10, 20, 40, 60, 80, 100, 120, 140, 160, 180)
 
 #: What each kind of rule limits, and the unit its values are written in.
-KINDS = {"voltage": "V", "current": "A", "rf_power": "DBM", "magnet_current": "A", "magnet_output": "",
-         "high": "V", "low": "V", "amplitude": "V", "offset": "V", "load": "OHM", "level_unit": "",
-         "apply": "V", "apply_dc": "V", "unfollowed": ""}
+KINDS = {"voltage": "V", "current": "A", "rf_level": "DBM", "rf_power": "DBM", "rf_ceiling": "DBM", "rf_offset": "DB",
+         "rf_reference": "DBM", "rf_reference_state": "", "am_depth": "PCT", "am_state": "",
+         "magnet_current": "A", "magnet_output": "", "high": "V", "low": "V", "amplitude": "V", "offset": "V",
+         "load": "OHM", "level_unit": "", "apply": "V", "apply_dc": "V", "unfollowed": "", "keyword": "",
+         "ovp": "", "refused": "", "reset": ""}
 _LEVEL_KINDS = ("high", "low", "amplitude", "offset", "load", "level_unit", "apply", "apply_dc", "unfollowed")
+_RF_KINDS = ("rf_level", "rf_power", "rf_offset", "rf_reference", "rf_reference_state", "am_depth", "am_state")
+#: kinds whose query reply the gate learns from
+_LEARNED = ("magnet_current", *_RF_KINDS)
+_SETTING_KINDS = ("keyword", "ovp", "refused")
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,11 @@ class Rule:
     count: int | None = None  #: only the first ``count`` arguments are levels (e.g. a sweep's start, stop)
     #: what the instrument accepts (a load in Ω): the gate refuses the rest too, so as to keep following it
     bounds: tuple[float, float] = (-math.inf, math.inf)
+    scale: float = 1.0  #: a value counts as value × scale (a sine's rms amplitude, for its peak: √2)
+    step: float = 0.0  #: the instrument rounds values to multiples of ``step``; a tie counts rounded up
+    preset: float | None = None  #: the value a ``*RST`` rule's reset sets (checked unless the driver re-arms)
+    allowed: tuple[str, ...] = ()  #: a ``keyword`` rule's accepted arguments (upper case)
+    reason: str = ""  #: why a ``refused`` or ``keyword`` rule refuses, for the error message
     nodes: tuple[_Node, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -92,7 +119,46 @@ class _Channel:
     @property
     def scale(self) -> float:
         """Voltage at a high-impedance DUT per programmed volt: (R + 50 Ω)/R."""
-        return 1.0 if self.load >= _HIGH_Z else (self.load + 50.0) / self.load
+        return _scale(self.load)
+
+
+@dataclass
+class _RF:
+    """An RF source's settings that turn a set value (dBm) into its peak output, each the worst the instrument
+    may have: the offset (dB, displayed minus output), the reference (dBm, added while on), each AM path's
+    (depth 0–1, on) — a depth the gate has not seen counts as 100 % — and the highest power set point (dBm) by
+    rule pattern (the CW level only once read back)."""
+
+    offset: float = 0.0
+    reference: float = 0.0
+    reference_on: bool = False
+    am: dict[int, list] = field(default_factory=dict)
+    powers: dict[str, float] = field(default_factory=dict)
+
+    def gain(self) -> float:
+        """dB from a set value to the peak output: reference − offset, plus 20·log10(1 + m) with AM of depth m."""
+        depth = sum(depth for depth, on in self.am.values() if on)
+        return (self.reference if self.reference_on else 0.0) - self.offset + 20.0 * math.log10(1.0 + depth)
+
+
+@dataclass
+class _State:
+    """What the gate follows: pulse channels, the magnet set point (A), the RF settings."""
+
+    channels: dict[int, _Channel] = field(default_factory=dict)
+    magnet: float = 0.0
+    rf: _RF = field(default_factory=_RF)
+
+
+@dataclass
+class _Message:
+    """What one message does besides its values: the largest magnet change (A), its number of set points,
+    whether it resets the instrument, and the (rule, header) of its last query when the gate learns from it."""
+
+    ramp: float = 0.0
+    setpoints: int = 0
+    reset: bool = False
+    pending: tuple[Rule, str] | None = None
 
 
 def split_units(message: str) -> list[tuple[str, str]]:
@@ -112,6 +178,17 @@ def split_units(message: str) -> list[tuple[str, str]]:
             header = f"{path}:{header}"
         path = header.rpartition(":")[0]
         units.append((header, args.strip()))
+    return units
+
+
+def sr830_units(message: str) -> list[tuple[str, str]]:
+    """The SR830's units, as it reads them: split at ``;`` and line ends, white space anywhere removed, a 3–4
+    letter mnemonic (``*`` for common commands), ``?`` for a query, then the arguments (``SLVL0.1``)."""
+    units = []
+    for text in re.split(r"[;\r\n]", message):
+        match = _SR830_UNIT.fullmatch(re.sub(r"\s+", "", text).upper())
+        if match:
+            units.append((match.group(1) + (match.group(2) or ""), match.group(3)))
     return units
 
 
@@ -151,127 +228,300 @@ def parse_value(token: str, unit: str, header: str) -> float:
     raise SafetyLimitError(f"{header} {token.strip()!r}: unit {suffix!r} is not {unit}")
 
 
+def _boolean(token: str, header: str) -> bool:
+    """ON/1 or OFF/0; anything else cannot be followed, so it is refused."""
+    text = token.strip().upper()
+    if text not in ("ON", "1", "OFF", "0"):
+        raise SafetyLimitError(f"{header} {token.strip()!r}: only ON, OFF, 1 or 0 can be followed by the gate")
+    return text in ("ON", "1")
+
+
+def ovp_level(max_voltage: float) -> int | None:
+    """The 2450's smallest overvoltage protection level (V) at or above ``max_voltage``; None above 180 V."""
+    return next((level for level in OVP_LEVELS if level >= max_voltage * (1 - _EPS)), None)
+
+
+def _is_scpi(header: str, args: str) -> bool:
+    """Whether a unit reads as SCPI: a header of mnemonics, and no assignment or indexing (TSP's Lua) after it."""
+    plain = _QUOTED.sub("", args).strip()
+    return bool(_SCPI_HEADER.fullmatch(header)) and "=" not in plain and not plain.startswith((".", "[", "("))
+
+
 @dataclass
 class GateLimits:
     """What the gate refuses beyond: DUT ``voltage`` V, ``current`` A, ``rf_power`` W, the magnet supply's
-    ``magnet_current`` A and its largest single step ``magnet_step`` A. ``inf`` imposes nothing."""
+    ``magnet_current`` A, its largest single step ``magnet_step`` A and its ramp rate ``magnet_rate`` A/s.
+    ``inf`` imposes nothing."""
 
     voltage: float = math.inf
     current: float = math.inf
     rf_power: float = math.inf
     magnet_current: float = math.inf
     magnet_step: float = math.inf
+    magnet_rate: float = math.inf
 
     @classmethod
     def from_safety(cls, limits: SafetyLimits) -> GateLimits:
         return cls(limits.max_voltage, limits.max_current, limits.max_rf_power)
 
+    @property
+    def active(self) -> bool:
+        """Whether any limit is set (settings the gate cannot follow are refused then)."""
+        return any(math.isfinite(value) for value in vars(self).values())
+
 
 class SafetyGate:
     """Stands in for a PyMeasure adapter; refuses any message whose program units exceed ``limits``.
 
-    ``levels`` gives each pulse output's power-on (high V, low V, load Ω) as programmed; the gate follows the
-    levels, loads and the magnet set point it passes (and ``*RST``), and learns the set point from replies to its
-    queries. Anything else is delegated to the wrapped adapter."""
+    ``levels`` gives each pulse output's power-on (high V, low V, load Ω) as programmed; ``units`` splits a
+    message as the instrument does; ``scpi_only`` refuses units that are not SCPI (a TSP instrument's Lua) under
+    a limit. The gate follows the state its messages set (and ``*RST``), and learns the magnet set point from
+    replies to its queries; magnet set points wait ``clock``/``sleep`` time for the ramp rate; ``after_reset``
+    runs after a reset has been sent (a driver re-arms its instrument's protection). Anything else is delegated
+    to the wrapped adapter."""
 
     def __init__(self, adapter: Any, rules: tuple[Rule, ...], limits: GateLimits,
-                 levels: tuple[float, float, float] = (0.0, 0.0, _HIGH_Z)) -> None:
+                 levels: tuple[float, float, float] = (0.0, 0.0, _HIGH_Z), *,
+                 units: Callable[[str], list[tuple[str, str]]] = split_units, scpi_only: bool = False) -> None:
         self.adapter = adapter
         self.rules = rules
         self.limits = limits
+        self.units = units
+        self.scpi_only = scpi_only
+        self.clock: Callable[[], float] = time.monotonic
+        self.sleep: Callable[[float], None] = time.sleep
+        self.after_reset: Callable[[], None] | None = None
         self._defaults = levels
-        self._channels: dict[int, _Channel] = {}
-        self.magnet_current = 0.0  #: A, the last set point sent or read back
-        self._pending_query: Rule | None = None
+        self._state = _State()
+        self._last_change = -math.inf  #: clock time of the last magnet change sent
+        self._pending_query: tuple[Rule, str] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.adapter, name)
 
+    @property
+    def magnet_current(self) -> float:
+        """A, the last set point sent or read back."""
+        return self._state.magnet
+
     # ----------------------------------------------------------------- the adapter interface
     def write(self, command: str, **kwargs: Any) -> None:
-        self._admit(command)
-        self.adapter.write(command, **kwargs)
+        self._send(command, lambda: self.adapter.write(command, **kwargs))
 
     def write_bytes(self, content: bytes, **kwargs: Any) -> None:
-        self._admit(content.decode("ascii", errors="replace"))
-        self.adapter.write_bytes(content, **kwargs)
+        self._send(content.decode("ascii", errors="replace"), lambda: self.adapter.write_bytes(content, **kwargs))
 
     def write_binary_values(self, command: str, values: Any, *args: Any, **kwargs: Any) -> None:
-        self._admit(command)
-        self.adapter.write_binary_values(command, values, *args, **kwargs)
+        self._send(command, lambda: self.adapter.write_binary_values(command, values, *args, **kwargs))
 
     def read(self, **kwargs: Any) -> str:
         reply = self.adapter.read(**kwargs)
         if self._pending_query is not None:
-            self._pending_query = None
+            (rule, header), self._pending_query = self._pending_query, None
             try:
-                self.magnet_current = float(reply.strip().split(",")[0])
+                self._learn(rule, header, [float(v) for v in reply.strip().split(";")[-1].split(",")])
             except ValueError:
                 pass
         return reply
 
+    def _learn(self, rule: Rule, header: str, values: list[float]) -> None:
+        """What a reply to a query of ``rule``'s header says the instrument has (powers in dBm)."""
+        state, rf, kind = self._state, self._state.rf, rule.kind
+        if kind == "magnet_current":
+            state.magnet = values[0]
+        elif kind in ("rf_level", "rf_power"):
+            rf.powers[rule.pattern] = max(values)
+        elif kind == "rf_offset":
+            rf.offset = values[0]
+        elif kind == "rf_reference":
+            rf.reference = values[0]
+        elif kind == "rf_reference_state":
+            rf.reference_on = values[0] != 0
+        else:
+            path = rf.am.setdefault(_node_suffix(header, "AM"), [1.0, False])
+            path[0 if kind == "am_depth" else 1] = values[0] / 100.0 if kind == "am_depth" else values[0] != 0
+
+    def _send(self, message: str, send: Callable[[], None]) -> None:
+        """Check ``message``, wait for the ramp rate, send it, then keep the state it sets."""
+        state, note = self._admit(message)
+        self._wait_for_ramp(note.ramp)
+        send()
+        self._state, self._pending_query = state, note.pending
+        if note.ramp > 0:
+            self._last_change = self.clock()
+        if note.reset and self.after_reset is not None:
+            self.after_reset()
+
+    def _wait_for_ramp(self, change: float) -> None:
+        """Sleep until a magnet change of ``change`` A, counted from the last one, is no faster than the rate."""
+        rate = self.limits.magnet_rate
+        if change <= 0 or not math.isfinite(rate):
+            return
+        wait = change / rate - (self.clock() - self._last_change)
+        if wait > _EPS * change / rate:
+            self.sleep(wait)
+
     # ----------------------------------------------------------------- checking
     def rule_for(self, header: str) -> Rule | None:
         """The rule whose pattern ``header`` (absolute, without ``?``) matches, if any."""
+        if header.startswith("*"):
+            return next((rule for rule in self.rules if rule.pattern.upper() == header.upper()), None)
         nodes = []
         for part in header.split(":"):
             match = _HEADER_NODE.match(part)
             if not match:
                 return None
             nodes.append((match.group(1), match.group(2)))
-        return next((rule for rule in self.rules if _matches(rule.nodes, tuple(nodes))), None)
+        return next((rule for rule in self.rules
+                     if not rule.pattern.startswith("*") and _matches(rule.nodes, tuple(nodes))), None)
 
-    def _admit(self, message: str) -> None:
-        """Check every unit of ``message`` on a copy of the gate's state; keep the state only if all pass."""
-        channels, magnet = copy.deepcopy(self._channels), self.magnet_current
-        pending = None
-        for header, args in split_units(message):
-            if header.upper() == "*RST":
-                self._refuse_magnet_jump(header, magnet)
-                channels, magnet = {}, 0.0
-                continue
-            query = header.endswith("?")
+    def _admit(self, message: str) -> tuple[_State, _Message]:
+        """Check every unit of ``message`` on a copy of the gate's state: the state it would leave, and what the
+        message does besides (nothing is kept unless all units pass and it is sent)."""
+        state, note = copy.deepcopy(self._state), _Message()
+        for header, args in self.units(message):
+            if self.scpi_only and self.limits.active and not _is_scpi(header, args):
+                raise SafetyLimitError(f"{(header + ' ' + args).strip()[:60]!r}: not an SCPI command (TSP?); "
+                                       "the gate checks SCPI only, so it is refused under the bench limits")
             rule = self.rule_for(header.rstrip("?"))
-            if rule is None:
+            if header.endswith("?"):
+                note.pending = (rule, header) if rule is not None and rule.kind in _LEARNED else None
                 continue
-            if query:
-                pending = rule if rule.kind == "magnet_current" else None
-                continue
-            magnet = self._check(rule, header, args, channels, magnet)
-        self._channels, self.magnet_current, self._pending_query = channels, magnet, pending
+            if header.upper() == "*RST" or (rule is not None and rule.kind == "reset"):
+                self._reset(header, state, note)
+            elif rule is not None:
+                if note.reset and self.after_reset is not None:
+                    raise SafetyLimitError(f"{header}: after a reset in the same message, before the instrument's "
+                                           "protection is re-armed; send the reset on its own, nothing was sent")
+                self._check(rule, header, args, state, note)
+        return state, note
 
-    def _check(self, rule: Rule, header: str, args: str, channels: dict[int, _Channel], magnet: float) -> float:
-        """Refuse ``args`` of ``header`` beyond the limits; update ``channels`` and return the magnet set point."""
-        kind, unit = rule.kind, KINDS[rule.kind]
+    def _reset(self, header: str, state: _State, note: _Message) -> None:
+        """A reset steps the magnet to 0 and returns the gate's state to the defaults (RF settings to the worse of
+        the defaults and what they were: the reset may not run after an error earlier in its message). Refused
+        when the magnet step is beyond a ramp step, or when the defaults (the ``*RST`` rules' presets, the power-on
+        pulse levels) are beyond the limits, unless a driver re-arms the instrument right after (``after_reset``:
+        its outputs are off in between)."""
+        self._refuse_magnet_jump(header, state.magnet)
+        note.ramp, note.reset = max(note.ramp, abs(state.magnet)), True
+        state.channels, state.magnet = {}, 0.0
+        state.rf.offset, state.rf.reference = min(state.rf.offset, 0.0), max(state.rf.reference, 0.0)  # the worse
+        if self.after_reset is not None:
+            return
+        for rule in self.rules:
+            if rule.pattern.upper() == header.upper() and rule.preset is not None:
+                self._check_values(rule, header, "")
+        if any(rule.kind in _LEVEL_KINDS for rule in self.rules) and math.isfinite(self.limits.voltage):
+            for level in self._defaults[:2]:
+                level *= _scale(self._defaults[2])
+                _refuse_above(header, abs(level), self.limits.voltage, "V", f"the power-on level {level:g} V "
+                              "at the DUT (arm the instrument's protection to allow a reset)")
+
+    def _check(self, rule: Rule, header: str, args: str, state: _State, note: _Message) -> None:
+        """Refuse ``args`` of ``header`` beyond the limits; update ``state`` and ``note``."""
+        kind = rule.kind
         if kind in _LEVEL_KINDS:
             if math.isfinite(self.limits.voltage):
-                self._check_level(rule, header, args, channels)
-            return magnet
-        if kind == "magnet_current":
-            return self._check_magnet(header, args, magnet)
-        if kind == "magnet_output":
-            self._refuse_magnet_jump(header, magnet)
-            return magnet
-        limit = getattr(self.limits, kind)
-        if not math.isfinite(limit):
-            return magnet
-        for token in _split(args, ",")[:rule.count]:
-            value = parse_value(token, unit, header)
-            if kind == "rf_power":
-                watts = 1e-3 * 10.0 ** (value / 10.0)
-                _refuse_above(header, watts, limit, "W", f"{value:g} dBm")
-            else:
-                _refuse_above(header, max(abs(value), rule.floor), limit, unit, f"{value:g} {unit}")
-        return magnet
+                self._check_level(rule, header, args, state.channels)
+        elif kind == "magnet_current":
+            state.magnet = self._check_magnet(header, args, note)
+        elif kind == "magnet_output":
+            self._refuse_magnet_jump(header, state.magnet)
+            note.ramp = max(note.ramp, abs(state.magnet))
+        elif kind in _RF_KINDS:
+            if math.isfinite(self.limits.rf_power):
+                self._check_rf(rule, header, args, state.rf)
+        elif kind in _SETTING_KINDS:
+            if self.limits.active:
+                self._check_setting(rule, header, args)
+        else:
+            self._check_values(rule, header, args)
 
-    def _check_magnet(self, header: str, args: str, magnet: float) -> float:
-        if math.isinf(self.limits.magnet_current) and math.isinf(self.limits.magnet_step):
-            return magnet
+    def _check_values(self, rule: Rule, header: str, args: str) -> None:
+        """Voltages, currents and RF ceilings: each value (or the rule's preset), rounded and scaled."""
+        kind, unit = rule.kind, KINDS[rule.kind]
+        limit = self.limits.rf_power if kind == "rf_ceiling" else getattr(self.limits, kind)
+        if not math.isfinite(limit):
+            return
+        tokens = [f"{rule.preset!r}"] if rule.preset is not None else _split(args, ",")[:rule.count]
+        for token in tokens:
+            value = parse_value(token, unit, header)
+            if kind == "rf_ceiling":
+                _refuse_above(header, 1e-3 * 10.0 ** (value / 10.0), limit, "W", f"{value:g} dBm")
+                continue
+            magnitude = max(_rounded(value, rule.step) * rule.scale, rule.floor)
+            what = f"{value:g} {unit}" + (f" (a peak of {magnitude:.4g} {unit})" if rule.scale != 1.0 else "") + \
+                ("; the value it resets to" if rule.preset is not None else "")
+            _refuse_above(header, magnitude, limit, unit, what)
+
+    def _check_setting(self, rule: Rule, header: str, args: str) -> None:
+        """Settings the gate refuses under any limit: recalls, other languages or units, a weaker protection."""
+        token = args.strip().strip("'\"").upper()
+        if rule.kind == "refused":
+            raise SafetyLimitError(f"{header}: {rule.reason or 'not followed by the gate'}; refused under the bench "
+                                   "limits, nothing was sent")
+        if rule.kind == "keyword" and token not in rule.allowed:
+            raise SafetyLimitError(f"{header} {args.strip()}: {rule.reason or 'not followed by the gate'}; only "
+                                   f"{' or '.join(rule.allowed)} under the bench limits, nothing was sent")
+        if rule.kind == "ovp" and math.isfinite(self.limits.voltage):
+            level = ovp_level(self.limits.voltage)
+            match = re.fullmatch(r"PROT(\d+)", token)
+            if level is not None and not (match and int(match.group(1)) <= level):
+                raise SafetyLimitError(f"{header} {args.strip()}: overvoltage protection above PROT{level}, the "
+                                       f"level for the bench limit of {self.limits.voltage:g} V; nothing was sent")
+
+    def _check_rf(self, rule: Rule, header: str, args: str, rf: _RF) -> None:
+        """Update the RF settings to the worse of old and new (the instrument may not take the new), then refuse
+        any set point whose peak output exceeds the limit, and a raised output over an unread CW power."""
+        before, kind = rf.gain(), rule.kind
+        if kind in ("rf_level", "rf_power"):
+            points = [parse_value(t, "DBM", header) for t in _split(args, ",")[:rule.count]]
+            for point in points:
+                self._refuse_peak(header, point, before)
+            if rule.pattern in rf.powers or kind == "rf_power":
+                rf.powers[rule.pattern] = max(points + [rf.powers.get(rule.pattern, -math.inf)])
+            return
+        if kind == "rf_offset":
+            rf.offset = min(rf.offset, parse_value(args, "DB", header))
+        elif kind == "rf_reference":
+            rf.reference = max(rf.reference, parse_value(args, "DBM", header))
+        elif kind == "rf_reference_state":
+            rf.reference_on = rf.reference_on or _boolean(args, header)
+        else:
+            path = rf.am.setdefault(_node_suffix(header, "AM"), [1.0, False])
+            if kind == "am_depth":
+                path[0] = max(path[0], parse_value(args, "PCT", header) / 100.0)
+            else:
+                path[1] = path[1] or _boolean(args, header)
+        gain = rf.gain()
+        level = next((r.pattern for r in self.rules if r.kind == "rf_level"), "")
+        if gain > before and level not in rf.powers:
+            raise SafetyLimitError(f"{header} {args.strip()}: raises the output by {gain - before:.3g} dB over a "
+                                   "power the gate has not read back; query the power (:POW?) first, nothing was "
+                                   "sent")
+        for point in rf.powers.values():
+            self._refuse_peak(header, point, gain)
+
+    def _refuse_peak(self, header: str, point: float, gain: float) -> None:
+        peak = point + gain
+        what = f"{point:g} dBm" + (f" (a peak output of {peak:.4g} dBm)" if gain else "")
+        _refuse_above(header, 1e-3 * 10.0 ** (peak / 10.0), self.limits.rf_power, "W", what)
+
+    def _check_magnet(self, header: str, args: str, note: _Message) -> float:
+        """A set point within the current limit, one step from the set point before the message, and the only
+        one of its message when the rate is limited (several cannot be spaced in time)."""
+        limits, start = self.limits, self._state.magnet
+        if math.isinf(limits.magnet_current) and math.isinf(limits.magnet_step) and math.isinf(limits.magnet_rate):
+            return start
         value = parse_value(args, "A", header)
-        _refuse_above(header, abs(value), self.limits.magnet_current, "A", f"{value:g} A")
-        start = self.magnet_current  # several set points in one message are one step, from the set point before it
-        _refuse_above(header, abs(value - start), self.limits.magnet_step, "A",
+        _refuse_above(header, abs(value), limits.magnet_current, "A", f"{value:g} A")
+        _refuse_above(header, abs(value - start), limits.magnet_step, "A",
                       f"a step of {value - start:g} A (from {start:g} A)", "per step (field ramp rate)")
+        note.setpoints += 1
+        if note.setpoints > 1 and math.isfinite(limits.magnet_rate):
+            raise SafetyLimitError(f"{header}: a second magnet set point in one message cannot be held to the field "
+                                   "ramp rate; send one per message, nothing was sent")
+        note.ramp = max(note.ramp, abs(value - start))
         return value
 
     def _refuse_magnet_jump(self, header: str, magnet: float) -> None:
@@ -313,7 +563,6 @@ class SafetyGate:
                 _refuse_above(header, abs(level), self.limits.voltage, "V", f"a level of {level:g} V at the DUT")
         state.high, state.low = high, low
 
-
     def _check_apply(self, kind: str, header: str, args: str, state: _Channel) -> None:
         """``APPLy:<shape> frequency, amplitude, offset``: both levels set at once (DC: both at the offset)."""
         values = [*_split(args, ","), "DEF", "DEF", "DEF"]
@@ -337,12 +586,26 @@ def _scale(load: float) -> float:
     return 1.0 if load >= _HIGH_Z else (load + 50.0) / load
 
 
+def _rounded(value: float, step: float) -> float:
+    """|value| rounded to a multiple of ``step`` as the instrument rounds it, a tie counted up (0: unrounded)."""
+    return abs(value) if step <= 0 else math.floor(abs(value) / step + 0.5 + 1e-9) * step
+
+
 def _channel_number(header: str) -> int:
     """The first numeric suffix in ``header`` (channel 1 when there is none)."""
     for part in header.split(":"):
         match = _HEADER_NODE.match(part)
         if match and match.group(2):
             return int(match.group(2))
+    return 1
+
+
+def _node_suffix(header: str, name: str) -> int:
+    """The numeric suffix of node ``name`` in ``header`` (1 when it has none)."""
+    for part in header.split(":"):
+        match = _HEADER_NODE.match(part)
+        if match and match.group(1).upper() == name:
+            return int(match.group(2) or 1)
     return 1
 
 
@@ -355,22 +618,26 @@ def _refuse_above(header: str, magnitude: float, limit: float, unit: str, what: 
 def pulse_level_rules(source: str, voltage: str, output: str, apply: str, loads: tuple[float, float],
                       follows_apply: bool = True) -> tuple[Rule, ...]:
     """Level rules of a function generator whose headers read ``{source}:{voltage}…``, ``{output}:LOAD`` (``loads``:
-    the finite loads it accepts, Ω) and ``{apply}:<shape>`` (refused unless ``follows_apply``)."""
-    level = f"{source}:{voltage}[:LEVel][:IMMediate]"
+    the finite loads it accepts, Ω) and ``{apply}:<shape>`` (refused unless ``follows_apply``); its own voltage
+    limits ``{source}:{voltage}:LIMit…`` may not exceed the bench's nor be switched off."""
+    level, limit = f"{source}:{voltage}[:LEVel][:IMMediate]", f"{source}:{voltage}:LIMit"
     shapes = ("SINusoid", "SQUare", "RAMP", "PULSe", "NOISe", "USER")
     return (Rule(f"{level}[:AMPLitude]", "amplitude"), Rule(f"{level}:HIGH", "high"), Rule(f"{level}:LOW", "low"),
             Rule(f"{level}:OFFSet", "offset"), Rule(f"{output}:LOAD", "load", bounds=loads),
             Rule(f"{source}:{voltage}:UNIT", "level_unit"),
+            Rule(f"{limit}[:HIGH]", "voltage"), Rule(f"{limit}:LOW", "voltage"),  # the instrument's own limits
+            Rule(f"{limit}:STATe", "keyword", allowed=("ON", "1"), reason="switches the instrument's own limit off"),
             Rule(f"{apply}:DC", "apply_dc" if follows_apply else "unfollowed"),
             *(Rule(f"{apply}:{shape}", "apply" if follows_apply else "unfollowed") for shape in shapes))
 
 
 def install(driver: Any, rules: tuple[Rule, ...], limits: GateLimits,
-            levels: tuple[float, float, float] = (0.0, 0.0, _HIGH_Z)) -> SafetyGate:
-    """Put a :class:`SafetyGate` in front of ``driver``'s adapter (once) and return it."""
+            levels: tuple[float, float, float] = (0.0, 0.0, _HIGH_Z), **dialect: Any) -> SafetyGate:
+    """Put a :class:`SafetyGate` in front of ``driver``'s adapter (once) and return it; ``dialect`` gives the
+    gate's ``units`` and ``scpi_only``."""
     gate = driver.adapter if isinstance(driver.adapter, SafetyGate) else None
     if gate is None:
-        gate = SafetyGate(driver.adapter, rules, limits, levels)
+        gate = SafetyGate(driver.adapter, rules, limits, levels, **dialect)
         driver.adapter = gate
     gate.limits = limits
     return gate

@@ -15,10 +15,11 @@ from mtjhw.instruments.field_controller import MagnetFieldController
 from mtjhw.instruments.keithley2450 import Keithley2450
 from mtjhw.instruments.kepco import KepcoBOP
 from mtjhw.instruments.lakeshore import LakeShore425
+from mtjhw.instruments.lockin import SR830
 from mtjhw.instruments.pulse_generator import Keysight33500B, Keysight81160A
-from mtjhw.instruments.rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B
+from mtjhw.instruments.rf_source import Agilent8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
 from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
-from mtjhw.instruments.safety_gate import SafetyGate, parse_pattern, parse_value, split_units
+from mtjhw.instruments.safety_gate import Rule, SafetyGate, parse_pattern, parse_value, split_units
 from mtjhw.registry import REGISTRY
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.models import build_dut
@@ -145,6 +146,182 @@ def test_without_limits_nothing_is_refused():
         smu.write(":SOUR:LIST:VOLT 0,nan")
 
 
+# ----------------------------------------------------------------------------------- the gaps closed after
+LOCKIN = SafetyLimits(max_voltage=0.5)
+SMU = SafetyLimits(max_voltage=0.8, max_current=1e-3)
+RF_DRIVERS = [KeysightN5183B, RohdeSchwarzSMB100A, Agilent8257D, AnritsuMG3692C]
+NO_ERROR = [("SYST:ERR?", '0,"No error"')]
+
+
+def test_sr830_sine_output_is_limited_at_its_peak():
+    """0.35 V rms peaks at 0.495 V: sent; 0.36 V rms (0.509 V) is refused however the SR830's free spacing writes
+    it, and so is 0.3535 V, which the SR830 rounds to 0.354 V (0.5006 V)."""
+    with expected_protocol(SR830, [("SLVL 0.35", None), ("SLVL0.350", None)], limits=LOCKIN) as lockin:
+        lockin.write("SLVL 0.35")
+        lockin.sine_voltage = 0.35
+        for message in ("SLVL 0.36", "S LVL 0 .36", "slvl0.3535", "FMOD0;SLVL 1", "SLVL 0.1\nSLVL 5"):
+            with pytest.raises(SafetyLimitError):
+                lockin.write(message)
+        with pytest.raises(SafetyLimitError, match="peak"):
+            lockin.sine_voltage = 0.4
+
+
+def test_sr830_reset_and_setup_recall_are_refused_under_a_voltage_limit():
+    """*RST sets 1 V rms (1.41 V peak; the sine output is never off) and RSET restores any amplitude."""
+    with expected_protocol(SR830, [], limits=LOCKIN) as lockin:
+        for call in (lockin.reset, lambda: lockin.load_setup(1)):
+            with pytest.raises(SafetyLimitError):
+                call()
+    with expected_protocol(SR830, [("*RST", None)], limits=SafetyLimits(max_voltage=1.5)) as lockin:
+        lockin.reset()
+
+
+@pytest.mark.parametrize("driver", RF_DRIVERS)
+def test_rf_power_offset_and_reference_count_in_the_output(driver):
+    """The output is the set value − offset (+ reference while on): −5 dBm set under a −10 dB offset is +5 dBm.
+    A lower offset needs the level read back; a higher one counts once read back (the source may refuse it)."""
+    with expected_protocol(driver, [(":POW -5", None), (":POW?", "-5"), (":POW:OFFS -4", None),
+                                    (":POW:OFFS 0", None), (":POW:OFFS?", "+0.00000000E+000"),
+                                    (":POW:REF 3;:POW:REF:STAT ON", None)], limits=RF) as source:
+        source.write(":POW -5")
+        with pytest.raises(SafetyLimitError, match="read back"):
+            source.write(":POW:OFFS -4")
+        assert source.ask(":POW?") == "-5"
+        with pytest.raises(SafetyLimitError, match="peak output of 5 dBm"):
+            source.write(":POW:OFFS -10")
+        source.write(":POW:OFFS -4")  # -1 dBm out
+        for message in (":POW 0", ":POW:REF 3;:POW:REF:STAT ON", ":SOUR:POW:STAR -3", ":LIST:POW -10,-4,-3.5"):
+            with pytest.raises(SafetyLimitError):
+                source.write(message)
+        source.write(":POW:OFFS 0")
+        with pytest.raises(SafetyLimitError):  # the offset may still be -4 dB
+            source.write(":POW:REF 3;:POW:REF:STAT ON")
+        source.ask(":POW:OFFS?")
+        source.write(":POW:REF 3;:POW:REF:STAT ON")  # -2 dBm out
+        with pytest.raises(SafetyLimitError):
+            source.write(":POW -2")
+
+
+def test_rf_am_is_limited_at_its_peak_envelope_power():
+    """With AM of depth m the peak is P·(1 + m)²: −5 dBm at 50 % peaks at −1.5 dBm, sent once the level and depth
+    are read back (a depth not read back counts 100 %); −3 dBm at 50 % (+0.5 dBm), 90 % at −5 dBm (+0.6 dBm), a
+    second AM path at an unseen depth, and AM over a level not read back are refused."""
+    with expected_protocol(KeysightN5183B, [(":POW -5", None), (":AM:DEPT 50", None), (":POW?", "-5"),
+                                            (":AM:DEPT?", "+5.00000000E+001"), (":AM:STAT ON", None)],
+                           limits=RF) as source:
+        with pytest.raises(SafetyLimitError, match="read back"):
+            source.write(":AM:STAT ON")
+        source.write(":POW -5")
+        source.write(":AM:DEPT 50")
+        source.ask(":POW?")
+        with pytest.raises(SafetyLimitError, match="peak output of 1.021 dBm"):  # the depth may still be 100 %
+            source.write(":AM:STAT ON")
+        source.ask(":AM:DEPT?")
+        source.write(":AM:STAT ON")
+        for message in (":POW -3", ":AM 90", ":AM2:STAT ON", ":LIST:POW -10,-3", ":UNIT:POW V", ":AM:TYPE EXP"):
+            with pytest.raises(SafetyLimitError):
+                source.write(message)
+    with expected_protocol(KeysightN5183B, [(":POW -5.00", None), (":AM:INT:FREQ 1000;:AM:DEPT 100", None),
+                                            (":AM:DEPT?", "100"), (":POW?", "-5")], limits=RF) as source:
+        source.set_power_dbm(-5.0)
+        with pytest.raises(SafetyLimitError, match="peak output of 1.021 dBm"):
+            source.set_amplitude_modulation(True, 1e3, 1.0)  # 100 %: 6 dB over the carrier
+
+
+def test_rf_preset_returns_the_gate_to_no_offset_and_recalls_are_refused():
+    with expected_protocol(KeysightN5183B, [(":POW:OFFS 10", None), (":POW:OFFS?", "10"), (":POW 8", None),
+                                            (":SYST:PRES", None)], limits=RF) as source:
+        source.write(":POW:OFFS 10")
+        source.ask(":POW:OFFS?")
+        source.write(":POW 8")  # -2 dBm out
+        source.write(":SYST:PRES")
+        for message in (":POW 8", "*RCL 1"):  # 8 dBm out after the preset
+            with pytest.raises(SafetyLimitError):
+                source.write(message)
+
+
+def test_2450_refuses_language_changes_tsp_and_recalls():
+    """After ``*LANG TSP`` (at the next power-on) the SCPI rules would see nothing; raw TSP could set levels."""
+    with expected_protocol(Keithley2450, [("*LANG SCPI", None), ("*LANG?", "SCPI")], limits=SMU) as smu:
+        smu.write("*LANG SCPI")
+        assert smu.ask("*LANG?") == "SCPI"
+        for message in ("*LANG TSP", "*lang scpi2400", "smu.source.level = 5", "smu.source.level=5",
+                        "smu .source.level = 5", "print(smu.source.level)", "*RCL 1", ":SOUR:CONF:LIST:REC 'a', 1",
+                        ":SOUR:VOLT:PROT NONE", ":SOUR:VOLT:PROT PROT5"):
+            with pytest.raises(SafetyLimitError):
+                smu.write(message)
+
+
+def test_2450_arms_its_own_limits_and_rearms_them_after_a_reset():
+    """Overvoltage protection at the smallest level ≥ 0.8 V (2 V) and both compliances at the bench limits; a
+    reset (output off, 21 V voltage limit) is followed by the same commands."""
+    arm = (":SOUR:VOLT:PROT PROT2;:SOUR:VOLT:ILIM 0.001;:SOUR:CURR:VLIM 0.8", None)
+    with expected_protocol(Keithley2450, [arm, *NO_ERROR, ("*RST", None), arm, *NO_ERROR], limits=SMU) as smu:
+        smu.arm_protection()
+        smu.write("*RST")
+
+
+@pytest.mark.parametrize("driver, recall", [(KepcoBOP, "*RCL 2"), (Keysight81160A, "*RCL 1"),
+                                            (Keysight33500B, "*RCL 1"), (Keysight33500B, 'MMEM:LOAD:STAT "a.sta"')])
+def test_recalls_are_refused(driver, recall):
+    """A recalled setup holds levels, set points and output states the gate cannot check."""
+    options = {"max_current": 3.0} if driver is KepcoBOP else {"limits": PULSE}
+    with expected_protocol(driver, [], **options) as inst, pytest.raises(SafetyLimitError, match="recall"):
+        inst.write(recall)
+
+
+def test_a_pulse_generator_reset_is_refused_unless_protection_rearms_it():
+    """The 81160A's power-on levels are 1 V at a high-impedance DUT; armed, the reset is followed by safe levels
+    and the instrument's own limits (outputs are off in between)."""
+    highs = [(":VOLT1:HIGH?", "+5.0E-01"), (":VOLT2:HIGH?", "-1.0E-01")]  # the low level is set first on ch1
+    arm = (":OUTP1:LOAD INF;:VOLT1:UNIT VPP;:VOLT1:LOW 0;:VOLT1:HIGH 0.1;:VOLT1:LIM:HIGH 0.8;:VOLT1:LIM:LOW -0.8;"
+           ":VOLT1:LIM:STAT ON;:OUTP2:LOAD INF;:VOLT2:UNIT VPP;:VOLT2:HIGH 0.1;:VOLT2:LOW 0;:VOLT2:LIM:HIGH 0.8;"
+           ":VOLT2:LIM:LOW -0.8;:VOLT2:LIM:STAT ON", None)
+    with expected_protocol(Keysight81160A, [*highs, arm, *NO_ERROR, ("*RST", None), *highs, arm, *NO_ERROR],
+                           limits=PULSE) as gen:
+        with pytest.raises(SafetyLimitError, match="power-on level"):
+            gen.write("*RST")
+        gen.arm_protection()
+        with pytest.raises(SafetyLimitError, match="on its own"):  # levels set before the re-arm
+            gen.write("*RST;:APPL1:DC DEF, DEF, 0.1")
+        gen.write("*RST")
+
+
+class FakeClock:
+    """A bench clock (s) that moves only when waited on."""
+
+    def __init__(self) -> None:
+        self.time, self.waits = 0.0, []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.time += seconds
+
+
+def test_magnet_set_points_wait_for_the_field_ramp_rate():
+    """1 T/s over 0.03 T/A is 33.3 A/s: 1.5 A then 3 A at once waits 45 ms; ten 0.1 A steps in a tight loop take at
+    least 1 A / 33.3 A/s; two set points in one message cannot be spaced and are refused."""
+    clock, limits = FakeClock(), SafetyLimits(max_field=0.1, field_ramp_rate=1.0)
+    steps = [f"CURR {3 - 0.1 * k:g}" for k in range(1, 11)]
+    with expected_protocol(KepcoBOP, [("CURR 1.5", None), ("CURR 3", None), *((s, None) for s in steps)]) as supply:
+        MagnetFieldController(supply, None, 0.03, limits=limits, sleep=clock.sleep, clock=clock.now)
+        supply.write("CURR 1.5")
+        assert clock.waits == []  # nothing changed before: no wait
+        supply.write("CURR 3")
+        assert clock.waits == [pytest.approx(0.045)]
+        for step in steps:
+            supply.write(step)
+        assert clock.time >= 0.045 + 1.0 / (1.0 / 0.03) * (1 - 1e-6)
+        with pytest.raises(SafetyLimitError, match="one message"):
+            supply.write("CURR 1.9;CURR 1.8")
+        for message in ("FUNC:MODE VOLT", "LIST:CURR 1,2,3"):
+            with pytest.raises(SafetyLimitError):
+                supply.write(message)
+
+
 # ----------------------------------------------------------------------------------- the matcher and parser
 def test_headers_match_in_short_and_long_forms_with_optional_nodes_and_suffixes():
     gate = SafetyGate(None, Keithley2450.safety_rules, None)
@@ -185,41 +362,72 @@ def _dut_levels(twin, ch):
     return twin.high[ch] * scale, twin.low[ch] * scale
 
 
-def _state(twin):
-    """The twin's settings that reach the DUT, as (name, value, limit) with values in SI units (W for RF)."""
+def _rf_peak_gain(twin):
+    """dB from a set power to the twin's peak output: the reference (while on) − the offset, + AM's (1 + m)²."""
+    settings = twin.settings
+    gain = settings.get("power_reference", 0.0) * bool(settings.get("power_reference_on")) - \
+        settings.get("power_offset", 0.0)
+    if twin.am and settings.get("modulation", True):
+        gain += 20 * math.log10(1 + twin.am_depth / 100)
+    return gain
+
+
+def _state(twin, armed):
+    """The twin's settings that reach the DUT, and when ``armed`` those that protect it, as (name, value, limit)
+    with values in SI units (W for RF); an instrument's own limit that is off counts as infinite."""
+    return [entry for entry in _settings(twin) if armed or not entry[0].startswith("own ")]
+
+
+def _settings(twin):
+    settings = getattr(twin, "settings", {})
+    if "SLVL" in settings:
+        return [("sine output peak", math.sqrt(2) * settings["SLVL"], BENCH.max_voltage)]
     if hasattr(twin, "source_voltage"):
+        protection = settings["voltage_protection"]
         return [("source voltage", twin.source_voltage, BENCH.max_voltage),
                 ("source current", twin.source_current, BENCH.max_current),
                 ("current limit", twin.current_limit, BENCH.max_current),
                 ("voltage limit", twin.voltage_limit, BENCH.max_voltage),
+                ("own overvoltage protection", math.inf if protection == "NONE" else float(protection[4:]), 2.0),
                 *(("list voltage", v, BENCH.max_voltage) for v in twin.source_list["VOLTAGE"]),
                 *(("list current", v, BENCH.max_current) for v in twin.source_list["CURRENT"])]
     if hasattr(twin, "power"):
-        return [(name, 1e-3 * 10 ** (getattr(twin, name) / 10), BENCH.max_rf_power)
-                for name in ("power", "power_start", "power_stop") if hasattr(twin, name)]
+        ceilings = [settings["power_limit"]] if "power_limit" in settings else \
+            [settings["user_max"] if settings["user_max_on"] else math.inf] if "user_max" in settings else []
+        return [(name, 1e-3 * 10 ** ((getattr(twin, name) + _rf_peak_gain(twin)) / 10), BENCH.max_rf_power)
+                for name in ("power", "power_start", "power_stop") if hasattr(twin, name)] + \
+               [("own power ceiling", 1e-3 * 10 ** (dbm / 10), BENCH.max_rf_power) for dbm in ceilings]
     if hasattr(twin, "high"):
         return [(f"ch{ch} {which}", level, BENCH.max_voltage) for ch in (1, 2)
                 for which, level in zip(("high", "low"), _dut_levels(twin, ch), strict=True)] + \
-               [(f"ch{ch} unit VPP", float(twin.unit[ch] != "VPP"), 0.0) for ch in (1, 2)]
+               [(f"ch{ch} unit VPP", float(twin.unit[ch] != "VPP"), 0.0) for ch in (1, 2)] + \
+               [(f"own ch{ch} voltage limit", max(twin.limit_high[ch], -twin.limit_low[ch]) if twin.limit_state[ch]
+                 else math.inf, BENCH.max_voltage) for ch in (1, 2)]
     return [("magnet current", twin.current, 1.1 * BENCH.max_field / COIL)]
 
 
-def _open(name):
-    entry = REGISTRY[name]
+def _open(name, armed):
+    """The registered driver on its twin, ``armed`` or not, from the power-on state to DUT-safe settings; for the
+    magnet the bench clock its safety gate waits by."""
+    entry, clock = REGISTRY[name], FakeClock()
     bench = VirtualBench(build_dut({"model": "pmtj"}), seed=3)
     twin = entry.twin(bench)
     library = VirtualVisaLibrary.for_instruments({entry.resource: twin}, lock=bench.lock)
     driver = entry.driver(entry.resource, visa_library=library,
                           **({"limits": BENCH} if entry.driver is not KepcoBOP else {}))
     if entry.driver is KepcoBOP:
-        MagnetFieldController(driver, None, COIL, limits=BENCH, sleep=lambda s: None)
+        MagnetFieldController(driver, None, COIL, limits=BENCH, sleep=clock.sleep, clock=clock.now)
+    if armed and hasattr(driver, "arm_protection"):
+        driver.arm_protection()
+    if "SLVL" in twin.settings:  # from the power-on 1 V rms (1.41 V peak)
+        driver.sine_voltage = 0.3
     if hasattr(driver, "setup_pulse"):  # from the power-on levels (1 V at the DUT) to DUT-safe ones
         for ch in (1, 2):
             driver.setup_pulse(ch, 0.1, 1e-7, 1e-6, 1)
     if hasattr(driver, "source_current_mode"):  # from the power-on compliances (21 V, 0.1 mA) to DUT-safe ones
         driver.source_current_mode(0.1)
         driver.source_voltage_mode(1e-4)
-    return driver, twin
+    return driver, twin, clock
 
 
 def _settable(target):
@@ -234,7 +442,13 @@ def _targets(driver):
 
 
 def _header(rule, draw):
-    """A concrete header the rule matches: short or long forms, optional nodes in or out, suffixes 1 or 2."""
+    """A concrete header the rule matches: short or long forms, optional nodes in or out, suffixes 1 or 2; a
+    common command as it is; an SR830 mnemonic in either case, its letters perhaps spaced (the SR830 ignores
+    spaces)."""
+    if rule.pattern.startswith("*"):
+        return rule.pattern
+    if ":" not in rule.pattern:
+        return draw(st.sampled_from([rule.pattern, rule.pattern.lower(), " ".join(rule.pattern)]))
     parts = []
     for node in rule.nodes:
         if node.optional and draw(st.booleans()):
@@ -247,21 +461,32 @@ def _header(rule, draw):
 #: values about the limits (0.5 V, 1 mA, 3.7 A) and far beyond them
 NUMBERS = st.one_of(st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6, -0.3, 1e-3, 2.0, 4.0]), st.floats(-1, 1),
                     st.floats(-25, 25), st.floats(-2e-3, 2e-3))
+#: RF powers (dBm) about the 0 dBm limit and far from it; offsets and references (dB) that move them across it
+DBM = st.one_of(st.sampled_from([-10.0, -6.0, -3.0, -1.0, 0.0, 3.0]), st.floats(-40, 25))
+DB = st.one_of(st.sampled_from([-10.0, -6.0, -3.0, 3.0, 10.0]), st.floats(-20, 20))
+#: arguments of the rules that take a fixed set of words
+WORDS = {"magnet_output": ["0", "1", "OFF", "ON"], "load": ["INF", "50", "1e3", "MAX", "1e5", "0.5"],
+         "level_unit": ["VPP", "VRMS", "DBM"], "rf_reference_state": ["ON", "OFF", "1", "0", "MAX"],
+         "am_state": ["ON", "OFF", "1", "0"], "ovp": ["PROT2", "PROT5", "PROT180", "NONE", "prot2"],
+         "refused": ["1", "2"], "reset": [""]}
 
 
-def _argument(kind, draw):
-    value = draw(NUMBERS)
-    if kind == "magnet_output":
-        return draw(st.sampled_from(["0", "1", "OFF", "ON"]))
-    if kind == "load":
-        return draw(st.sampled_from(["INF", "50", "1e3", "MAX", "1e5", "0.5"]))
-    if kind == "level_unit":
-        return draw(st.sampled_from(["VPP", "VRMS", "DBM"]))
+def _argument(rule, draw):
+    kind, value = rule.kind, draw(NUMBERS)
+    if kind in WORDS:
+        return draw(st.sampled_from(WORDS[kind]))
+    if kind == "keyword":
+        return draw(st.sampled_from([*rule.allowed, "TSP", "SCPI2400", "V", "OFF", "0", "VOLT", "EXP"]))
     if kind in ("apply", "apply_dc"):
         return draw(st.sampled_from([f"1e3, {draw(NUMBERS):g}, {value:g}", f"DEF, DEF, {value:g}", "", "1e3"]))
-    if kind == "rf_power":
-        value = draw(st.floats(-40, 25))
-        return draw(st.sampled_from([f"{value:g}", f"{value:g} dBm", f"{1e3 * 10 ** (value / 10):g} mW", "MAX"]))
+    if kind in ("rf_power", "rf_ceiling"):
+        value = draw(DBM)
+        return draw(st.sampled_from([f"{value:g}", f"{value:g} dBm", f"{1e3 * 10 ** (value / 10):g} mW", "MAX",
+                                     f"{value:g},{value - 3:g}"]))
+    if kind in ("rf_offset", "rf_reference"):
+        return draw(st.sampled_from([f"{draw(DB):g}", f"{draw(DB):g}", "MIN"]))
+    if kind == "am_depth":
+        return draw(st.sampled_from([f"{draw(st.floats(0, 100)):g}", "50", "100", "MAX", "30 PCT"]))
     keyword = draw(st.sampled_from(["MAX", "DEF", "nan"]))
     return draw(st.sampled_from([f"{value:g}", f"{value:g}", f"{value:g}", f"{value:g},{value / 2:g}", keyword,
                                  f"{value * 1e3:g} m{'A' if 'current' in kind else 'V'}"]))
@@ -272,36 +497,85 @@ def _argument(kind, draw):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_property_or_raw_write_moves_a_twin_beyond_the_limits(name, data):
-    driver, twin = _open(name)
+    """With the instrument's own protection armed or not (the gate alone), and for the armed, the protection
+    itself kept."""
+    armed = data.draw(st.booleans())
+    driver, twin, clock = _open(name, armed)
     if hasattr(driver, "setup_pulse"):  # outputs programmed for a high-impedance or a 50 Ω load
         driver.write(";".join(f":OUTP{ch}:LOAD {data.draw(st.sampled_from(['INF', '50']))}" for ch in (1, 2)))
-    magnet = [twin.current] if name == "kepco-bop" else []
     try:
-        _exercise(driver, twin, magnet, data)
+        _exercise(driver, twin, armed, clock if name == "kepco-bop" else None, data)
     finally:
         driver.adapter.close()
 
 
-def _exercise(driver, twin, magnet, data):
-    """Random property sets (instrument and channels) and raw writes of the rule headers; the twin's state is
-    checked after each."""
-    targets, rules = _targets(driver), driver.safety_rules
+#: rule kinds whose headers change what later values mean: drawn twice as often
+STATEFUL = {"rf_offset", "rf_reference", "rf_reference_state", "am_depth", "am_state", "reset", "load"}
+
+
+def _exercise(driver, twin, armed, clock, data):
+    """Random property sets (instrument and channels) and raw writes of the rule headers and ``*RST``; the twin's
+    state is checked after each, and the magnet's set point never changes faster than the ramp rate by the bench
+    clock."""
+    targets, rules = _targets(driver), (*driver.safety_rules, Rule("*RST", "reset"))
+    rules += tuple(rule for rule in rules if rule.kind in STATEFUL)
+    magnet = (getattr(twin, "current", 0.0), -math.inf)  # the magnet's set point, and since when (bench clock)
     for _ in range(data.draw(st.integers(4, 12))):
         if data.draw(st.integers(0, 2)) == 0:
             target = targets[data.draw(st.sampled_from(sorted(targets)))]
             prop = data.draw(st.sampled_from(_settable(target)))
             action = (setattr, target, prop, data.draw(NUMBERS))
+        elif data.draw(st.integers(0, 3)) == 0:  # a query the gate learns the instrument's state from
+            action = (driver.ask, _header(data.draw(st.sampled_from(rules)), data.draw) + "?")
         else:
-            units = [f"{_header(rule, data.draw)} {_argument(rule.kind, data.draw)}"
+            units = [f"{_header(rule, data.draw)} {_argument(rule, data.draw)}"
                      for rule in data.draw(st.lists(st.sampled_from(rules), min_size=1, max_size=2))]
             action = (driver.write, ";".join(units))
         try:
             action[0](*action[1:])
         except Exception:  # refused by the gate, a validator or the twin: what counts is the twin's state
             pass
-        for quantity, value, limit in _state(twin):
+        for quantity, value, limit in _state(twin, armed):
             assert abs(value) <= limit * (1 + 1e-5), f"{quantity} {value:g} beyond {limit:g} after {action[1:]}"
-        if magnet:
-            step = abs(twin.current - magnet[-1])
+        if clock is not None and twin.current != magnet[0]:
+            step, elapsed = abs(twin.current - magnet[0]), clock.time - magnet[1]
             assert step <= BENCH.field_ramp_rate * 0.05 / COIL * (1 + 1e-5), f"step {step:g} A after {action[1:]}"
-            magnet.append(twin.current)
+            assert step * COIL <= BENCH.field_ramp_rate * elapsed * (1 + 1e-5) + 1e-9, \
+                f"{step:g} A in {elapsed:g} s after {action[1:]}"
+            magnet = (twin.current, clock.time)
+
+
+RF_NAMES = [name for name in GATED if REGISTRY[name].driver in RF_DRIVERS]
+#: what sets an RF source's power or changes its meaning, written here (not taken from the gate's rules, so that a
+#: rule missing there is found): (header in manual notation, the kind of argument it takes)
+RF_HEADERS = tuple(Rule(pattern, kind) for pattern, kind in (
+    ("[:SOURce]:POWer[:LEVel][:IMMediate][:AMPLitude]", "rf_power"), ("[:SOURce]:POWer:STARt", "rf_power"),
+    ("[:SOURce]:LIST:POWer", "rf_power"), ("[:SOURce]:POWer[:LEVel][:IMMediate]:OFFSet", "rf_offset"),
+    ("[:SOURce]:POWer:REFerence", "rf_reference"), ("[:SOURce]:POWer:REFerence:STATe", "rf_reference_state"),
+    ("[:SOURce]:AM[:DEPTh]", "am_depth"), ("[:SOURce]:AM:STATe", "am_state"), (":SYSTem:PRESet", "reset"),
+    ("*RST", "reset")))
+
+
+@pytest.mark.parametrize("name", RF_NAMES)
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_sequence_of_power_offset_reference_and_am_raises_the_peak_rf_output_beyond_the_limit(name, data):
+    """The gate alone (not armed): raw writes of the headers that set the power or change its meaning, and their
+    queries (from whose replies the gate learns)."""
+    driver, twin, _ = _open(name, armed=False)
+    try:
+        for _ in range(data.draw(st.integers(2, 12))):
+            message = ";".join(f"{_header(rule, data.draw)} {_argument(rule, data.draw)}"
+                               for rule in data.draw(st.lists(st.sampled_from(RF_HEADERS), min_size=1, max_size=3)))
+            query = data.draw(st.booleans())
+            if query:
+                message = _header(data.draw(st.sampled_from(RF_HEADERS[:-2])), data.draw) + "?"
+            try:
+                driver.ask(message) if query else driver.write(message)
+            except Exception:  # refused by the gate, or a query the twin does not answer
+                pass
+            for quantity, value, limit in _state(twin, armed=False):
+                assert value <= limit * (1 + 1e-5), f"{quantity} {value:g} W beyond {limit:g} W after {message!r}"
+    finally:
+        driver.adapter.close()
