@@ -287,6 +287,33 @@ def test_a_pulse_generator_reset_is_refused_unless_protection_rearms_it():
         gen.write("*RST")
 
 
+ARMED = {  # driver: (a message sent to the twin around the gate, as by a crashed host's successor, and what holds)
+    "keithley2450": (":SOUR:VOLT:ILIM 1;:SOUR:CURR:VLIM 200;:SOUR:VOLT 20;:OUTP ON",
+                     lambda twin: abs(twin.bench.bias.level) <= 2.0 and twin.voltage_protection == "PROT2"),
+    "keysight81160a": (":VOLT1:HIGH 2", lambda twin: twin.high[1] <= BENCH.max_voltage),
+    "keysight33500b": ("SOUR1:VOLT:HIGH 2", lambda twin: twin.high[1] <= BENCH.max_voltage),
+    "keysight-n5183b": (":POW 10", lambda twin: twin.output_power() <= 0.0),
+    "rs-smb100a": (":POW 10", lambda twin: twin.output_power() <= 0.0),
+    "agilent-e8257d": (":POW -20", lambda twin: twin.output_power() == -20.0 and not twin.am),  # no ceiling known
+    "anritsu-mg3692c": (":POW -20", lambda twin: not twin.am),  # no ceiling, offset or reference known
+    "sr830": ("FMOD0", lambda twin: math.sqrt(2) * twin.settings["SLVL"] <= BENCH.max_voltage),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARMED))
+def test_armed_instruments_hold_the_bench_limits_without_the_gate(name):
+    """Armed from power-on, each instrument keeps the bench limit itself where it has a limit of its own; the RF
+    sources without one are left with no AM (what the gate assumes), the SR830 with a DUT-safe amplitude."""
+    _, twin, _ = _open(name, armed=True)
+    message, holds = ARMED[name]
+    twin.handle(message)
+    assert holds(twin)
+
+
+def test_every_driver_that_can_arm_its_instrument_is_checked_above():
+    assert {name for name in GATED if hasattr(REGISTRY[name].driver, "arm_protection")} == set(ARMED)
+
+
 class FakeClock:
     """A bench clock (s) that moves only when waited on."""
 
