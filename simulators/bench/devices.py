@@ -18,6 +18,7 @@ from mtjhw.simulators.physics.stno import STNO, STNOParams
 from mtjhw.simulators.physics.synapse import DomainWallParams, DomainWallSynapse
 
 from .bias import Bias
+from .rf import RfDrive
 
 
 class TwoTerminalDevice(ABC):
@@ -69,9 +70,12 @@ class TwoTerminalDevice(ABC):
 class OscillatorDevice(TwoTerminalDevice):
     """``model: stno``: an in-plane MTJ oscillator (:class:`mtjhw.simulators.physics.stno.STNO`) on the bench.
 
-    Its DC resistance is the physics model's at the bias current; its microwave emission (``psd``) and
-    spin-diode response (``diode_voltage``) are what RF instruments read. Parameters: those of
-    :class:`~mtjhw.simulators.physics.stno.STNOParams` plus ``read_noise``, ``v_breakdown`` (V), ``r_short`` (Ω).
+    Its DC resistance is the physics model's at the bias current; its microwave emission (``emission_psd``, locked
+    to or pulled by the RF drive when one is given) and its spin-diode response (``rectified_voltage``, with the
+    damping the DC bias current of the last interval leaves) are what RF instruments read. The threshold, the
+    nonlinear shift and damping follow from the torques at the field unless the bench file gives ``i_th``,
+    ``nonlinearity``, ``q``. Parameters: those of :class:`~mtjhw.simulators.physics.stno.STNOParams` plus
+    ``read_noise``, ``v_breakdown`` (V), ``r_short`` (Ω).
     """
 
     def __init__(self, *, read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 50.0,
@@ -79,6 +83,8 @@ class OscillatorDevice(TwoTerminalDevice):
         super().__init__(read_noise, v_breakdown, r_short)
         self.physics = STNO(STNOParams(**params))
         self._resistance_cache: dict[float, float] = {}
+        #: DC current (A) through the junction during the last interval
+        self.current = 0.0
 
     def resistance(self, voltage: float) -> float:
         """R at bias ``voltage``: the physics model's R(I) at the current I that satisfies I·R(I) = V (cached:
@@ -99,19 +105,37 @@ class OscillatorDevice(TwoTerminalDevice):
 
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
         self._check_breakdown(bias)
-        return self.operating_point(bias)
+        v, self.current = self.operating_point(bias)
+        return v, self.current
 
     def rectified_voltage(self, frequency: float, field_t: float, rf_power: float) -> float:
-        """Spin-torque diode DC voltage (V) for ``rf_power`` W at ``frequency`` Hz in ``field_t`` T."""
+        """Spin-torque diode DC voltage (V) for ``rf_power`` W at ``frequency`` Hz in ``field_t`` T under the DC
+        bias of the last interval; 0 at or above the threshold, where the oscillator's own rectification (it
+        locks to the drive) is not modelled."""
         if rf_power <= 0 or field_t <= 0 or self.broken:
             return 0.0
-        return float(self.physics.diode_voltage(frequency, field_t, rf_power))
+        if float(self.physics.supercriticality(self.current, field_t)) >= 1:
+            return 0.0
+        return float(self.physics.diode_voltage(frequency, field_t, rf_power, current=self.current))
 
-    def emission_psd(self, frequencies: np.ndarray, current: float, field_t: float) -> np.ndarray:
-        """Power spectral density (W/Hz) the oscillator delivers into a 50 Ω line at ``current`` A."""
+    def emission_psd(self, frequencies: np.ndarray, current: float, field_t: float,
+                     rf: RfDrive | None = None) -> np.ndarray:
+        """Power spectral density (W/Hz) the oscillator delivers into a 50 Ω line at ``current`` A, locked to or
+        pulled by the microwave drive ``rf`` when it is on."""
         if field_t <= 0 or self.broken:
             return np.zeros_like(np.asarray(frequencies, dtype=float))
-        return self.physics.psd(frequencies, current, field_t)
+        return self.physics.psd(frequencies, current, field_t, **self._drive(rf))
+
+    def line_frequency(self, current: float, field_t: float, rf: RfDrive | None = None) -> float:
+        """Frequency (Hz) of the emission line: the generation frequency, or where the drive ``rf`` holds it."""
+        drive = self._drive(rf)
+        if not drive:
+            return float(self.physics.frequency(current, field_t))
+        return self.physics.locked_frequency(current, field_t, drive["rf_frequency"], drive["rf_power"])
+
+    @staticmethod
+    def _drive(rf: RfDrive | None) -> dict[str, float]:
+        return {"rf_frequency": rf.frequency, "rf_power": rf.mean_power} if rf is not None and rf.on else {}
 
 
 class DomainWallDevice(TwoTerminalDevice):
