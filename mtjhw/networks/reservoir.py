@@ -46,15 +46,15 @@ class StnoReservoir:
             raise ValueError("n_virtual must be >= 2 and steps_per_node >= 1")
         rng = np.random.default_rng(self.seed)
         self.mask = rng.choice([-1.0, 1.0], self.n_virtual) * rng.uniform(0.5, 1.0, self.n_virtual)
-        p = self.stno.params
         gamma = float(self.stno.damping_rate(self.field))
-        relax = 1.0 / (2 * gamma * (self.i_dc + p.q))  # linear relaxation time of the power at the bias point
+        q = float(self.stno.nonlinear_damping(self.field))
+        relax = 1.0 / (2 * gamma * (self.i_dc + q))  # linear relaxation time of the power at the bias point
         self.dt = self.theta_relax * relax / self.steps_per_node
-        self.p_dc = float(self.stno.power(self.i_dc * p.i_th))
+        self.i_th = float(self.stno.threshold_current(self.field))
+        self.p_dc = float(self.stno.power(self.i_dc * self.i_th, self.field))
 
     def states(self, inputs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Virtual-node responses (len(inputs), n_virtual) for an input sequence scaled to [−1, 1]."""
-        p = self.stno.params
         u = np.asarray(inputs, dtype=float)
         out = np.empty((u.size, self.n_virtual))
         previous = np.zeros(self.n_virtual)
@@ -62,7 +62,7 @@ class StnoReservoir:
         spread = max(self.p_dc, 1e-3)
         for k, value in enumerate(u):
             drive = self.i_dc + self.i_in * (self.mask * value + self.feedback * previous)
-            currents = np.repeat(np.clip(drive, 0.0, None) * p.i_th, self.steps_per_node)
+            currents = np.repeat(np.clip(drive, 0.0, None) * self.i_th, self.steps_per_node)
             trace, state = self.stno.power_response(currents, self.dt, self.field, rng, state)
             x = trace[self.steps_per_node - 1::self.steps_per_node]
             x = quantize(x, self.adc_bits, 0.0, 1.0)
