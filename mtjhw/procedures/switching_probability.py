@@ -1,10 +1,20 @@
-"""Pulsed switching probability: P_sw(AP→P) vs pulse amplitude, reset between trials, read after each.
+"""Pulsed switching probability: P_sw(AP→P) vs pulse amplitude (and width), reset between trials, read after each.
 
 Each trial of a burst is a reset pulse (pulse generator channel 2, negative: drives the device to AP), a write
 pulse (channel 1, the amplitude under test) and a reading at ``read_voltage`` by the source-meter, triggered by
-the generator; a burst of ``trials`` costs one transfer. Where few write errors are seen, more trials are taken,
-down to write-error rates of ``wer_target``. The write current is the pulse voltage over the AP resistance at
-that bias (R_AP(V) from the measured R_P, TMR and ``tmr_v_half``); the Néel–Brown fit gives Δ and Ic0.
+the generator; a burst of trials costs one transfer. Every burst is paired with a *reset check*: the same pulses,
+read between the reset and the write, so that the resets are verified under the conditions of the trials they
+precede (the source-meter's trigger model takes one reading per period, so the check is a burst of its own).
+Where resets failed, the trials are discounted: a trial after a failed reset reads as switched whatever the write
+did. Where few write errors are seen, more trials are taken, down to write-error rates of ``wer_target``.
+
+The free layer should see no net field: by default a short R-H loop at 1 mV measures the loop shift first and the
+magnet cancels it during the pulses (``field`` sets the field instead; a bench without a magnet applies none), so
+that Δ is not reported as Δ(1 + H_offset/Hk)². The write current is the pulse voltage over the AP resistance at
+that bias (R_AP(V) from the measured R_P, TMR and ``tmr_v_half``). The fit is that of the regime the counts are in
+(:func:`mtjhw.analysis.switching.fit_switching`): thermal activation (Δ, Ic0; τ0 fixed, current exponent
+``n_current`` = 2 for the symmetric perpendicular macrospin, ``attempt_law`` Brown's drive-dependent prefactor) or
+precessional switching (Ic0, τ* = τ_D·ln(π/2θ0), τ_D; needs ``widths`` ≥ 2).
 """
 
 from __future__ import annotations
@@ -15,17 +25,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pymeasure.experiment import FloatParameter, IntegerParameter
+from pymeasure.experiment import FloatParameter, IntegerParameter, ListParameter, Parameter
 
 from mtjhw.analysis import AnalysisError
-from mtjhw.analysis.switching import fit_switching, switching_probability, wer_upper_bound
+from mtjhw.analysis.loops import analyse_rh_loop
+from mtjhw.analysis.switching import SwitchingFit, fit_switching, wer_upper_bound
+from mtjhw.analysis.thermal import ATTEMPT_LAWS
 
-from .base import BenchProcedure
+from .base import BenchProcedure, measured
+from .rh_loop import field_sweep
 
 log = logging.getLogger(__name__)
 
 _GAP = 10e-6  # s between reset, write and read
 _MIN_ERRORS = 10  # write errors to observe before a WER counts as measured
+_OFFSET_POINTS = 81  # fields per branch of the loop that measures the loop shift
+_OFFSET_RATE = 0.05  # T/s
+_OFFSET_LOOPS = 3  # averaged: one loop's centre scatters by the thermal width of the switching fields
 
 
 def pulse_current(voltage: np.ndarray, r_p: float, tmr: float, v_half: float) -> np.ndarray:
@@ -35,13 +51,21 @@ def pulse_current(voltage: np.ndarray, r_p: float, tmr: float, v_half: float) ->
 
 
 class SwitchingProbability(BenchProcedure):
-    """AP→P switching probability vs write-pulse amplitude at a fixed ``width``."""
+    """AP→P switching probability vs write-pulse amplitude at ``widths`` pulse widths from ``width`` to
+    ``width_max`` (log-spaced; one width by default)."""
 
     name = "switching-probability"
-    summary_keys = {"delta": "kBT", "ic0": "A", "tau0": "s", "i50": "A", "v50": "V", "r_p": "Ω", "r_ap": "Ω",
-                    "wer_min": "ratio", "wer_min_upper": "ratio"}
+    summary_keys = {"regime": "thermal | precessional", "delta": "kBT", "delta_err": "kBT", "ic0": "A",
+                    "ic0_err": "A", "tau0": "s (fixed)", "n_current": "exponent (as set)", "attempt_law": "as set",
+                    "tau_star": "s", "tau_star_err": "s", "tau_d": "s",
+                    "tau_d_err": "s", "i50": "A", "i50_err": "A", "v50": "V", "r_p": "Ω", "r_ap": "Ω",
+                    "wer_min": "ratio", "wer_min_upper": "ratio", "field": "T", "reset_failures": "count",
+                    "reset_checks": "count"}
 
     width = FloatParameter("Write pulse width", units="s", default=1e-6, minimum=2.5e-9, maximum=1.0)
+    widths = IntegerParameter("Pulse widths", default=1, minimum=1, maximum=20)
+    width_max = FloatParameter("Longest write pulse (widths > 1)", units="s", default=1e-6, minimum=2.5e-9,
+                               maximum=1.0)
     amplitudes = IntegerParameter("Amplitudes", default=16, minimum=3, maximum=500)
     v_min = FloatParameter("Lowest amplitude", units="V", default=0.25, minimum=0.0, maximum=5.0)
     v_max = FloatParameter("Highest amplitude", units="V", default=0.5, minimum=0.0, maximum=5.0)
@@ -51,106 +75,233 @@ class SwitchingProbability(BenchProcedure):
     reset_width = FloatParameter("Reset pulse width", units="s", default=10e-6, minimum=2.5e-9, maximum=1.0)
     read_voltage = FloatParameter("Read voltage", units="V", default=0.02, minimum=0.001, maximum=0.5)
     nplc = FloatParameter("Read integration", units="PLC", default=0.01, minimum=0.01, maximum=10.0)
+    field = Parameter("Field during the pulses (T, or auto = cancel the loop shift)", default="auto")
+    offset_field_max = FloatParameter("Field range of the loop-shift loop", units="T", default=0.1, minimum=1e-3,
+                                      maximum=5.0)
     tau0 = FloatParameter("Attempt time (fixed)", units="s", default=1e-9, minimum=1e-13, maximum=1e-6)
     tmr_v_half = FloatParameter("TMR half-bias voltage", units="V", default=0.5, minimum=0.01, maximum=10.0)
-    n_current = FloatParameter("Current exponent n", default=1.0, minimum=1.0, maximum=2.0)
+    n_current = FloatParameter("Current exponent n", default=2.0, minimum=1.0, maximum=2.0)
+    attempt_law = ListParameter("Attempt-time law", choices=list(ATTEMPT_LAWS), default="brown")
 
     DATA_COLUMNS = ["Amplitude (V)", "Current (A)", "Width (s)", "Trials", "Switched", "Probability",
-                    "Resistance low (ohm)", "Resistance high (ohm)"]
+                    "Reset checks", "Reset failures", "Field (T)", "Resistance low (ohm)", "Resistance high (ohm)"]
 
     def configure(self) -> None:
         if self.v_max <= self.v_min:
             raise ValueError("v_max must be above v_min")
+        if self.widths > 1 and not self.width_max > self.width:
+            raise ValueError(f"widths = {self.widths} needs width_max above width ({self.width:g} s)")
         smu = self.bench.smu
         smu.source_voltage_mode(1e-3, self.nplc)
-        smu.set_level(self.read_voltage)
         smu.output_on()
+        self.field_applied = self._apply_field()
+        smu.set_level(self.read_voltage)
         self._read_time = self.nplc / 50.0 * 1.2
-        self._period = self.reset_width + self.width + self._read_time + 4 * _GAP
         self.r_ap, self.r_p = self._calibrate()
 
-    def _burst(self, amplitude: float, count: int) -> np.ndarray:
-        """Resistance after the write pulse of each of ``count`` trials."""
+    @property
+    def pulse_widths(self) -> np.ndarray:
+        return np.geomspace(self.width, self.width_max, self.widths) if self.widths > 1 else np.array([self.width])
+
+    # ----------------------------------------------------------------- field
+    def _apply_field(self) -> float:
+        """Set the field of the pulses (T, as measured): ``field``, or the loop shift when "auto"; none (0) on a
+        bench without a magnet."""
+        text = str(self.field).strip().lower()
+        try:
+            target = None if text == "auto" else float(text)
+        except ValueError:
+            raise ValueError(f"field must be a number (T) or 'auto', got {self.field!r}") from None
+        if not self.bench.has_field:
+            if target:
+                raise ValueError("field must be 0 or auto on a bench without field control (no magnet/gaussmeter)")
+            return 0.0
+        return self.bench.field.set_field(self._loop_shift() if target is None else target)
+
+    def _loop_shift(self) -> float:
+        """The R-H loop's centre (T), from a few loops over ±``offset_field_max`` read at 1 mV (where the read
+        current's torque on the free layer is negligible)."""
+        bench = self.bench
+        bench.smu.source_voltage_mode(1e-3, 1.0)
+        bench.smu.set_level(1e-3)
+        down = np.linspace(self.offset_field_max, -self.offset_field_max, _OFFSET_POINTS)
+        bench.field.set_field(self.offset_field_max)
+        loops = np.tile(np.concatenate([down, down[::-1]]), _OFFSET_LOOPS)
+        readings = [(b, v / i) for _h, b, v, i in field_sweep(bench, loops, _OFFSET_RATE)]
+        bench.smu.source_voltage_mode(1e-3, self.nplc)
+        try:
+            shift = analyse_rh_loop(*np.array(readings).T)["h_offset"]
+        except AnalysisError as exc:
+            raise ValueError(f"the loop shift could not be measured ({exc}): raise offset_field_max, or set the "
+                             "field explicitly") from None
+        log.info("loop shift %.4g T: applied during the pulses", shift)
+        return shift
+
+    # ----------------------------------------------------------------- bursts
+    def _burst(self, amplitude: float, width: float, count: int, check_reset: bool = False) -> np.ndarray:
+        """Resistance read after the write pulse of each of ``count`` trials (after the reset instead, before
+        the write, with ``check_reset``)."""
         pulser, smu = self.bench.pulser, self.bench.smu
-        write_at = self.reset_width + 2 * _GAP
-        pulser.setup_pulse(2, self.reset_amplitude, self.reset_width, self._period, count, 0.0)
-        pulser.setup_pulse(1, amplitude, self.width, self._period, count, write_at)
-        smu.arm_triggered_readings(count, write_at + self.width + _GAP)
+        period = self.reset_width + width + self._read_time + 4 * _GAP
+        read_at = self.reset_width + _GAP if check_reset else self.reset_width + 3 * _GAP + width
+        write_at = read_at + self._read_time + _GAP if check_reset else self.reset_width + 2 * _GAP
+        pulser.setup_pulse(2, self.reset_amplitude, self.reset_width, period, count, 0.0)
+        pulser.setup_pulse(1, amplitude, width, period, count, write_at)
+        smu.arm_triggered_readings(count, read_at)
         pulser.fire()
         v, i = smu.fetch_readings(count)
         return v / np.where(i == 0, np.nan, i)
 
     def _calibrate(self) -> tuple[float, float]:
-        """R after a reset alone (AP) and after the largest write (P, when it switches)."""
-        r_ap = float(np.median(self._burst(1e-3, 16)))  # a negligible write: the reset state
-        r_high_write = self._burst(self.v_max, 16)
-        r_p = float(np.min(r_high_write))
+        """R after a reset alone (AP) and after the largest, longest write (P, when it switches); the reset is
+        checked to bring a P device back to AP."""
+        longest = float(self.pulse_widths.max())
+        r_ap = float(np.median(self._burst(1e-3, longest, 16)))  # a negligible write: the reset state
+        r_p = float(np.min(self._burst(self.v_max, longest, 16)))
         if r_p > 0.9 * r_ap:
-            raise ValueError(f"no switching at v_max = {self.v_max:g} V (R stays {r_ap:.4g} Ω): raise v_max "
-                             "within the safety limit, or lengthen the pulse")
+            raise ValueError(f"no switching at v_max = {self.v_max:g} V (R stays {r_ap:.4g} Ω after a reset and "
+                             "after a write): raise v_max within the safety limit, or lengthen the pulse (or, if R "
+                             "is the P level, strengthen the reset)")
+        after_reset = self._burst(self.v_max, longest, 16, check_reset=True)[1:]  # each after a write to P
+        if np.mean(after_reset < math.sqrt(r_ap * r_p)) > 0.5:
+            raise ValueError(f"the reset ({self.reset_amplitude:g} V, {self.reset_width:g} s) leaves the device in P "
+                             "after most writes: make reset_amplitude more negative or reset_width longer")
         return r_ap, r_p
 
     def execute(self) -> None:
-        threshold = math.sqrt(self.r_ap * self.r_p)
+        units = [(float(w), float(a)) for w in self.pulse_widths
+                 for a in np.linspace(self.v_min, self.v_max, self.amplitudes)]
         tmr = self.r_ap / self.r_p - 1
-        amplitudes = np.linspace(self.v_min, self.v_max, self.amplitudes)
-        for n, amplitude in enumerate(amplitudes):
+        for n, (width, amplitude) in enumerate(units):
             if self.should_stop():
                 return
             if self.unit_recorded(n, 1):  # every trial starts with a reset
                 continue
-            switched = trials = 0
-            block = self.trials
-            while True:
-                r = self._burst(float(amplitude), block)
-                switched += int(np.sum(r < threshold))
-                trials += block
-                errors = trials - switched
-                need_more = switched > trials / 2 and errors < _MIN_ERRORS and trials < 3 / self.wer_target
-                if not need_more or self.should_stop():
-                    break
-                block = int(min(10 * block, 3 / self.wer_target - trials, 100_000))
+            trials, switched, failures = self._trials(amplitude, width)
             current = float(pulse_current(amplitude + self.read_voltage, self.r_p, tmr, self.tmr_v_half))
-            self.record(amplitude=amplitude, current=current, width=self.width, trials=trials, switched=switched,
-                        probability=switched / trials, resistance_low=self.r_p, resistance_high=self.r_ap)
-            self.progress(n + 1, len(amplitudes))
+            self.record(amplitude=amplitude, current=current, width=width, trials=trials, switched=switched,
+                        probability=switched / trials, reset_checks=trials, reset_failures=failures,
+                        field=self.field_applied, resistance_low=self.r_p, resistance_high=self.r_ap)
+            self.progress(n + 1, len(units))
 
+    def _trials(self, amplitude: float, width: float) -> tuple[int, int, int]:
+        """(trials, switched, reset failures in as many checks) at one amplitude and width, in blocks growing
+        tenfold while the write errors are too few to measure the WER."""
+        threshold = math.sqrt(self.r_ap * self.r_p)
+        switched = trials = failures = 0
+        block = self.trials
+        while True:
+            failures += int(np.sum(self._burst(amplitude, width, block, check_reset=True) < threshold))
+            switched += int(np.sum(self._burst(amplitude, width, block) < threshold))
+            trials += block
+            need_more = switched > trials / 2 and trials - switched < _MIN_ERRORS and trials < 3 / self.wer_target
+            if not need_more or self.should_stop():
+                return trials, switched, failures
+            block = int(min(10 * block, 3 / self.wer_target - trials, 100_000))
+
+    # ----------------------------------------------------------------- analysis
     @classmethod
-    def analyse(cls, data: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict[str, float]:
+    def analyse(cls, data: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict[str, Any]:
+        stuck = data["reset_failures"] / data["reset_checks"]
+        if np.any(stuck > 0):
+            log.warning("the reset failed in %d of %d checks (up to %.3g at one amplitude): those trials are "
+                        "discounted from P_sw; make reset_amplitude more negative or reset_width longer",
+                        data["reset_failures"].sum(), data["reset_checks"].sum(), stuck.max())
         fit = fit_switching(data["current"], data["width"], data["switched"], data["trials"],
-                            tau0=float(parameters["tau0"]), n=float(parameters["n_current"]))
-        width = float(data["width"][0])
-        i50 = fit.i50(width)
-        # the amplitude (V) at which the AP-state current reaches i50, for the record
+                            tau0=float(parameters["tau0"]), n=float(parameters["n_current"]),
+                            reset_failure=np.minimum(stuck, 0.999), law=parameters["attempt_law"])
+        width = float(np.min(data["width"]))
+        i50, i50_err = fit.i50(width)
+        r_p, r_ap = float(data["resistance_low"][0]), float(data["resistance_high"][0])
+        return (cls._fit_summary(fit) | {"attempt_law": parameters["attempt_law"], "i50": i50, "i50_err": i50_err,
+                                        "v50": cls._v50(data, parameters, i50), "r_p": r_p, "r_ap": r_ap,
+                                        "field": float(data["field"][0]),
+                                        "reset_failures": int(data["reset_failures"].sum()),
+                                        "reset_checks": int(data["reset_checks"].sum())}
+                | cls._wer(data, stuck))
+
+    @staticmethod
+    def _fit_summary(fit: SwitchingFit) -> dict[str, Any]:
+        """Every model parameter with its error; NaN for those of the other regime."""
+        out: dict[str, Any] = {"regime": fit.regime, "tau0": fit.values.get("tau0", float("nan")),
+                               "n_current": fit.values.get("n", float("nan"))}
+        for key in ("delta", "ic0", "tau_star", "tau_d"):
+            out[key] = fit.values.get(key, float("nan"))
+            out[f"{key}_err"] = fit.errors.get(key, float("nan"))
+        return out
+
+    @staticmethod
+    def _v50(data: dict[str, np.ndarray], parameters: dict[str, Any], i50: float) -> float:
+        """The amplitude (V) at which the AP-state current reaches ``i50``, for the record."""
         grid = np.linspace(0, float(np.max(data["amplitude"])) * 1.5, 2001)
         r_p, r_ap = float(data["resistance_low"][0]), float(data["resistance_high"][0])
         currents = pulse_current(grid + float(parameters["read_voltage"]), r_p, r_ap / r_p - 1,
                                  float(parameters["tmr_v_half"]))
-        v50 = float(np.interp(i50, currents, grid)) if currents[-1] > i50 else float("nan")
+        return float(np.interp(i50, currents, grid)) if currents[-1] > i50 else float("nan")
+
+    @staticmethod
+    def _wer(data: dict[str, np.ndarray], stuck: np.ndarray) -> dict[str, float]:
+        """Lowest write-error rate seen, over the trials whose reset held, and its 95 % upper bound."""
+        valid = np.round(data["trials"] * (1 - stuck))
         errors = data["trials"] - data["switched"]
-        best = int(np.argmax(data["switched"] / data["trials"]))
-        if not np.any(data["switched"] > 0):
-            raise AnalysisError("no trial switched")
-        return {"delta": fit.delta, "ic0": fit.ic0, "tau0": fit.tau0, "i50": i50, "v50": v50, "r_p": r_p,
-                "r_ap": r_ap, "wer_min": float(errors[best] / data["trials"][best]),
-                "wer_min_upper": wer_upper_bound(int(errors[best]), int(data["trials"][best]))}
+        best = int(np.argmax(1 - errors / np.maximum(valid, 1)))
+        return {"wer_min": float(errors[best] / max(valid[best], 1)),
+                "wer_min_upper": wer_upper_bound(int(errors[best]), int(max(valid[best], 1)))}
 
     @classmethod
-    def plot(cls, data: dict[str, np.ndarray], summary: dict[str, float], path: Path) -> None:
+    def plot(cls, data: dict[str, np.ndarray], summary: dict[str, Any], path: Path) -> None:
         from mtjhw.plotting import figure
 
-        fig, (ax, ax_wer) = figure(1, 2, size=(10.0, 4.0))
-        i_ua = data["current"] * 1e6
-        ax.plot(i_ua, data["probability"], "o", label="measured")
-        ax_wer.semilogy(i_ua, np.maximum(1 - data["probability"], 0.5 / data["trials"]), "o")
+        fig, (ax, ax_wer) = figure(1, 2, size=(10.0, 4.2))
+        stuck = data["reset_failures"] / data["reset_checks"]
+        p = np.clip((data["probability"] - stuck) / np.maximum(1 - stuck, 1e-3), 0, 1)  # trials with a good reset
+        for k, width in enumerate(np.unique(data["width"])):
+            sel = data["width"] == width
+            colour = f"C{k % 10}"
+            i_ua = data["current"][sel] * 1e6
+            ax.plot(i_ua, p[sel], "o", color=colour, label=f"t = {width * 1e9:.4g} ns")
+            errors = (1 - p[sel]) * data["trials"][sel]
+            seen = errors >= 0.5
+            ax_wer.semilogy(i_ua[seen], 1 - p[sel][seen], "o", color=colour)
+            bounds = [wer_upper_bound(0, int(m)) for m in data["trials"][sel][~seen]]
+            ax_wer.semilogy(i_ua[~seen], bounds, "v", mfc="none", color=colour,
+                            label="no error seen: 95 % upper bound" if k == 0 and bounds else None)
+            if summary:
+                grid = np.linspace(data["current"].min(), data["current"].max(), 400)
+                model = cls._model(summary, grid, width)
+                ax.plot(grid * 1e6, model, "-", color=colour)
+                ax_wer.semilogy(grid * 1e6, np.maximum(1 - model, 1e-12), "-", color=colour)
         if summary:
-            grid = np.linspace(data["current"].min(), data["current"].max(), 400)
-            model = switching_probability(grid, data["width"][0], summary["delta"], summary["ic0"], summary["tau0"])
-            ax.plot(grid * 1e6, model, "-", label=f"Δ = {summary['delta']:.1f}, Ic0 = {summary['ic0'] * 1e6:.1f} µA")
-            ax_wer.semilogy(grid * 1e6, np.maximum(1 - model, 1e-12), "-")
+            for line in cls._legend(summary):
+                ax.plot([], [], " ", label=line)
         ax.set_xlabel("write current (µA)")
         ax.set_ylabel("P_sw")
-        ax.legend()
+        ax.legend(fontsize=7)
+        ax_wer.set_ylim(bottom=0.03 / data["trials"].max())
+        if ax_wer.get_legend_handles_labels()[1]:
+            ax_wer.legend(fontsize=7)
         ax_wer.set_xlabel("write current (µA)")
         ax_wer.set_ylabel("write error rate")
         fig.savefig(path, dpi=110)
+
+    @staticmethod
+    def _model(s: dict[str, Any], current: np.ndarray, width: float) -> np.ndarray:
+        from mtjhw.analysis.switching import precessional_probability, switching_probability
+
+        if s["regime"] == "precessional":
+            return precessional_probability(current, width, s["ic0"], s["tau_star"], s["tau_d"])
+        return switching_probability(current, width, s["delta"], s["ic0"], s["tau0"], s["n_current"],
+                                     s["attempt_law"])
+
+    @staticmethod
+    def _legend(s: dict[str, Any]) -> list[str]:
+        lines = [f"{s['regime']} fit: Ic0 = {measured(s['ic0'], s['ic0_err'], 1e6, 'µA')}"]
+        if s["regime"] == "precessional":
+            lines += [f"τ* = {measured(s['tau_star'], s['tau_star_err'], 1e9, 'ns')}",
+                      f"τ_D = {measured(s['tau_d'], s['tau_d_err'], 1e9, 'ns')}"]
+        else:
+            lines += [f"Δ = {measured(s['delta'], s['delta_err'])} (τ0 = {s['tau0']:.3g} s)"]
+        lines += [f"I50 = {measured(s['i50'], s['i50_err'], 1e6, 'µA')}", f"field {s['field'] * 1e3:.2f} mT"]
+        if s["reset_failures"]:
+            lines.append(f"reset failed {s['reset_failures']} of {s['reset_checks']}")
+        return lines

@@ -98,7 +98,8 @@ def test_pulsed_procedure_fault_switches_the_pulse_generator_off_too(tmp_path):
 
         def failing_fire():
             calls["n"] += 1
-            if calls["n"] > 6:  # two calibration bursts, then four amplitudes, then the generator faults
+            if calls["n"] > 11:  # three calibration bursts, four amplitudes (a reset check and the trials each),
+                # then the generator faults
                 raise RuntimeError("hardware fault")
             real_fire()
 
