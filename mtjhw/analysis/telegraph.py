@@ -1,5 +1,6 @@
 """Random telegraph noise: two-level state detection with hysteresis, dwell times, and the Néel–Brown fit
-ln τ_P,AP = ln τ0 + Δ_P,AP·(1 ± I/Ic0) across bias currents (eq. (4) of the review, n = 1)."""
+ln τ_P,AP = ln τ0 + Δ_P,AP·(1 ± I/Ic0)^n − ln g across bias currents (eq. (4) of the review; g the attempt law of
+:func:`mtjhw.analysis.thermal.escape_rate`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import AnalysisError
+from .fitting import fit_curve
 from .loops import two_states
+from .thermal import escape_rate
 
 
 def detect_states(v: np.ndarray, hysteresis: float = 0.3) -> tuple[np.ndarray, float, float]:
@@ -52,16 +55,36 @@ def mean_dwell(dwells: np.ndarray, dead_time: float, min_count: int = 20) -> tup
 
 @dataclass
 class TelegraphFit:
+    """Barriers (kBT) and critical current (A) from dwell times, with 1σ errors; τ0 (s) as fixed."""
+
     delta: float
     delta_p: float
     delta_ap: float
     ic0: float
     tau0: float
+    delta_err: float
+    delta_p_err: float
+    delta_ap_err: float
+    ic0_err: float
 
 
-def fit_telegraph(current: np.ndarray, tau_p: np.ndarray, tau_ap: np.ndarray, tau0: float = 1e-9) -> TelegraphFit:
-    """Δ and Ic0 from dwell times vs current (τ0 fixed: for n = 1 it is degenerate with Δ). Each state gets
-    its own barrier (a stray field makes them differ); Δ = ((√Δ_P + √Δ_AP)/2)²."""
+def dwell_model(current: np.ndarray, is_ap: np.ndarray, delta_p: float, delta_ap: float, ic0: float,
+                tau0: float, n: float = 2.0, law: str = "brown") -> np.ndarray:
+    """ln τ (τ in s) of P (``is_ap`` False) and AP dwells at ``current`` (A): −ln r with the escape rate r of
+    :func:`mtjhw.analysis.thermal.escape_rate` at the destabilising drive ∓I/Ic0 (positive current holds P),
+    i.e. ln τ0 + Δ_P,AP·(1 ± I/Ic0)^n − ln g."""
+    x = np.asarray(current, dtype=float) / ic0
+    is_ap = np.asarray(is_ap, dtype=bool)
+    return np.where(is_ap, -np.log(escape_rate(x, delta_ap, tau0, n, law)),
+                    -np.log(escape_rate(-x, delta_p, tau0, n, law)))
+
+
+def fit_telegraph(current: np.ndarray, tau_p: np.ndarray, tau_ap: np.ndarray, tau0: float = 1e-9, n: float = 2.0,
+                  tau_p_err: np.ndarray | None = None, tau_ap_err: np.ndarray | None = None,
+                  law: str = "brown") -> TelegraphFit:
+    """Δ and Ic0 from dwell times vs current (τ0 fixed: for n = 1 it is degenerate with Δ), weighted by the dwell
+    times' standard errors when given. Each state gets its own barrier (a stray field makes them differ);
+    Δ = ((√Δ_P + √Δ_AP)/2)²."""
     i = np.asarray(current, dtype=float)
     if i.size < 3 or np.ptp(i) == 0:
         raise AnalysisError("need dwell times at >= 3 different currents")
@@ -73,6 +96,20 @@ def fit_telegraph(current: np.ndarray, tau_p: np.ndarray, tau_ap: np.ndarray, ta
     delta_p, delta_ap = intercept_p - math.log(tau0), intercept_ap - math.log(tau0)
     if delta_p <= 0 or delta_ap <= 0:
         raise AnalysisError(f"dwell times shorter than the attempt time τ0 = {tau0:g} s: wrong τ0")
-    ic0 = 0.5 * (delta_p / slope_p + delta_ap / -slope_ap)
-    delta = ((math.sqrt(delta_p) + math.sqrt(delta_ap)) / 2) ** 2
-    return TelegraphFit(delta, delta_p, delta_ap, ic0, tau0)
+    ic0_start = 0.5 * (n * delta_p / slope_p + n * delta_ap / -slope_ap)
+    x = np.concatenate([i, i])
+    is_ap = np.concatenate([np.zeros(i.size, bool), np.ones(i.size, bool)])
+    y = np.log(np.concatenate([tau_p, tau_ap]))
+    sigma = None
+    if tau_p_err is not None and tau_ap_err is not None:
+        sigma = np.concatenate([tau_p_err, tau_ap_err]) / np.exp(y)
+    (dp, dap, ic0), cov = fit_curve(lambda xx, a, b, c: dwell_model(xx, is_ap, a, b, c, tau0, n, law), x, y,
+                                    [delta_p, delta_ap, ic0_start], sigma=sigma, what="dwell-time fit",
+                                    covariance=True)
+    if not (dp > 0 and dap > 0 and ic0 > 0):
+        raise AnalysisError(f"dwell-time fit gave an unphysical result (Δ_P {dp:.3g}, Δ_AP {dap:.3g}, Ic0 {ic0:.3g})")
+    delta = ((math.sqrt(dp) + math.sqrt(dap)) / 2) ** 2
+    grad = np.array([math.sqrt(delta) / (2 * math.sqrt(dp)), math.sqrt(delta) / (2 * math.sqrt(dap)), 0.0])
+    err = np.sqrt(np.diag(cov))
+    return TelegraphFit(delta, float(dp), float(dap), float(ic0), tau0, float(np.sqrt(grad @ cov @ grad)),
+                        float(err[0]), float(err[1]), float(err[2]))

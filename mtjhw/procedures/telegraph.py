@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
-from pymeasure.experiment import FloatParameter, IntegerParameter
+from pymeasure.experiment import FloatParameter, IntegerParameter, ListParameter
 
 from mtjhw.analysis import AnalysisError
-from mtjhw.analysis.telegraph import detect_states, dwell_times, fit_telegraph, mean_dwell
+from mtjhw.analysis.telegraph import detect_states, dwell_model, dwell_times, fit_telegraph, mean_dwell
+from mtjhw.analysis.thermal import ATTEMPT_LAWS
 
-from .base import BenchProcedure
+from .base import BenchProcedure, measured
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +23,16 @@ log = logging.getLogger(__name__)
 class Telegraph(BenchProcedure):
     """At each of ``currents`` bias currents in ±``i_max`` the source-meter sources the current, the scope
     captures ``duration`` s of the DUT voltage in ``points`` samples, states are detected with hysteresis and
-    the mean dwell times in P and AP measured; the waveforms go to ``waveforms.h5``."""
+    the mean dwell times in P and AP measured; the waveforms go to ``waveforms.h5``. The Néel–Brown fit across
+    currents, ln τ_P,AP = ln τ0 + Δ_P,AP·(1 ± I/Ic0)^n weighted by the dwell times' standard errors, gives Δ
+    and Ic0 (τ0 fixed; n = 2 for the symmetric perpendicular macrospin, 1 the common approximation; attempt law
+    as in :func:`mtjhw.analysis.thermal.escape_rate`)."""
 
     name = "telegraph"
-    summary_keys = {"delta": "kBT", "delta_p": "kBT", "delta_ap": "kBT", "ic0": "A", "tau0": "s",
-                    "tau_p_at_zero": "s", "tau_ap_at_zero": "s"}
+    summary_keys = {"delta": "kBT", "delta_err": "kBT", "delta_p": "kBT", "delta_p_err": "kBT", "delta_ap": "kBT",
+                    "delta_ap_err": "kBT", "ic0": "A", "ic0_err": "A", "tau0": "s (fixed)", "tau_p_at_zero": "s",
+                    "tau_p_at_zero_err": "s", "tau_ap_at_zero": "s", "tau_ap_at_zero_err": "s",
+                    "n_current": "exponent (as set)", "attempt_law": "as set"}
 
     currents = IntegerParameter("Currents", default=6, minimum=3, maximum=200)
     i_max = FloatParameter("Largest |current|", units="A", default=4e-6, minimum=1e-9, maximum=1e-3)
@@ -33,6 +40,8 @@ class Telegraph(BenchProcedure):
     points = IntegerParameter("Samples per capture", default=500_000, minimum=1000, maximum=4_000_000)
     tau0 = FloatParameter("Attempt time (fixed)", units="s", default=1e-9, minimum=1e-13, maximum=1e-6)
     hysteresis = FloatParameter("Hysteresis (fraction of the level gap)", default=0.3, minimum=0.0, maximum=0.9)
+    n_current = FloatParameter("Current exponent n", default=2.0, minimum=1.0, maximum=2.0)
+    attempt_law = ListParameter("Attempt-time law", choices=list(ATTEMPT_LAWS), default="brown")
 
     DATA_COLUMNS = ["Current (A)", "Tau P (s)", "Tau AP (s)", "Tau P error (s)", "Tau AP error (s)", "Dwells P",
                     "Dwells AP", "Level P (V)", "Level AP (V)", "Sample interval (s)"]
@@ -87,10 +96,15 @@ class Telegraph(BenchProcedure):
         if ok.sum() < 3:
             raise AnalysisError(f"dwell times resolved at only {ok.sum()} currents (need 3): capture longer, or "
                                 "sample faster")
-        fit = fit_telegraph(data["current"][ok], data["tau_p"][ok], data["tau_ap"][ok], float(parameters["tau0"]))
-        return {"delta": fit.delta, "delta_p": fit.delta_p, "delta_ap": fit.delta_ap, "ic0": fit.ic0,
-                "tau0": fit.tau0, "tau_p_at_zero": fit.tau0 * float(np.exp(fit.delta_p)),
-                "tau_ap_at_zero": fit.tau0 * float(np.exp(fit.delta_ap))}
+        fit = fit_telegraph(data["current"][ok], data["tau_p"][ok], data["tau_ap"][ok], float(parameters["tau0"]),
+                            float(parameters["n_current"]), data["tau_p_error"][ok], data["tau_ap_error"][ok],
+                            parameters["attempt_law"])
+        tau_p0, tau_ap0 = fit.tau0 * math.exp(fit.delta_p), fit.tau0 * math.exp(fit.delta_ap)
+        return {"delta": fit.delta, "delta_err": fit.delta_err, "delta_p": fit.delta_p, "delta_p_err": fit.delta_p_err,
+                "delta_ap": fit.delta_ap, "delta_ap_err": fit.delta_ap_err, "ic0": fit.ic0, "ic0_err": fit.ic0_err,
+                "tau0": fit.tau0, "tau_p_at_zero": tau_p0, "tau_p_at_zero_err": tau_p0 * fit.delta_p_err,
+                "tau_ap_at_zero": tau_ap0, "tau_ap_at_zero_err": tau_ap0 * fit.delta_ap_err,
+                "n_current": float(parameters["n_current"]), "attempt_law": parameters["attempt_law"]}
 
     @classmethod
     def plot(cls, data: dict[str, np.ndarray], summary: dict[str, float], path: Path) -> None:
@@ -98,15 +112,23 @@ class Telegraph(BenchProcedure):
 
         fig, ax = figure()
         i_ua = data["current"] * 1e6
-        ax.errorbar(i_ua, data["tau_p"], data["tau_p_error"], fmt="o", label="τ_P")
-        ax.errorbar(i_ua, data["tau_ap"], data["tau_ap_error"], fmt="s", label="τ_AP")
+        ax.errorbar(i_ua, data["tau_p"], data["tau_p_error"], fmt="o", color="tab:blue", label="τ_P")
+        ax.errorbar(i_ua, data["tau_ap"], data["tau_ap_error"], fmt="s", mfc="none", color="tab:red", label="τ_AP")
         if summary:
+            s = summary
             grid = np.linspace(data["current"].min(), data["current"].max(), 100)
-            ax.plot(grid * 1e6, summary["tau0"] * np.exp(summary["delta_p"] * (1 + grid / summary["ic0"])), "-")
-            ax.plot(grid * 1e6, summary["tau0"] * np.exp(summary["delta_ap"] * (1 - grid / summary["ic0"])), "-")
-            ax.set_title(f"Δ = {summary['delta']:.2f}, Ic0 = {summary['ic0'] * 1e6:.1f} µA")
+            for is_ap, colour in ((False, "tab:blue"), (True, "tab:red")):
+                model = dwell_model(grid, np.full(grid.size, is_ap), s["delta_p"], s["delta_ap"], s["ic0"], s["tau0"],
+                                    s["n_current"], s["attempt_law"])
+                ax.plot(grid * 1e6, np.exp(model), "-", color=colour)
+            for line in (f"Néel–Brown fit (n = {s['n_current']:g}, τ0 = {s['tau0']:.3g} s)",
+                         f"Δ = {measured(s['delta'], s['delta_err'])}",
+                         f"Δ_P = {measured(s['delta_p'], s['delta_p_err'])}",
+                         f"Δ_AP = {measured(s['delta_ap'], s['delta_ap_err'])}",
+                         f"Ic0 = {measured(s['ic0'], s['ic0_err'], 1e6, 'µA')}"):
+                ax.plot([], [], " ", label=line)
         ax.set_yscale("log")
         ax.set_xlabel("bias current (µA)")
         ax.set_ylabel("mean dwell time (s)")
-        ax.legend()
+        ax.legend(fontsize=7)
         fig.savefig(path, dpi=110)
