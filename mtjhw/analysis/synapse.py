@@ -43,3 +43,22 @@ def distinguishable_levels(g: np.ndarray, noise: float) -> int:
     noise σ), i.e. levels that a ±3σ read window tells apart."""
     levels = np.sort(np.asarray(g, dtype=float))
     return int(np.sum(np.diff(levels) > 6 * noise)) + 1
+
+
+def nonlinearity_error(g: np.ndarray, noise: float, resamples: int = 200, seed: int = 0) -> float:
+    """1σ uncertainty of :func:`nonlinearity` from the read noise: the spread of ν over ``resamples``
+    staircases with Gaussian noise of σ = ``noise`` (S) added (parametric bootstrap, seeded)."""
+    rng = np.random.default_rng(seed)
+    g = np.asarray(g, dtype=float)
+    values = []
+    for _ in range(resamples):
+        try:
+            values.append(nonlinearity(g + noise * rng.standard_normal(g.size)))
+        except AnalysisError:
+            continue
+    return float(np.std(values, ddof=1)) if len(values) > 1 else float("inf")
+
+
+def staircase(n_pulses: int, g_start: float, g_end: float, nu: float) -> np.ndarray:
+    """The model staircase of ``n_pulses`` conductances (S) from ``g_start`` to ``g_end`` with nonlinearity ν."""
+    return g_start + (g_end - g_start) * _model(np.linspace(0, 1, n_pulses), nu)

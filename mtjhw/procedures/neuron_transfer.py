@@ -8,24 +8,26 @@ from typing import Any
 import numpy as np
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
-from mtjhw.analysis.sigmoid import fit_sigmoid, sigmoid
+from mtjhw.analysis.sigmoid import TransferFit, fit_transfer, sigmoid
 
-from .base import BenchProcedure
+from .base import BenchProcedure, measured
 
 
 class NeuronTransfer(BenchProcedure):
     """At each of ``points`` input currents in [``i_min``, ``i_max``] the source-meter takes ``samples`` short
-    readings (``nplc``), each the device's time-averaged state over the reading window: the AP occupation is
-    (R − R_P)/(R_AP − R_P), with R_P and R_AP the saturated levels at the range ends. A sigmoid fit gives ``i50``
-    and the ``slope`` |dp/dI| there (the neuron's gain)."""
+    readings (``nplc``), each the device's time-averaged state over the reading window. The mean resistance is
+    fitted as R_P(I) + p_AP(I)·(R_AP(I) − R_P(I)) with bias-dependent levels and a sigmoid p_AP
+    (:func:`mtjhw.analysis.sigmoid.fit_transfer`), weighted by the readings' standard error: ``i50`` and the
+    ``slope`` |dp/dI| there (the neuron's gain), with their uncertainties."""
 
     name = "neuron-transfer"
-    summary_keys = {"i50": "A", "slope": "1/A", "width": "A", "r_p": "Ω", "r_ap": "Ω"}
+    summary_keys = {"i50": "A", "i50_err": "A", "slope": "1/A", "slope_err": "1/A", "width": "A", "width_err": "A",
+                    "r_p": "Ω", "r_p_err": "Ω", "r_ap": "Ω", "r_ap_err": "Ω"}
 
     i_min = FloatParameter("Lowest input current", units="A", default=-20e-6, minimum=-1e-3, maximum=1e-3)
     i_max = FloatParameter("Highest input current", units="A", default=20e-6, minimum=-1e-3, maximum=1e-3)
-    points = IntegerParameter("Input currents", default=21, minimum=4, maximum=1000)
-    samples = IntegerParameter("Readings per current", default=50, minimum=1, maximum=10000)
+    points = IntegerParameter("Input currents", default=21, minimum=7, maximum=1000)
+    samples = IntegerParameter("Readings per current", default=50, minimum=2, maximum=10000)
     nplc = FloatParameter("Reading integration", units="PLC", default=0.01, minimum=0.01, maximum=10.0)
 
     DATA_COLUMNS = ["Current (A)", "Resistance (ohm)", "Resistance std (ohm)"]
@@ -48,35 +50,45 @@ class NeuronTransfer(BenchProcedure):
                 continue
             v, i = self.bench.smu.sweep(np.full(self.samples, current))
             r = v / i
-            self.record(current=current, resistance=float(np.mean(r)), resistance_std=float(np.std(r)))
+            self.record(current=current, resistance=float(np.mean(r)), resistance_std=float(np.std(r, ddof=1)))
             self.progress(n + 1, len(currents))
 
     @staticmethod
-    def probability_ap(resistance: np.ndarray) -> np.ndarray:
-        """AP occupation from the mean resistance, between the saturated levels (all P at the positive end of
-        the range, all AP at the negative end)."""
-        r_p, r_ap = float(np.min(resistance)), float(np.max(resistance))
-        if not r_ap > r_p:
-            return np.full_like(resistance, np.nan)
-        return np.clip((resistance - r_p) / (r_ap - r_p), 0.0, 1.0)
+    def _fit(data: dict[str, np.ndarray], samples: int) -> TransferFit:
+        sigma = np.maximum(data["resistance_std"], 1e-9 * data["resistance"]) / np.sqrt(samples)
+        return fit_transfer(data["current"], data["resistance"], sigma)
 
     @classmethod
     def analyse(cls, data: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict[str, float]:
-        fit = fit_sigmoid(data["current"], cls.probability_ap(data["resistance"]))
-        return {"i50": fit.x50, "slope": fit.slope, "width": fit.width,
-                "r_p": float(np.min(data["resistance"])), "r_ap": float(np.max(data["resistance"]))}
+        fit = cls._fit(data, int(parameters["samples"]))
+        e = fit.errors
+        return {"i50": fit.x50, "i50_err": e["x50"], "slope": fit.slope, "slope_err": fit.slope * e["width"] /
+                abs(fit.width), "width": fit.width, "width_err": e["width"], "r_p": fit.r_p, "r_p_err": e["r_p"],
+                "r_ap": fit.r_ap, "r_ap_err": e["r_ap"]}
 
     @classmethod
     def plot(cls, data: dict[str, np.ndarray], summary: dict[str, float], path: Path) -> None:
         from mtjhw.plotting import figure
 
-        fig, ax = figure()
-        ax.plot(data["current"] * 1e6, cls.probability_ap(data["resistance"]), "o", label="measured")
+        fig, (ax, ax_r) = figure(1, 2, size=(10.0, 4.2))
+        i_ua = data["current"] * 1e6
+        ax_r.errorbar(i_ua, data["resistance"], data["resistance_std"], fmt="o", ms=4, label="mean ± std of readings")
         if summary:
+            s = summary
+            fit = cls._fit(data, 1)  # the number of samples scales the errors only, not the fitted curve
             grid = np.linspace(data["current"].min(), data["current"].max(), 300)
-            ax.plot(grid * 1e6, sigmoid(grid, summary["i50"], summary["width"]), "-",
-                    label=f"i50 = {summary['i50'] * 1e6:.2f} µA, slope = {summary['slope'] * 1e-6:.3f} /µA")
+            low, high = fit.levels(grid)
+            p = sigmoid(grid, s["i50"], s["width"])
+            ax_r.plot(grid * 1e6, low + p * (high - low), "-", label="fit")
+            ax_r.plot(grid * 1e6, low, ":", color="grey", label="R_P(I), R_AP(I)")
+            ax_r.plot(grid * 1e6, high, ":", color="grey")
+            ax.plot(i_ua, fit.occupation(data["current"], data["resistance"]), "o", label="measured")
+            ax.plot(grid * 1e6, p, "-", label=f"sigmoid: i50 = {measured(s['i50'], s['i50_err'], 1e6, 'µA')}")
+            ax.plot([], [], " ", label=f"slope = {measured(s['slope'], s['slope_err'], 1e-6, '/µA')}")
+            ax.legend(fontsize=7)
         ax.set_xlabel("input current (µA)")
         ax.set_ylabel("p(AP)")
-        ax.legend()
+        ax_r.set_xlabel("input current (µA)")
+        ax_r.set_ylabel("mean R (Ω)")
+        ax_r.legend(fontsize=7)
         fig.savefig(path, dpi=110)

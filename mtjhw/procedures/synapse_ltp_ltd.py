@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
-from mtjhw.analysis.synapse import distinguishable_levels, nonlinearity
+from mtjhw.analysis.synapse import distinguishable_levels, nonlinearity, nonlinearity_error, staircase
 
-from .base import BenchProcedure
+from .base import BenchProcedure, measured
 
 _GAP = 10e-6  # s
 
@@ -18,11 +18,12 @@ _GAP = 10e-6  # s
 class SynapseLtpLtd(BenchProcedure):
     """``pulses`` potentiating pulses (+``amplitude`` V, ``width`` s) then as many depressing ones (−amplitude),
     the conductance read at ``read_voltage`` after every pulse (one triggered burst per train), ``cycles``
-    times. Figures: distinguishable levels, nonlinearity of LTP and LTD, their asymmetry."""
+    times. Figures: distinguishable levels, nonlinearity of LTP and LTD of the last cycle (with 1σ errors from
+    the read noise, by a parametric bootstrap), their asymmetry."""
 
     name = "synapse-ltp-ltd"
-    summary_keys = {"n_levels": "count", "nl_ltp": "ν", "nl_ltd": "ν", "asymmetry": "ν", "g_min": "S",
-                    "g_max": "S", "read_noise": "S"}
+    summary_keys = {"n_levels": "count", "nl_ltp": "ν", "nl_ltp_err": "ν", "nl_ltd": "ν", "nl_ltd_err": "ν",
+                    "asymmetry": "ν", "asymmetry_err": "ν", "g_min": "S", "g_max": "S", "read_noise": "S"}
 
     pulses = IntegerParameter("Pulses per train", default=30, minimum=2, maximum=10000)
     amplitude = FloatParameter("Pulse amplitude", units="V", default=0.09, minimum=0.0, maximum=5.0)
@@ -59,17 +60,21 @@ class SynapseLtpLtd(BenchProcedure):
                     self.record(cycle=cycle, phase=phase, pulse=k + 1, conductance=float(value))
                 self.progress(2 * cycle + (phase < 0) + 1, 2 * self.cycles)
 
+    @staticmethod
+    def _last_cycle(data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        last = data["cycle"] == data["cycle"].max()
+        return data["conductance"][last & (data["phase"] > 0)], data["conductance"][last & (data["phase"] < 0)]
+
     @classmethod
     def analyse(cls, data: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict[str, float]:
-        last = data["cycle"] == data["cycle"].max()
-        ltp = data["conductance"][last & (data["phase"] > 0)]
-        ltd = data["conductance"][last & (data["phase"] < 0)]
+        ltp, ltd = cls._last_cycle(data)
         # read noise: the scatter of successive readings where the state stays put (saturated ends)
         noise = float(np.median(np.abs(np.diff(data["conductance"]))) / 0.6745 / np.sqrt(2)) or 1e-12
-        nl_ltp = nonlinearity(ltp)
-        nl_ltd = nonlinearity(-ltd)
+        nl_ltp, nl_ltd = nonlinearity(ltp), nonlinearity(-ltd)
+        err_ltp, err_ltd = nonlinearity_error(ltp, noise), nonlinearity_error(-ltd, noise)
         return {"n_levels": distinguishable_levels(np.concatenate([ltp, ltd]), noise), "nl_ltp": nl_ltp,
-                "nl_ltd": nl_ltd, "asymmetry": abs(nl_ltp - nl_ltd), "g_min": float(data["conductance"].min()),
+                "nl_ltp_err": err_ltp, "nl_ltd": nl_ltd, "nl_ltd_err": err_ltd, "asymmetry": abs(nl_ltp - nl_ltd),
+                "asymmetry_err": float(np.hypot(err_ltp, err_ltd)), "g_min": float(data["conductance"].min()),
                 "g_max": float(data["conductance"].max()), "read_noise": noise}
 
     @classmethod
@@ -77,10 +82,19 @@ class SynapseLtpLtd(BenchProcedure):
         from mtjhw.plotting import figure
 
         fig, ax = figure()
-        ax.plot(np.arange(data["conductance"].size) + 1, data["conductance"] * 1e6, ".-")
+        ax.plot(np.arange(data["conductance"].size) + 1, data["conductance"] * 1e6, ".", ms=4, color="grey",
+                label="measured")
         if summary:
-            ax.set_title(f"{summary['n_levels']} levels, ν_LTP = {summary['nl_ltp']:.2f}, "
-                         f"ν_LTD = {summary['nl_ltd']:.2f}")
+            s = summary
+            ltp, ltd = cls._last_cycle(data)
+            start = data["conductance"].size - ltp.size - ltd.size + 1
+            for g, nu, err, label, offset, sign in ((ltp, s["nl_ltp"], s["nl_ltp_err"], "LTP", 0, 1),
+                                                    (ltd, s["nl_ltd"], s["nl_ltd_err"], "LTD", ltp.size, -1)):
+                model = sign * staircase(g.size, sign * g[0], sign * g[-1], nu)
+                ax.plot(start + offset + np.arange(g.size), model * 1e6, "-",
+                        label=f"{label} model: ν = {measured(nu, err)}")
+            ax.plot([], [], " ", label=f"{s['n_levels']} levels, read noise {s['read_noise'] * 1e9:.3g} nS")
         ax.set_xlabel("pulse number")
         ax.set_ylabel("conductance (µS)")
+        ax.legend(fontsize=7)
         fig.savefig(path, dpi=110)
