@@ -337,9 +337,10 @@ class SafetyGate:
             rf.reference = values[0]
         elif kind == "rf_reference_state":
             rf.reference_on = values[0] != 0
+        elif kind == "am_depth":
+            rf.am.setdefault(_node_suffix(header, "AM"), [1.0, False])[0] = values[0] / 100.0
         else:
-            path = rf.am.setdefault(_node_suffix(header, "AM"), [1.0, False])
-            path[0 if kind == "am_depth" else 1] = values[0] / 100.0 if kind == "am_depth" else values[0] != 0
+            rf.am.setdefault(_node_suffix(header, "AM"), [1.0, False])[1] = values[0] != 0
 
     def _send(self, message: str, send: Callable[[], None]) -> None:
         """Check ``message``, wait for the ramp rate, send it, then keep the state it sets."""
@@ -387,6 +388,7 @@ class SafetyGate:
             if header.endswith("?"):
                 note.pending = (rule, header) if rule is not None and rule.kind in _LEARNED else None
                 continue
+            note.pending = None  # a reply tells the state before this unit, not after it
             if header.upper() == "*RST" or (rule is not None and rule.kind == "reset"):
                 self._reset(header, state, note)
             elif rule is not None:

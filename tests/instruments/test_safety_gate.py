@@ -228,6 +228,14 @@ def test_rf_am_is_limited_at_its_peak_envelope_power():
             source.set_amplitude_modulation(True, 1e3, 1.0)  # 100 %: 6 dB over the carrier
 
 
+def test_a_reply_counts_only_when_its_query_ends_the_message():
+    """``:POW?;:POW -2`` answers the level before ``:POW -2``: the gate learns nothing from it."""
+    with expected_protocol(KeysightN5183B, [(":POW?;:POW -2", "-30")], limits=RF) as source:
+        source.ask(":POW?;:POW -2")
+        with pytest.raises(SafetyLimitError, match="read back"):
+            source.write(":AM:STAT ON")
+
+
 def test_rf_preset_returns_the_gate_to_no_offset_and_recalls_are_refused():
     with expected_protocol(KeysightN5183B, [(":POW:OFFS 10", None), (":POW:OFFS?", "10"), (":POW 8", None),
                                             (":SYST:PRES", None)], limits=RF) as source:
