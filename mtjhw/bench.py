@@ -104,7 +104,21 @@ class Bench:
         if "magnet" in drivers:
             self._field = MagnetFieldController(
                 drivers["magnet"], drivers["gaussmeter"], config.instruments["magnet"].options["coil_constant"],
-                limits=config.safety, sleep=self.sleep)
+                limits=config.safety, sleep=self.sleep, clock=self.now)
+        self._arm_protection()
+
+    def _arm_protection(self) -> None:
+        """Set each instrument's own limits from the bench's, where it has them, so that a crash of this host
+        leaves the device protected; an instrument that refuses is reported (the gate still holds the limits)."""
+        for role, driver in self.drivers.items():
+            arm = getattr(driver, "arm_protection", None)
+            if arm is None:
+                continue
+            try:
+                arm()
+            except Exception as exc:
+                log.warning("%s: arming the instrument's own protection failed (%s); the bench limits are "
+                            "still enforced before every command", role, exc)
 
     # ----------------------------------------------------------------- opening
     @classmethod
