@@ -7,12 +7,15 @@ generator: one burst and one transfer per (field, current). A burst of ``reset_c
 state a reset leaves, and so verifies it; a trial switched when its reading after the write differs from that
 state. Write currents are pulse voltages over ``line_resistance``.
 
-Analysis: at each field and polarity whose reset held, a binomial maximum-likelihood fit of the thermally
-activated law P = 1 − exp(−(w/τ0)·exp(−Δ_x (1 − |I|/I_c)ⁿ)) gives the critical current I_c and Δ_x (τ0 and n
-fixed); the critical currents then fit the macrospin threshold I_c(H) = 2 I_c0 g(|H + H_x0|/Hk),
-g(h) = max_θ cos θ (sin θ − h) ≈ 1/2 − h/√2 (Lee et al., APL 102, 112410 (2013)), for I_c0 (zero in-plane
-field), Hk and the built-in in-plane field H_x0 (fixed at 0 unless the fields span both signs); Δ follows
-from Δ_x = Δ (1 − h)². With the line's width and thickness given, the critical current density J_c0.
+Analysis: each field and polarity whose resets held and whose P_sw climbs from below 0.05 to above 0.95 is fitted
+alone (binomial maximum likelihood) with the thermally activated law P = 1 − exp(−(w/τ0)·exp(−Δ_x (1 − i)ⁿ)),
+i = |I|/I_c; those fits start one fit of all their counts with I_c(H) = 2 I_c0 g(|H + H_x0|/Hk),
+g(h) = max_θ cos θ (sin θ − h) ≈ 1/2 − h/√2 (the macrospin threshold; Lee et al., APL 102, 112410 (2013), to
+first order), Δ_x = Δ (1 − |H + H_x0|/Hk)², and the read current's STT, i += κ·R_P/R_AP for writes into P and
+−κ for writes into AP (κ = I_read(P)/Ic0_STT, the summary's ``read_stt``). It gives I_c0 (zero in-plane
+field), Hk, the built-in in-plane field H_x0 (fixed at 0 unless the fields span both signs), Δ and κ, and with
+the line's width and thickness J_c0. τ0 and n are fixed; each error adds to the fit's own the change of the
+value when τ0 is 3× shorter or longer.
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ def threshold_factor(h: np.ndarray) -> np.ndarray:
 
 
 def switching_probability(current: np.ndarray, width: float, delta: float, ic: float, tau0: float,
-                          n: float) -> np.ndarray:
-    """P that a pulse of |``current``| (A) and ``width`` (s) switches: thermal activation below ``ic``, 1 above."""
-    i = np.clip(np.abs(np.asarray(current, dtype=float)) / ic, 0.0, 1.0)
+                          n: float, i_read: float = 0.0) -> np.ndarray:
+    """P that a pulse of |``current``| (A) and ``width`` (s) switches: thermal activation below ``ic``, 1 above;
+    ``i_read`` adds the read current's STT drive (in units of its own critical current)."""
+    i = np.clip(np.abs(np.asarray(current, dtype=float)) / ic + i_read, 0.0, 1.0)
     return -np.expm1(-(width / tau0) * np.exp(-delta * (1.0 - i) ** n))
 
 
@@ -113,30 +117,75 @@ def _group_fit(group: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict
     last = int(np.argmax(switched / trials >= np.max(switched / trials) - 0.02)) + 1
     (delta, ic), cov = fit_threshold(current[:last], switched[:last], trials[:last], float(group["width"][0]),
                                      float(parameters["tau0"]), float(parameters["n_barrier"]))
-    return {"ic": ic, "delta": delta, "ic_err": math.sqrt(cov[1, 1]), "delta_err": math.sqrt(cov[0, 0])}
+    # the read current's STT, in units of κ = I_read(P)/Ic0_STT: it drives AP → P writes, it holds P → AP ones
+    into_p = float(np.mean(group["target_state"])) > 0
+    read = float(group["resistance_low"][0] / group["resistance_high"][0]) if into_p else -1.0
+    return {"ic": ic, "delta": delta, "ic_err": math.sqrt(cov[1, 1]), "delta_err": math.sqrt(cov[0, 0]),
+            "counts": (np.abs(current[:last]), switched[:last], trials[:last]), "read": read}
 
 
-def fit_phase_diagram(field: np.ndarray, ic: np.ndarray, ic_err: np.ndarray) -> dict[str, float]:
-    """I_c0, Hk and H_x0 (fixed at 0 unless the fields span both signs) with their errors from the critical
-    currents ``ic`` ± ``ic_err`` (A) at the in-plane fields ``field`` (T): weighted least squares."""
+def starting_values(fits: list[dict[str, Any]]) -> dict[str, float]:
+    """I_c0, Hk, H_x0 (0 unless the fields span both signs) and Δ from the per-field fits, to start
+    :func:`fit_global`: weighted least squares of I_c(H), then the weighted mean of Δ_x / (1 − |H + H_x0|/Hk)²."""
+    field, ic, ic_err = (np.array([f[k] for f in fits]) for k in ("field", "ic", "ic_err"))
     both_signs = field.min() < 0 < field.max()
     p0 = [float(ic.max()), 3 * float(np.max(np.abs(field)))] + ([0.0] if both_signs else [])
 
     def model(h: np.ndarray, ic0: float, hk: float, h_x0: float = 0.0) -> np.ndarray:
         return critical_current(h, ic0, hk, h_x0)
 
-    popt, pcov = curve_fit(model, field, ic, p0=p0, sigma=ic_err, absolute_sigma=True, maxfev=20000)
-    perr = np.sqrt(np.diag(pcov))
-    return {"ic0": popt[0], "ic0_err": perr[0], "hk": popt[1], "hk_err": perr[1],
-            "h_x0": popt[2] if both_signs else 0.0, "h_x0_err": perr[2] if both_signs else float("nan")}
-
-
-def zero_field_delta(fits: list[dict[str, float]], hk: float, h_x0: float) -> tuple[float, float]:
-    """Δ and its error: the weighted mean of Δ_x / (1 − |H + H_x0|/Hk)² over the fits."""
-    reduction = np.array([(1 - min(abs(f["field"] + h_x0) / hk, 0.99)) ** 2 for f in fits])
-    deltas = np.array([f["delta"] for f in fits]) / reduction
+    popt, _ = curve_fit(model, field, ic, p0=p0, sigma=ic_err, maxfev=20000)
+    ic0, hk, h_x0 = popt[0], popt[1], popt[2] if both_signs else 0.0
+    reduction = (1 - np.minimum(np.abs(field + h_x0) / hk, 0.99)) ** 2
     weights = (reduction / np.array([f["delta_err"] for f in fits])) ** 2
-    return float(np.sum(weights * deltas) / weights.sum()), float(weights.sum() ** -0.5)
+    delta = float(np.sum(weights * np.array([f["delta"] for f in fits]) / reduction) / weights.sum())
+    return {"ic0": ic0, "hk": hk, "h_x0": h_x0, "delta": delta}
+
+
+def fit_global(fits: list[dict[str, Any]], start: dict[str, float], width: float, tau0: float, n: float
+               ) -> dict[str, float]:
+    """I_c0, Hk, H_x0, Δ and κ (the read current's STT drive in P, I_read/Ic0_STT) with their errors from every
+    fitted field's counts at once (binomial ML): the law at each field with I_c = 2 I_c0 g(|H + H_x0|/Hk),
+    Δ_x = Δ (1 − |H + H_x0|/Hk)² and the read current's drive, from ``start``."""
+    fields = np.array([f["field"] for f in fits])
+    both_signs = fields.min() < 0 < fields.max()
+    names = ["ic0", "hk", "delta", "read_stt"] + (["h_x0"] if both_signs else [])
+
+    def unpack(theta: np.ndarray) -> dict[str, float]:
+        values = dict(zip(names, [*np.exp(theta[:3]), theta[3], *(theta[4:] * 1e-3)], strict=True))
+        return {"h_x0": 0.0} | values
+
+    def nll(theta: np.ndarray) -> float:
+        v, total = unpack(theta), 0.0
+        for field, f in zip(fields, fits, strict=True):
+            i, k, m = f["counts"]
+            h = min(abs(field + v["h_x0"]) / v["hk"], 0.99)
+            q = switching_probability(i, width, v["delta"] * (1 - h) ** 2, 2 * v["ic0"] * float(threshold_factor(h)),
+                                      tau0, n, v["read_stt"] * f["read"])
+            q = np.clip(q, 1e-300, 1 - 1e-15)
+            total -= float(np.sum(k * np.log(q) + (m - k) * np.log1p(-q)))
+        return total
+
+    x0 = np.array([math.log(start["ic0"]), math.log(start["hk"]), math.log(start["delta"]), 0.0]
+                  + ([start["h_x0"] * 1e3] if both_signs else []))
+    best = minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-8, "maxiter": 20000})
+    err = np.sqrt(np.diag(np.linalg.inv(_hessian(nll, best.x))))
+    values = unpack(best.x)
+    scale = {"ic0": values["ic0"], "hk": values["hk"], "delta": values["delta"], "read_stt": 1.0, "h_x0": 1e-3}
+    errors = {f"{name}_err": float(scale[name] * e) for name, e in zip(names, err, strict=True)}
+    return {"h_x0_err": float("nan")} | values | errors
+
+
+def with_tau0_spread(fits: list[dict[str, Any]], start: dict[str, float], width: float, tau0: float, n: float
+                     ) -> dict[str, float]:
+    """:func:`fit_global` at ``tau0``, each error widened (in quadrature) by how far the value moves when the fixed
+    τ0 is 3× shorter or longer: Brown's τ0 spans 0.3–5 ns over the damping and anisotropy of real devices."""
+    summary = fit_global(fits, start, width, tau0, n)
+    others = [fit_global(fits, start, width, tau0 * factor, n) for factor in (1 / 3, 3)]
+    for key in [k for k in summary if f"{k}_err" in summary]:
+        spread = max(abs(other[key] - summary[key]) for other in others)
+        summary[f"{key}_err"] = math.hypot(summary[f"{key}_err"], spread)
+    return summary
 
 
 class SOTSwitching(BenchProcedure):
@@ -145,12 +194,13 @@ class SOTSwitching(BenchProcedure):
     name = "sot-switching"
     summary_keys = {"ic0": "A", "ic0_err": "A", "hk": "T", "hk_err": "T", "h_x0": "T", "h_x0_err": "T",
                     "delta": "kBT", "delta_err": "kBT", "jc0": "A/m²", "jc0_err": "A/m²",
-                    "fields_fitted": "count", "reset_failure_rate": "ratio", "tau0": "s (fixed)",
+                    "read_stt": "ratio", "read_stt_err": "ratio", "fields_fitted": "count",
+                    "reset_failure_rate": "ratio", "tau0": "s (fixed)",
                     "n_barrier": "(fixed)"}
 
-    current_min = FloatParameter("Lowest write current", units="A", default=0.2e-3, minimum=0.0, maximum=1.0)
-    current_max = FloatParameter("Highest write current", units="A", default=0.9e-3, minimum=0.0, maximum=1.0)
-    amplitudes = IntegerParameter("Currents per polarity", default=11, minimum=3, maximum=200)
+    current_min = FloatParameter("Lowest write current", units="A", default=0.25e-3, minimum=0.0, maximum=1.0)
+    current_max = FloatParameter("Highest write current", units="A", default=0.75e-3, minimum=0.0, maximum=1.0)
+    amplitudes = IntegerParameter("Currents per polarity", default=21, minimum=3, maximum=200)
     both_polarities = BooleanParameter("Both current polarities", default=True)
     field_min = FloatParameter("Lowest in-plane field", units="T", default=-0.045, minimum=-5.0, maximum=5.0)
     field_max = FloatParameter("Highest in-plane field", units="T", default=0.045, minimum=-5.0, maximum=5.0)
@@ -171,8 +221,8 @@ class SOTSwitching(BenchProcedure):
     n_barrier = FloatParameter("Barrier exponent n", default=1.3, minimum=1.0, maximum=2.0)
 
     DATA_COLUMNS = ["Field set (T)", "Field (T)", "Current (A)", "Amplitude (V)", "Width (s)", "Trials",
-                    "Switched", "Probability", "Reset checks", "Reset failures", "Resistance low (ohm)",
-                    "Resistance high (ohm)"]
+                    "Switched", "Probability", "Target state", "Reset checks", "Reset failures",
+                    "Resistance low (ohm)", "Resistance high (ohm)"]
 
     def configure(self) -> None:
         if self.current_max <= self.current_min:
@@ -239,7 +289,8 @@ class SOTSwitching(BenchProcedure):
                 switched = int(np.sum(after_write != reset_low))
                 self.record(field_set=field, field=measured, current=current,
                             amplitude=current * self.line_resistance, width=self.width, trials=self.trials,
-                            switched=switched, probability=switched / self.trials, reset_checks=self.reset_checks,
+                            switched=switched, probability=switched / self.trials,
+                            target_state=-1 if reset_low else 1, reset_checks=self.reset_checks,
                             reset_failures=int(np.sum(after_reset != reset_low)), resistance_low=self.r_low,
                             resistance_high=self.r_high)
                 self.progress(f * currents.size + c + 1, total)
@@ -272,8 +323,8 @@ class SOTSwitching(BenchProcedure):
             raise AnalysisError(f"critical currents resolved at {len(fits)} (field, polarity) points, at fewer than "
                                 "3 fields: widen the current range around the threshold, or check the resets "
                                 "(reset_current between the two states' thresholds)")
-        summary = fit_phase_diagram(*(np.array([f[k] for f in fits]) for k in ("field", "ic", "ic_err")))
-        summary["delta"], summary["delta_err"] = zero_field_delta(fits, summary["hk"], summary["h_x0"])
+        summary = with_tau0_spread(fits, starting_values(fits), float(data["width"][0]), float(parameters["tau0"]),
+                                   float(parameters["n_barrier"]))
         area = float(parameters["line_width"]) * float(parameters["line_thickness"])
         summary["jc0"], summary["jc0_err"] = (summary["ic0"] / area, summary["ic0_err"] / area) if area > 0 else \
             (float("nan"), float("nan"))

@@ -31,7 +31,8 @@ def test_recovers_critical_current_hk_and_delta(tmp_path, dut, settings):
     with open_bench(**dut) as bench:
         device = bench.virtual.dut
         truth = {"ic0": device.critical_current(+1, -device.h_x), "hk": device.physics.params.hk,
-                 "delta": device.delta(), "h_x0": device.h_x}
+                 "delta": device.delta(), "h_x0": device.h_x,
+                 "read_stt": 0.005 / device.r_p / device.physics.params.ic0_stt()}  # 5 mV read, Sun's Ic0
         outcome = run_procedure("sot-switching", bench, tmp_path,
                                 settings | {"fields": 6, "amplitudes": 21, "trials": 150, "both_polarities": True})
     assert outcome.status == "finished", outcome.error
@@ -41,6 +42,7 @@ def test_recovers_critical_current_hk_and_delta(tmp_path, dut, settings):
     assert s["hk"] == pytest.approx(truth["hk"], rel=0.10)
     assert s["delta"] == pytest.approx(truth["delta"], rel=0.10)
     assert s["h_x0"] == pytest.approx(truth["h_x0"], abs=2e-3)
+    assert s["read_stt"] == pytest.approx(truth["read_stt"], rel=0.25)  # the read path's STT, seen in the writes
     for key in ("ic0", "hk", "delta"):  # the stated uncertainty is an uncertainty, not a decoration
         assert 0 < s[f"{key}_err"] < 0.1 * s[key]
         assert abs(s[key] - truth[key]) < 5 * s[f"{key}_err"]
