@@ -85,8 +85,9 @@ def test_thermally_activated_switching_matches_the_macrospin():
     rng = np.random.default_rng(1)
     field = (h_x, 0.0, 0.0)
     mag.run(2e-9, 1e-12, drive=Drive(field_dc=field), rng=rng)
-    for f in [*np.linspace(0.1, 1, 10), 1.0, *np.linspace(0.9, 0, 10)]:  # rise, plateau, fall
-        duration = width if f == 1.0 else edge / 10
+    rise = np.linspace(0.1, 1.0, 10)
+    steps = [(f, edge / 10) for f in rise] + [(1.0, width)] + [(f, edge / 10) for f in rise[::-1]]
+    for f, duration in steps:  # rise, plateau, fall
         mag.run(duration, 1e-12, drive=Drive(sot_current=Waveform(dc=f * current), field_dc=field), rng=rng)
     mag.run(5e-9, 1e-12, drive=Drive(field_dc=field), rng=rng)
     p_llg = (mag.m[:, 2] > 0).reshape(x.size, trials).mean(axis=1)
