@@ -64,8 +64,9 @@ class VirtualBench:
 
     @property
     def effective_bias(self) -> Bias:
-        """The bias the DUT sees: the DC source plus any pulse on the AC port (a voltage in series)."""
-        if self._pulse_voltage == 0.0:
+        """The bias the DUT sees: the DC source plus any pulse on the AC port (a voltage in series, unless the
+        DUT routes pulses to a write path of its own)."""
+        if self._pulse_voltage == 0.0 or not getattr(self.dut, "pulses_in_series", True):
             return self._bias
         dc = self._bias
         v_dc = dc.level if dc.mode == "V" else self.dut.operating_point(dc)[0]
