@@ -40,6 +40,8 @@ from scipy.special import exprel, logsumexp
 THRESHOLD = 0.5
 #: nodes of the mean-first-passage quadrature (θ-uniform)
 QUADRATURE_NODES = 801
+#: intra-well relaxation times after which a first-passage distribution is integrated as its exponential tail
+QUASI_STATIONARY = 30.0
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,9 @@ class FirstPassage:
     volumes with Scharfetter–Gummel fluxes (a master equation that keeps detailed balance and positivity) and
     integrated by the L-stable Radau method with error control; F is the absorbed probability, accumulated
     directly so that small write-error rates keep their relative accuracy. ``absorb`` is where the state
-    counts as left: past the top of ``now`` and past the separatrix of the drive after the pulse.
+    counts as left: past the top of ``now`` and past the separatrix of the drive after the pulse. After
+    :data:`QUASI_STATIONARY` intra-well relaxation times what is left decays as one exponential, at the
+    absorbed flux over the probability left (the slowest eigenmode), and the integration stops there.
     """
 
     def __init__(self, now: Landscape, before: Landscape, absorb: float, duration: float, cells: int = 240
@@ -224,16 +228,23 @@ class FirstPassage:
              right / width], [1, 0, -1], format="csc")
         log_p0 = np.log(width) - before.energy(centre)
         y0 = np.append(np.exp(log_p0 - logsumexp(log_p0)), 0.0)
-        gone = _Exhausted()
-        self._solution = solve_ivp(lambda _t, y: generator @ y, (0.0, duration), y0, method="Radau",
-                                   jac=generator, dense_output=True, rtol=1e-3, atol=1e-30, events=gone)
-        self.duration = float(self._solution.t[-1])  # earlier than asked when nothing was left to leave
+        horizon = min(duration, QUASI_STATIONARY * now.relaxation_time)
+        self._solution = solve_ivp(lambda _t, y: generator @ y, (0.0, horizon), y0, method="Radau",
+                                   jac=generator, dense_output=True, rtol=1e-2, atol=1e-30, events=_Exhausted())
+        self.horizon = float(self._solution.t[-1])  # earlier when nothing was left to leave
+        end = self._solution.y[:, -1]
+        left_over = float(np.sum(end[:-1]))
+        self._tail_rate = np.inf if self._solution.status == 1 else right[-1] / width[-1] * end[-2] / left_over
+        self._tail = (min(max(float(end[-1]), 0.0), 1.0), left_over)
 
     def probability(self, t: ArrayLike) -> np.ndarray:
-        """F(t) for t in τ_D (1 past the end of an integration stopped because nothing was left)."""
+        """F(t) for t in τ_D: integrated up to the horizon, the exponential tail beyond."""
         t = np.asarray(t, dtype=float)
-        inside = self._solution.sol(np.clip(t, 0.0, self.duration))[-1]
-        return np.where(t > self.duration, 1.0, np.clip(inside, 0.0, 1.0))
+        inside = np.clip(self._solution.sol(np.clip(t, 0.0, self.horizon))[-1], 0.0, 1.0)
+        gone, left_over = self._tail
+        with np.errstate(invalid="ignore"):
+            beyond = gone + left_over * -np.expm1(-self._tail_rate * np.maximum(t - self.horizon, 0.0))
+        return np.where(t > self.horizon, np.minimum(beyond, 1.0), inside)
 
 
 class _Exhausted:

@@ -8,15 +8,16 @@ from the Fokker–Planck equation of :mod:`mtjhw.simulators.physics.fokker_planc
 one an interval needs and turns the result into times in seconds.
 
 The first switch is exponential with the Markov rate when the barrier under the drive is high
-(≥ :data:`HIGH_BARRIER` kBT: the intra-well transient cannot be resolved against an escape that rare), when
-the barrier is at least :data:`LOW_BARRIER` kBT and the interval lasts :data:`SETTLED` intra-well relaxation
-times, or when the drive changed too little to move the distribution in the well (a sweep in small steps:
-the survivors keep their quasi-stationary distribution); otherwise it is the Fokker–Planck first-passage
-distribution from the Boltzmann distribution of the drive before.
+(≥ :data:`HIGH_BARRIER` kBT: a switch that rare is not moved by the intra-well transient), or when the drive
+changed too little to move the distribution in the well (a sweep in small steps: the survivors keep their
+quasi-stationary distribution); otherwise it is the Fokker–Planck first-passage distribution from the
+Boltzmann distribution of the drive before (its transient, then its exponential tail).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +28,6 @@ from .constants import GAMMA_E
 from .tmr import tmr_at_bias
 
 HIGH_BARRIER = 25.0  #: kBT
-LOW_BARRIER = 3.0  #: kBT
-SETTLED = 100.0  #: intra-well relaxation times
 #: relative change of the well curvature a + b below which a new drive leaves the thermal distribution as it is
 SMALL_CHANGE = 0.05
 
@@ -58,15 +57,17 @@ class SwitchLaw:
     def probability(self) -> float:
         """Probability of at least one switch by the end of the interval."""
         if self.cdf is None:
-            return float(-np.expm1(-self.rate * self.duration))
+            return -math.expm1(-self.rate * self.duration)
         return float(self.cdf[-1])
 
-    def time(self, v: ArrayLike) -> np.ndarray:
-        """Time (s) of the first switch given that one happens, for ``v`` uniform in [0, 1)."""
-        v = np.asarray(v, dtype=float)
-        if self.cdf is None:
-            return np.minimum(-np.log1p(-v * self.probability) / self.rate, self.duration)
-        return np.interp(v * self.cdf[-1], self.cdf, self.times)
+    def time(self, v: ArrayLike) -> np.ndarray | float:
+        """Time (s) of the first switch given that one happens, for ``v`` uniform in [0, 1) (a float for a
+        float: the bench draws one at a time)."""
+        if self.cdf is not None:
+            return np.interp(v * self.cdf[-1], self.cdf, self.times)
+        if isinstance(v, float):
+            return min(-math.log1p(-v * self.probability) / self.rate, self.duration)
+        return np.minimum(-np.log1p(-np.asarray(v, dtype=float) * self.probability) / self.rate, self.duration)
 
 
 def dynamic_time(alpha: ArrayLike, hk: ArrayLike) -> np.ndarray:
@@ -118,10 +119,7 @@ def switch_laws(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np
     a, b, height = _landscapes(s, delta, now, n_current)
     a0, b0 = fp.drive_coefficients(s, *before, n_current=n_current)
     changed = np.abs((a + b) - (a0 + b0)) > SMALL_CHANGE * np.abs(a0 + b0)
-    with np.errstate(divide="ignore"):
-        relaxation = np.where(a + b > 0, tau_d / (2 * (a + b)), np.inf)
-    settled = (height >= LOW_BARRIER) & (duration >= SETTLED * relaxation)
-    markov = (height >= HIGH_BARRIER) | settled | (~changed & (a + b > 0))
+    markov = (height >= HIGH_BARRIER) | (~changed & (a + b > 0))
     rate = _unique_map(lambda d, a, b, t: fp.escape_rate(d, a, b) / t, delta, a, b, tau_d)
     # where the state counts as left: past the top now (by two widths) and past the separatrix after the
     # interval (field only), where the magnetisation relaxes to the other state
@@ -134,10 +132,11 @@ def switch_laws(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np
     a0, b0 = np.where(fallback, 1.0, a0), np.where(fallback, 0.0, b0)
     keys = np.stack([delta, a, b, a0, b0, absorb, tau_d, rate, markov], axis=1)
     rows, which = np.unique(keys, axis=0, return_inverse=True)
-    laws = [_law(duration, *row) for row in rows]
+    laws = [_law(float(duration), *map(float, row)) for row in rows]
     return laws, which.ravel()
 
 
+@functools.lru_cache(maxsize=1024)  # benches reopened on the same device meet the same pulses
 def _law(duration, delta, a, b, a0, b0, absorb, tau_d, rate, markov) -> SwitchLaw:
     if markov:
         return SwitchLaw(duration, float(rate))
