@@ -118,6 +118,11 @@ def build_dut(config: dict[str, Any]) -> Any:
                 raise DutConfigError("dut.state: must be P, AP, +1 or -1")
             kwargs[key] = {"P": 1, "AP": -1}.get(value, value)
             continue
+        if key == "field_axis":  # which axis the bench magnet's field lies along (sot-mtj)
+            if value not in ("x", "z"):
+                raise DutConfigError("dut.field_axis: must be x (in-plane, along the write current) or z")
+            kwargs[key] = value
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise DutConfigError(f"dut.{key}: expected a number in SI units, got {value!r}")
         if key in _INTEGER_PARAMETERS and not float(value).is_integer():

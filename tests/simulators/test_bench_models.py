@@ -70,3 +70,12 @@ def test_smtj_telegraph_averages_over_an_integration_window():
 def test_bench_models_validate_their_parameters(config, message):
     with pytest.raises(DutConfigError, match=message):
         build_dut(config)
+
+
+def test_the_sot_magnet_axis_is_a_choice_in_bench_files():
+    from mtjhw.config import BenchConfig, BenchConfigError
+
+    config = BenchConfig.from_dict({"simulated": True, "dut": {"model": "sot-mtj", "field_axis": "z"}})
+    assert build_dut(config.dut).field_axis == "z"
+    with pytest.raises(BenchConfigError, match="dut.field_axis: must be x"):
+        BenchConfig.from_dict({"simulated": True, "dut": {"model": "sot-mtj", "field_axis": "y"}})
