@@ -22,6 +22,7 @@ The adapter adds what an instrument sees: the operating point under a voltage or
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 
 import numpy as np
 
@@ -73,9 +74,9 @@ class _TwoStateJunction(TwoTerminalDevice):
                                       r_p=r_p, tmr=tmr, v_half=v_half, temperature=t_ref, alpha=self.alpha)
         self._start(state, temperature)
 
+    @abstractmethod
     def _start(self, state: int, temperature: float) -> None:
         """Build the engine in ``state`` at ``temperature`` (K)."""
-        raise NotImplementedError
 
     def resistance_of(self, state: int, voltage: float) -> float:
         """Resistance (Ω) of ``state`` at bias ``voltage`` (V) (cached: readings and pulses repeat voltages)."""
