@@ -1,11 +1,12 @@
 """Catalogue of device models for the virtual bench: ``dut.model`` name → class, parameters, units.
 
-``create(model, params, n, rng)`` builds a device from DESIGN.md §3 parameter names (unknown names are
+``create(model, params, n, rng)`` builds a device from the bench file's parameter names (unknown names are
 rejected with the list of allowed ones). Every model documents its parameters in its ``*Params`` dataclass;
 :func:`parameters` lists them with defaults.
 
 - ``pmtj`` / ``smtj`` (Δ = 45 / 5 by default): :class:`~.telegraph.TelegraphMTJ`: ``advance(duration, rng,
-  current | voltage, field)``, ``apply_pulse``, ``resistance(voltage)``; switching sampled event by event.
+  current | voltage, field)``, ``apply_pulse``, ``resistance(voltage)``; switching sampled event by event
+  (Néel–Brown with a fixed τ0, or, with ``alpha``, the macrospin's Fokker–Planck reduction in every regime).
 - ``macrospin``: :class:`~.macrospin.Macrospin`: ``advance`` / ``run`` (sLLGS), ``resistance(m, voltage)``.
 - ``stno``: :class:`~.stno.STNO`: ``psd(f, current, field)``, ``simulate``, ``diode_voltage(f, field, P_rf)``.
 - ``dw-synapse``: :class:`~.synapse.DomainWallSynapse`: ``apply_pulse(amplitude, width, rng)``,

@@ -63,7 +63,7 @@ _CHUNK = 8192
 
 @dataclass
 class STNOParams:
-    """Parameters of the oscillator (DESIGN.md §3 names; SI units, fields μ0H in T). ``i_th``, ``nonlinearity``
+    """Parameters of the oscillator (the bench file's names; SI units, fields μ0H in T). ``i_th``, ``nonlinearity``
     and ``q`` left at None follow from the torques, Meff and the field (module docstring)."""
 
     r_p: float = 600.0  #: parallel resistance, Ω

@@ -34,7 +34,7 @@ from .tmr import resistance as tmr_resistance
 
 @dataclass
 class TelegraphParams:
-    """Junction parameters (scalars or one entry per device); names follow DESIGN.md §3.
+    """Junction parameters (scalars or one entry per device); names are the bench file's.
 
     ``alpha`` selects the macrospin physics (then ``tau0`` must stay None: the attempt time follows from α,
     Hk and Δ); without it, the Néel–Brown approximation with attempt time ``tau0`` (default 1 ns).
