@@ -58,6 +58,18 @@ class VirtualBench:
         return self.magnet.field + self.ambient_field
 
     @property
+    def field_angle(self) -> float:
+        """Angle (rad) of the applied field from the DUT's easy axis, in the plane of the easy axis and the write
+        current (0: along the easy axis, π/2: in-plane, the hard axis); a rotation stage turns it."""
+        return float(getattr(self.dut, "field_angle", 0.0))
+
+    @field_angle.setter
+    def field_angle(self, angle: float) -> None:
+        if not hasattr(self.dut, "field_angle"):
+            raise ValueError(f"the DUT model {type(self.dut).__name__} has no field-angle physics")
+        self.dut.field_angle = float(angle)
+
+    @property
     def bias(self) -> Bias:
         """The source-meter's bias (the DC port of the bias tee)."""
         return self._bias
