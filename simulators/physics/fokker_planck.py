@@ -34,14 +34,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.integrate import solve_ivp
+from scipy.linalg import eigh_tridiagonal
 from scipy.special import exprel, logsumexp
 
 #: hysteresis half-width of the two-state picture: a dwell runs from x* + z_t to x* − z_t around the top x*
 THRESHOLD = 0.5
 #: nodes of the mean-first-passage quadrature (θ-uniform)
 QUADRATURE_NODES = 801
-#: intra-well relaxation times after which a first-passage distribution is integrated as its exponential tail
+#: intra-well relaxation times after which an integrated first-passage distribution continues as its exponential tail
 QUASI_STATIONARY = 30.0
+#: largest Σ|c_k| of a modal first-passage sum (its round-off is ~1e−16 times this)
+MAX_MODAL_GAIN = 1e4
 
 
 @dataclass(frozen=True)
@@ -194,16 +197,19 @@ def _cells(before: Landscape, absorb: float, cells: int) -> np.ndarray:
 
 
 class FirstPassage:
-    """Probability F(t) that a state has been left by time t under a constant drive (``now``), starting from
-    the Boltzmann distribution of the drive before (``before``), up to ``duration`` (τ_D).
+    """Probability F(t) that a state has been left by time t (τ_D) under a constant drive (``now``), starting
+    from the Boltzmann distribution of the drive before (``before``), up to ``duration`` (τ_D).
 
     The Fokker–Planck equation on [``absorb``, 1] in x, absorbing at ``absorb``, is discretised by finite
-    volumes with Scharfetter–Gummel fluxes (a master equation that keeps detailed balance and positivity) and
-    integrated by the L-stable Radau method with error control; F is the absorbed probability, accumulated
-    directly so that small write-error rates keep their relative accuracy. ``absorb`` is where the state
-    counts as left: past the top of ``now`` and past the separatrix of the drive after the pulse. After
-    :data:`QUASI_STATIONARY` intra-well relaxation times what is left decays as one exponential, at the
-    absorbed flux over the probability left (the slowest eigenmode), and the integration stops there.
+    volumes with Scharfetter–Gummel fluxes (a master equation that keeps detailed balance and positivity);
+    F is the absorbed probability. ``absorb`` is where the state counts as left: past the top of ``now`` and
+    past the separatrix of the drive after the pulse. The generator is tridiagonal and, by detailed balance,
+    similar to a symmetric matrix, so the survival is an exact sum of decaying eigenmodes,
+    S(t) = Σ c_k e^{−λ_k t}, at every t (the slowest rate taken as its mode's absorbed flux over its
+    probability, accurate however far below the round-off of the fastest it lies). Where the drive tilts the
+    landscape so steeply that the modal sum cancels beyond :data:`MAX_MODAL_GAIN` (precessional pulses), the
+    master equation is integrated instead by the L-stable Radau method with error control, up to
+    :data:`QUASI_STATIONARY` intra-well relaxation times and as its exponential tail beyond.
     """
 
     def __init__(self, now: Landscape, before: Landscape, absorb: float, duration: float, cells: int = 240
@@ -222,15 +228,23 @@ class FirstPassage:
         conductance = diffusion / np.diff(nodes)
         right = conductance * _bernoulli(step)  # flux coefficient cell k → k+1 (the last into the absorber)
         left = conductance[:-1] * _bernoulli(-step[:-1])  # cell k+1 → k
-        # y = (probability in each cell, absorbed probability F): the last cell's outflow is F's inflow
+        log_p0 = np.log(width) - before.energy(centre)
+        p0 = np.exp(log_p0 - logsumexp(log_p0))
+        self._modal = _modes(right, left, width, p0)
+        self._solution = None
+        if self._modal is None:
+            self._integrate(now, right, left, width, p0, duration)
+
+    def _integrate(self, now: Landscape, right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarray,
+                   duration: float) -> None:
+        """Radau integration of the master equation; y = (probability in each cell, absorbed probability F)."""
         generator = sparse.diags(
             [np.append(left / width[1:], 0.0), np.append(-(right + np.append(0.0, left)) / width, 0.0),
              right / width], [1, 0, -1], format="csc")
-        log_p0 = np.log(width) - before.energy(centre)
-        y0 = np.append(np.exp(log_p0 - logsumexp(log_p0)), 0.0)
         horizon = min(duration, QUASI_STATIONARY * now.relaxation_time)
-        self._solution = solve_ivp(lambda _t, y: generator @ y, (0.0, horizon), y0, method="Radau",
-                                   jac=generator, dense_output=True, rtol=1e-2, atol=1e-30, events=_Exhausted())
+        self._solution = solve_ivp(lambda _t, y: generator @ y, (0.0, horizon), np.append(p0, 0.0),
+                                   method="Radau", jac=generator, dense_output=True, rtol=1e-2, atol=1e-30,
+                                   events=_Exhausted())
         self.horizon = float(self._solution.t[-1])  # earlier when nothing was left to leave
         end = self._solution.y[:, -1]
         left_over = float(np.sum(end[:-1]))
@@ -238,13 +252,46 @@ class FirstPassage:
         self._tail = (min(max(float(end[-1]), 0.0), 1.0), left_over)
 
     def probability(self, t: ArrayLike) -> np.ndarray:
-        """F(t) for t in τ_D: integrated up to the horizon, the exponential tail beyond."""
+        """F(t) for t ≥ 0 in τ_D."""
         t = np.asarray(t, dtype=float)
+        if self._modal is not None:
+            rates, weights = self._modal
+            return np.clip(-np.expm1(-np.multiply.outer(t, rates)) @ weights, 0.0, 1.0)
         inside = np.clip(self._solution.sol(np.clip(t, 0.0, self.horizon))[-1], 0.0, 1.0)
         gone, left_over = self._tail
         with np.errstate(invalid="ignore"):
             beyond = gone + left_over * -np.expm1(-self._tail_rate * np.maximum(t - self.horizon, 0.0))
         return np.where(t > self.horizon, np.minimum(beyond, 1.0), inside)
+
+    def survival(self, t: ArrayLike) -> np.ndarray:
+        """1 − F(t) for t ≥ 0 in τ_D (from the modes: small write-error rates keep their relative accuracy)."""
+        t = np.asarray(t, dtype=float)
+        if self._modal is None:
+            return 1.0 - self.probability(t)
+        rates, weights = self._modal
+        return np.clip(np.exp(-np.multiply.outer(t, rates)) @ weights, 0.0, 1.0)
+
+
+def _modes(right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(λ_k, c_k) of the survival Σ c_k e^{−λ_k t} of the chain from ``p0``, or None where the modal sum would
+    cancel beyond :data:`MAX_MODAL_GAIN` (Σ|c_k| ≫ 1: round-off would swamp small probabilities)."""
+    up, down = right[:-1] / width[:-1], left / width[1:]  # generator entries A[k+1, k] and A[k, k+1]
+    if np.any(up <= 0) or np.any(down <= 0):
+        return None
+    # A = D·S·D⁻¹ with S symmetric: d_{k+1}/d_k = √(A[k+1, k]/A[k, k+1])
+    log_d = np.append(0.0, np.cumsum(0.5 * (np.log(up) - np.log(down))))
+    if np.ptp(log_d) > 700:
+        return None
+    diagonal = (right + np.append(0.0, left)) / width
+    rates, modes = eigh_tridiagonal(diagonal, -np.sqrt(up * down))
+    d = np.exp(log_d - log_d.max())
+    weights = (d @ modes) * (modes.T @ (p0 / d))
+    if not np.sum(np.abs(weights)) < MAX_MODAL_GAIN:
+        return None
+    slow = d * modes[:, 0]
+    rates[0] = right[-1] / width[-1] * slow[-1] / np.sum(slow)
+    return rates, weights
 
 
 class _Exhausted:
