@@ -80,13 +80,16 @@ class ThermalStage:
             max(self.setpoint, self.ramped - step)
 
     def advance(self, duration: float) -> None:
-        """Let ``duration`` s pass: steps of at most τ/8, each relaxing to the target at its middle."""
+        """Let ``duration`` s pass, in steps of at most τ/8 over which the target moves at a constant rate r:
+        exact for a fixed or ramping target, T − s → −rτ + (T₀ − s₀ + rτ)·e^(−t/τ)."""
+        tau = self.time_constant
         while duration > 0 and self.changing():
-            step = min(duration, self.time_constant / 8)
-            self._ramp(step / 2)
-            target = self.target()
-            self._ramp(step / 2)
-            self.temperature = target + (self.temperature - target) * math.exp(-step / self.time_constant)
+            step = min(duration, tau / 8)
+            start = self.target()
+            self._ramp(step)
+            end = self.target()
+            lag = (end - start) / step * tau
+            self.temperature = end - lag + (self.temperature - start + lag) * math.exp(-step / tau)
             duration -= step
         if not self.changing():
             self.temperature = self.target()
