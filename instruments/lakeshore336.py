@@ -51,7 +51,8 @@ class LakeShore336(LakeShore3xx):
         self.clock: Callable[[], float] = time.monotonic
         self.sleep: Callable[[float], None] = time.sleep
         self._configured = False
-        install(self, self.safety_rules, GateLimits(temperature=self.limits.max_temperature))
+        gate = install(self, self.safety_rules, GateLimits(temperature=self.limits.max_temperature))
+        gate.after_reset = self.arm_protection  # *RST returns the controller's own limit to 0 K (off)
 
     @property
     def _output(self):

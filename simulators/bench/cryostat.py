@@ -26,7 +26,8 @@ class ThermalStage:
 
     ``base_temperature`` K with the heater off, ``heater_limit`` K reached at full power on the high range (None:
     200 K above the base), ``time_constant`` s of the closed-loop approach. ``ramp_rate`` K/s moves the
-    controller's set point towards ``setpoint`` (0: a step). Starts settled at the base, heater off.
+    controller's set point towards ``setpoint`` (0: a step). Above ``trip`` K (a controller's temperature limit)
+    the heater switches off and ``tripped`` is set. Starts settled at the base, heater off.
     """
 
     base_temperature: float = 300.0
@@ -35,8 +36,17 @@ class ThermalStage:
     setpoint: float = field(init=False)
     ramp_rate: float = 0.0
     heater_range: int = 0
+    trip: float = math.inf
+    tripped: bool = False
     temperature: float = field(init=False)
     ramped: float = field(init=False)  #: K, the set point as the ramp has moved it so far
+    #: known to be at rest (cleared by any change): what keeps an idle stage free on the bench
+    settled: bool = field(init=False, default=False, repr=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name != "settled":
+            object.__setattr__(self, "settled", False)
 
     def __post_init__(self) -> None:
         if self.heater_limit is None:
@@ -71,8 +81,12 @@ class ThermalStage:
             self.ramped = kelvin
 
     def changing(self) -> bool:
-        """Whether time still changes the stage (it is not stepped otherwise)."""
-        return self.ramping() or abs(self.temperature - self.target()) > SETTLED
+        """Whether time still changes the stage (it is not stepped otherwise); remembered until a change."""
+        if self.settled:
+            return False
+        moving = self.ramping() or abs(self.temperature - self.target()) > SETTLED
+        self.settled = not moving
+        return moving
 
     def _ramp(self, duration: float) -> None:
         step = self.ramp_rate * duration if self.ramp_rate > 0 else math.inf
@@ -91,5 +105,8 @@ class ThermalStage:
             lag = (end - start) / step * tau
             self.temperature = end - lag + (self.temperature - start + lag) * math.exp(-step / tau)
             duration -= step
+            if self.temperature > self.trip:  # off as it crosses (the cooling in the rest of the step neglected)
+                self.temperature, self.heater_range, self.tripped = self.trip, 0, True
         if not self.changing():
             self.temperature = self.target()
+            self.settled = True

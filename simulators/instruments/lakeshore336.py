@@ -14,6 +14,8 @@ temperature limit (``TLIMIT``, 0: off) exceeded on any input switches every outp
 
 from __future__ import annotations
 
+import math
+
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.cryostat import RANGE_POWER
 from mtjhw.simulators.scpi import Integer, Numeric, Raw, ScpiError, command
@@ -80,6 +82,7 @@ class LakeShore336(BenchInstrument):
         """Hand the active output's set point, ramp and range to the stage (open loop: the temperature its
         manual power holds, P·R above the base)."""
         stage, n = self.stage, self.active_output()
+        stage.trip = min((limit for limit in self.limits.values() if limit > 0), default=math.inf)
         if n is None:
             stage.heater_range = 0
             return
@@ -94,9 +97,11 @@ class LakeShore336(BenchInstrument):
             stage.set_setpoint(target)
 
     def _enforce_limits(self) -> None:
-        """Every output off once an input reads above its nonzero temperature limit."""
-        if any(0 < limit < self.stage.temperature for limit in self.limits.values()):
+        """Every output off once the stage has crossed a nonzero temperature limit (the stage trips its heater
+        itself as it crosses) or is above one."""
+        if self.stage.tripped or any(0 < limit < self.stage.temperature for limit in self.limits.values()):
             self.ranges = dict.fromkeys(self.ranges, 0)
+            self.stage.tripped = False
             self._drive()
 
     def kelvin(self) -> float:

@@ -94,7 +94,8 @@ def test_refusals_set_status_bits_and_never_crash():
 def test_temperature_limit_switches_every_output_off():
     twin, bench, _ = make_twin("lakeshore336")
     twin.handle("TLIMIT A,310;SETP 1,320;RANGE 1,3;RANGE 2,1")
-    bench.advance(60.0)  # past 310 K
+    bench.advance(60.0)  # past 310 K after τ·ln 2
+    assert bench.stage.temperature < 310.0 and bench.stage.heater_range == 0  # off as it crossed, cooling since
     assert twin.handle("RANGE? 1") == twin.handle("RANGE? 2") == "0"
     bench.advance(300.0)
     assert float(twin.handle("KRDG? A")) == pytest.approx(300.0, abs=0.01)  # back to the base
@@ -118,6 +119,10 @@ def test_arm_protection_sets_the_controllers_own_limit():
         inst.arm_protection()
     with expected_protocol(LakeShore336, []) as inst:
         inst.arm_protection()  # no limit, nothing to arm
+    with expected_protocol(LakeShore336, [("*RST", None), ("TLIMIT A,400", None)], limits=LIMITS) as inst:
+        inst.write("*RST")  # the reset returns the limit to 0 K (off): re-armed at once
+        with pytest.raises(SafetyLimitError, match="on its own"):
+            inst.write("*RST;SETP 1,300")
 
 
 def test_set_points_beyond_the_limit_are_refused_before_sending():
