@@ -8,9 +8,9 @@ with an amplifier/read white level W_k per point, the 1/f coefficient C = α_H/A
 f_ref, the band's geometric centre), Lorentzians of corner f_j (Hz) and relative variance v_j (a defect of ΔR/R
 a occupied a fraction p of the time: v = a² p(1 − p)), and the bias exponent β (2 for resistance noise, 0 for an
 amplifier's). The fit is in ln S with each band weighted by its number of averaged periodogram values n (the
-variance of the log of such a mean is 1/n). Two fits: γ and β free (they are reported), then Hooge's law, γ = 1
-and β = 2 (α_H/A, the corners and amplitudes). The number of Lorentzians is given or chosen by the Bayesian
-information criterion χ² + (parameters)·ln(bands).
+variance of the log of such a mean is 1/n; its bias ψ(n) − ln n is taken off). Two fits: γ and β free (they are
+reported), then Hooge's law, γ = 1 and β = 2 (α_H/A, the corners and amplitudes). The number of Lorentzians is
+given or chosen by the Bayesian information criterion χ² + (parameters)·ln(bands).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 from scipy.signal import welch
+from scipy.special import digamma
 
 from . import AnalysisError
 
@@ -127,10 +128,12 @@ def _fit(s: _Spectra, p0: np.ndarray, free: np.ndarray, n_lor: int):
     low[k + 3::2], high[k + 3::2] = np.log(s.f.min() / 3), np.log(s.f.max() * 3)  # corners
     p0 = np.clip(p0, low + 1e-9, high - 1e-9)
 
+    measured = np.log(s.psd) - (digamma(s.weight) - np.log(s.weight))  # E ln of a mean of n exponentials
+
     def residuals(q: np.ndarray) -> np.ndarray:
         p = p0.copy()
         p[free] = q
-        return np.sqrt(s.weight) * (np.log(s.psd) - np.log(_model(p, s, n_lor)))
+        return np.sqrt(s.weight) * (measured - np.log(_model(p, s, n_lor)))
 
     res = least_squares(residuals, p0[free], bounds=(low[free], high[free]), x_scale="jac", method="trf")
     p = p0.copy()

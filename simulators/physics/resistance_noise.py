@@ -113,16 +113,17 @@ class ResistanceNoise:
         """δ averaged over each window [start, start + duration] (s, sorted, not overlapping; duration 0: the
         value at that instant)."""
         starts, durations = np.asarray(starts, dtype=float), np.asarray(durations, dtype=float)
+        if starts.size == 0:
+            return np.zeros(0)
         if np.any(durations < 0):
             raise ValueError("window durations must be >= 0 s")
-        ends = starts + durations
-        gaps = np.diff(starts, prepend=starts[:1]) - np.concatenate([[0.0], durations[:-1]])
+        gaps = np.empty(starts.size)
+        gaps[1:] = starts[1:] - starts[:-1] - durations[:-1]
         if np.any(gaps[1:] < -1e-12 * np.maximum(1.0, np.abs(starts[1:]))):
             raise ValueError("windows must be sorted in time and must not overlap")
-        gaps = np.maximum(gaps, 0.0)
-        if starts.size:
-            gaps[0] = self._gap(float(starts[0]))
-        return self._draw(gaps, durations, float(ends[-1]) if ends.size else self.time, rng)
+        np.maximum(gaps, 0.0, out=gaps)
+        gaps[0] = self._gap(float(starts[0]))
+        return self._draw(gaps, durations, float(starts[-1] + durations[-1]), rng)
 
     def _gap(self, start: float) -> float:
         """Time (s) from the last window to ``start``; refuses to go back in time."""
@@ -133,9 +134,8 @@ class ResistanceNoise:
                              f"({self.time:.9g} s)")
         return max(start - self.time, 0.0)
 
-    def _draw(self, gaps: np.ndarray, durations: np.ndarray, end: float | None, rng: np.random.Generator
-              ) -> np.ndarray:
-        if not self.enabled or gaps.size == 0:
+    def _draw(self, gaps: np.ndarray, durations: np.ndarray, end: float, rng: np.random.Generator) -> np.ndarray:
+        if not self.enabled:
             return np.zeros(gaps.size)
         delta = np.zeros(gaps.size)
         if self.params.hooge > 0:
