@@ -45,6 +45,9 @@ QUADRATURE_NODES = 801
 QUASI_STATIONARY = 30.0
 #: largest Σ|c_k| of a modal first-passage sum (its round-off is ~1e−16 times this)
 MAX_MODAL_GAIN = 1e4
+#: e-folds after which a mode of the first-passage sum counts as decayed
+MODE_DECAY = 40.0
+_GONE = 1e300  # rate (1/τ_D) of a mode that has decayed at any t > 0
 
 
 @dataclass(frozen=True)
@@ -206,14 +209,15 @@ class FirstPassage:
     past the separatrix of the drive after the pulse. The generator is tridiagonal and, by detailed balance,
     similar to a symmetric matrix, so the survival is an exact sum of decaying eigenmodes,
     S(t) = Σ c_k e^{−λ_k t}, at every t (the slowest rate taken as its mode's absorbed flux over its
-    probability, accurate however far below the round-off of the fastest it lies). Where the drive tilts the
-    landscape so steeply that the modal sum cancels beyond :data:`MAX_MODAL_GAIN` (precessional pulses), the
-    master equation is integrated instead by the L-stable Radau method with error control, up to
-    :data:`QUASI_STATIONARY` intra-well relaxation times and as its exponential tail beyond.
+    probability, accurate however far below the round-off of the fastest it lies). Asked only for times
+    ≥ ``shortest`` (τ_D), the modes decayed by :data:`MODE_DECAY` e-folds by then are not computed. Where the
+    drive tilts the landscape so steeply that the modal sum cancels beyond :data:`MAX_MODAL_GAIN`
+    (precessional pulses), the master equation is integrated instead by the L-stable Radau method with error
+    control, up to :data:`QUASI_STATIONARY` intra-well relaxation times and as its exponential tail beyond.
     """
 
-    def __init__(self, now: Landscape, before: Landscape, absorb: float, duration: float, cells: int = 240
-                 ) -> None:
+    def __init__(self, now: Landscape, before: Landscape, absorb: float, duration: float, cells: int = 240,
+                 shortest: float = 0.0) -> None:
         if not -1.0 < absorb < 1.0:
             raise ValueError(f"absorb must lie in (-1, 1), got {absorb}")
         if not duration > 0:
@@ -230,7 +234,7 @@ class FirstPassage:
         left = conductance[:-1] * _bernoulli(-step[:-1])  # cell k+1 → k
         log_p0 = np.log(width) - before.energy(centre)
         p0 = np.exp(log_p0 - logsumexp(log_p0))
-        self._modal = _modes(right, left, width, p0)
+        self._modal = _modes(right, left, width, p0, MODE_DECAY / shortest if shortest > 0 else np.inf)
         self._solution = None
         if self._modal is None:
             self._integrate(now, right, left, width, p0, duration)
@@ -272,10 +276,11 @@ class FirstPassage:
         return np.clip(np.exp(-np.multiply.outer(t, rates)) @ weights, 0.0, 1.0)
 
 
-def _modes(right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarray
+def _modes(right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarray, fastest: float
            ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(λ_k, c_k) of the survival Σ c_k e^{−λ_k t} of the chain from ``p0``, or None where the modal sum would
-    cancel beyond :data:`MAX_MODAL_GAIN` (Σ|c_k| ≫ 1: round-off would swamp small probabilities)."""
+    """(λ_k, c_k) of the survival Σ c_k e^{−λ_k t} of the chain from ``p0`` for the modes with λ_k ≤ ``fastest``,
+    or None where the modal sum would cancel beyond :data:`MAX_MODAL_GAIN` (Σ|c_k| ≫ 1: round-off would swamp
+    small probabilities)."""
     up, down = right[:-1] / width[:-1], left / width[1:]  # generator entries A[k+1, k] and A[k, k+1]
     if np.any(up <= 0) or np.any(down <= 0):
         return None
@@ -284,14 +289,19 @@ def _modes(right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarra
     if np.ptp(log_d) > 700:
         return None
     diagonal = (right + np.append(0.0, left)) / width
-    rates, modes = eigh_tridiagonal(diagonal, -np.sqrt(up * down))
+    if np.isfinite(fastest):
+        rates, modes = eigh_tridiagonal(diagonal, -np.sqrt(up * down), select="v", select_range=(-1.0, fastest))
+    else:
+        rates, modes = eigh_tridiagonal(diagonal, -np.sqrt(up * down))
     d = np.exp(log_d - log_d.max())
     weights = (d @ modes) * (modes.T @ (p0 / d))
     if not np.sum(np.abs(weights)) < MAX_MODAL_GAIN:
         return None
-    slow = d * modes[:, 0]
-    rates[0] = right[-1] / width[-1] * slow[-1] / np.sum(slow)
-    return rates, weights
+    if rates.size:
+        slow = d * modes[:, 0]
+        rates[0] = right[-1] / width[-1] * slow[-1] / np.sum(slow)
+    # the modes not computed have decayed by the shortest time asked: one instantaneous mode holds their share
+    return np.append(rates, _GONE), np.append(weights, 1.0 - np.sum(weights))
 
 
 class _Exhausted:

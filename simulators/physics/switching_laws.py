@@ -30,6 +30,9 @@ from .tmr import tmr_at_bias
 HIGH_BARRIER = 25.0  #: kBT
 #: relative change of the well curvature a + b below which a new drive leaves the thermal distribution as it is
 SMALL_CHANGE = 0.05
+#: earliest time of a first-switch law's table, as a fraction of the interval (earlier switches are placed
+#: by interpolation from its start)
+EARLIEST = 1e-4
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,12 @@ def _landscapes(state, delta, drive, n_current):
 
 
 def switch_laws(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np.ndarray,
-                now: tuple[np.ndarray, ...], before: tuple[np.ndarray, ...], n_current: float
-                ) -> tuple[list[SwitchLaw], np.ndarray]:
+                now: tuple[np.ndarray, ...], before: tuple[np.ndarray, ...], n_current: float,
+                end_only: bool = False) -> tuple[list[SwitchLaw], np.ndarray]:
     """Laws of the first switch of each device out of its ``state`` (±1 array) over ``duration`` (s) under the
     normalised drive ``now``, from the thermal distribution of the drive ``before``: the distinct laws and,
-    per device, the index of its law."""
+    per device, the index of its law. ``end_only``: only the probability by the end is wanted (a fit), not
+    when the switch happens."""
     s = np.asarray(state, dtype=float)
     a, b, height = _landscapes(s, delta, now, n_current)
     a0, b0 = fp.drive_coefficients(s, *before, n_current=n_current)
@@ -132,16 +136,16 @@ def switch_laws(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np
     a0, b0 = np.where(fallback, 1.0, a0), np.where(fallback, 0.0, b0)
     keys = np.stack([delta, a, b, a0, b0, absorb, tau_d, rate, markov], axis=1)
     rows, which = np.unique(keys, axis=0, return_inverse=True)
-    laws = [_law(float(duration), *map(float, row)) for row in rows]
+    laws = [_law(float(duration), *map(float, row), end_only) for row in rows]
     return laws, which.ravel()
 
 
 @functools.lru_cache(maxsize=1024)  # benches reopened on the same device meet the same pulses
-def _law(duration, delta, a, b, a0, b0, absorb, tau_d, rate, markov) -> SwitchLaw:
+def _law(duration, delta, a, b, a0, b0, absorb, tau_d, rate, markov, end_only) -> SwitchLaw:
     if markov:
         return SwitchLaw(duration, float(rate))
+    times = duration * (np.array([0.0, 1.0]) if end_only else np.concatenate(([0.0], np.geomspace(EARLIEST, 1, 160))))
     passage = fp.FirstPassage(fp.Landscape(delta, a, b), fp.Landscape(delta, a0, b0), float(absorb),
-                              duration / tau_d)
-    times = duration * np.concatenate(([0.0], np.geomspace(1e-6, 1.0, 200)))
+                              duration / tau_d, shortest=times[1] / tau_d)
     cdf = np.maximum.accumulate(passage.probability(times / tau_d))
     return SwitchLaw(duration, float(rate), times, cdf)
