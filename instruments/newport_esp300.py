@@ -30,14 +30,19 @@ _UNFOLLOWED = {"OR": "a home search turns the stage through angles the gate cann
 
 
 def esp_units(axis: int) -> Callable[[str], list[tuple[str, str]]]:
-    """A splitter of ESP messages for the safety gate: each ``;``-separated command as (mnemonic, parameters),
-    the mnemonic suffixed with its axis number unless it is ``axis`` (so a rule's bare mnemonic speaks of that axis
-    alone) and with ``?`` for a query (``TP`` is one, with or without it)."""
+    """A splitter of ESP messages for the safety gate, reading them as the ESP does (white space ignored): each
+    ``;``-separated command as (mnemonic, parameters), the mnemonic suffixed with its axis number unless it is
+    ``axis`` (so a rule's bare mnemonic speaks of that axis alone) and with ``?`` for a query (``TP`` is one, with or
+    without it)."""
 
     def units(message: str) -> list[tuple[str, str]]:
         found = []
         for text in re.split(r"[;\r\n]", message):
-            match = _COMMAND.fullmatch(text.strip())
+            text = re.sub(r"\s+", "", text)
+            if text.startswith("*"):  # a common command (*IDN?, *RST)
+                found.append((text.upper(), ""))
+                continue
+            match = _COMMAND.fullmatch(text)
             if match is None:
                 continue
             number, mnemonic, query, args = match.groups()
@@ -56,9 +61,17 @@ class NewportESP300(ESP300):
     On connect the axis is set to degrees and its motor enabled; angles at the role's interface are in rad. Every
     message passes a safety gate that holds the stage to the bench's ``min_angle`` … ``max_angle``: an absolute
     move (``PA``) on its value, a relative one (``PR``) on where it ends from the position last read at rest; under
-    these limits the axis's unit stays degrees and home searches, moves without an end and position redefinitions
-    are refused. Waits (for the stage to stop) use ``sleep`` by ``clock``: wall time unless the bench gives its own.
+    these limits the axis's unit stays degrees and home searches, moves without an end, position redefinitions and
+    controller resets are refused. :meth:`arm_protection` sets the ESP's own travel limits to the bench's. Waits
+    (for the stage to stop) use ``sleep`` by ``clock``: wall time unless the bench gives its own.
     """
+
+    #: by bare mnemonic: the gate's splitter (:func:`esp_units`) names the driver's axis so
+    safety_rules = (Rule("PA", "angle_absolute"), Rule("PR", "angle_relative"), Rule("SL", "angle_limit"),
+                    Rule("SR", "angle_limit"), Rule("TP", "angle_position"), Rule("MD", "angle_done"),
+                    Rule("SN", "keyword", allowed=(str(_DEGREE),), reason="the angle limits are held in degrees"),
+                    *(Rule(mnemonic, "refused", reason=reason) for mnemonic, reason in _UNFOLLOWED.items()),
+                    Rule("RS#", "refused", reason="a controller reset counts the position from where the stage stands"))
 
     def __init__(self, adapter, name: str = "Newport ESP300 motion controller", axis: int = 1,
                  limits: SafetyLimits | None = None, *, clock: Callable[[], float] = time.monotonic,
@@ -70,17 +83,24 @@ class NewportESP300(ESP300):
         self.limits = limits or SafetyLimits()
         self.stage = {1: self.x, 2: self.y, 3: self.phi}[axis]
         self.clock, self.sleep = clock, sleep
-        rules = (Rule("PA", "angle_absolute"), Rule("PR", "angle_relative"), Rule("TP", "angle_position"),
-                 Rule("MD", "angle_done"),
-                 Rule("SN", "keyword", allowed=(str(_DEGREE),), reason="the angle limits are held in degrees"),
-                 *(Rule(mnemonic, "refused", reason=reason) for mnemonic, reason in _UNFOLLOWED.items()))
-        install(self, rules, GateLimits(min_angle=math.degrees(self.limits.min_angle),
+        install(self, self.safety_rules, GateLimits(min_angle=math.degrees(self.limits.min_angle),
                                         max_angle=math.degrees(self.limits.max_angle)), units=esp_units(axis))
         self.stage.write(f"SN{_DEGREE}")
         self.stage.enable()
         self.raise_errors()
         if self.stage.motion_done:
             self.measure_angle()  # the gate learns where the stage rests
+
+    def arm_protection(self) -> None:
+        """The ESP's own software travel limits (``SL``, ``SR``) at the bench's angle limits, rounded inwards to
+        1 µ°, so that they hold without this host: the ESP refuses a move beyond them (error x06/x07)."""
+        low, high = (math.degrees(limit) for limit in (self.limits.min_angle, self.limits.max_angle))
+        commands = [f"SL{math.ceil(low * 1e6) / 1e6:.6f}"] if math.isfinite(low) else []
+        commands += [f"SR{math.floor(high * 1e6) / 1e6:.6f}"] if math.isfinite(high) else []
+        for command in commands:
+            self.stage.write(command)
+        if commands:
+            self.raise_errors()
 
     def set_clock(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         """The clock (s) and the wait by which :meth:`rotate_to` waits for the stage."""

@@ -1,10 +1,11 @@
 """Virtual Newport ESP300 motion controller with a rotation stage on each of its three axes.
 
 Protocol (ESP300 user's manual, chapter 3): a command is ``[xx]CC[nn[,nn]]`` — the axis number, two letters, the
-parameters — and one line may hold several, ``;``-separated; ``?`` after the letters makes a query (``TP``, tell
-position, needs none). Each reply is a line of its own. The ESP has no IEEE 488.2 status model: errors wait in a
-buffer of ten, read oldest first with ``TE?`` (the code) or ``TB?`` (``code, time stamp, text``; the time stamp here
-is the bench time in ms) and "0" / ``NO ERROR DETECTED`` when it is empty; a command in error is not executed.
+parameters — and one line may hold several, ``;``-separated; white space is ignored; ``?`` after the letters makes
+a query (``TP``, tell position, needs none). Each reply is a line of its own. The ESP has no IEEE 488.2 status
+model: errors wait in a buffer of ten, read oldest first with ``TE?`` (the code) or ``TB?`` (``code, time stamp,
+text``; the time stamp here is the bench time in ms) and "0" / ``NO ERROR DETECTED`` when it is empty; a command in
+error is not executed.
 General errors are 1–41 (6: command does not exist, 7: parameter out of range, 9: axis number out of range,
 37: axis number missing, 38: command parameter missing), an axis error is the axis number followed by two digits
 (``113``: axis 1, motor not enabled; ``106``/``107``: beyond the positive/negative software limit; ``110``: maximum
@@ -41,7 +42,8 @@ AXIS_ERRORS = {1: "PARAMETER OUT OF RANGE", 6: "POSITIVE SOFTWARE LIMIT DETECTED
                7: "NEGATIVE SOFTWARE LIMIT DETECTED", 10: "MAXIMUM VELOCITY EXCEEDED", 13: "MOTOR NOT ENABLED"}
 AXES = (1, 2, 3)
 BUFFER = 10  #: errors the buffer holds; later ones are lost until it is read
-_UNIT = re.compile(r"(\d*)\s*([A-Za-z]{2})(\?)?\s*(.*)")
+_UNIT = re.compile(r"(\d*)([A-Za-z]{2})(\?)?(.*)")  #: a command once its white space is removed
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 class EspError(Exception):
@@ -123,8 +125,14 @@ class ESP300(BenchInstrument):
         super().__init__(bench)
 
     def reset(self) -> None:
+        """Power-on state: settings to their defaults, the error buffer empty, each stage still where it stands (its
+        position counted from there)."""
         super().reset()
+        standing = {n: stage.angle(self.bench.time) for n, stage in getattr(self, "stages", {}).items()}
         self.stages = {n: Stage(n) for n in AXES}
+        for n, angle in standing.items():
+            stage = self.stages[n]
+            stage.origin = stage.target = stage.zero = angle
         self.errors.clear()
         self._turn_sample()
 
@@ -135,9 +143,10 @@ class ESP300(BenchInstrument):
             self.bench.catch_up()
             replies = []
             for unit in re.split(r"[;\r\n]", message):
-                if unit.strip():
+                unit = re.sub(r"\s+", "", unit)
+                if unit:
                     try:
-                        reply = self._execute(unit.strip())
+                        reply = self._execute(unit)
                     except EspError as err:
                         self._push(err.code)
                         continue
@@ -164,7 +173,7 @@ class ESP300(BenchInstrument):
 
     def _execute(self, unit: str) -> str | None:
         if unit.upper() == "*IDN?":
-            return f"{self.idn[1]} Version {self.idn[3]} 09/09/00"
+            return f"{self.idn[1]} Version {self.idn[3]} 09/09/02"
         if unit.upper() == "*RST":
             self.reset()
             return None
@@ -246,13 +255,13 @@ class ESP300(BenchInstrument):
 
     def _define_home(self, axis: int, args: str) -> None:
         stage, now = self.stages[axis], self.bench.time
-        value = _number(args) if args.strip() else 0.0
+        value = _number(args) if args else 0.0
         stage.halt(now)
         stage.zero, stage.home = stage.angle(now) - stage.from_unit(value), value
 
     def _home_search(self, axis: int, args: str) -> None:
         """``OR``: to the home switch at mechanical 0, which is then position 0."""
-        if args.strip() and _number(args) not in range(7):
+        if args and _number(args) not in range(7):
             raise EspError(7)
         stage = self.stages[axis]
         stage.zero = 0.0
@@ -260,7 +269,7 @@ class ESP300(BenchInstrument):
 
     def _wait_for_stop(self, axis: int, args: str) -> None:
         """``WS``: the bench's time passes until the axis has stopped, then ``args`` ms more."""
-        delay = _number(args) / 1e3 if args.strip() else 0.0
+        delay = _number(args) / 1e3 if args else 0.0
         if delay < 0:
             raise EspError(7)
         self.bench.advance(self.stages[axis].remaining(self.bench.time) + delay)
@@ -276,7 +285,7 @@ class ESP300(BenchInstrument):
         return f"{code}, {text}"
 
     def _version(self, args: str) -> str:
-        return f"{self.idn[1]} Version {self.idn[3]} 09/09/00"
+        return f"{self.idn[1]} Version {self.idn[3]} 09/09/02"
 
     def _controller_reset(self, args: str) -> None:
         self.reset()
@@ -284,16 +293,11 @@ class ESP300(BenchInstrument):
 
 def _number(args: str) -> float:
     """The one numeric parameter of a command."""
-    text = args.strip()
-    if not text:
+    if not args:
         raise EspError(38)
-    try:
-        value = float(text)
-    except ValueError:
-        raise EspError(7) from None
-    if not math.isfinite(value):
+    if not _NUMBER.fullmatch(args):
         raise EspError(7)
-    return value
+    return float(args)
 
 
 def _reading(unit_of: str) -> Callable[[ESP300, int, str], str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 from conftest import error_entries, serve
 from drivers import open_driver
@@ -22,6 +23,7 @@ from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.models import build_dut
 from mtjhw.simulators.instruments import ESP300 as VirtualESP300
+from mtjhw.simulators.transport import VirtualVisaLibrary
 
 pytestmark = pytest.mark.filterwarnings("ignore:It is not known whether this device support SCPI:FutureWarning")
 
@@ -92,7 +94,7 @@ def test_buffer_text_units_and_defined_home():
     twin.handle("1MO;1DH10;1SN9")
     assert float(twin.handle("1TP")) == pytest.approx(math.radians(10.0), abs=1e-5)
     assert twin.bench.field_angle == pytest.approx(math.radians(105.0))
-    assert twin.handle("1MD?;2MO?;*IDN?") == "1\r\n1\r\nESP300 Version 3.08 09/09/00"
+    assert twin.handle("1MD?;2MO?;*IDN?") == "1\r\n1\r\nESP300 Version 3.08 09/09/02"
 
 
 def test_driver_rotates_and_waits():
@@ -125,6 +127,8 @@ LIMITS = SafetyLimits(min_angle=-math.pi / 2, max_angle=math.pi / 2)
     lambda inst: inst.stage.write("SN9"),  # the limits would no longer be degrees
     lambda inst: inst.stage.home(),
     lambda inst: inst.stage.define_position(0),
+    lambda inst: inst.write("1 pa 95"),  # the ESP ignores white space and case: so does the gate
+    lambda inst: setattr(inst.stage, "right_limit", 100),  # its own travel limit beyond the bench's
 ])
 def test_moves_beyond_the_angle_limits_are_refused_before_sending(send):
     with expected_protocol(NewportESP300, CONNECT, limits=LIMITS) as inst, pytest.raises(SafetyLimitError):
@@ -146,6 +150,45 @@ def test_relative_moves_are_checked_on_where_they_end():
         with pytest.raises(SafetyLimitError, match="not read at rest"):
             inst.stage.write("PR1")
         inst.write("2PR1000")  # another axis is not limited
+
+
+def test_arming_sets_the_controllers_own_travel_limits():
+    with expected_protocol(NewportESP300, CONNECT + [("1SL-90.000000", None), ("1SR90.000000", None),
+                                                     ("TB?", NO_ERROR)], limits=LIMITS) as inst:
+        inst.arm_protection()
+    with expected_protocol(NewportESP300, CONNECT) as inst:
+        inst.arm_protection()  # no limits: nothing to arm
+    twin = VirtualESP300(VirtualBench(build_dut({"model": "pmtj"})))
+    twin.handle("1SL-90.000000;1SR90.000000")
+    twin.handle("1PA120")  # past the gate, as by a crashed host's successor: the ESP refuses it
+    assert twin.handle("TE?") == "106" and twin.stages[1].target == 0.0
+
+
+@pytest.mark.parametrize("armed", [False, True])
+def test_no_sequence_of_moves_stops_or_queries_takes_the_stage_beyond_the_limits(armed):
+    """Seeded random messages to the sample's axis (moves absolute and relative, stops, its own travel limits,
+    position and motion queries, in one message or several, with the bench's time passing): wherever the stage is
+    headed stays within the limits, on the gate alone or with the ESP's own limits armed."""
+    rng = np.random.default_rng(7)
+    bench = VirtualBench(build_dut({"model": "pmtj"}), seed=3)
+    twin = VirtualESP300(bench)
+    library = VirtualVisaLibrary.for_instruments({"GPIB0::1::INSTR": twin}, lock=bench.lock)
+    inst = NewportESP300("GPIB0::1::INSTR", visa_library=library, limits=LIMITS, sleep=bench.advance)
+    if armed:
+        inst.arm_protection()
+    commands = ["1PA{:.3f}", "1PR{:.3f}", "1SL{:.3f}", "1SR{:.3f}", "1ST", "1MD?", "1TP", "1MF", "1MO"]
+    for _ in range(400):
+        units = [commands[rng.integers(len(commands))].format(rng.normal(0.0, 80.0)) for _ in range(rng.integers(1, 3))]
+        try:
+            inst.ask(";".join(units)) if units[-1][-1] in "?P" else inst.write(";".join(units))
+        except SafetyLimitError:
+            pass
+        bench.advance(rng.exponential(2.0))
+        stage = twin.stages[1]
+        assert -90.0 - 1e-3 <= stage.target <= 90.0 + 1e-3, units
+        assert -90.0 - 1e-3 <= stage.angle(bench.time) <= 90.0 + 1e-3, units
+    error_entries(twin)
+    inst.adapter.close()
 
 
 def test_unlimited_stage_passes_everything():
