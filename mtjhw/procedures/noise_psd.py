@@ -175,7 +175,7 @@ class NoisePsd(BenchProcedure):
         f = np.geomspace(data["frequency"].min(), data["frequency"].max(), 200)
         total = s["hooge_over_area"] / f
         ax.loglog(f, s["hooge_over_area"] / f, "--", color="k", lw=1,
-                  label=f"α_H = {measured(s['hooge'], s['hooge_err'], 1e12, 'µm²')}, γ = "
+                  label=f"α_H = {measured(s['hooge'], s['hooge_err'], 1e22, '× 1e-22 m²')}, γ = "
                         f"{measured(s['gamma'], s['gamma_err'])}")
         for j in range(1, int(s["n_lorentzians"]) + 1):
             fc, rms = s[f"rtn_corner_{j}"], s[f"rtn_rms_{j}"]
