@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import warnings
 from collections.abc import Callable
 
 from pymeasure.instruments.newport import ESP300
@@ -66,7 +67,7 @@ class NewportESP300(ESP300):
     (for the stage to stop) use ``sleep`` by ``clock``: wall time unless the bench gives its own.
     """
 
-    #: by bare mnemonic: the gate's splitter (:func:`esp_units`) names the driver's axis so
+    #: a bare mnemonic speaks of the driver's axis (:func:`esp_units`), ``RS#`` of the controller
     safety_rules = (Rule("PA", "angle_absolute"), Rule("PR", "angle_relative"), Rule("SL", "angle_limit"),
                     Rule("SR", "angle_limit"), Rule("TP", "angle_position"), Rule("MD", "angle_done"),
                     Rule("SN", "keyword", allowed=(str(_DEGREE),), reason="the angle limits are held in degrees"),
@@ -79,7 +80,9 @@ class NewportESP300(ESP300):
         if axis not in (1, 2, 3):
             raise ValueError(f"{name}: axis must be 1, 2 or 3 (got {axis!r})")
         kwargs.setdefault("read_termination", "\r\n")
-        super().__init__(adapter, name, **kwargs)
+        with warnings.catch_warnings():  # PyMeasure asks whether the ESP300 speaks SCPI: it does not
+            warnings.filterwarnings("ignore", "It is not known whether this device support", FutureWarning)
+            super().__init__(adapter, name, **kwargs)
         self.limits = limits or SafetyLimits()
         self.stage = {1: self.x, 2: self.y, 3: self.phi}[axis]
         self.clock, self.sleep = clock, sleep
@@ -130,7 +133,7 @@ class NewportESP300(ESP300):
                 raise TimeoutError(f"{self.name}: axis {self.stage.axis} still moving after {timeout:g} s; stopped")
             self.sleep(interval)
         self.raise_errors()
-        self.measure_angle()
+        self.measure_angle()  # the gate learns where the stage rests
 
     def measure_angle(self) -> float:
         """Present angle of the stage (rad)."""

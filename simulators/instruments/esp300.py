@@ -173,7 +173,7 @@ class ESP300(BenchInstrument):
 
     def _execute(self, unit: str) -> str | None:
         if unit.upper() == "*IDN?":
-            return f"{self.idn[1]} Version {self.idn[3]} 09/09/02"
+            return self._version("")
         if unit.upper() == "*RST":
             self.reset()
             return None

@@ -6,7 +6,6 @@ anything is sent), and the stage on a simulated bench turning the field's angle.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -25,6 +24,7 @@ from mtjhw.simulators.bench.models import build_dut
 from mtjhw.simulators.instruments import ESP300 as VirtualESP300
 from mtjhw.simulators.transport import VirtualVisaLibrary
 
+#: PyMeasure's own ESP300 asks whether the ESP300 speaks SCPI (it does not)
 pytestmark = pytest.mark.filterwarnings("ignore:It is not known whether this device support SCPI:FutureWarning")
 
 PATH = "pymeasure.instruments.newport.ESP300"
@@ -200,10 +200,7 @@ def test_unlimited_stage_passes_everything():
 
 def test_bench_turns_the_field_and_stops_on_close():
     assert ROLES["rotator"].protocol is Rotator and ROLES["rotator"].safe_state == "stop"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        bench = Bench.open("examples/simulated-rotator.yaml")
-    with bench:
+    with Bench.open("examples/simulated-rotator.yaml") as bench:
         assert bench.has_rotator and isinstance(bench.rotator, Rotator)
         start = bench.now()
         bench.rotator.rotate_to(1.0)
