@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from mtjhw.simulators.bench.bias import Bias
-from mtjhw.simulators.bench.pmtj import PerpendicularMTJ
+from mtjhw.simulators.bench.pmtj import MacrospinPerpendicularMTJ, PerpendicularMTJ
 from mtjhw.simulators.physics.breakdown import BackHopping, Barrier, BreakdownLaw, with_escape
 from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P
 from mtjhw.simulators.physics.switching_laws import SwitchLaw
@@ -167,3 +167,17 @@ def test_backhopping_junction_telegraphs_and_its_switching_probability_falls_at_
             assert min(p_sw) > 0.98
         else:
             assert p_sw[0] > 0.98 and p_sw[1] < 0.5
+
+
+def test_pulse_bursts_back_hop_too_and_scope_traces_refuse_a_back_hopping_bias():
+    rng = np.random.default_rng(5)
+    steps = [(50e-9, 1.5, False), (1e-6, 0.0, True)]  # a 1.5 V pulse, then a reading window at the DC bias
+    fractions = {}
+    for name, dut in (("plain", PerpendicularMTJ(h_offset=0.0)),
+                      ("hopping", PerpendicularMTJ(h_offset=0.0, i_backhop=250e-6))):
+        fractions[name] = float(np.mean(dut.run_timeline(steps, 400, Bias("V", 0.01), 0.01, 0.0, rng)[0]))
+    assert fractions["plain"] == 1.0 and fractions["hopping"] < 0.5
+    with pytest.raises(ValueError, match="back-hopping"):
+        PerpendicularMTJ(i_backhop=250e-6).trajectory(1e-6, Bias("V", 1.3), 0.0, rng)
+    with pytest.raises(ValueError, match="engine fast"):
+        MacrospinPerpendicularMTJ(i_backhop=250e-6)
