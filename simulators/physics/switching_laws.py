@@ -30,6 +30,8 @@ from .tmr import tmr_at_bias
 HIGH_BARRIER = 25.0  #: kBT
 #: relative change of the well curvature a + b below which a new drive leaves the thermal distribution as it is
 SMALL_CHANGE = 0.05
+#: an interval is a stationary escape when the transient of a change of drive lasts less than this fraction of it
+SETTLED_FRACTION = 1e-3
 #: earliest time of a first-switch law's table, as a fraction of the interval (earlier switches are placed
 #: by interpolation from its start)
 EARLIEST = 1e-4
@@ -112,6 +114,22 @@ def _landscapes(state, delta, drive, n_current):
     return a, b, fp.barrier(delta, a, b)
 
 
+def settled(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np.ndarray,
+            now: tuple[np.ndarray, ...], before: tuple[np.ndarray, ...], n_current: float) -> np.ndarray:
+    """Where the first switch of an interval is the stationary escape (exponential at the Markov rate): the state
+    is a minimum under ``now`` and the transient that the change from ``before`` causes is over within
+    :data:`SETTLED_FRACTION` of ``duration`` (s). The transient lasts the intra-well relaxation time
+    τ_D/(2(a + b)) times e^{|δE|}, δE the change of the barrier in kBT (the excess of the old distribution over
+    the new barrier top, which drains at the escape rate times e^{δE}); a magnet settling in ms steps through
+    fields that move the barrier by a few kBT on a ns well is stationary, a ns pulse is not."""
+    s = np.asarray(state, dtype=float)
+    a, b, height = _landscapes(s, delta, now, n_current)
+    height_before = _landscapes(s, delta, before, n_current)[2]
+    with np.errstate(divide="ignore", over="ignore"):
+        transient = tau_d / (2 * (a + b)) * np.exp(np.abs(height - height_before))
+    return (a + b > 0) & (transient < SETTLED_FRACTION * duration)
+
+
 def switch_laws(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np.ndarray,
                 now: tuple[np.ndarray, ...], before: tuple[np.ndarray, ...], n_current: float,
                 end_only: bool = False) -> tuple[list[SwitchLaw], np.ndarray]:
@@ -123,7 +141,8 @@ def switch_laws(state: np.ndarray, duration: float, delta: np.ndarray, tau_d: np
     a, b, height = _landscapes(s, delta, now, n_current)
     a0, b0 = fp.drive_coefficients(s, *before, n_current=n_current)
     changed = np.abs((a + b) - (a0 + b0)) > SMALL_CHANGE * np.abs(a0 + b0)
-    markov = (height >= HIGH_BARRIER) | (~changed & (a + b > 0))
+    markov = (height >= HIGH_BARRIER) | (~changed & (a + b > 0)) | settled(s, duration, delta, tau_d, now, before,
+                                                                           n_current)
     rate = _unique_map(lambda d, a, b, t: fp.escape_rate(d, a, b) / t, delta, a, b, tau_d)
     # where the state counts as left: past the top now (by two widths) and past the separatrix after the
     # interval (field only), where the magnetisation relaxes to the other state
