@@ -19,7 +19,8 @@ Thermal activation: the escape rate out of a well is that of the axially symmetr
 exact at ψ = 0 and at ψ = π/2 below Hk (where the tilted barrier is Δ(1 − h)² too), and keeps the exponent
 exact at every angle; the prefactor of the non-axially-symmetric problem (Brown's intermediate-to-high damping
 formula, Coffey et al., PRB 58, 3249 (1998)) differs by a factor of order one, i.e. a few 0.1 kBT in ln τ: the
-coercive field at a sweep rate is within a few per cent of the macrospin's (tests/physics/test_field_angle.py).
+coercive field at a sweep rate is the macrospin's within 7 % (Δ 30, α 0.1, 2e6 T/s: ratio 1.00 at ψ = 0,
+1.06 at 30°, 1.07 at 60°, the fast model switching slightly later; tests/physics/test_field_angle.py).
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ class Wells:
         """Barrier (units of Δ) out of ``state``."""
         return self.barrier_p if state > 0 else self.barrier_ap
 
+    def axial_field(self, state: int) -> np.ndarray:
+        """Reduced field along the easy axis that gives ``state`` (+1 P, −1 AP) its barrier B: s(√B − 1), so
+        that the axial barrier Δ(1 + s·h_eq)² is Δ·B; −s (the edge of stability) where it has no well."""
+        return state * (np.sqrt(self.barrier(state)) - 1.0)
+
 
 def wells(hx: ArrayLike, hz: ArrayLike) -> Wells:
     """Minima and barriers of both states in the reduced field (``hx``, ``hz``), vectorised."""
@@ -107,9 +113,9 @@ def switching_field(psi: ArrayLike) -> np.ndarray:
 
 
 def equivalent_axial_field(state: int, hx: ArrayLike, hz: ArrayLike) -> np.ndarray:
-    """Reduced field along the easy axis that gives ``state`` (+1 P, −1 AP) its barrier in (``hx``, ``hz``):
-    s(√B − 1), so that the axial barrier Δ(1 + s·h_eq)² is Δ·B; −s (the edge of stability) without a well."""
-    return state * (np.sqrt(wells(hx, hz).barrier(state)) - 1.0)
+    """Reduced field along the easy axis that gives ``state`` its barrier in (``hx``, ``hz``)
+    (:meth:`Wells.axial_field`)."""
+    return wells(hx, hz).axial_field(state)
 
 
 def escape_rate(state: int, hx: ArrayLike, hz: ArrayLike, delta: ArrayLike, tau_d: ArrayLike) -> np.ndarray:
