@@ -206,12 +206,12 @@ class ThermalStability(BenchProcedure):
                 ax.errorbar(t, np.array(summary[f"{key}_t"], dtype=float) * scale,
                             np.array(summary[f"{key}_t_err"], dtype=float) * scale, fmt="o", label="Sharrock fit")
             cls._plot_model(ax_d, ax_h, t, summary)
+            for ax in (ax_d, ax_h):
+                ax.legend(fontsize=7)
         ax_d.set_xlabel("T (K)")
         ax_d.set_ylabel("Δ (kBT)")
         ax_h.set_xlabel("T (K)")
         ax_h.set_ylabel("μ0Hk (mT)")
-        for ax in (ax_d, ax_h):
-            ax.legend(fontsize=7)
         fig.savefig(path, dpi=120)
 
     @staticmethod

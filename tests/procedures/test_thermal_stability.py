@@ -2,9 +2,11 @@
 recovered from R-H loops at three sweep rates at two temperatures; the Callen–Callen fit; clear refusals."""
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -86,3 +88,32 @@ def test_a_bench_without_a_temperature_controller_is_refused_by_name(tmp_path):
     assert outcome.status == "failed"
     assert "'temperature' role" in outcome.error
     assert json.loads((tmp_path / "summary.json").read_text())["run"]["points"] == 0
+
+
+def test_a_resumed_run_skips_the_temperatures_on_disk_and_measures_the_rest(tmp_path):
+    """Each temperature is a unit: the resumed run keeps the first on disk and measures the second in full (the
+    same plan; its readings are new draws, as the stage's thermal history before it differs)."""
+    settings = SETTINGS | {"points": 9, "loops": 1, "sweep_rates": 2, "field_max": 0.1}
+    dut = random_device(np.random.default_rng(1))
+
+    def run(out, stop_at=None, resume=False):
+        stop = threading.Event()
+
+        def progress(_percent):
+            if stop_at is not None and len(pd.read_csv(out / "data.csv", comment="#")) >= stop_at:
+                stop.set()
+
+        with Bench.open(temperature_bench(**dut)) as bench:
+            return run_procedure("thermal-stability", bench, out, settings if not resume else {},
+                                 progress=progress, stop=stop, resume=resume)
+
+    whole = run(tmp_path / "whole")
+    first = run(tmp_path / "parts", stop_at=1)  # stops after the first temperature
+    assert first.status == "aborted" and first.points == 36
+    second = run(tmp_path / "parts", resume=True)
+    assert second.status == "finished" and second.points == whole.points == 72
+    parts, whole_data = (pd.read_csv(tmp_path / out / "data.csv", comment="#") for out in ("parts", "whole"))
+    pd.testing.assert_frame_equal(parts[:36], whole_data[:36])  # the first temperature, kept as it was
+    plan = ["Temperature set (K)", "Sweep rate (T/s)", "Loop", "Branch"]
+    pd.testing.assert_frame_equal(parts[plan], whole_data[plan])  # no gaps, no duplicates
+    assert np.allclose(parts["Temperature (K)"][36:], 340.0, atol=0.1)
