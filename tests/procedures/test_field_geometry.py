@@ -1,0 +1,109 @@
+"""Field geometry on the virtual bench: μ0Hk, R_P and TMR from the hard-axis loop, μ0Hk and the loop shift from
+the switching-field astroid, on seeded random devices; and the clear errors (no rotator, a DUT without
+field-angle physics, a hard-axis loop whose wells mix with equal weights)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from mtjhw.bench import Bench
+from mtjhw.config import BenchConfig
+from mtjhw.runner import run_procedure
+from tests.conftest import SAFETY, simulated_config
+
+
+class StageTwin:
+    """Test-only rotator: turns the virtual bench's field (the role's protocol, until the ESP300 twin lands)."""
+
+    def __init__(self, virtual):
+        self.virtual = virtual
+
+    def rotate_to(self, angle):
+        self.virtual.field_angle = angle
+
+    def measure_angle(self):
+        return self.virtual.field_angle
+
+    def stop(self):
+        pass
+
+
+@pytest.fixture
+def rotator(monkeypatch):
+    """Every bench opened in the test has a rotation stage."""
+    monkeypatch.setattr(Bench, "has_rotator", property(lambda bench: True), raising=False)
+    monkeypatch.setattr(Bench, "rotator", property(lambda bench: StageTwin(bench.virtual)), raising=False)
+
+
+def random_device(rng, **fixed):
+    """A pMTJ whose stray field holds one branch of the hard-axis loop (|h_offset| 5–10 % of Hk)."""
+    hk = rng.uniform(0.05, 0.12)
+    return dict(r_p=rng.uniform(3000, 8000), tmr=rng.uniform(0.8, 1.8), hk=hk, delta=rng.uniform(40, 60),
+                h_offset=rng.choice([-1, 1]) * rng.uniform(0.05, 0.1) * hk, tau0=1e-9) | fixed
+
+
+def run(tmp_path, name, dut, settings, seed=1):
+    with Bench.open(simulated_config(seed=seed, **dut)) as bench:
+        outcome = run_procedure(name, bench, tmp_path, settings)
+    assert outcome.status == "finished", outcome.error
+    return outcome
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_hard_axis_recovers_hk_rp_and_tmr(tmp_path, seed):
+    dut = random_device(np.random.default_rng(seed), field_angle=math.pi / 2)
+    s = run(tmp_path, "hard-axis", dut, {"field_max": 1.3 * dut["hk"], "points": 101}).summary
+    assert s, "analysis failed"
+    tmr = dut["tmr"] / (1 + (0.01 / 0.5) ** 2)  # at the 10 mV read bias
+    assert s["hk"] == pytest.approx(dut["hk"], rel=0.1), dut
+    assert s["r_p"] == pytest.approx(dut["r_p"], rel=0.05) and s["tmr"] == pytest.approx(tmr, rel=0.05), dut
+    for key in ("hk", "r_p", "tmr"):
+        assert 0 < s[f"{key}_err"] < 0.15 * s[key], key
+    assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def test_hard_axis_refuses_wells_that_mix_with_equal_weights(tmp_path):
+    dut = dict(hk=0.08, delta=45.0, h_offset=0.0, tau0=1e-9, field_angle=math.pi / 2)
+    outcome = run(tmp_path, "hard-axis", dut, {"field_max": 0.1, "points": 61})
+    assert not outcome.summary
+    error = json.loads((tmp_path / "summary.json").read_text())["run"]["analysis_error"]
+    assert "mix thermally" in error and "Hk is not determined" in error
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_astroid_recovers_hk_and_offset(tmp_path, rotator, seed):
+    """Δ known (e.g. from rh-loop's sweep rates): μ0Hk within 10 % from the thermal astroid at one sweep rate."""
+    dut = random_device(np.random.default_rng(seed))
+    settings = {"field_max": 0.75 * dut["hk"], "points": 61, "angles": 5, "loops": 2, "delta": dut["delta"]}
+    outcome = run(tmp_path, "astroid", dut, settings)
+    s = outcome.summary
+    assert s["hk"] == pytest.approx(dut["hk"], rel=0.1), dut
+    assert s["h_offset"] == pytest.approx(dut["h_offset"], abs=0.1 * dut["hk"]), dut
+    assert s["delta_fit"] == "given" and s["switch_events"] == 20
+    assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def test_astroid_fits_delta_or_says_why_not(tmp_path, rotator):
+    dut = random_device(np.random.default_rng(24))
+    settings = {"field_max": 0.75 * dut["hk"], "points": 61, "angles": 5, "loops": 2}
+    s = run(tmp_path, "astroid", dut, settings).summary
+    if s["delta_fit"] == "ok":
+        assert s["delta"] == pytest.approx(dut["delta"], rel=0.15) and s["hk"] == pytest.approx(dut["hk"], rel=0.1)
+    else:
+        assert math.isnan(s["delta"]) and "not constrained" in s["delta_fit"] and "delta" in s["delta_fit"]
+
+
+def test_astroid_without_a_rotator_names_the_role(tmp_path):
+    with Bench.open(simulated_config()) as bench:
+        outcome = run_procedure("astroid", bench, tmp_path, {"points": 11})
+    assert outcome.status == "failed" and "rotator" in outcome.error
+
+
+def test_astroid_on_a_dut_without_field_angle_physics(tmp_path, rotator):
+    config = BenchConfig.from_dict({"name": "sot", "simulated": True, "seed": 1, "safety": SAFETY,
+                                    "dut": {"model": "sot-mtj"}})
+    with Bench.open(config) as bench:
+        outcome = run_procedure("astroid", bench, tmp_path, {"points": 11, "field_max": 0.05})
+    assert outcome.status == "failed" and "no field-angle physics" in outcome.error
