@@ -62,6 +62,12 @@ class ThermalStabilityFit:
     t_curie: float
     t_curie_err: float
     limits: str
+    best: tuple[float, ...]  #: the best-fit (ln Δ_ref, ln Hk_ref, n, u), constrained or not
+
+    def curve(self, temperature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Δ, μ0Hk in T) of the best fit at ``temperature`` (K)."""
+        ln_delta, ln_hk = callen_callen(temperature, self.t_ref, *self.best)
+        return np.exp(ln_delta), np.exp(ln_hk)
 
 
 def fit_thermal_stability(temperature: np.ndarray, delta: np.ndarray, delta_err: np.ndarray, hk: np.ndarray,
@@ -99,4 +105,4 @@ def fit_thermal_stability(temperature: np.ndarray, delta: np.ndarray, delta_err:
     nan = float("nan")
     return ThermalStabilityFit(t_ref, d, d * float(err[0]), h, h * float(err[1]), n if shape_ok else nan,
                                float(err[2]) if shape_ok else nan, t_c if shape_ok else nan,
-                               t_c_err if shape_ok else nan, limits)
+                               t_c_err if shape_ok else nan, limits, tuple(float(v) for v in values))

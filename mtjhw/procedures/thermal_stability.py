@@ -13,7 +13,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter, ListParameter
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.loops import switching_fields, two_states
 from mtjhw.analysis.thermal import ATTEMPT_LAWS
-from mtjhw.analysis.thermal_stability import callen_callen, fit_thermal_stability, sweep_fit
+from mtjhw.analysis.thermal_stability import fit_thermal_stability, sweep_fit
 from mtjhw.bench import MissingRoleError
 
 from .base import BenchProcedure, measured
@@ -199,13 +199,13 @@ class ThermalStability(BenchProcedure):
     def plot(cls, data: dict[str, np.ndarray], summary: dict[str, Any], path: Path) -> None:
         from mtjhw.plotting import figure
 
-        fig, (ax_d, ax_h) = figure(ncols=2)
+        fig, (ax_d, ax_h) = figure(ncols=2, size=(10.0, 4.4))
         if summary:
             t = np.array(summary["temperatures"], dtype=float)
             for ax, key, scale in ((ax_d, "delta", 1.0), (ax_h, "hk", 1e3)):
                 ax.errorbar(t, np.array(summary[f"{key}_t"], dtype=float) * scale,
                             np.array(summary[f"{key}_t_err"], dtype=float) * scale, fmt="o", label="Sharrock fit")
-            cls._plot_model(ax_d, ax_h, t, summary)
+            cls._plot_model(ax_d, ax_h, summary)
             for ax in (ax_d, ax_h):
                 ax.legend(fontsize=7)
         ax_d.set_xlabel("T (K)")
@@ -215,17 +215,17 @@ class ThermalStability(BenchProcedure):
         fig.savefig(path, dpi=120)
 
     @staticmethod
-    def _plot_model(ax_d: Any, ax_h: Any, t: np.ndarray, s: dict[str, Any]) -> None:
+    def _plot_model(ax_d: Any, ax_h: Any, s: dict[str, Any]) -> None:
         """The Callen–Callen fit through the points, with the extracted values in the legend."""
-        n = s["anisotropy_exponent"] if np.isfinite(s["anisotropy_exponent"]) else 2.5
-        t_c = s["t_curie"] if np.isfinite(s["t_curie"]) else 1000.0
-        grid = np.linspace(min(t.min(), s["t_ref"]), t.max(), 200)
-        ln_d, ln_h = callen_callen(grid, s["t_ref"], np.log(s["delta_ref"]), np.log(s["hk_ref"]), n,
-                                   (s["t_ref"] / t_c) ** 1.5)
-        shape = (f"n {measured(s['anisotropy_exponent'], s['anisotropy_exponent_err'])}, "
-                 f"T_C {measured(s['t_curie'], s['t_curie_err'], 1, 'K')}") if s["temperature_fit"] == "ok" else \
-            f"n, T_C not constrained (drawn at n {n:g}, T_C {t_c:g} K)"
-        ax_d.plot(grid, np.exp(ln_d), "k-", lw=0.8,
-                  label=f"Δ({s['t_ref']:g} K) {measured(s['delta_ref'], s['delta_ref_err'])}; {shape}")
-        ax_h.plot(grid, np.exp(ln_h) * 1e3, "k-", lw=0.8,
-                  label=f"μ0Hk({s['t_ref']:g} K) {measured(s['hk_ref'], s['hk_ref_err'], 1e3, 'mT')}")
+        ok = [k for k, note in enumerate(s["temperature_notes"]) if note == "ok"]
+        points = (np.array([s[key][k] for k in ok], dtype=float)
+                  for key in ("temperatures", "delta_t", "delta_t_err", "hk_t", "hk_t_err"))
+        fit = fit_thermal_stability(*points, s["t_ref"])
+        grid = np.linspace(min(min(s["temperatures"]), s["t_ref"]), max(s["temperatures"]), 200)
+        delta, hk = fit.curve(grid)
+        shape = (f"n {measured(fit.exponent, fit.exponent_err)}, T_C {measured(fit.t_curie, fit.t_curie_err, 1, 'K')}"
+                 if fit.limits == "ok" else "n, T_C not constrained")
+        ax_d.plot(grid, delta, "k-", lw=0.8, label=f"Δ({s['t_ref']:g} K) {measured(fit.delta, fit.delta_err)}")
+        ax_d.set_title(f"Callen–Callen: {shape}", fontsize=8)
+        ax_h.plot(grid, hk * 1e3, "k-", lw=0.8,
+                  label=f"μ0Hk({s['t_ref']:g} K) {measured(fit.hk, fit.hk_err, 1e3, 'mT')}")
