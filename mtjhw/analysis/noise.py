@@ -51,7 +51,8 @@ def welch_bands(records: np.ndarray, fs: float, nperseg: int) -> tuple[np.ndarra
     """One-sided PSD (units²/Hz) of ``records`` (records × samples at ``fs`` Hz) by Welch's method (Hann window,
     ``nperseg`` samples per segment, 50 % overlap, each segment's mean removed), averaged over the records and
     over the bins of each band: (band frequency Hz — the harmonic mean of its bins, at which a 1/f spectrum equals
-    its band average —, PSD, number of periodogram values averaged)."""
+    its band average —, PSD, effective number of independent periodogram values averaged: Hann periodograms of
+    adjacent bins correlate by 4/9 and of the next bins by 1/36, those of half-overlapping segments by 1/9)."""
     records = np.atleast_2d(np.asarray(records, dtype=float))
     if records.shape[1] < nperseg:
         raise ValueError(f"records of {records.shape[1]} samples are shorter than one segment ({nperseg})")
@@ -61,7 +62,11 @@ def welch_bands(records: np.ndarray, fs: float, nperseg: int) -> tuple[np.ndarra
     edges = band_edges(nperseg)
     freq = np.array([1.0 / np.mean(1.0 / f[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
     psd = np.array([p[a:b].mean() for a, b in zip(edges[:-1], edges[1:], strict=True)])
-    return freq, psd, np.diff(edges) * segments
+    bins = np.diff(edges).astype(float)
+    per_band = bins**2 / (bins + 8 * np.maximum(bins - 1, 0) / 9 + np.maximum(bins - 2, 0) / 18)
+    per_record = segments / records.shape[0]
+    overlap = per_record**2 / (per_record + 2 * (per_record - 1) / 9)
+    return freq, psd, per_band * overlap * records.shape[0]
 
 
 @dataclass

@@ -58,6 +58,7 @@ class NoisePsd(BenchProcedure):
     lorentzians = ListParameter("Lorentzians", choices=["auto", *map(str, range(MAX_LORENTZIANS + 1))],
                                 default="auto")
 
+    #: Averages: effective number of independent periodogram values in the band (the fit's weight)
     DATA_COLUMNS = ["Bias point", "Current (A)", "Voltage (V)", "Frequency (Hz)", "PSD (V^2/Hz)", "Averages"]
 
     def configure(self) -> None:
