@@ -127,21 +127,22 @@ def switching_fields(field: np.ndarray, resistance: np.ndarray) -> tuple[np.ndar
 def mean_switching_field(angle: np.ndarray, direction: np.ndarray, hk: float, delta: float, offset: float,
                          tau0: float, sweep_rate: float) -> np.ndarray:
     """Mean switching field (T along ``angle``, rad) of a sweep from 0 at ``sweep_rate`` (T/s), thermally
-    activated over the Stoner–Wohlfarth barrier Δ·B at the rate g·e^{−ΔB}/``tau0``: ``direction`` −1 for AP→P
-    (a rising field), +1 for P→AP (a falling one). Survival S = exp(−∫ rate dH/rate_H); mean = ∫ S dH.
+    activated over the Stoner–Wohlfarth barrier Δ·B at the rate g·e^{−ΔB}/``tau0``: ``direction`` −1 for AP→P,
+    +1 for P→AP (at H·cos ψ > 0 and < 0). Survival S = exp(−∫ rate dH/rate_H); mean = ∫ S dH.
 
     g = B(2 − √B) is Brown's high-barrier prefactor (1 − x)²(1 + x) of the axial barrier Δ(1 − x)² at the
     same barrier (as :func:`mtjhw.analysis.thermal.escape_rate` with the ``brown`` law; 1 at zero field), held
     at 1/Δ where the barrier is ~1 kBT and the formula fails."""
     angle, direction = np.broadcast_arrays(np.asarray(angle, dtype=float), np.asarray(direction, dtype=float))
     reach = 1.05 * hk * sw.switching_field(angle)[:, None] + np.abs(offset)
-    h = -direction[:, None] * reach * np.linspace(0.0, 1.0, GRID)[None, :]
+    sign = -direction * np.sign(np.cos(angle))
+    h = sign[:, None] * reach * np.linspace(0.0, 1.0, GRID)[None, :]
     w = sw.wells(*sw.reduced_field(h, angle[:, None], hk, offset))
     barrier = np.where(direction[:, None] < 0, w.barrier_ap, w.barrier_p)
     step = reach / (GRID - 1)
     rate = np.maximum(barrier * (2 - np.sqrt(barrier)), 1 / delta) * np.exp(-delta * barrier) / tau0
     exposure = cumulative_trapezoid(rate, dx=1.0, axis=1, initial=0.0) * step / sweep_rate
-    return -direction * trapezoid(np.exp(-exposure), dx=1.0, axis=1) * step[:, 0]
+    return sign * trapezoid(np.exp(-exposure), dx=1.0, axis=1) * step[:, 0]
 
 
 def fit_astroid(angle: np.ndarray, field: np.ndarray, direction: np.ndarray, tau0: float, sweep_rate: float,
@@ -153,8 +154,8 @@ def fit_astroid(angle: np.ndarray, field: np.ndarray, direction: np.ndarray, tau
     if np.unique(np.round(angle, 6)).size < 3 or field.size < 6:
         raise AnalysisError("an astroid needs switching fields at 3 angles or more (and both directions)")
     span = 0.5 * (np.max(field) - np.min(field))
-    h_mid = 0.5 * (np.mean(field[direction < 0] * np.cos(angle[direction < 0])) +
-                   np.mean(field[direction > 0] * np.cos(angle[direction > 0])))
+    h_z = field * np.cos(angle)
+    h_mid = 0.5 * (np.mean(h_z[direction < 0]) + np.mean(h_z[direction > 0]))
 
     def model(_x: np.ndarray, hk: float, offset: float, *rest: float) -> np.ndarray:
         return mean_switching_field(angle, direction, hk, rest[0] if rest else delta, offset, tau0, sweep_rate)

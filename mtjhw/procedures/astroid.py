@@ -21,13 +21,19 @@ from .rh_loop import field_sweep
 
 log = logging.getLogger(__name__)
 
+#: angles (rad) further than this from the easy axis (0 or π) are refused: the switch is no jump there
+MAX_TILT = 1.3
 #: Δ is reported when the switching fields constrain it to this relative 1σ error
 MAX_RELATIVE_ERROR = 0.15
 
 
 def field_turner(bench: Bench) -> Rotator:
     """What sets the angle of the field to the sample: a rotation stage (role ``rotator``). The vector-field
-    role (a later issue) is the second way, to be added here."""
+    role (a later issue) is the second way, to be added here. A simulated DUT must have field-angle physics."""
+    virtual = getattr(bench, "virtual", None)
+    if virtual is not None and not hasattr(virtual.dut, "field_angle"):
+        raise ValueError(f"the simulated DUT model {type(virtual.dut).__name__} has no field-angle physics: a "
+                         "rotator would turn it to no effect (use dut.model pmtj)")
     if getattr(bench, "has_rotator", False):
         return bench.rotator
     raise ValueError("astroid needs a rotator (role 'rotator', e.g. a Newport ESP300 with a rotation stage) to "
@@ -35,16 +41,20 @@ def field_turner(bench: Bench) -> Rotator:
 
 
 class Astroid(BenchProcedure):
-    """At each of ``angles`` field angles ψ from −angle_max to +angle_max (rad from the easy axis), turn the
-    field (:func:`field_turner`), saturate at +field_max and sweep +field_max → −field_max → +field_max
-    (``loops`` times) at ``sweep_rate``, reading R at ``bias``; each angle is a unit of a resumed run.
+    """At each of ``angles`` field angles ψ from angle_min to angle_max (rad from the easy axis; within
+    :data:`MAX_TILT` of 0 or π), turn the field (:func:`field_turner`), set +field_max and sweep +field_max →
+    −field_max → +field_max (``loops`` times) at ``sweep_rate``, reading R at ``bias``; each angle is a unit of a
+    resumed run.
 
     The switching fields are the resistance jumps (:func:`mtjhw.analysis.astroid.switching_fields`); their
     means per angle and direction are fitted with the thermal astroid (the Stoner–Wohlfarth barrier crossed
     at the rate e^{−ΔE/kBT}/``tau0`` during the sweep, :func:`mtjhw.analysis.astroid.mean_switching_field`):
-    μ0Hk and ``h_offset`` (the stray field along the easy axis), and Δ, reported when the angles constrain it to
-    15 % (otherwise ``delta_fit`` says why; give ``delta`` > 0, e.g. from rh-loop's sweep rates, to fix it).
-    Choose field_max above the switching field at every angle (≥ 1.5 Hk covers ±70°).
+    ``h_offset`` (the stray field along the easy axis), μ0Hk and Δ. At one sweep rate Δ and Hk trade off
+    (a larger Δ with a smaller Hk gives nearly the same switching fields at every angle): both are reported when
+    the fit constrains Δ to 15 %, otherwise ``delta_fit`` says why; give ``delta`` > 0 (e.g. from rh-loop's
+    ``sweep_rates``) and Hk follows to a few per cent.
+    field_max must exceed the switching fields: about 0.7 Hk at Δ 40–60 and 0.05 T/s (1.5 Hk covers the T = 0
+    astroid to 75°).
     """
 
     name = "astroid"
@@ -53,8 +63,8 @@ class Astroid(BenchProcedure):
                     "delta_fit": "text"}
 
     field_max = FloatParameter("Maximum field", units="T", default=0.15, minimum=1e-4, maximum=5.0)
-    angle_max = FloatParameter("Largest angle from the easy axis", units="rad", default=1.2, minimum=0.1,
-                               maximum=1.45)
+    angle_min = FloatParameter("First angle", units="rad", default=-1.2, minimum=-2 * np.pi, maximum=2 * np.pi)
+    angle_max = FloatParameter("Last angle", units="rad", default=1.2, minimum=-2 * np.pi, maximum=2 * np.pi)
     angles = IntegerParameter("Angles", default=7, minimum=3, maximum=181)
     points = IntegerParameter("Points per branch", default=101, minimum=11, maximum=100000)
     sweep_rate = FloatParameter("Sweep rate", units="T/s", default=0.05, minimum=1e-6, maximum=100.0)
@@ -68,7 +78,18 @@ class Astroid(BenchProcedure):
     DATA_COLUMNS = ["Time (s)", "Angle (rad)", "Loop", "Branch", "Field set (T)", "Field (T)", "Voltage (V)",
                     "Current (A)", "Resistance (ohm)"]
 
+    def field_angles(self) -> np.ndarray:
+        """The ``angles`` angles (rad) from angle_min to angle_max; ValueError for one near the hard axis."""
+        angles = np.linspace(self.angle_min, self.angle_max, self.angles)
+        near = angles[np.abs(np.cos(angles)) < np.cos(MAX_TILT)]
+        if near.size:
+            raise ValueError(f"angle {near[0]:.3g} rad is within {np.pi / 2 - MAX_TILT:.2f} rad of the hard axis, "
+                             "where the wells merge without a jump: choose angle_min, angle_max and angles that "
+                             f"keep every angle within {MAX_TILT} rad of the easy axis (0 or π)")
+        return angles
+
     def configure(self) -> None:
+        self.field_angles()
         self._turner = field_turner(self.bench)
         smu = self.bench.smu
         smu.source_voltage_mode(self.compliance, self.nplc)
@@ -80,7 +101,7 @@ class Astroid(BenchProcedure):
         down = np.linspace(self.field_max, -self.field_max, self.points)
         per_angle = 2 * self.loops * self.points
         t0 = bench.now()
-        for k, angle in enumerate(np.linspace(-self.angle_max, self.angle_max, self.angles)):
+        for k, angle in enumerate(self.field_angles()):
             if self.unit_recorded(k, per_angle):
                 continue
             self._turner.rotate_to(float(angle))
@@ -123,10 +144,10 @@ class Astroid(BenchProcedure):
                      "delta_fit": "given" if fixed else "ok"}
         if fixed is None and not fit["delta_err"] <= MAX_RELATIVE_ERROR * fit["delta"]:
             reason = (f"Δ ({fit['delta']:.3g} ± {fit['delta_err']:.2g}) is not constrained to "
-                      f"{MAX_RELATIVE_ERROR:.0%} by the angles at one sweep rate: more loops per angle, or give "
-                      "delta (rh-loop with sweep_rates)")
+                      f"{MAX_RELATIVE_ERROR:.0%} by the angles at one sweep rate, nor then Hk (which trades off "
+                      "against it): more loops per angle, or give delta (rh-loop with sweep_rates)")
             log.warning("astroid: %s", reason)
-            out |= {"delta": float("nan"), "delta_err": float("nan"), "delta_fit": reason}
+            out |= {key: float("nan") for key in ("delta", "delta_err", "hk", "hk_err")} | {"delta_fit": reason}
         return out
 
     @classmethod
@@ -149,17 +170,21 @@ class Astroid(BenchProcedure):
 
     @staticmethod
     def _plot_model(ax: Any, data: dict[str, np.ndarray], s: dict[str, Any]) -> None:
-        """The fitted thermal astroid over the measured angles, and the T = 0 astroid of the fitted Hk."""
+        """The fitted thermal astroid over the measured angles and the T = 0 astroid of the fitted Hk (when Hk
+        is reported), and the extracted values."""
+        ax.axhline(s["h_offset"] * 1e3, color="grey", lw=0.8, ls=":",
+                   label=f"offset {measured(s['h_offset'], s['h_offset_err'], 1e3, 'mT')}")
+        if not np.isfinite(s["hk"]):
+            return
         psi = np.linspace(-np.pi / 2, np.pi / 2, 181)
         for sign in (1, -1):
             h = s["hk"] * switching_field(psi)
             ax.plot(sign * h * np.sin(psi) * 1e3, (sign * h * np.cos(psi) + s["h_offset"]) * 1e3, "k:", lw=0.8,
-                    label="T = 0 astroid" if sign > 0 else None)
-        span = np.linspace(data["angle"].min(), data["angle"].max(), 61)
-        for d in (-1, 1) if np.isfinite(s["delta"]) else ():
+                    label=f"T = 0 astroid, μ0Hk {measured(s['hk'], s['hk_err'], 1e3, 'mT')}" if sign > 0 else None)
+        span = np.linspace(data["angle"].min(), data["angle"].max(), 121)
+        for d in (-1, 1):
             h = mean_switching_field(span, np.full(span.size, d), s["hk"], s["delta"], s["h_offset"], s["tau0"],
                                      s["sweep_rate_actual"])
+            h[np.abs(np.cos(span)) < np.cos(MAX_TILT)] = np.nan  # no switching jump about the hard axis
             ax.plot(h * np.sin(span) * 1e3, h * np.cos(span) * 1e3, "k-", lw=0.8,
-                    label=f"thermal astroid: Δ {measured(s['delta'], s['delta_err'])}" if d < 0 else None)
-        ax.plot([], [], " ", label=f"μ0Hk {measured(s['hk'], s['hk_err'], 1e3, 'mT')}, "
-                                   f"offset {measured(s['h_offset'], s['h_offset_err'], 1e3, 'mT')}")
+                    label=f"thermal astroid, Δ {measured(s['delta'], s['delta_err'])}" if d < 0 else None)

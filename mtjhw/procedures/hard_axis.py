@@ -107,7 +107,8 @@ class HardAxis(BenchProcedure):
         h = np.linspace(data["field"].min(), data["field"].max(), 801)
         w = sw.wells(*sw.reduced_field(h, np.pi / 2 + s["misalignment"], s["hk"], s["h_offset"]))
         g_p, g_ap = 1 / s["r_p"], 1 / (s["r_p"] * (1 + s["tmr"]))
-        for cos, style in ((w.cos_p, "k-"), (w.cos_ap, "k--")):
+        for state, style in ((1, "k-"), (-1, "k--")):  # each well where it exists, the single one beyond Hk
+            cos = np.where((w.barrier(state) > 0) | (w.barrier(-state) == 0), w.cos(state), np.nan)
             ax.plot(h * 1e3, 1 / (g_p * (1 + cos) / 2 + g_ap * (1 - cos) / 2), style, lw=0.8)
         ax.plot([], [], "k-", lw=0.8, label=f"Stoner–Wohlfarth fit (P/AP well): μ0Hk "
                                             f"{measured(s['hk'], s['hk_err'], 1e3, 'mT')}")

@@ -4,37 +4,27 @@ field-angle physics, a hard-axis loop whose wells mix with equal weights)."""
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
 from mtjhw.runner import run_procedure
-from tests.conftest import SAFETY, simulated_config
+from tests.conftest import simulated_config
 
 
-class StageTwin:
-    """Test-only rotator: turns the virtual bench's field (the role's protocol, until the ESP300 twin lands)."""
-
-    def __init__(self, virtual):
-        self.virtual = virtual
-
-    def rotate_to(self, angle):
-        self.virtual.field_angle = angle
-
-    def measure_angle(self):
-        return self.virtual.field_angle
-
-    def stop(self):
-        pass
+def rotator_config(seed=1, **dut):
+    """The example bench with a rotation stage (ESP300 twin, angle limits −0.1…3.3 rad), with ``dut``."""
+    config = yaml.safe_load((Path(__file__).parents[2] / "examples" / "simulated-rotator.yaml").read_text())
+    config["dut"] |= dut | {"seed": seed}
+    return BenchConfig.from_dict(config | {"seed": seed})
 
 
-@pytest.fixture
-def rotator(monkeypatch):
-    """Every bench opened in the test has a rotation stage."""
-    monkeypatch.setattr(Bench, "has_rotator", property(lambda bench: True), raising=False)
-    monkeypatch.setattr(Bench, "rotator", property(lambda bench: StageTwin(bench.virtual)), raising=False)
+#: four angles within the stage's limits, two on each side of the hard axis
+ANGLES = {"angle_min": 0.2, "angle_max": math.pi - 0.2, "angles": 4}
 
 
 def random_device(rng, **fixed):
@@ -45,7 +35,8 @@ def random_device(rng, **fixed):
 
 
 def run(tmp_path, name, dut, settings, seed=1):
-    with Bench.open(simulated_config(seed=seed, **dut)) as bench:
+    config = rotator_config(seed, **dut) if name == "astroid" else simulated_config(seed=seed, **dut)
+    with Bench.open(config) as bench:
         outcome = run_procedure(name, bench, tmp_path, settings)
     assert outcome.status == "finished", outcome.error
     return outcome
@@ -73,26 +64,27 @@ def test_hard_axis_refuses_wells_that_mix_with_equal_weights(tmp_path):
 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
-def test_astroid_recovers_hk_and_offset(tmp_path, rotator, seed):
+def test_astroid_recovers_hk_and_offset(tmp_path, seed):
     """Δ known (e.g. from rh-loop's sweep rates): μ0Hk within 10 % from the thermal astroid at one sweep rate."""
     dut = random_device(np.random.default_rng(seed))
-    settings = {"field_max": 0.75 * dut["hk"], "points": 61, "angles": 5, "loops": 2, "delta": dut["delta"]}
+    settings = {"field_max": 0.75 * dut["hk"], "points": 61, "loops": 2, "delta": dut["delta"]} | ANGLES
     outcome = run(tmp_path, "astroid", dut, settings)
     s = outcome.summary
     assert s["hk"] == pytest.approx(dut["hk"], rel=0.1), dut
     assert s["h_offset"] == pytest.approx(dut["h_offset"], abs=0.1 * dut["hk"]), dut
-    assert s["delta_fit"] == "given" and s["switch_events"] == 20
+    assert s["delta_fit"] == "given" and s["switch_events"] == 16
     assert (tmp_path / "plot.png").stat().st_size > 0
 
 
-def test_astroid_fits_delta_or_says_why_not(tmp_path, rotator):
+def test_astroid_fits_delta_or_says_why_not(tmp_path):
     dut = random_device(np.random.default_rng(24))
-    settings = {"field_max": 0.75 * dut["hk"], "points": 61, "angles": 5, "loops": 2}
+    settings = {"field_max": 0.75 * dut["hk"], "points": 61, "loops": 2} | ANGLES
     s = run(tmp_path, "astroid", dut, settings).summary
     if s["delta_fit"] == "ok":
         assert s["delta"] == pytest.approx(dut["delta"], rel=0.15) and s["hk"] == pytest.approx(dut["hk"], rel=0.1)
     else:
-        assert math.isnan(s["delta"]) and "not constrained" in s["delta_fit"] and "delta" in s["delta_fit"]
+        assert math.isnan(s["delta"]) and math.isnan(s["hk"]) and "not constrained" in s["delta_fit"]
+        assert s["h_offset"] == pytest.approx(dut["h_offset"], abs=0.1 * dut["hk"])
 
 
 def test_astroid_without_a_rotator_names_the_role(tmp_path):
@@ -101,9 +93,14 @@ def test_astroid_without_a_rotator_names_the_role(tmp_path):
     assert outcome.status == "failed" and "rotator" in outcome.error
 
 
-def test_astroid_on_a_dut_without_field_angle_physics(tmp_path, rotator):
-    config = BenchConfig.from_dict({"name": "sot", "simulated": True, "seed": 1, "safety": SAFETY,
-                                    "dut": {"model": "sot-mtj"}})
-    with Bench.open(config) as bench:
-        outcome = run_procedure("astroid", bench, tmp_path, {"points": 11, "field_max": 0.05})
+def test_astroid_refuses_angles_about_the_hard_axis(tmp_path):
+    with Bench.open(rotator_config()) as bench:
+        outcome = run_procedure("astroid", bench, tmp_path, {"angle_min": 0.0, "angle_max": 3.0, "angles": 3})
+    assert outcome.status == "failed" and "hard axis" in outcome.error
+
+
+def test_astroid_on_a_dut_without_field_angle_physics(tmp_path):
+    config = yaml.safe_load((Path(__file__).parents[2] / "examples" / "simulated-rotator.yaml").read_text())
+    with Bench.open(BenchConfig.from_dict(config | {"dut": {"model": "sot-mtj"}})) as bench:
+        outcome = run_procedure("astroid", bench, tmp_path, {"points": 11, "field_max": 0.05} | ANGLES)
     assert outcome.status == "failed" and "no field-angle physics" in outcome.error
