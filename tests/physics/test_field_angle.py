@@ -50,6 +50,9 @@ def test_a_nearly_axial_field_gives_the_axial_rates():
     axial, tilted = PerpendicularMTJ(), PerpendicularMTJ(field_angle=1e-7)
     for field in (-0.03, 0.0, 0.02):
         np.testing.assert_allclose(tilted.rates(OPEN, field), axial.rates(OPEN, field), rtol=1e-4)
+    pulse = Bias("V", 0.9)  # a 10 ns write pulse from AP, under the stray field: the first-passage law
+    p_axial, p_tilted = (dut.switch_law(STATE_AP, 10e-9, pulse, 0.0, OPEN, 0.0).probability for dut in (axial, tilted))
+    assert 0.05 < p_axial < 0.95 and p_tilted == pytest.approx(p_axial, rel=1e-3)
 
 
 def test_hard_axis_resistance_follows_the_well():
