@@ -10,11 +10,13 @@ did. Where few write errors are seen, more trials are taken, down to write-error
 
 The free layer should see no net field: by default a short R-H loop at 1 mV measures the loop shift first and the
 magnet cancels it during the pulses (``field`` sets the field instead; a bench without a magnet applies none), so
-that Δ is not reported as Δ(1 + H_offset/Hk)². The write current is the pulse voltage over the AP resistance at
-that bias (R_AP(V) from the measured R_P, TMR and ``tmr_v_half``). The fit is that of the regime the counts are in
-(:func:`mtjhw.analysis.switching.fit_switching`): thermal activation (Δ, Ic0; τ0 fixed, current exponent
-``n_current`` = 2 for the symmetric perpendicular macrospin, ``attempt_law`` Brown's drive-dependent prefactor) or
-precessional switching (Ic0, τ* = τ_D·ln(π/2θ0), τ_D; needs ``widths`` ≥ 2).
+that Δ is not reported as Δ(1 + H_offset/Hk)². The pulses are voltage pulses: the current follows the
+conductance of the magnetisation as it turns, so the procedure reads the resistance of both states at every pulse
+voltage V (P at +V, where positive bias holds P; AP at −V, where negative bias holds AP; the bias dependence of
+TMR is taken even in V), and the fit (:func:`mtjhw.analysis.switching.fit_voltage_switching`) is the macrospin's
+switching under I = V·G(m_z) in every regime, with τ0 (``tau0``, the zero-drive attempt time) fixed: thermal
+(Δ, Ic0) or precessional (Ic0, τ* = τ_D·ln(π/2θ0); Δ only where constrained). The recorded current is V over
+R_AP(V) as read.
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pymeasure.experiment import FloatParameter, IntegerParameter, ListParameter, Parameter
+from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 
 from mtjhw.analysis import AnalysisError
 from mtjhw.analysis.loops import analyse_rh_loop
-from mtjhw.analysis.switching import SwitchingFit, fit_switching, wer_upper_bound
-from mtjhw.analysis.thermal import ATTEMPT_LAWS
+from mtjhw.analysis.switching import (
+    PulseConductance,
+    VoltageSwitchingFit,
+    delta_for_precession_time,
+    fit_voltage_switching,
+    voltage_switching_probability,
+    wer_upper_bound,
+)
 
 from .base import BenchProcedure, measured
 from .rh_loop import field_sweep
@@ -41,13 +49,8 @@ _GAP = 10e-6  # s between reset, write and read
 _MIN_ERRORS = 10  # write errors to observe before a WER counts as measured
 _OFFSET_POINTS = 81  # fields per branch of the loop that measures the loop shift
 _OFFSET_RATE = 0.05  # T/s
+_PULSE_R_NPLC = 1.0  # integration (PLC) of the resistance readings at the pulse voltages
 _OFFSET_LOOPS = 3  # averaged: one loop's centre scatters by the thermal width of the switching fields
-
-
-def pulse_current(voltage: np.ndarray, r_p: float, tmr: float, v_half: float) -> np.ndarray:
-    """Current (A) through the AP state at ``voltage`` (V) with bias-dependent TMR."""
-    v = np.asarray(voltage, dtype=float)
-    return v / (r_p * (1 + tmr / (1 + (v / v_half) ** 2)))
 
 
 class SwitchingProbability(BenchProcedure):
@@ -56,7 +59,7 @@ class SwitchingProbability(BenchProcedure):
 
     name = "switching-probability"
     summary_keys = {"regime": "thermal | precessional", "delta": "kBT", "delta_err": "kBT", "ic0": "A",
-                    "ic0_err": "A", "tau0": "s (fixed)", "n_current": "exponent (as set)", "attempt_law": "as set",
+                    "ic0_err": "A", "tau0": "s (fixed)",
                     "tau_star": "s", "tau_star_err": "s", "tau_d": "s",
                     "tau_d_err": "s", "i50": "A", "i50_err": "A", "v50": "V", "r_p": "Ω", "r_ap": "Ω",
                     "wer_min": "ratio", "wer_min_upper": "ratio", "field": "T", "reset_failures": "count",
@@ -79,12 +82,10 @@ class SwitchingProbability(BenchProcedure):
     offset_field_max = FloatParameter("Field range of the loop-shift loop", units="T", default=0.1, minimum=1e-3,
                                       maximum=5.0)
     tau0 = FloatParameter("Attempt time (fixed)", units="s", default=1e-9, minimum=1e-13, maximum=1e-6)
-    tmr_v_half = FloatParameter("TMR half-bias voltage", units="V", default=0.5, minimum=0.01, maximum=10.0)
-    n_current = FloatParameter("Current exponent n", default=2.0, minimum=1.0, maximum=2.0)
-    attempt_law = ListParameter("Attempt-time law", choices=list(ATTEMPT_LAWS), default="brown")
 
     DATA_COLUMNS = ["Amplitude (V)", "Current (A)", "Width (s)", "Trials", "Switched", "Probability",
-                    "Reset checks", "Reset failures", "Field (T)", "Resistance low (ohm)", "Resistance high (ohm)"]
+                    "Reset checks", "Reset failures", "Field (T)", "Resistance low (ohm)", "Resistance high (ohm)",
+                    "Pulse resistance low (ohm)", "Pulse resistance high (ohm)"]
 
     def configure(self) -> None:
         if self.v_max <= self.v_min:
@@ -98,6 +99,7 @@ class SwitchingProbability(BenchProcedure):
         smu.set_level(self.read_voltage)
         self._read_time = self.nplc / 50.0 * 1.2
         self.r_ap, self.r_p = self._calibrate()
+        self.pulse_r = self._pulse_resistances(np.linspace(self.v_min, self.v_max, self.amplitudes) + self.read_voltage)
 
     @property
     def pulse_widths(self) -> np.ndarray:
@@ -168,20 +170,44 @@ class SwitchingProbability(BenchProcedure):
                              "after most writes: make reset_amplitude more negative or reset_width longer")
         return r_ap, r_p
 
+    def _pulse_resistances(self, voltages: np.ndarray) -> dict[float, tuple[float, float]]:
+        """(R_P, R_AP) in Ω at each pulse voltage (V): P read at +V after +v_max has set it (positive bias holds
+        P), AP at −V after −v_max (negative bias holds AP), at 1 PLC; each state is checked at the read voltage
+        after."""
+        smu, top = self.bench.smu, float(np.max(voltages))
+        smu.source_voltage_mode(min(0.1, 3 * top / self.r_p), _PULSE_R_NPLC)  # their noise would enter the fit
+        levels = {}
+        for sign in (1.0, -1.0):
+            smu.set_level(sign * top)
+            smu.measure()  # switches the device to the state this polarity holds
+            levels[sign] = [abs(v / i) for v, i in (self._read_at(sign * x) for x in voltages)]
+            smu.set_level(self.read_voltage)
+            v, i = smu.measure()
+            if (v / i < math.sqrt(self.r_p * self.r_ap)) != (sign > 0):
+                raise ValueError(f"a DC bias of {sign * top:+.3g} V did not hold the device in "
+                                 f"{'P' if sign > 0 else 'AP'}: its resistances at the pulse voltages cannot be read")
+        smu.source_voltage_mode(1e-3, self.nplc)
+        smu.set_level(self.read_voltage)
+        return {float(x): (rp, rap) for x, rp, rap in zip(voltages, levels[1.0], levels[-1.0], strict=True)}
+
+    def _read_at(self, voltage: float) -> tuple[float, float]:
+        self.bench.smu.set_level(voltage)
+        return self.bench.smu.measure()
+
     def execute(self) -> None:
         units = [(float(w), float(a)) for w in self.pulse_widths
                  for a in np.linspace(self.v_min, self.v_max, self.amplitudes)]
-        tmr = self.r_ap / self.r_p - 1
         for n, (width, amplitude) in enumerate(units):
             if self.should_stop():
                 return
             if self.unit_recorded(n, 1):  # every trial starts with a reset
                 continue
             trials, switched, failures = self._trials(amplitude, width)
-            current = float(pulse_current(amplitude + self.read_voltage, self.r_p, tmr, self.tmr_v_half))
-            self.record(amplitude=amplitude, current=current, width=width, trials=trials, switched=switched,
-                        probability=switched / trials, reset_checks=trials, reset_failures=failures,
-                        field=self.field_applied, resistance_low=self.r_p, resistance_high=self.r_ap)
+            r_low, r_high = self.pulse_r[amplitude + self.read_voltage]
+            self.record(amplitude=amplitude, current=(amplitude + self.read_voltage) / r_high, width=width,
+                        trials=trials, switched=switched, probability=switched / trials, reset_checks=trials,
+                        reset_failures=failures, field=self.field_applied, resistance_low=self.r_p,
+                        resistance_high=self.r_ap, pulse_resistance_low=r_low, pulse_resistance_high=r_high)
             self.progress(n + 1, len(units))
 
     def _trials(self, amplitude: float, width: float) -> tuple[int, int, int]:
@@ -207,37 +233,38 @@ class SwitchingProbability(BenchProcedure):
             log.warning("the reset failed in %d of %d checks (up to %.3g at one amplitude): those trials are "
                         "discounted from P_sw; make reset_amplitude more negative or reset_width longer",
                         data["reset_failures"].sum(), data["reset_checks"].sum(), stuck.max())
-        fit = fit_switching(data["current"], data["width"], data["switched"], data["trials"],
-                            tau0=float(parameters["tau0"]), n=float(parameters["n_current"]),
-                            reset_failure=np.minimum(stuck, 0.999), law=parameters["attempt_law"])
+        fit = fit_voltage_switching(cls._voltage(data, parameters), data["width"], data["switched"], data["trials"],
+                                    cls._conductance(data, parameters), tau0=float(parameters["tau0"]),
+                                    reset_failure=np.minimum(stuck, 0.999))
         width = float(np.min(data["width"]))
         i50, i50_err = fit.i50(width)
         r_p, r_ap = float(data["resistance_low"][0]), float(data["resistance_high"][0])
-        return (cls._fit_summary(fit) | {"attempt_law": parameters["attempt_law"], "i50": i50, "i50_err": i50_err,
-                                        "v50": cls._v50(data, parameters, i50), "r_p": r_p, "r_ap": r_ap,
-                                        "field": float(data["field"][0]),
+        return (cls._fit_summary(fit) | {"i50": i50, "i50_err": i50_err,
+                                        "v50": fit.v50(width) - float(parameters["read_voltage"]),
+                                        "r_p": r_p, "r_ap": r_ap, "field": float(data["field"][0]),
                                         "reset_failures": int(data["reset_failures"].sum()),
                                         "reset_checks": int(data["reset_checks"].sum())}
                 | cls._wer(data, stuck))
 
     @staticmethod
-    def _fit_summary(fit: SwitchingFit) -> dict[str, Any]:
-        """Every model parameter with its error; NaN for those of the other regime."""
-        out: dict[str, Any] = {"regime": fit.regime, "tau0": fit.values.get("tau0", float("nan")),
-                               "n_current": fit.values.get("n", float("nan"))}
+    def _voltage(data: dict[str, np.ndarray], parameters: dict[str, Any]) -> np.ndarray:
+        """Voltage (V) across the junction during each write: the pulse on top of the read bias."""
+        return data["amplitude"] + float(parameters["read_voltage"])
+
+    @staticmethod
+    def _conductance(data: dict[str, np.ndarray], parameters: dict[str, Any]) -> PulseConductance:
+        return PulseConductance(1 / data["pulse_resistance_low"], 1 / data["pulse_resistance_high"],
+                                float(parameters["read_voltage"]), 1 / float(data["resistance_low"][0]),
+                                1 / float(data["resistance_high"][0]))
+
+    @staticmethod
+    def _fit_summary(fit: VoltageSwitchingFit) -> dict[str, Any]:
+        """Every model parameter with its error (NaN where the regime does not constrain it)."""
+        out: dict[str, Any] = {"regime": fit.regime, "tau0": fit.values["tau0"]}
         for key in ("delta", "ic0", "tau_star", "tau_d"):
             out[key] = fit.values.get(key, float("nan"))
             out[f"{key}_err"] = fit.errors.get(key, float("nan"))
         return out
-
-    @staticmethod
-    def _v50(data: dict[str, np.ndarray], parameters: dict[str, Any], i50: float) -> float:
-        """The amplitude (V) at which the AP-state current reaches ``i50``, for the record."""
-        grid = np.linspace(0, float(np.max(data["amplitude"])) * 1.5, 2001)
-        r_p, r_ap = float(data["resistance_low"][0]), float(data["resistance_high"][0])
-        currents = pulse_current(grid + float(parameters["read_voltage"]), r_p, r_ap / r_p - 1,
-                                 float(parameters["tmr_v_half"]))
-        return float(np.interp(i50, currents, grid)) if currents[-1] > i50 else float("nan")
 
     @staticmethod
     def _wer(data: dict[str, np.ndarray], stuck: np.ndarray) -> dict[str, float]:
@@ -267,8 +294,7 @@ class SwitchingProbability(BenchProcedure):
             ax_wer.semilogy(i_ua[~seen], bounds, "v", mfc="none", color=colour,
                             label="no error seen: 95 % upper bound" if k == 0 and bounds else None)
             if summary:
-                grid = np.linspace(data["current"].min(), data["current"].max(), 400)
-                model = cls._model(summary, grid, width)
+                grid, model = cls._model(data, summary, sel, width)
                 ax.plot(grid * 1e6, model, "-", color=colour)
                 ax_wer.semilogy(grid * 1e6, np.maximum(1 - model, 1e-12), "-", color=colour)
         if summary:
@@ -285,21 +311,28 @@ class SwitchingProbability(BenchProcedure):
         fig.savefig(path, dpi=110)
 
     @staticmethod
-    def _model(s: dict[str, Any], current: np.ndarray, width: float) -> np.ndarray:
-        from mtjhw.analysis.switching import precessional_probability, switching_probability
-
-        if s["regime"] == "precessional":
-            return precessional_probability(current, width, s["ic0"], s["tau_star"], s["tau_d"])
-        return switching_probability(current, width, s["delta"], s["ic0"], s["tau0"], s["n_current"],
-                                     s["attempt_law"])
+    def _model(data: dict[str, np.ndarray], s: dict[str, Any], sel: np.ndarray, width: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """(AP current A, fitted P_sw) on a grid through the amplitudes of one width."""
+        voltage = data["current"][sel] * data["pulse_resistance_high"][sel]
+        order = np.argsort(voltage)
+        v = np.linspace(voltage.min(), voltage.max(), 60)
+        g_p, g_ap = (np.interp(v, voltage[order], 1 / data[key][sel][order])
+                     for key in ("pulse_resistance_low", "pulse_resistance_high"))
+        read = float(voltage[0] - data["amplitude"][sel][0])
+        delta = s["delta"] if np.isfinite(s["delta"]) else delta_for_precession_time(s["tau_d"], s["tau0"])
+        conductance = PulseConductance(g_p, g_ap, read, 1 / float(data["resistance_low"][0]),
+                                       1 / float(data["resistance_high"][0]))
+        return v * g_ap, voltage_switching_probability(v, np.full(v.size, width), conductance, delta, s["ic0"],
+                                                       s["tau0"])
 
     @staticmethod
     def _legend(s: dict[str, Any]) -> list[str]:
         lines = [f"{s['regime']} fit: Ic0 = {measured(s['ic0'], s['ic0_err'], 1e6, 'µA')}"]
         if s["regime"] == "precessional":
             lines += [f"τ* = {measured(s['tau_star'], s['tau_star_err'], 1e9, 'ns')}",
-                      f"τ_D = {measured(s['tau_d'], s['tau_d_err'], 1e9, 'ns')}"]
-        else:
+                      f"τ_D = {measured(s['tau_d'], s['tau_d_err'], 1e9, 'ns')} (τ0 = {s['tau0']:.3g} s)"]
+        if np.isfinite(s["delta"]):
             lines += [f"Δ = {measured(s['delta'], s['delta_err'])} (τ0 = {s['tau0']:.3g} s)"]
         lines += [f"I50 = {measured(s['i50'], s['i50_err'], 1e6, 'µA')}", f"field {s['field'] * 1e3:.2f} mT"]
         if s["reset_failures"]:

@@ -199,6 +199,26 @@ def _cells(before: Landscape, absorb: float, cells: int) -> np.ndarray:
     return np.concatenate(([0.0], fine, coarse))
 
 
+def _chain(now: Landscape, before: Landscape, absorb: float, cells: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The finite-volume master equation of the state under ``now`` on [``absorb``, 1]: flux coefficients
+    cell k → k+1 (``right``, the last into the absorber) and k+1 → k (``left``), cell sizes in u = 1 − x, and
+    the Boltzmann distribution of ``before`` over the cells."""
+    theta = _cells(before, absorb, cells)
+    u_edge = 2.0 * np.sin(theta / 2.0) ** 2
+    width = np.diff(u_edge)  # cell sizes in u = 1 − x
+    centre = u_edge[:-1] + width / 2
+    nodes = np.append(centre, u_edge[-1])  # the absorbing point closes the chain
+    diffusion = u_edge[1:] * (2.0 - u_edge[1:]) / (2.0 * now.delta)  # (1 − x²)/(2Δ) at each right edge
+    step = np.diff(now.energy(nodes))
+    conductance = diffusion / np.diff(nodes)
+    right = conductance * _bernoulli(step)  # flux coefficient cell k → k+1 (the last into the absorber)
+    left = conductance[:-1] * _bernoulli(-step[:-1])  # cell k+1 → k
+    log_p0 = np.log(width) - before.energy(centre)
+    p0 = np.exp(log_p0 - logsumexp(log_p0))
+    return right, left, width, p0
+
+
 class FirstPassage:
     """Probability F(t) that a state has been left by time t (τ_D) under a constant drive (``now``), starting
     from the Boltzmann distribution of the drive before (``before``), up to ``duration`` (τ_D).
@@ -222,18 +242,7 @@ class FirstPassage:
             raise ValueError(f"absorb must lie in (-1, 1), got {absorb}")
         if not duration > 0:
             raise ValueError(f"duration must be > 0, got {duration}")
-        theta = _cells(before, absorb, cells)
-        u_edge = 2.0 * np.sin(theta / 2.0) ** 2
-        width = np.diff(u_edge)  # cell sizes in u = 1 − x
-        centre = u_edge[:-1] + width / 2
-        nodes = np.append(centre, u_edge[-1])  # the absorbing point closes the chain
-        diffusion = u_edge[1:] * (2.0 - u_edge[1:]) / (2.0 * now.delta)  # (1 − x²)/(2Δ) at each right edge
-        step = np.diff(now.energy(nodes))
-        conductance = diffusion / np.diff(nodes)
-        right = conductance * _bernoulli(step)  # flux coefficient cell k → k+1 (the last into the absorber)
-        left = conductance[:-1] * _bernoulli(-step[:-1])  # cell k+1 → k
-        log_p0 = np.log(width) - before.energy(centre)
-        p0 = np.exp(log_p0 - logsumexp(log_p0))
+        right, left, width, p0 = _chain(now, before, absorb, cells)
         self._modal = _modes(right, left, width, p0, MODE_DECAY / shortest if shortest > 0 else np.inf)
         self._solution = None
         if self._modal is None:
@@ -297,6 +306,7 @@ def _modes(right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarra
     weights = (d @ modes) * (modes.T @ (p0 / d))
     if not np.sum(np.abs(weights)) < MAX_MODAL_GAIN:
         return None
+    rates = np.maximum(rates, 0.0)  # round-off can leave a decay rate a hair below zero
     if rates.size:
         slow = d * modes[:, 0]
         rates[0] = right[-1] / width[-1] * slow[-1] / np.sum(slow)

@@ -34,7 +34,7 @@ SMALL_CHANGE = 0.05
 SETTLED_FRACTION = 1e-3
 #: earliest time of a first-switch law's table, as a fraction of the interval (earlier switches are placed
 #: by interpolation from its start)
-EARLIEST = 1e-4
+EARLIEST = 1e-3
 
 
 @dataclass(frozen=True)
