@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: angles (rad) further than this from the easy axis (0 or π) are refused: the switch is no jump there
 MAX_TILT = 1.3
+#: s the field settles at +field_max before each angle's loops (whatever the magnet's history)
+SETTLE = 1.0
 #: Δ is reported when the switching fields constrain it to this relative 1σ error
 MAX_RELATIVE_ERROR = 0.15
 
@@ -100,12 +102,14 @@ class Astroid(BenchProcedure):
         bench = self.bench
         down = np.linspace(self.field_max, -self.field_max, self.points)
         per_angle = 2 * self.loops * self.points
-        t0 = bench.now()
         for k, angle in enumerate(self.field_angles()):
             if self.unit_recorded(k, per_angle):
                 continue
             self._turner.rotate_to(float(angle))
-            bench.field.set_field(self.field_max)  # saturate in P before the first branch
+            bench.field.set_field(self.field_max)  # saturate before the first branch
+            bench.sleep(SETTLE)
+            bench.reseed(k, 1)  # the unit's known state: a resumed run draws what an uninterrupted one did
+            t0 = bench.now()
             for loop in range(self.loops):
                 for branch, fields in ((-1, down), (1, down[::-1])):
                     for h, b, v, i in field_sweep(bench, fields, self.sweep_rate):

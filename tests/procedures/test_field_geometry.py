@@ -4,14 +4,18 @@ field-angle physics, a hard-axis loop whose wells mix with equal weights)."""
 
 import json
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
+from mtjhw.procedures.astroid import Astroid
+from mtjhw.procedures.base import column_key
 from mtjhw.runner import run_procedure
 from tests.conftest import simulated_config
 
@@ -104,3 +108,32 @@ def test_astroid_on_a_dut_without_field_angle_physics(tmp_path):
     with Bench.open(BenchConfig.from_dict(config | {"dut": {"model": "sot-mtj"}})) as bench:
         outcome = run_procedure("astroid", bench, tmp_path, {"points": 11, "field_max": 0.05} | ANGLES)
     assert outcome.status == "failed" and "no field-angle physics" in outcome.error
+
+
+def test_a_resumed_astroid_skips_the_angles_on_disk(tmp_path):
+    """Stopped after two of its four angles and resumed: those two skipped, the others measured once more."""
+    dut = random_device(np.random.default_rng(26))
+    settings = {"field_max": 0.75 * dut["hk"], "points": 21, "loops": 1} | ANGLES
+    whole = run(tmp_path / "whole", "astroid", dut, settings)
+    stop = threading.Event()
+    with Bench.open(rotator_config(1, **dut)) as bench:
+        first = run_procedure("astroid", bench, tmp_path / "parts", settings, stop=stop,
+                              progress=lambda percent: stop.set() if percent >= 50 else None)
+    assert first.status == "aborted" and 0 < first.points < whole.points
+    with Bench.open(rotator_config(1, **dut)) as bench:
+        second = run_procedure("astroid", bench, tmp_path / "parts", {}, resume=True)
+    assert second.status == "finished" and second.points == whole.points
+    parts, whole_data = (pd.read_csv(tmp_path / name / "data.csv", comment="#") for name in ("parts", "whole"))
+    done = parts["Angle (rad)"] < 1.5  # the two angles of the first attempt: on disk, exactly as measured
+    pd.testing.assert_frame_equal(parts[done], whole_data[done])
+    plan = ["Angle (rad)", "Loop", "Branch", "Field set (T)"]  # the rest: the same plan, no gaps or duplicates
+    pd.testing.assert_frame_equal(parts[plan], whole_data[plan])
+    # measured again from each angle's saturated state (the field controller's learned remanence differs by
+    # the probe's resolution, so a switch may fall one field step away)
+    step = 2 * settings["field_max"] / (settings["points"] - 1)
+    for a, b in zip(Astroid.switches(columns(parts)), Astroid.switches(columns(whole_data)), strict=True):
+        np.testing.assert_allclose(a, b, atol=1.01 * step)
+
+
+def columns(frame):
+    return {column_key(c): frame[c].to_numpy(dtype=float) for c in Astroid.DATA_COLUMNS}
