@@ -316,7 +316,7 @@ class SwitchingProbability(BenchProcedure):
         """(AP current A, fitted P_sw) on a grid through the amplitudes of one width."""
         voltage = data["current"][sel] * data["pulse_resistance_high"][sel]
         order = np.argsort(voltage)
-        v = np.linspace(voltage.min(), voltage.max(), 60)
+        v = np.linspace(voltage.min(), voltage.max(), 25)
         g_p, g_ap = (np.interp(v, voltage[order], 1 / data[key][sel][order])
                      for key in ("pulse_resistance_low", "pulse_resistance_high"))
         read = float(voltage[0] - data["amplitude"][sel][0])

@@ -41,7 +41,7 @@ def config(device: dict[str, float], seed: int) -> BenchConfig:
 
 def amplitude_window(device: dict[str, float], width: float, tau0: float) -> tuple[float, float]:
     """Pulse amplitudes (V) over which the device's P_sw runs from 3 % to 97 % (the experimenter's coarse scan)."""
-    v = np.linspace(0.05, 3.0, 120)
+    v = np.geomspace(0.05, 3.0, 40)
     g_p, g_ap = (1 / resistance(device["r_p"], device["tmr"], s, v, 0.5) for s in (1.0, -1.0))
     cond = PulseConductance(g_p, g_ap, READ, 1 / device["r_p"],
                             1 / float(resistance(device["r_p"], device["tmr"], -1.0, READ, 0.5)))
