@@ -165,6 +165,40 @@ class LockIn(Protocol):
         """(X, Y) in V rms."""
 
 
+@runtime_checkable
+class TemperatureController(Protocol):
+    """Closed-loop control of the sample stage's temperature (K) on the bench clock."""
+
+    def set_temperature(self, kelvin: float, ramp: float | None = None) -> None:
+        """Set point ``kelvin`` (K), reached at ``ramp`` K/s or as a step (None); refused beyond
+        ``max_temperature`` before it is sent."""
+
+    def measure_temperature(self) -> float:
+        """Sample stage temperature (K)."""
+
+    def wait_for_stable(self, tolerance: float = 0.1, timeout: float = 1800.0, hold: float = 10.0) -> float:
+        """Wait until |T − set point| ≤ ``tolerance`` (K) for ``hold`` s, at most ``timeout`` s (else
+        ``TimeoutError``); return T (K)."""
+
+    def heater_off(self) -> None:
+        """Heater off: the safe state."""
+
+
+@runtime_checkable
+class Rotator(Protocol):
+    """A rotation stage turning the sample in the magnet's field (angles in rad)."""
+
+    def rotate_to(self, angle: float) -> None:
+        """Absolute move to ``angle`` (rad), checked against the bench's angle limits before it is sent; returns
+        once the stage has stopped, raises with the controller's error text if it reported one."""
+
+    def measure_angle(self) -> float:
+        """Present angle of the stage (rad)."""
+
+    def stop(self) -> None:
+        """Stop any motion: the safe state."""
+
+
 @dataclass(frozen=True)
 class Role:
     """A role a bench file assigns: the protocol its driver fills and how it is made safe."""
@@ -187,4 +221,6 @@ ROLES: dict[str, Role] = {
     "rf": Role(RFSource, "microwave source on the bias tee's AC port", "output_off"),
     "analyzer": Role(SpectrumAnalyzer, "spectrum analyzer behind the bias tee and amplifier"),
     "lockin": Role(LockIn, "lock-in amplifier on the DUT's DC port, referenced to the RF modulation"),
+    "temperature": Role(TemperatureController, "temperature controller of the sample stage", "heater_off"),
+    "rotator": Role(Rotator, "rotation stage turning the sample in the magnet's field", "stop"),
 }

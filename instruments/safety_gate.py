@@ -14,7 +14,8 @@ driver's ``arm_protection`` makes true): pulse levels and loads, the magnet set 
 and AM (the peak output is what is checked); ``*RST`` and presets return it to the defaults. An instrument may
 refuse a unit (out of its range, or after an error earlier in the message), so an RF setting sent counts as the
 worse of the old and the new value until a reply to its query tells the gate which: the CW power is known only
-from such a reply, and nothing that raises the output over it (AM on, a lower offset) passes before one.
+from such a reply, and nothing that raises the output over it (AM on, a lower offset) passes before one. A rotation
+stage's position is followed the same way: as the range it may stop in, a point once read at rest.
 """
 
 from __future__ import annotations
@@ -47,11 +48,15 @@ KINDS = {"voltage": "V", "current": "A", "rf_level": "DBM", "rf_power": "DBM", "
          "rf_reference": "DBM", "rf_reference_state": "", "am_depth": "PCT", "am_state": "",
          "magnet_current": "A", "magnet_output": "", "high": "V", "low": "V", "amplitude": "V", "offset": "V",
          "load": "OHM", "level_unit": "", "apply": "V", "apply_dc": "V", "unfollowed": "", "keyword": "",
-         "ovp": "", "refused": "", "reset": ""}
+         "ovp": "", "refused": "", "reset": "", "temperature": "K", "angle_absolute": "", "angle_relative": "",
+         "angle_limit": "", "angle_position": "", "angle_done": ""}
 _LEVEL_KINDS = ("high", "low", "amplitude", "offset", "load", "level_unit", "apply", "apply_dc", "unfollowed")
 _RF_KINDS = ("rf_level", "rf_power", "rf_offset", "rf_reference", "rf_reference_state", "am_depth", "am_state")
+#: a rotation stage's moves (absolute, relative), its own travel limits, the queries of its position and of the end
+#: of its motion
+_ANGLE_KINDS = ("angle_absolute", "angle_relative", "angle_limit", "angle_position", "angle_done")
 #: kinds whose query reply the gate learns from
-_LEARNED = ("magnet_current", *_RF_KINDS)
+_LEARNED = ("magnet_current", *_RF_KINDS, "angle_position", "angle_done")
 _SETTING_KINDS = ("keyword", "ovp", "refused")
 
 
@@ -93,6 +98,7 @@ class Rule:
     kind: str
     floor: float = 0.0
     count: int | None = None  #: only the first ``count`` arguments are levels (e.g. a sweep's start, stop)
+    skip: int = 0  #: the first ``skip`` arguments address what is set (a loop, an input): not levels
     #: what the instrument accepts (a load in Ω): the gate refuses the rest too, so as to keep following it
     bounds: tuple[float, float] = (-math.inf, math.inf)
     scale: float = 1.0  #: a value counts as value × scale (a sine's rms amplitude, for its peak: √2)
@@ -143,11 +149,14 @@ class _RF:
 
 @dataclass
 class _State:
-    """What the gate follows: pulse channels, the magnet set point (A), the RF settings."""
+    """What the gate follows: pulse channels, the magnet set point (A), the RF settings, and the range a rotation
+    stage may stop in (its unit; None until read at rest) with whether it was last read as stopped."""
 
     channels: dict[int, _Channel] = field(default_factory=dict)
     magnet: float = 0.0
     rf: _RF = field(default_factory=_RF)
+    angle: tuple[float, float] | None = None
+    stopped: bool = False
 
 
 @dataclass
@@ -250,8 +259,9 @@ def _is_scpi(header: str, args: str) -> bool:
 @dataclass
 class GateLimits:
     """What the gate refuses beyond: DUT ``voltage`` V, ``current`` A, ``rf_power`` W, the magnet supply's
-    ``magnet_current`` A, its largest single step ``magnet_step`` A and its ramp rate ``magnet_rate`` A/s.
-    ``inf`` imposes nothing."""
+    ``magnet_current`` A, its largest single step ``magnet_step`` A and its ramp rate ``magnet_rate`` A/s, a
+    temperature controller's set point ``temperature`` K, and a rotation stage's angle ``min_angle`` …
+    ``max_angle`` (in the stage's unit). ``inf`` imposes nothing."""
 
     voltage: float = math.inf
     current: float = math.inf
@@ -259,6 +269,9 @@ class GateLimits:
     magnet_current: float = math.inf
     magnet_step: float = math.inf
     magnet_rate: float = math.inf
+    temperature: float = math.inf
+    min_angle: float = -math.inf
+    max_angle: float = math.inf
 
     @classmethod
     def from_safety(cls, limits: SafetyLimits) -> GateLimits:
@@ -329,6 +342,11 @@ class SafetyGate:
         state, rf, kind = self._state, self._state.rf, rule.kind
         if kind == "magnet_current":
             state.magnet = values[0]
+        elif kind == "angle_done":
+            state.stopped = values[0] == 1
+        elif kind == "angle_position":
+            if state.stopped:
+                state.angle = (values[0], values[0])
         elif kind in ("rf_level", "rf_power"):
             rf.powers[rule.pattern] = max(values)
         elif kind == "rf_offset":
@@ -403,7 +421,12 @@ class SafetyGate:
         the defaults and what they were: the reset may not run after an error earlier in its message). Refused
         when the magnet step is beyond a ramp step, or when the defaults (the ``*RST`` rules' presets, the power-on
         pulse levels) are beyond the limits, unless a driver re-arms the instrument right after (``after_reset``:
-        its outputs are off in between)."""
+        its outputs are off in between). Refused under angle limits: a rotation stage then counts its position from
+        where it stands, which the limits cannot follow."""
+        if any(rule.kind in _ANGLE_KINDS for rule in self.rules) and \
+                (math.isfinite(self.limits.min_angle) or math.isfinite(self.limits.max_angle)):
+            raise SafetyLimitError(f"{header}: a reset counts the stage's position from where it stands, which the "
+                                   "angle limits cannot follow; refused under them, nothing was sent")
         self._refuse_magnet_jump(header, state.magnet)
         note.ramp, note.reset = max(note.ramp, abs(state.magnet)), True
         state.channels, state.magnet = {}, 0.0
@@ -436,8 +459,36 @@ class SafetyGate:
         elif kind in _SETTING_KINDS:
             if self.limits.active:
                 self._check_setting(rule, header, args)
+        elif kind in _ANGLE_KINDS:
+            self._check_angle(rule, header, args, state)
         else:
             self._check_values(rule, header, args)
+
+    def _check_angle(self, rule: Rule, header: str, args: str, state: _State) -> None:
+        """A move ends at its value (absolute) or at the followed range shifted by it (relative): refused unless
+        that lies within the angle limits (a relative one also before the position was read at rest); the range
+        then spans where the stage may stop, as a move can be stopped or refused on its way. The stage's own
+        travel limits (``angle_limit``) may not lie beyond the bench's."""
+        state.stopped = state.stopped and rule.kind == "angle_limit"
+        low, high = self.limits.min_angle, self.limits.max_angle
+        if not (math.isfinite(low) or math.isfinite(high)):
+            return
+        value = parse_value(args, "", header)
+        if rule.kind == "angle_relative":
+            if state.angle is None:
+                raise SafetyLimitError(f"{header} {args.strip()}: a relative move from a position the gate has not "
+                                       "read at rest; read the position once the stage stopped, nothing was sent")
+            ends = (state.angle[0] + value, state.angle[1] + value)
+        else:
+            ends = (value, value)
+        tolerance = _EPS * max([1.0] + [abs(limit) for limit in (low, high) if math.isfinite(limit)])
+        what = "a travel limit" if rule.kind == "angle_limit" else "a move ending"
+        for end in ends:
+            if not low - tolerance <= end <= high + tolerance:
+                raise SafetyLimitError(f"{header} {args.strip()}: {what} at {end:g}, outside the bench limits "
+                                       f"{low:g} … {high:g} (the stage's unit); nothing was sent")
+        if state.angle is not None and rule.kind != "angle_limit":
+            state.angle = (min(state.angle[0], *ends), max(state.angle[1], *ends))
 
     def _check_values(self, rule: Rule, header: str, args: str) -> None:
         """Voltages, currents and RF ceilings: each value (or the rule's preset), rounded and scaled."""
@@ -445,9 +496,13 @@ class SafetyGate:
         limit = self.limits.rf_power if kind == "rf_ceiling" else getattr(self.limits, kind)
         if not math.isfinite(limit):
             return
-        tokens = [f"{rule.preset!r}"] if rule.preset is not None else _split(args, ",")[:rule.count]
+        tokens = [f"{rule.preset!r}"] if rule.preset is not None else _split(args, ",")[rule.skip:][:rule.count]
         for token in tokens:
             value = parse_value(token, unit, header)
+            if not rule.bounds[0] <= value <= rule.bounds[1]:
+                why = rule.reason or "outside what the instrument accepts"
+                raise SafetyLimitError(f"{header} {token.strip()}: {why}; refused under the bench limits, nothing was "
+                                       "sent")
             if kind == "rf_ceiling":
                 _refuse_above(header, 1e-3 * 10.0 ** (value / 10.0), limit, "W", f"{value:g} dBm")
                 continue
@@ -458,7 +513,7 @@ class SafetyGate:
 
     def _check_setting(self, rule: Rule, header: str, args: str) -> None:
         """Settings the gate refuses under any limit: recalls, other languages or units, a weaker protection."""
-        token = args.strip().strip("'\"").upper()
+        token = (args if not rule.skip else _argument(args, rule.skip)).strip().strip("'\"").upper()
         if rule.kind == "refused":
             raise SafetyLimitError(f"{header}: {rule.reason or 'not followed by the gate'}; refused under the bench "
                                    "limits, nothing was sent")
@@ -582,6 +637,12 @@ def _refuse_crossed(header: str, high: float, low: float) -> None:
     if high < low:
         raise SafetyLimitError(f"{header}: high level {high:g} V below low level {low:g} V at the DUT; nothing was "
                                "sent")
+
+
+def _argument(args: str, index: int) -> str:
+    """Argument ``index`` (from 0) of a unit's comma-separated ``args``; empty when it has fewer."""
+    values = _split(args, ",")
+    return values[index] if index < len(values) else ""
 
 
 def _scale(load: float) -> float:

@@ -21,9 +21,11 @@ from mtjhw.instruments.roles import (
     Oscilloscope,
     PulseGenerator,
     RFSource,
+    Rotator,
     SourceMeter,
     SpectrumAnalyzer,
     SwitchMatrix,
+    TemperatureController,
 )
 
 from . import bench_record
@@ -105,6 +107,10 @@ class Bench:
             self._field = MagnetFieldController(
                 drivers["magnet"], drivers["gaussmeter"], config.instruments["magnet"].options["coil_constant"],
                 limits=config.safety, sleep=self.sleep, clock=self.now)
+        if "temperature" in drivers:
+            drivers["temperature"].set_clock(self.now, self.sleep)  # waits for a stable temperature on our clock
+        if "rotator" in drivers:
+            drivers["rotator"].set_clock(self.now, self.sleep)  # waits for the stage to stop on our clock
         self._arm_protection()
 
     def _arm_protection(self) -> None:
@@ -200,6 +206,22 @@ class Bench:
     @property
     def switch(self) -> SwitchMatrix:
         return self._role("switch")
+
+    @property
+    def temperature(self) -> TemperatureController:
+        return self._role("temperature")
+
+    @property
+    def has_temperature(self) -> bool:
+        return "temperature" in self.drivers
+
+    @property
+    def rotator(self) -> Rotator:
+        return self._role("rotator")
+
+    @property
+    def has_rotator(self) -> bool:
+        return "rotator" in self.drivers
 
     @property
     def has_field(self) -> bool:

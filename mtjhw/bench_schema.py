@@ -21,7 +21,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import ErrorDetails
 
 from mtjhw.instruments.roles import ROLES
-from mtjhw.simulators.bench.models import MODELS, PLAUSIBLE, DutConfigError, build_dut, model_parameters
+from mtjhw.simulators.bench.models import ENGINES, MODELS, PLAUSIBLE, DutConfigError, build_dut, model_parameters
 
 from .registry import REGISTRY, Registration
 
@@ -72,6 +72,9 @@ class Safety(_Section):
     max_field: float = _limit("Largest |field| at the DUT", "T", 30.0)
     field_ramp_rate: float = _limit("Fastest ramp of the magnet's field", "T/s", 100.0)
     max_rf_power: float = _limit("Largest microwave power out of a source", "W", 10.0)
+    max_temperature: float = _limit("Highest temperature of the sample stage", "K", 2000.0)
+    min_angle: float = _setting("Smallest angle of the rotation stage (below max_angle)", "rad", ge=-100.0, le=100.0)
+    max_angle: float = _setting("Largest angle of the rotation stage", "rad", ge=-100.0, le=100.0)
 
 
 class InstrumentEntry(_Section):
@@ -162,6 +165,12 @@ def _dut_schema(schema: dict[str, Any]) -> None:
     used_by = {key: [m for m in MODELS if key in model_parameters(m)] for key in PLAUSIBLE}
     schema["properties"] = {
         "model": {"enum": list(MODELS), "description": "DUT model (default pmtj)"},
+        "engine": {"enum": sorted({name for engines in ENGINES.values() for name in engines}),
+                   "description": "engine of the models that have more than one (pmtj, smtj): fast (default, "
+                                  "event-driven) or macrospin (the compiled sLLGS)"},
+        "state": {"enum": ["P", "AP", 1, -1], "description": "initial state of a two-state junction"},
+        "field_axis": {"enum": ["x", "z"], "description": "axis of the bench magnet's field (sot-mtj: x, in-plane "
+                                                          "along the write current, default; or z)"},
         **schema["properties"],
         **{key: {"type": "number", "minimum": low, "maximum": high,
                  "description": f"plausible {low:g}..{high:g} {unit}; parameter of {', '.join(used_by[key])}"}

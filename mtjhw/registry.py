@@ -16,7 +16,9 @@ from mtjhw.instruments import (
     keithley2450,
     kepco,
     lakeshore,
+    lakeshore336,
     lockin,
+    newport_esp300,
     oscilloscope,
     pulse_generator,
     rf_source,
@@ -71,6 +73,9 @@ register("kepco-bop", "Kepco BOP 36-12 bipolar supply", kepco.KepcoBOP, {"magnet
 register("lakeshore425", "Lake Shore 425 gaussmeter", lakeshore.LakeShore425, {"gaussmeter"},
          twins.LakeShore425, "ASRL3::INSTR",
          ("pymeasure.instruments.lakeshore.LakeShore425", "lakeshore.Model425"))
+register("lakeshore336", "Lake Shore 336 temperature controller", lakeshore336.LakeShore336, {"temperature"},
+         twins.LakeShore336, "GPIB0::12::INSTR",
+         ("qcodes.instrument_drivers.Lakeshore.LakeshoreModel336", "pymeasure.instruments.lakeshore.LakeShore3xx"))
 register("keysight81160a", "Keysight 81160A pulse generator", pulse_generator.Keysight81160A, {"pulser"},
          twins.Keysight81160A, "GPIB0::10::INSTR", ("pymeasure.instruments.keysight.Keysight81160A",))
 register("keysight33500b", "Keysight 33500B waveform generator", pulse_generator.Keysight33500B, {"pulser"},
@@ -99,6 +104,8 @@ register("keysight-n9030b", "Keysight N9030B PXA signal analyzer", spectrum_anal
 register("sr830", "Stanford Research SR830 lock-in amplifier", lockin.SR830, {"lockin"}, twins.SR830,
          "GPIB0::8::INSTR",
          ("pymeasure.instruments.srs.SR830", "qcodes.instrument_drivers.stanford_research.SR830"))
+register("newport-esp300", "Newport ESP300 motion controller with a rotation stage", newport_esp300.NewportESP300,
+         {"rotator"}, twins.ESP300, "GPIB0::1::INSTR", ("pymeasure.instruments.newport.ESP300",))
 register("rs-fsw", "Rohde & Schwarz FSW signal and spectrum analyzer", spectrum_analyzer.RohdeSchwarzFSW,
          {"analyzer"}, twins.RohdeSchwarzFSW, "TCPIP0::192.168.0.32::inst0::INSTR",
          ("pymeasure.instruments.rohdeschwarz.FSW",))

@@ -1,4 +1,5 @@
-"""The virtual probe station: one DUT, an electromagnet, a simulated clock, and the bias the SMU applies.
+"""The virtual probe station: one DUT, an electromagnet, a thermal stage, a simulated clock, and the bias the SMU
+applies.
 
 Every virtual instrument of a bench holds a reference to it. Time advances only through :meth:`advance`
 (instruments call it for integration time, source delays and sweeps; procedures call it through the bench's
@@ -7,31 +8,41 @@ Every virtual instrument of a bench holds a reference to it. Time advances only 
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
 import numpy as np
 
 from .bias import Bias
+from .cryostat import ThermalStage
 from .devices import TwoTerminalDevice
 from .magnet import Electromagnet
 from .pmtj import PerpendicularMTJ
 from .pulses import PulseTrain, TriggerListener, period_timeline
 from .rf import RfDrive
 
+#: K: the stage's temperature is set on the DUT in steps of this (and exactly once settled).
+TEMPERATURE_STEP = 0.01
+
 
 class VirtualBench:
     """Shared physical state of a set of virtual instruments.
 
     ``dut`` is a bench device model (:class:`~mtjhw.simulators.bench.devices.TwoTerminalDevice`), ``magnet``
-    the field source, ``seed`` seeds every random draw, ``realtime`` makes simulated time follow wall time
+    the field source, ``stage`` the sample stage a temperature controller heats (default: settled at the DUT's
+    temperature, heater off; it sets ``dut.temperature`` in steps of :data:`TEMPERATURE_STEP` as it changes),
+    ``seed`` seeds every random draw, ``realtime`` makes simulated time follow wall time
     (for external clients over TCP that wait in wall time).
     """
 
     def __init__(self, dut: TwoTerminalDevice | None = None, magnet: Electromagnet | None = None, *,
-                 seed: int | None = 0, realtime: bool = False, ambient_field: float = 0.0) -> None:
+                 stage: ThermalStage | None = None, seed: int | None = 0, realtime: bool = False,
+                 ambient_field: float = 0.0) -> None:
         self.dut = dut if dut is not None else PerpendicularMTJ()
         self.magnet = magnet if magnet is not None else Electromagnet()
+        self.stage = stage if stage is not None else ThermalStage(float(getattr(self.dut, "temperature", 300.0)))
+        self._stage_pushed = round(self.stage.temperature, 2)  # K last set on the DUT
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.lock = threading.RLock()
@@ -121,6 +132,7 @@ class VirtualBench:
                 fractions = run_timeline([(s.duration, s.voltage, s.listener is not None) for s in steps], count,
                                          dc, v_dc, self.field, self.rng)
                 self.time += count * sum(s.duration for s in steps)
+                self._advance_stage(count * sum(s.duration for s in steps))
                 listeners = [s.listener for s in steps if s.listener is not None]
                 for listener, fraction in zip(listeners, fractions, strict=True):
                     listener.record(fraction)
@@ -156,22 +168,44 @@ class VirtualBench:
             bias = self.effective_bias
             if duration == 0:
                 return self.dut.advance(0.0, bias, self.field, self.rng)
-            if not self.magnet.settling():  # the common case: a static field, one interval
+            if not self.magnet.settling() and not self.stage.changing():  # the common case: one interval
                 self.time += duration
                 return self._with_rf(*self.dut.advance(duration, bias, self.field, self.rng))
             v_sum = i_sum = 0.0
             remaining = duration
             while remaining > 0:
-                # While the magnet settles, step in fractions of its time constant so the DUT sees the ramp.
-                step = min(remaining, self.magnet.time_constant / 4) if self.magnet.settling() else remaining
+                # While the magnet or the stage settles, step in fractions of its time constant so that the DUT
+                # sees the ramp.
+                step = min(remaining, self._settling_step())
                 self.magnet.advance(step / 2)
+                self._advance_stage(step / 2)
                 v, i = self.dut.advance(step, bias, self.field, self.rng)
                 self.magnet.advance(step / 2)
+                self._advance_stage(step / 2)
                 v_sum += v * step
                 i_sum += i * step
                 remaining -= step
             self.time += duration
             return self._with_rf(v_sum / duration, i_sum / duration)
+
+    def _settling_step(self) -> float:
+        """Longest step (s) that follows the magnet and the stage: a quarter of the time constant of each that is
+        still changing."""
+        magnet = self.magnet.time_constant / 4 if self.magnet.settling() else math.inf
+        return min(magnet, self.stage.time_constant / 4 if self.stage.changing() else math.inf)
+
+    def _advance_stage(self, duration: float) -> None:
+        """Step the stage; a change of at least :data:`TEMPERATURE_STEP` is set on the DUT (which recomputes its
+        physics at every change), the settled temperature always."""
+        if not self.stage.changing():
+            return
+        self.stage.advance(duration)
+        pushed = round(self.stage.temperature / TEMPERATURE_STEP) * TEMPERATURE_STEP
+        if not self.stage.changing():
+            pushed = self.stage.temperature
+        if pushed != self._stage_pushed and hasattr(self.dut, "temperature"):
+            self.dut.temperature = pushed
+        self._stage_pushed = pushed
 
     def _with_rf(self, v: float, i: float) -> tuple[float, float]:
         """Add the DC voltage the DUT rectifies from the microwave drive (spin-torque diode effect)."""

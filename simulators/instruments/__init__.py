@@ -3,10 +3,12 @@
 Which twin stands for which driver, and the resource it answers, is registered once in :mod:`mtjhw.registry`.
 """
 
+from .esp300 import ESP300
 from .keithley707b import Keithley707B
 from .keithley2450 import Keithley2450
 from .kepco_bop import KepcoBOP
 from .keysight_xseries import KeysightN9010B, KeysightN9030B
+from .lakeshore336 import LakeShore336
 from .lakeshore425 import LakeShore425
 from .lockin import SR830
 from .oscilloscope import KeysightDSOX3000
@@ -14,6 +16,6 @@ from .pulse_generator import Keysight33500B, Keysight81160A
 from .rf_source import AgilentE8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
 from .rs_fsw import RohdeSchwarzFSW
 
-__all__ = ["AgilentE8257D", "AnritsuMG3692C", "Keithley707B", "Keithley2450", "Keysight33500B",
+__all__ = ["AgilentE8257D", "AnritsuMG3692C", "ESP300", "Keithley707B", "Keithley2450", "Keysight33500B",
            "Keysight81160A", "KeysightDSOX3000", "KeysightN5183B", "KeysightN9010B", "KeysightN9030B", "KepcoBOP",
-           "LakeShore425", "RohdeSchwarzFSW", "RohdeSchwarzSMB100A", "SR830"]
+           "LakeShore336", "LakeShore425", "RohdeSchwarzFSW", "RohdeSchwarzSMB100A", "SR830"]

@@ -47,6 +47,7 @@ class Opening:
 
 #: Constructor keywords by driver (dotted class path); a driver not listed is opened with none.
 OPENING: dict[str, Opening] = {
+    "pymeasure.instruments.newport.ESP300": Opening(tcp={"read_termination": "\r\n"}),
     "pymeasure.instruments.keithley.Keithley2450": Opening(LF),
     "pymeasure.instruments.srs.SR830": Opening(LF),
     "pymeasure.instruments.agilent.Agilent33500": Opening(LF),
@@ -64,12 +65,21 @@ OPENING: dict[str, Opening] = {
     "qcodes_contrib_drivers.drivers.Keysight.Keysight_E8267D.Keysight_E8267D": Opening({"terminator": "\n"}),
 }
 
+#: QCoDeS's heater setup parameters of a Lake Shore output (one HTRSET group).
+LAKESHORE_HEATER_SETUP = ("output_type", "output_heater_resistance", "output_max_current", "output_max_user_current",
+                          "output_display")
+
 #: Known driver bugs: what a driver sends that the real instrument rejects (or a parameter that fails without
 #: sending anything), by driver (dotted class path) → parameter or property (``name`` on the instrument,
 #: ``module.name`` on a QCoDeS submodule or PyMeasure channel) → the bug. The generic test leaves exactly these
 #: out and checks that each still fails; where the instrument's own file tests how the twin reacts, it names the
 #: same entries.
 DRIVER_BUGS: dict[str, dict[str, str]] = {
+    "pymeasure.instruments.newport.ESP300": {
+        **{name: f"SCPIUnknownMixin's {query} is no ESP300 command: error 6, no reply"
+           for name, query in (("complete", "*OPC?"), ("status", "*STB?"), ("options", "*OPT?"),
+                               ("next_error", "SYST:ERR?"))},
+        "axes": "finds the axes by reading every attribute, the SCPI queries above among them"},
     "pymeasure.instruments.keithley.Keithley2450": {
         "options": "*OPT? is a Model 2400 command: a 2450 rejects it (-113) and sends no reply",
         "buffer_data": "sends the 2400's argument-less :TRAC:DATA?: the 2450 wants its indices (-109), no reply",
@@ -126,6 +136,24 @@ DRIVER_BUGS: dict[str, dict[str, str]] = {
     "pymeasure.instruments.rohdeschwarz.FSW": {
         "nominal_level": "[SENSe:]POWer:RLEVel belongs to a Phase Noise (K40) channel: in a Spectrum channel the "
                          "header is undefined (-113), no reply",
+    },
+    "qcodes.instrument_drivers.Lakeshore.LakeshoreModel336": {
+        **{f"output_{n}.{name}": "reads HTRSET? as the Model 335's five fields (output type first): a 336 answers "
+           "four (resistance, max current, max user current, current/power), which the group cannot parse"
+           for n in (1, 2) for name in LAKESHORE_HEATER_SETUP},
+        **{f"output_{n}.{name}": f"HTRSET? {n}: a 336 sets up heater outputs 1 and 2 only (-222), no reply"
+           for n in (3, 4) for name in LAKESHORE_HEATER_SETUP},
+        **{f"output_{n}.output": f"HTR? {n}: heater outputs 1 and 2 only, the analog outputs read with AOUT? "
+           "(-222), no reply" for n in (3, 4)},
+    },
+    "pymeasure.instruments.lakeshore.LakeShore3xx": {
+        "options": "*OPT? is no 336 common command (an unknown header), no reply",
+        "next_error": "SYST:ERR?: the 336 has no error queue (an unknown header), no reply",
+        **{f"input_{ch}.{name}": f"{query} {ch}: a 336 has inputs A-D only (scanner inputs are a 350's), no reply"
+           for ch in ("C1", "C2", "C3", "C4", "D1", "D2", "D3", "D4", "D5")
+           for name, query in (("kelvin", "KRDG?"), ("celsius", "CRDG?"), ("celcius", "CRDG?"), ("sensor", "SRDG?"))},
+        **{f"output_{n}.output": f"HTR? {n}: heater outputs 1 and 2 only, the analog outputs read with AOUT? "
+           "(-222), no reply" for n in (3, 4)},
     },
 }
 

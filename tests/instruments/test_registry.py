@@ -14,6 +14,7 @@ import pytest
 import mtjhw.hil
 import mtjhw.procedures
 from mtjhw.bench import Bench
+from mtjhw.connection import identity_matches
 from mtjhw.instruments.roles import ROLES
 from mtjhw.registry import REGISTRY, register, registration
 from mtjhw.simulators.bench import VirtualBench
@@ -53,8 +54,7 @@ def test_driver_fills_its_roles(entry):
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
 def test_twin_answers_its_identity(entry):
     twin = entry.twin(VirtualBench())
-    manufacturer, model, *_ = twin.handle("*IDN?").split(",")
-    assert manufacturer and model
+    assert identity_matches(twin.idn[1], twin.handle("*IDN?"))
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)

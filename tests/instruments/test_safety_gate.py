@@ -305,6 +305,9 @@ ARMED = {  # driver: (a message sent to the twin around the gate, as by a crashe
     "agilent-e8257d": (":POW -20", lambda twin: twin.output_power() == -20.0 and not twin.am),  # no ceiling known
     "anritsu-mg3692c": (":POW -20", lambda twin: not twin.am),  # no ceiling, offset or reference known
     "sr830": ("FMOD0", lambda twin: math.sqrt(2) * twin.settings["SLVL"] <= BENCH.max_voltage),
+    "newport-esp300": ("1PA120", lambda twin: twin.stages[1].target == 0.0),
+    "lakeshore336": ("SETP 1,450;RANGE 1,3", lambda twin: (twin.bench.advance(600.0), twin.handle("RANGE? 1"))[1] == "0"
+                     and twin.bench.stage.temperature <= BENCH.max_temperature),
 }
 
 
@@ -387,7 +390,8 @@ def test_keywords_and_foreign_units_are_refused_for_limited_quantities(token):
 
 
 # ----------------------------------------------------------------------------------- property test on the twins
-BENCH = SafetyLimits(max_voltage=0.5, max_current=1e-3, max_field=0.1, field_ramp_rate=1.0, max_rf_power=1e-3)
+BENCH = SafetyLimits(max_voltage=0.5, max_current=1e-3, max_field=0.1, field_ramp_rate=1.0, max_rf_power=1e-3,
+                     max_temperature=400.0, min_angle=-math.pi / 2, max_angle=math.pi / 2)
 COIL = 0.03  # T/A
 GATED = [name for name, entry in REGISTRY.items() if getattr(entry.driver, "safety_rules", ())]
 
@@ -438,6 +442,14 @@ def _settings(twin):
                [(f"ch{ch} unit VPP", float(twin.unit[ch] != "VPP"), 0.0) for ch in (1, 2)] + \
                [(f"own ch{ch} voltage limit", max(twin.limit_high[ch], -twin.limit_low[ch]) if twin.limit_state[ch]
                  else math.inf, BENCH.max_voltage) for ch in (1, 2)]
+    if hasattr(twin, "stages"):  # a rotation stage: where it is going, and its own travel limits
+        stage = twin.stages[1]
+        return [("stage angle", math.radians(stage.target), BENCH.max_angle),
+                ("own travel limit", math.radians(max(-stage.left, stage.right)), BENCH.max_angle)]
+    if hasattr(twin, "setpoints"):  # a temperature controller: every output's set point, the stage, its own limit
+        return [*((f"output {n} set point", twin.setpoints[n], BENCH.max_temperature) for n in (1, 2, 3, 4)),
+                ("stage temperature", twin.bench.stage.temperature, BENCH.max_temperature),
+                ("own temperature limit", twin.limits["A"] or math.inf, BENCH.max_temperature)]
     return [("magnet current", twin.current, 1.1 * BENCH.max_field / COIL)]
 
 
@@ -510,6 +522,11 @@ def _argument(rule, draw):
     kind, value = rule.kind, draw(NUMBERS)
     if kind in WORDS:
         return draw(st.sampled_from(WORDS[kind]))
+    if kind == "temperature":  # a loop or input, then kelvin about the 400 K limit and far beyond it
+        kelvin = draw(st.one_of(st.sampled_from([0.0, 300.0, 399.0, 400.0, 400.01, 401.0, 1e3]), st.floats(0, 2e3)))
+        return f"{draw(st.sampled_from(['1', '2', '3', 'A', 'B']))},{kelvin:g}"
+    if kind == "keyword" and rule.skip:  # a loop or input first
+        return f"1,{draw(st.sampled_from([*rule.allowed, '2', '3', '5']))},1,0"
     if kind == "keyword":
         return draw(st.sampled_from([*rule.allowed, "TSP", "SCPI2400", "V", "OFF", "0", "VOLT", "EXP"]))
     if kind in ("apply", "apply_dc"):
