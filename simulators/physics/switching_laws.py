@@ -10,8 +10,9 @@ one an interval needs and turns the result into times in seconds.
 The first switch is exponential with the Markov rate when the barrier under the drive is high
 (≥ :data:`HIGH_BARRIER` kBT: a switch that rare is not moved by the intra-well transient), or when the drive
 changed too little to move the distribution in the well (a sweep in small steps: the survivors keep their
-quasi-stationary distribution); otherwise it is the Fokker–Planck first-passage distribution from the
-Boltzmann distribution of the drive before (its transient, then its exponential tail).
+quasi-stationary distribution), or when the transient of the change is over early in the interval
+(:func:`settled`: a magnet settling in ms steps); otherwise it is the Fokker–Planck first-passage distribution
+from the Boltzmann distribution of the drive before (its transient, then its exponential tail).
 """
 
 from __future__ import annotations
