@@ -3,8 +3,8 @@
 Each device is drawn (Δ 30–70, μ0Hk 0.05–0.15 T, Ic0 30–150 µA, TMR 0.8–2, R_P 2–10 kΩ, α 0.005–0.03, a loop
 shift within ±3 mT), measured through the virtual instruments by the procedure (loop shift cancelled, resistances
 of both states read at the pulse voltages) and fitted with τ0 as the bench's own zero-drive attempt time (what a
-telegraph measurement or Brown's formula gives a lab; the fit's Δ moves by δτ0/τ0 over the barrier at I50,
-≈ 1/8 of it at 1 µs). What the regime constrains must come back within 10 %: Δ and Ic0 (thermal), Ic0 and
+telegraph measurement or Brown's formula gives a lab; a τ0 off by ×2 moves Δ by about +11 % and Ic0 by −8 % at
+1 µs). What the regime constrains must come back within 10 %: Δ and Ic0 (thermal), Ic0 and
 τ* = τ_D·ln(π√Δ/2) (precessional), Δ there too when it is reported; or the run refuses with a reason. 1 ns is
 below what the bench's pulse generator makes (2.5 ns) and is refused before any pulse.
 """
