@@ -4,7 +4,8 @@ A twin's ``handle()`` must be total: whatever a driver (or a broken script) send
 is logged as a twin failure, an invalid line leaves a standard negative SCPI code in ``twin.errors`` (the SR830 and
 the Lake Shore 425 have no error queue on the wire but record refusals there too), and the next query answers its
 own question (``*IDN?`` right after gives the identification, not a stale reply). Headers and parameters come from
-each twin's own command table; the 707B speaks TSP (Lua), so it gets only the mutations and the junk.
+each twin's own command table. Twins of instruments that do not speak SCPI (the 707B's TSP, the ESP300's two-letter
+commands) get only the mutations and the junk, and their refusals carry the instrument's own error codes.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from mtjhw.registry import REGISTRY
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.models import build_dut
-from mtjhw.simulators.instruments import lockin
+from mtjhw.simulators.instruments import esp300, lockin
 from mtjhw.simulators.scpi import Boolean, Enum, Numeric, String, Variadic
 from mtjhw.simulators.scpi.commands import CommandEntry, Node
 from mtjhw.simulators.scpi.errors import STANDARD_ERRORS, ScpiError
@@ -33,7 +34,6 @@ from mtjhw.simulators.scpi.parameters import Param
 
 #: The DUT each twin runs on, as in tests/conformance/conftest.py (a pMTJ unless the instrument needs another).
 DUT_FOR = {"keysight-n9010b": "stno", "keysight-n9030b": "stno", "rs-fsw": "stno", "keithley707b": "array"}
-TSP = {"keithley707b"}  #: twins that speak Lua, not SCPI
 #: Headers left out of the grammar: they send the answers elsewhere (the SR830's OUTX picks the interface).
 NO_FUZZ = {"OUTX"}
 #: Examples per twin and test: the whole file stays well under 25 s; MTJHW_FUZZ_EXAMPLES=2000 for a deep run.
@@ -44,6 +44,17 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database
 TSP_LINES = ("print(localnode.model, localnode.serialno)", 'channel.close("1A01,1B02")', 'channel.open("allslots")',
              "print(channel.getclose(\"slot1\"))", "print(errorqueue.count)", "print(2.54, 1/4 + 2*3)",
              "format.asciiprecision = 6", "*ESE 16", "*STB?")
+#: Valid lines of the ESP300 (axis number, two letters, argument), seeds for the mutations.
+ESP_LINES = ("1PA10", "1PR-5", "1TP", "1MD?", "1VA10", "1VA?", "1SN?", "1MO", "1ST", "TB?", "TE?", "VE?")
+
+
+def _esp_code(code: int) -> bool:
+    """An ESP300 error code: general (1–41) or an axis's (axis·100 + its two digits)."""
+    return code in esp300.GENERAL_ERRORS or (1 <= code // 100 <= 3 and code % 100 in esp300.AXIS_ERRORS)
+
+
+#: Twins whose instruments do not speak SCPI: (valid lines to mutate, whether a code is one of the instrument's own)
+NATIVE = {"keithley707b": (TSP_LINES, lambda code: True), "newport-esp300": (ESP_LINES, _esp_code)}
 ALPHABET = ":;,?*'\"#()[] \t\r\n.-+eE019AaZz\x00\x7f\u00b2\u0663"
 
 
@@ -90,8 +101,8 @@ def _send(name: str, line: str, failures: _Failures) -> list[int]:
     crashes = [r.getMessage() for r in failures.records]
     failures.records.clear()
     assert not crashes, f"{name} failed on {line[:200]!r}: {crashes}"
-    if name not in TSP:
-        assert all(c < 0 and c in STANDARD_ERRORS for c in codes), f"{name}: {line[:200]!r} gave {codes}"
+    own = NATIVE[name][1] if name in NATIVE else (lambda c: c < 0 and c in STANDARD_ERRORS)
+    assert all(own(c) for c in codes), f"{name}: {line[:200]!r} gave {codes}"
     assert twin.handle("*IDN?") == _identity(name), f"{name} out of sync after {line[:200]!r}"
     return codes
 
@@ -208,8 +219,8 @@ def _bad_line(name: str) -> st.SearchStrategy[str]:
 # ----------------------------------------------------------------------------------------------- valid lines
 @st.composite
 def _valid_line(draw: st.DrawFn, name: str) -> str:
-    if name in TSP:
-        return draw(st.sampled_from(TSP_LINES))
+    if name in NATIVE:
+        return draw(st.sampled_from(NATIVE[name][0]))
     if name == "sr830":
         setting = draw(st.sampled_from(sorted(set(lockin.SETTINGS) - NO_FUZZ)))
         return draw(st.sampled_from([f"{setting}?", f"{setting} {lockin.SETTINGS[setting].default}"]))
@@ -240,7 +251,7 @@ def _mutated(draw: st.DrawFn, name: str) -> str:
     return line
 
 
-SCPI_TWINS = sorted(set(REGISTRY) - TSP)
+SCPI_TWINS = sorted(set(REGISTRY) - set(NATIVE))
 
 
 @pytest.mark.parametrize("name", SCPI_TWINS)
