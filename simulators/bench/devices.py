@@ -2,8 +2,9 @@
 
 Every DUT of a virtual bench offers ``operating_point(bias)`` (V, I now), ``advance(duration, bias, field, rng)``
 (evolve under a constant drive, return the time-averaged (V, I)), ``reading_noise(rng, nplc)`` and ``broken``
-(the barrier broke down above ``v_breakdown``). :class:`~mtjhw.simulators.bench.pmtj.PerpendicularMTJ` is the
-two-state junction; this module adds the oscillator and the domain-wall synapse.
+(the barrier broke down under the stress so far: time-dependent dielectric breakdown).
+:class:`~mtjhw.simulators.bench.pmtj.PerpendicularMTJ` is the two-state junction; this module adds the
+oscillator and the domain-wall synapse.
 """
 
 from __future__ import annotations
@@ -13,22 +14,37 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mtjhw.simulators.physics.breakdown import Barrier, BreakdownLaw
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
+from mtjhw.simulators.physics.resistance_noise import ResistanceNoise
 from mtjhw.simulators.physics.stno import STNO, STNOParams
 from mtjhw.simulators.physics.synapse import DomainWallParams, DomainWallSynapse
 
 from .bias import Bias
 from .rf import RfDrive
 
+#: random stream of the barrier lives, apart from a device's other seeded draws
+LIFE_STREAM = 0xBD
+
 
 class TwoTerminalDevice(ABC):
-    """Shared operating-point, breakdown and read-noise behaviour of bench DUTs."""
+    """Shared operating-point, breakdown and read-noise behaviour of bench DUTs.
 
-    def __init__(self, read_noise: float, v_breakdown: float, r_short: float) -> None:
+    Breakdown is time dependent (Weibull, E-model: :mod:`mtjhw.simulators.physics.breakdown`): ``v_breakdown`` V
+    is where the characteristic time to breakdown is 1 s, ``gamma_breakdown`` 1/V its voltage acceleration,
+    ``weibull_beta`` the Weibull shape, ``seed`` draws the device's life (of each of its ``cells``, if any)."""
+
+    def __init__(self, read_noise: float, v_breakdown: float, r_short: float, *, weibull_beta: float = 2.0,
+                 gamma_breakdown: float = 20.0, seed: int = 0, cells: tuple[int, ...] = ()) -> None:
         if read_noise < 0 or not v_breakdown > 0 or not r_short > 0:
             raise ValueError("read_noise must be >= 0, v_breakdown and r_short > 0")
         self.read_noise, self.v_breakdown, self.r_short = read_noise, v_breakdown, r_short
+        self.breakdown_law = BreakdownLaw(v_breakdown, gamma_breakdown, weibull_beta)
+        #: the barrier (its life drawn from ``seed``), damaged by every interval under bias
+        self.barrier = Barrier(self.breakdown_law, np.random.default_rng([seed, LIFE_STREAM]), cells)
         self.broken = False
+        #: 1/f and telegraph resistance fluctuations on the bench clock (none unless the bench file sets them)
+        self.resistance_noise = ResistanceNoise()
         #: V on the bias tee's AC port now (set by the bench); devices with a separate write path use it
         self.ac_voltage = 0.0
 
@@ -58,13 +74,28 @@ class TwoTerminalDevice(ABC):
             v = v_new
         return v, bias.level
 
-    def _check_breakdown(self, bias: Bias) -> None:
-        if not self.broken and abs(self.operating_point(bias)[0]) > self.v_breakdown:
-            self.broken = True
+    def _check_breakdown(self, bias: Bias, duration: float) -> None:
+        """Damage the barrier by ``duration`` s at the operating point of ``bias``; it shorts for good once the
+        damage reaches its life (:class:`~mtjhw.simulators.physics.breakdown.Barrier`)."""
+        if not self.broken and duration > 0:
+            self.broken = bool(self.barrier.stress(self.operating_point(bias)[0], duration))
 
-    def reading_noise(self, rng: np.random.Generator, nplc: float) -> float:
-        """Relative resistance fluctuation of one reading integrated over ``nplc`` line cycles."""
-        return self.read_noise * rng.standard_normal() / np.sqrt(max(nplc, 0.01))
+    def reading_noise(self, rng: np.random.Generator, nplc: float, start: float | None = None,
+                      duration: float = 0.0) -> float:
+        """Relative resistance fluctuation of one reading integrated over ``nplc`` line cycles: the white read
+        noise, plus the resistance noise averaged over the reading's window [``start``, ``start`` + ``duration``]
+        (s, bench clock) when it is given."""
+        white = self.read_noise * rng.standard_normal() / np.sqrt(max(nplc, 0.01))
+        if start is None or not self.resistance_noise.enabled:
+            return white
+        return white + float(self.resistance_noise.windows([start], [duration], rng)[0])
+
+    def resistance_fluctuation(self, start: float, dt: float, n: int, rng: np.random.Generator) -> np.ndarray:
+        """δR/R averaged over each of ``n`` contiguous samples of ``dt`` s from ``start`` s (a scope record);
+        zeros, drawing nothing, when the device has no resistance noise."""
+        if not self.resistance_noise.enabled:
+            return np.zeros(n)
+        return self.resistance_noise.record(start, dt, n, rng)
 
 
 class OscillatorDevice(TwoTerminalDevice):
@@ -75,12 +106,14 @@ class OscillatorDevice(TwoTerminalDevice):
     damping the DC bias current of the last interval leaves) are what RF instruments read. The threshold, the
     nonlinear shift and damping follow from the torques at the field unless the bench file gives ``i_th``,
     ``nonlinearity``, ``q``. Parameters: those of :class:`~mtjhw.simulators.physics.stno.STNOParams` plus
-    ``read_noise``, ``v_breakdown`` (V), ``r_short`` (Ω).
+    ``read_noise``, ``v_breakdown`` (V), ``gamma_breakdown`` (1/V), ``weibull_beta``, ``r_short`` (Ω) and ``seed``
+    (of the barrier's life).
     """
 
     def __init__(self, *, read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 50.0,
-                 **params: float) -> None:
-        super().__init__(read_noise, v_breakdown, r_short)
+                 weibull_beta: float = 2.0, gamma_breakdown: float = 20.0, seed: int = 0, **params: float) -> None:
+        super().__init__(read_noise, v_breakdown, r_short, weibull_beta=weibull_beta,
+                         gamma_breakdown=gamma_breakdown, seed=seed)
         self.physics = STNO(STNOParams(**params))
         self._resistance_cache: dict[float, float] = {}
         #: DC current (A) through the junction during the last interval
@@ -104,7 +137,7 @@ class OscillatorDevice(TwoTerminalDevice):
         return r
 
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
-        self._check_breakdown(bias)
+        self._check_breakdown(bias, duration)
         v, self.current = self.operating_point(bias)
         return v, self.current
 
@@ -147,13 +180,16 @@ class DomainWallDevice(TwoTerminalDevice):
     the wall toward the P end (potentiation), negative toward AP (depression), by flow above ``i_dep`` and by
     thermally activated creep below; the MTJ, whose conductance follows the wall, is what readings measure.
     Parameters: those of :class:`~mtjhw.simulators.physics.synapse.DomainWallParams` plus ``r_write``, ``read_noise``,
-    ``v_breakdown``, ``r_short``, ``seed`` of the device-to-device site jitter and ``site`` (initial pinning
+    ``v_breakdown``, ``gamma_breakdown``, ``weibull_beta``, ``r_short``, ``seed`` of the device-to-device site
+    jitter and the barrier's life, and ``site`` (initial pinning
     site, 0 = AP end).
     """
 
     def __init__(self, *, r_write: float = 1000.0, read_noise: float = 2e-4, v_breakdown: float = 1.5,
-                 r_short: float = 150.0, seed: int = 0, site: int = 0, **params: float) -> None:
-        super().__init__(read_noise, v_breakdown, r_short)
+                 r_short: float = 150.0, weibull_beta: float = 2.0, gamma_breakdown: float = 20.0, seed: int = 0,
+                 site: int = 0, **params: float) -> None:
+        super().__init__(read_noise, v_breakdown, r_short, weibull_beta=weibull_beta,
+                         gamma_breakdown=gamma_breakdown, seed=seed)
         if not r_write > 0:
             raise ValueError(f"r_write must be > 0, got {r_write!r}")
         self.r_write = r_write
@@ -167,7 +203,7 @@ class DomainWallDevice(TwoTerminalDevice):
         return float(self.physics.resistance(voltage)[0])
 
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
-        self._check_breakdown(bias)
+        self._check_breakdown(bias, duration)
         if duration > 0 and not self.broken:
             self.physics.apply_pulse(self.ac_voltage / self.r_write, duration, rng)
         return self.operating_point(bias)
@@ -192,18 +228,23 @@ class ArrayDevice(TwoTerminalDevice):
     The source-meter sees the cells at the crossings of the word lines switched to its HI bus and the bit lines
     switched to LO, in parallel (a 1-selector-1-MTJ array: unselected lines float and carry no sneak current).
     A pulse through a selected cell switches it with the Néel–Brown probability for its current and width
-    (positive current writes P). Parameters: ``rows``, ``cols`` (≤ 36), ``seed`` of the device-to-device
-    variability, those of :class:`~mtjhw.simulators.physics.crossbar.CrossbarParams`, and ``v_breakdown``, ``r_short``.
+    (positive current writes P). Each cell's barrier breaks down on its own (Weibull TDDB, the cells' lives drawn
+    from ``seed``) and shorts that cell to ``r_short``. Parameters: ``rows``, ``cols`` (≤ 36), ``seed`` of the
+    device-to-device variability, those of :class:`~mtjhw.simulators.physics.crossbar.CrossbarParams`, and
+    ``v_breakdown``, ``gamma_breakdown``, ``weibull_beta``, ``r_short``.
     """
 
     r_open = 1e12  # Ω: nothing selected
 
     def __init__(self, *, rows: int = 8, cols: int = 8, seed: int = 0, read_noise: float = 2e-4,
-                 v_breakdown: float = 1.5, r_short: float = 150.0, **params: float) -> None:
-        super().__init__(read_noise, v_breakdown, r_short)
+                 v_breakdown: float = 1.5, r_short: float = 150.0, weibull_beta: float = 2.0,
+                 gamma_breakdown: float = 20.0, **params: float) -> None:
         if not (1 <= rows <= 36 and 1 <= cols <= 36):
             raise ValueError(f"rows and cols must be in 1..36, got {rows}×{cols}")
+        super().__init__(read_noise, v_breakdown, r_short, weibull_beta=weibull_beta,
+                         gamma_breakdown=gamma_breakdown, seed=seed, cells=(rows, cols))
         self.physics = CrossbarArray(rows, cols, CrossbarParams(**params), rng=np.random.default_rng(seed))
+        self.physics.r_short = r_short
         self.selected = np.zeros((rows, cols), dtype=bool)
 
     def connect(self, closed: set[str]) -> None:
@@ -217,8 +258,13 @@ class ArrayDevice(TwoTerminalDevice):
             return self.r_open
         return float(1.0 / self.physics.conductances(voltage)[self.selected].sum())
 
+    def _check_breakdown(self, bias: Bias, duration: float) -> None:
+        """Damage the barriers of the selected cells (in parallel: each at the operating voltage)."""
+        if duration > 0 and self.selected.any():
+            self.physics.broken = self.barrier.stress(self.operating_point(bias)[0], duration, self.selected)
+
     def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
-        self._check_breakdown(bias)
+        self._check_breakdown(bias, duration)
         v, _ = self.operating_point(bias)
         if duration > 0 and not self.broken and self.selected.any():
             cells = np.argwhere(self.selected)

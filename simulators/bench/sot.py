@@ -53,7 +53,9 @@ class SOTMTJ(TwoTerminalDevice):
     A/m, ``thickness``, ``diameter`` m (Δ = Ms V μ0Hk / 2kBT follows), ``hk`` T, ``alpha``, ``eta``;
     ``n_barrier``, ``tau0`` s (0: Brown's), ``temperature`` K; fields ``h_x`` T (built-in in-plane field:
     field-free switching), ``h_offset`` T (perpendicular stray field, loop shift), ``field_axis`` of the bench
-    magnet (``x`` or ``z``); ``state`` initial (+1 P, −1 AP).
+    magnet (``x`` or ``z``); ``state`` initial (+1 P, −1 AP); the junction's time-dependent breakdown
+    (``gamma_breakdown`` 1/V, ``weibull_beta``, ``seed`` of its life: see
+    :class:`~mtjhw.simulators.bench.devices.TwoTerminalDevice`).
     """
 
     #: the write pulses reach the line, not the junction (the bench adds no pulse to the read bias)
@@ -65,8 +67,10 @@ class SOTMTJ(TwoTerminalDevice):
                  hk: float = 0.15, alpha: float = 0.02, eta: float = 0.6, n_barrier: float = 1.3,
                  tau0: float = 0.0, temperature: float = 300.0, h_x: float = 0.0, h_offset: float = 0.0,
                  field_axis: str = "x", read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 150.0,
-                 state: int = STATE_AP) -> None:
-        super().__init__(read_noise, v_breakdown, r_short)
+                 state: int = STATE_AP, weibull_beta: float = 2.0, gamma_breakdown: float = 20.0, seed: int = 0
+                 ) -> None:
+        super().__init__(read_noise, v_breakdown, r_short, weibull_beta=weibull_beta,
+                         gamma_breakdown=gamma_breakdown, seed=seed)
         _check({"r_line": r_line, "line_width": line_width, "line_thickness": line_thickness, "theta_sh": theta_sh,
                 "fl_ratio": fl_ratio, "thickness": thickness, "diameter": diameter, "eta": eta,
                 "n_barrier": n_barrier, "h_x": h_x})
@@ -125,7 +129,7 @@ class SOTMTJ(TwoTerminalDevice):
         magnet at ``field_t`` (T); return the junction's time-averaged (V, I)."""
         self._field = field_t
         if duration > 0:
-            self._check_breakdown(bias)
+            self._check_breakdown(bias, duration)
         if duration <= 0 or self.broken:
             return self.operating_point(bias)
         h_x, h_z = self.fields(field_t)

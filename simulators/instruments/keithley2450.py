@@ -370,7 +370,8 @@ class Keithley2450(BenchInstrument):
             self.settings[f"sense_{name}_range"] = fitting_range(ranges, value)
 
     def _integrate(self, t_int: float, nplc: float) -> tuple[float, float]:
-        """Time-averaged (V, I) over ``t_int`` seconds, with the DUT's read noise and the instrument's noise."""
+        """Time-averaged (V, I) over ``t_int`` seconds, with the DUT's read noise (and its resistance noise over the
+        window) and the instrument's noise."""
         if not self.output:
             self.bench.advance(t_int)
             rng = self.bench.rng
@@ -379,7 +380,7 @@ class Keithley2450(BenchInstrument):
         self._apply()  # re-evaluate compliance against the DUT's present state
         v, i = self.bench.advance(t_int)
         rng = self.bench.rng
-        noise = self.bench.dut.reading_noise(rng, nplc)
+        noise = self.bench.dut.reading_noise(rng, nplc, self.bench.time - t_int, t_int)
         scale = math.sqrt(1.0 / max(nplc, 0.01))
         if self.bench.bias.mode == "V":
             i = i / (1 + noise) + _NOISE_REL * scale * max(abs(i), 1e-9) * rng.standard_normal()

@@ -2,7 +2,8 @@
 
 Follows the InfiniiVision 3000 X-series programmer's guide. Channel 1 is DC-coupled across the DUT (1 MΩ, wired
 1:1), so under a source-meter current bias it shows V = I·R(t): the random telegraph signal of a superparamagnetic
-junction; channels 2–4 are open inputs (front-end noise only). An acquisition covers the screen, 10 divisions of
+junction and the junction's resistance noise (1/f, defects' telegraph noise), each sample averaged over its
+interval; channels 2–4 are open inputs (front-end noise only). An acquisition covers the screen, 10 divisions of
 ``:TIMebase:SCALe``, and advances the bench's simulated time by that window. ``:DIGitize``/``:SINGle`` acquire once
 and stop; while the scope runs, every waveform query (``:WAVeform:DATA?``, ``:MEASure:…?``, ``:DISPlay:DATA?``) is
 answered from a fresh acquisition, as the running scope shows its latest one. Triggering is not modelled: every
@@ -370,7 +371,16 @@ class KeysightDSOX3000(BenchInstrument):
         return min(self.settings["waveform_points"], cap)
 
     def _dut_voltage(self, n: int, dt: float) -> np.ndarray:
-        """``n`` samples ``dt`` apart of the voltage across the DUT, from now on (the bench's time advances)."""
+        """``n`` samples ``dt`` apart of the voltage across the DUT, from now on (the bench's time advances); under a
+        current bias each sample carries the DUT's resistance noise averaged over its interval, V = I·R(t)(1 + δ)."""
+        start, bias = self.bench.time, self.bench.effective_bias
+        v = self._dut_levels(n, dt)
+        if bias.mode != "I":
+            return v
+        return v * (1 + self.bench.dut.resistance_fluctuation(start, dt, n, self.bench.rng))
+
+    def _dut_levels(self, n: int, dt: float) -> np.ndarray:
+        """``n`` samples ``dt`` apart of the voltage of the DUT's state (telegraph switching included)."""
         window = n * dt
         dut, bench = self.bench.dut, self.bench
         trajectory = getattr(dut, "trajectory", None)

@@ -1,8 +1,9 @@
 """Crossbar array of binary MTJs with variability, stuck-at faults and wire resistance.
 
 Each cell (row i, column j) is a binary MTJ with its own Rp (lognormal), TMR and Δ (normal) drawn once at
-construction (device-to-device variability), a fraction of cells stuck at P or AP, and an optional
-cycle-to-cycle read noise. Two read schemes:
+construction (device-to-device variability), a fraction of cells stuck at P or AP, cells whose barrier broke
+down (``broken``, shorted to ``r_short``; the bench's array DUT sets them from each cell's stress history), and an
+optional cycle-to-cycle read noise. Two read schemes:
 - **series columns** (resistance summation, as in the XNOR/TDC scheme): the cells of a column in series plus
   the column's wire segments; a capacitor charged through that resistance crosses the threshold after
   t = R·C·ln(V / (V − V_th)), the time the TDC measures;
@@ -74,11 +75,15 @@ class CrossbarArray:
         self.stuck[(u >= p.stuck_at_p) & (u < p.stuck_at_p + p.stuck_at_ap)] = STATE_AP
         self.state = np.full(shape, STATE_AP, dtype=int)
         self.state[self.stuck != 0] = self.stuck[self.stuck != 0]
+        self.broken = np.zeros(shape, dtype=bool)  #: cells whose barrier broke down: shorted to ``r_short``
+        self.r_short = 150.0  #: Ω, a broken-down cell
 
     # cell values ------------------------------------------------------------------------------------------
     def resistances(self, voltage: ArrayLike = 0.0) -> np.ndarray:
-        """(rows, cols) cell resistances (Ω) at cell bias ``voltage`` (V, scalar or per cell)."""
-        return tmr_resistance(self.r_p, self.tmr, self.state.astype(float), voltage, self.params.v_half)
+        """(rows, cols) cell resistances (Ω) at cell bias ``voltage`` (V, scalar or per cell); ``r_short`` where
+        the barrier broke down."""
+        r = tmr_resistance(self.r_p, self.tmr, self.state.astype(float), voltage, self.params.v_half)
+        return np.where(self.broken, self.r_short, r)
 
     def conductances(self, voltage: ArrayLike = 0.0) -> np.ndarray:
         """(rows, cols) cell conductances (S)."""
