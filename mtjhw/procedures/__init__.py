@@ -1,7 +1,11 @@
 """Measurement procedures, by the name ``mtjhw run`` knows them."""
 
+from .astroid import Astroid
 from .base import BenchProcedure
+from .breakdown import Breakdown
+from .hard_axis import HardAxis
 from .neuron_transfer import NeuronTransfer
+from .noise_psd import NoisePsd
 from .rh_loop import RHLoop
 from .rv_loop import RVLoop
 from .sot_switching import SOTSwitching
@@ -10,11 +14,13 @@ from .stno_spectrum import StnoSpectrum
 from .switching_probability import SwitchingProbability
 from .synapse_ltp_ltd import SynapseLtpLtd
 from .telegraph import Telegraph
+from .thermal_stability import ThermalStability
 
 PROCEDURES: dict[str, type[BenchProcedure]] = {
     cls.name: cls for cls in (RHLoop, RVLoop, SwitchingProbability, Telegraph, NeuronTransfer, SynapseLtpLtd,
-                              StnoSpectrum, StFmr, SOTSwitching)
+                              StnoSpectrum, StFmr, SOTSwitching, NoisePsd,
+                              Breakdown, HardAxis, Astroid, ThermalStability)
 }
 
-__all__ = ["PROCEDURES", "BenchProcedure", "NeuronTransfer", "RHLoop", "RVLoop", "StFmr", "StnoSpectrum",
+__all__ = ["PROCEDURES", "BenchProcedure", "NeuronTransfer", "NoisePsd", "RHLoop", "RVLoop", "StFmr", "StnoSpectrum",
            "SwitchingProbability", "SynapseLtpLtd", "Telegraph"]

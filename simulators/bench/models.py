@@ -12,10 +12,11 @@ import math
 from typing import Any
 
 from mtjhw.simulators.physics.crossbar import CrossbarParams
+from mtjhw.simulators.physics.resistance_noise import ResistanceNoise, ResistanceNoiseParams
 from mtjhw.simulators.physics.stno import STNOParams
 from mtjhw.simulators.physics.synapse import DomainWallParams
 
-from .devices import ArrayDevice, DomainWallDevice, OscillatorDevice
+from .devices import ArrayDevice, DomainWallDevice, OscillatorDevice, TwoTerminalDevice
 from .pmtj import MacrospinPerpendicularMTJ, PerpendicularMTJ
 from .sot import SOTMTJ
 
@@ -31,6 +32,7 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "v_half": (0.01, 10.0, "V"),
     "hk": (1e-4, 5.0, "T"),
     "h_offset": (-1.0, 1.0, "T"),
+    "field_angle": (-2 * math.pi, 2 * math.pi, "rad"),
     "delta": (0.0, 500.0, "(kBT units)"),
     "temperature": (1.0, 1000.0, "K"),
     "t_ref": (1.0, 1000.0, "K"),
@@ -39,7 +41,17 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "n_current": (1.0, 2.0, ""),
     "read_noise": (0.0, 0.5, "(relative)"),
     "v_breakdown": (0.1, 10.0, "V"),
+    "gamma_breakdown": (0.5, 200.0, "1/V"),
+    "weibull_beta": (0.2, 20.0, ""),
+    "i_backhop": (1e-7, 1.0, "A"),
+    "delta_backhop": (1.0, 500.0, "(kBT units)"),
+    "tau_backhop": (1e-15, 1e-3, "s"),
     "r_short": (0.1, 1e6, "Ω"),
+    "t_curie": (100.0, 3000.0, "K"),
+    "anisotropy_exponent": (1.0, 4.0, "(Callen–Callen n of K ∝ Ms^n)"),
+    "polarisation_a": (0.0, 3e-5, "K^-3/2"),
+    "rp_tcr": (-0.01, 0.01, "1/K"),
+    "r_thermal": (0.0, 1e8, "K/W"),
     "alpha": (1e-5, 1.0, ""),
     "mu0_meff": (1e-3, 3.0, "T"),
     "dh0": (0.0, 1.0, "T"),
@@ -54,6 +66,11 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "r_write": (1.0, 1e7, "Ω"),
     "rows": (1, 36, ""),
     "cols": (1, 36, ""),
+    "hooge": (0.0, 1e-18, "m² (Hooge α_H; MgO MTJs 1e-24..1e-20 m², i.e. 1e-12..1e-8 µm²)"),
+    "area": (1e-18, 1e-8, "m²"),
+    "rtn_amplitude": (0.0, 0.5, "(ΔR/R of the defect)"),
+    "rtn_rate_up": (1e-6, 1e12, "1/s"),
+    "rtn_rate_down": (1e-6, 1e12, "1/s"),
 }
 
 #: Parameters that are counts or indices (kept as integers).
@@ -79,6 +96,9 @@ ENGINES: dict[type, dict[str, type]] = {PerpendicularMTJ: {"fast": Perpendicular
 _PHYSICS_PARAMS: dict[type, type] = {OscillatorDevice: STNOParams, DomainWallDevice: DomainWallParams,
                                      ArrayDevice: CrossbarParams}
 
+#: Resistance-noise parameters every two-terminal DUT takes (:mod:`mtjhw.simulators.physics.resistance_noise`).
+_NOISE_PARAMETERS = [f.name for f in dataclasses.fields(ResistanceNoiseParams)]
+
 
 def model_parameters(model: str) -> list[str]:
     """Names ``dut:`` may set for ``model``."""
@@ -88,6 +108,8 @@ def model_parameters(model: str) -> list[str]:
         names.append("engine")
     if cls in _PHYSICS_PARAMS:
         names += [f.name for f in dataclasses.fields(_PHYSICS_PARAMS[cls])]
+    if issubclass(cls, TwoTerminalDevice):
+        names += _NOISE_PARAMETERS
     return names
 
 
@@ -132,7 +154,11 @@ def build_dut(config: dict[str, Any]) -> Any:
             raise DutConfigError(f"dut.{key} = {value!r} is outside the plausible range {low:g}..{high:g} {unit} "
                                  "(bench files use SI units: tesla, ampere, volt, ohm, second, kelvin)")
         kwargs[key] = int(value) if key in _INTEGER_PARAMETERS else float(value)
+    noise = {key: kwargs.pop(key) for key in _NOISE_PARAMETERS if key in kwargs}
     try:
-        return cls(**kwargs)
+        dut = cls(**kwargs)
+        if noise:
+            dut.resistance_noise = ResistanceNoise(ResistanceNoiseParams(**noise))
+        return dut
     except ValueError as exc:
         raise DutConfigError(f"dut: {exc}") from None

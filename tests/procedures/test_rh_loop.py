@@ -6,6 +6,7 @@ import pytest
 from mtjhw.analysis.thermal import mean_switching_field
 from mtjhw.bench import Bench
 from mtjhw.runner import run_procedure
+from mtjhw.simulators.physics.thermal_scaling import ThermalScaling
 from tests.conftest import simulated_config
 
 DEVICES = [
@@ -47,10 +48,13 @@ def test_coercive_field_follows_neel_brown_with_sweep_rate_and_temperature(tmp_p
     # slower sweeps and higher temperature switch at lower fields ...
     assert measured[(0.005, 300.0)] < measured[(0.5, 300.0)] - 3e-3
     assert measured[(0.5, 360.0)] < measured[(0.5, 300.0)] - 3e-3
-    # ... by the amounts the Néel–Brown rate predicts for a linear sweep (mean switching field)
+    # ... by the amounts the Néel–Brown rate predicts for a linear sweep (mean switching field), with Δ and Hk at
+    # the temperature (Ms(T) lowers the anisotropy as well as kBT rising)
+    scaling = ThermalScaling()
     for (rate, temperature), h_c in measured.items():
-        delta = dut["delta"] * 300.0 / temperature
-        expected = mean_switching_field(delta, dut["hk"], 1e-9, rate, law="brown")
+        delta = dut["delta"] * scaling.stability(temperature)
+        hk = dut["hk"] * scaling.anisotropy_field(temperature)
+        expected = mean_switching_field(delta, hk, 1e-9, rate, law="brown")
         assert h_c == pytest.approx(expected, rel=0.1), (rate, temperature)
 
 
