@@ -29,9 +29,20 @@ from mtjhw.config import BenchConfig
 from mtjhw.runner import run_procedure
 from mtjhw.simulators.physics.constants import KB
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the recovery tests' device draws and benches
+import tests.procedures.test_breakdown as breakdown  # noqa: E402
+import tests.procedures.test_field_geometry as field_geometry  # noqa: E402
+import tests.procedures.test_noise_psd as noise_psd  # noqa: E402
+import tests.procedures.test_thermal_stability as thermal_stability  # noqa: E402
+
 SAFETY = {"max_voltage": 0.8, "max_current": 1e-3, "max_field": 0.3, "field_ramp_rate": 1.0}
 #: relative tolerance per recovered key (issue 13: r_p and tmr 5 %, others 10 %)
 TIGHT = {"r_p": 0.05, "tmr": 0.05}
+ETA = 10.0  #: s, the characteristic time to breakdown at the breakdown case's stress voltage
+
+
+def _simulated(dut: dict[str, Any], seed: int) -> BenchConfig:
+    return BenchConfig.from_dict({"name": "campaign", "simulated": True, "seed": seed, "safety": SAFETY, "dut": dut})
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,8 @@ class Case:
     draw: Callable[[np.random.Generator], tuple[dict[str, Any], dict[str, Any]]]
     truth: Callable[[dict[str, Any], Bench], dict[str, float]]
     tune: Callable[[dict[str, float]], dict[str, Any]] = lambda _truth: {}
+    #: the bench for a device and a seed (default: the simulated pMTJ bench with the campaign's limits)
+    bench: Callable[[dict[str, Any], int], BenchConfig] = _simulated
 
 
 def _pmtj(rng: np.random.Generator) -> dict[str, float]:
@@ -99,11 +112,51 @@ def _sot_truth(_dut, bench):
     return {"ic0": device.critical_current(+1, -device.h_x), "hk": device.physics.params.hk, "delta": device.delta()}
 
 
+def _hard_axis(rng):
+    dut = field_geometry.random_device(rng, field_angle=math.pi / 2) | {"model": "pmtj"}
+    return dut, {"field_max": 1.3 * dut["hk"], "points": 101}
+
+
+def _astroid(rng):
+    dut = field_geometry.random_device(rng)
+    return dut | {"model": "pmtj"}, {"field_max": 0.75 * dut["hk"], "points": 61, "loops": 2, "delta": dut["delta"]} | \
+        field_geometry.ANGLES
+
+
+def _thermal_stability(rng):
+    dut = thermal_stability.random_device(rng)
+    return dut, thermal_stability.SETTINGS | {"field_max": 1.25 * dut["hk"]}
+
+
+def _noise(rng):
+    dut, _corner, _rms = noise_psd.random_device(rng)
+    return noise_psd.PMTJ | dut, noise_psd.SCOPE_RUN | {"area": dut["area"]}
+
+
+def _breakdown(rng):
+    v_breakdown, gamma, beta = rng.uniform(1.1, 1.4), rng.uniform(15, 25), rng.uniform(1.5, 3.0)
+    dut = {"model": "array", "rows": 16, "cols": 16, "v_breakdown": v_breakdown, "gamma_breakdown": gamma,
+           "weibull_beta": beta}
+    return dut, breakdown.CVS | {"v_stress": v_breakdown - math.log(ETA) / gamma}
+
+
 CASES: dict[str, Case] = {
     "rh-loop": Case("rh-loop", _rh_loop, _own(("r_p", "tmr", "delta", "hk"))),
     "rv-loop": Case("rv-loop", _rv_loop, lambda d, _b: {"r_p": d["r_p"], "tmr": d["tmr"], "tmr_v_half": d["v_half"]}),
     "telegraph": Case("telegraph", _telegraph, _own(("delta", "ic0"))),
     "st-fmr": Case("st-fmr", _st_fmr, _own(("alpha", "mu0_meff", "dh0"))),
+    "hard-axis": Case("hard-axis", _hard_axis, lambda d, _b: {
+        "hk": d["hk"], "r_p": d["r_p"], "tmr": d["tmr"] / (1 + (0.01 / 0.5) ** 2)}),  # read at 10 mV, v_half 0.5 V
+    "astroid": Case("astroid", _astroid, _own(("hk",)), bench=lambda d, seed: field_geometry.rotator_config(seed, **d)),
+    "thermal-stability": Case("thermal-stability", _thermal_stability,
+                              lambda d, _b: {"delta_ref": d["delta"], "hk_ref": d["hk"]},
+                              bench=lambda d, _seed: thermal_stability.temperature_bench(**d)),
+    "noise-psd": Case("noise-psd", _noise, lambda d, _b: {
+        "hooge": d["hooge"], "rtn_corner_1": (d["rtn_rate_up"] + d["rtn_rate_down"]) / (2 * math.pi)}),
+    "breakdown": Case("breakdown", _breakdown, lambda d, _b: {"beta": d["weibull_beta"], "eta": ETA},
+                      bench=lambda d, seed: BenchConfig.from_dict({
+                          "name": "campaign", "simulated": True, "seed": seed,
+                          "safety": {"max_voltage": 2.5, "max_current": 2e-3}, "dut": d | {"seed": seed}})),
     "sot-switching": Case("sot-switching", _sot, _sot_truth, lambda t: {
         "current_min": 0.25 * t["ic0"], "current_max": t["ic0"], "reset_current": 0.7 * t["ic0"],
         "field_min": -0.3 * t["hk"], "field_max": 0.3 * t["hk"]}),
@@ -114,10 +167,8 @@ def run_case(case: Case, index: int, out: Path) -> list[tuple[str, str, float, f
     """(key, verdict, recovered, its stated uncertainty, true) for one random device; verdict within|wrong|refused."""
     rng = np.random.default_rng([2026, index, sum(map(ord, case.procedure))])
     dut, settings = case.draw(rng)
-    config = BenchConfig.from_dict({"name": "campaign", "simulated": True, "seed": index, "safety": SAFETY,
-                                    "dut": {k: float(v) if isinstance(v, (float, np.floating)) else v
-                                            for k, v in dut.items()}})
-    with Bench.open(config) as bench:
+    dut = {k: float(v) if isinstance(v, (float, np.floating)) else v for k, v in dut.items()}
+    with Bench.open(case.bench(dut, index)) as bench:
         truth = case.truth(dut, bench)
         outcome = run_procedure(case.procedure, bench, out, settings | case.tune(truth))
     summary = outcome.summary or {}
