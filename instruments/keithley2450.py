@@ -11,20 +11,23 @@ from pymeasure.instruments.keithley import Keithley2450 as _PyMeasureKeithley245
 from ._validators import limited
 from .errors import RaisesInstrumentErrors
 from .safety import SafetyLimits
-from .safety_gate import GateLimits, Rule, install, ovp_level
+from .safety_gate import Rule, ovp_level
+from .source_meter import SourceMeterMixin
 
 _LIST_CHUNK = 100  # values per :SOUR:LIST command (keeps messages short on every interface)
-_MAX_SWEEP = 100_000  # points in one list (instrument buffer size)
 _SOURCE = "[:SOURce[1]]"
 
 
-class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
+class Keithley2450(RaisesInstrumentErrors, SourceMeterMixin, _PyMeasureKeithley2450):
     """Keithley 2450 in its SCPI command set, filling the :class:`~mtjhw.instruments.roles.SourceMeter` role.
 
     Levels and compliances are PyMeasure dynamic controls whose allowed range is the intersection of the
     instrument's range and the bench's :class:`~mtjhw.instruments.safety.SafetyLimits`; values outside raise
-    :class:`~mtjhw.instruments.safety.SafetyLimitError` before anything is sent.
+    :class:`~mtjhw.instruments.safety.SafetyLimitError` before anything is sent (the role logic is
+    :class:`~mtjhw.instruments.source_meter.SourceMeterMixin`; this class is the 2450's dialect).
     """
+
+    voltage_range, current_range, compliance_minimum = 210.0, 1.05, (1e-9, 0.02)
 
     source_voltage = Instrument.control(
         ":SOUR:VOLT?", ":SOUR:VOLT:LEV %g", "Control the source voltage (V).",
@@ -65,21 +68,7 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
         kwargs.setdefault("write_termination", "\n")
         kwargs.setdefault("timeout", 10000)
         super().__init__(adapter, name, **kwargs)
-        self.limits = limits or SafetyLimits()
-        self._mode = "VOLT"
-        self.apply_limits(self.limits)
-
-    def apply_limits(self, limits: SafetyLimits) -> None:
-        """Restrict levels and compliances to ``limits`` (and the instrument's own ranges), in the validators and
-        in the safety gate every message passes."""
-        self.limits = limits
-        install(self, self.safety_rules, GateLimits.from_safety(limits), scpi_only=True)  # TSP is refused
-        v, i = min(210.0, limits.max_voltage), min(1.05, limits.max_current)
-        self._level_range = {"VOLT": (-v, v), "CURR": (-i, i)}
-        self.source_voltage_values = [-v, v]
-        self.source_current_values = [-i, i]
-        self.compliance_current_values = [1e-9, i]
-        self.compliance_voltage_values = [0.02, max(0.02, v)]  # below 0.02 V the gate refuses every VLIM
+        self._init_limits(limits)
 
     def arm_protection(self) -> None:
         """Set the 2450's own limits from the bench's, so that they hold whatever the host does next: overvoltage
@@ -99,50 +88,21 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
             self.check_errors()
         self.adapter.after_reset = self.arm_protection
 
-    # ----------------------------------------------------------------- SourceMeter role
-    def source_voltage_mode(self, compliance_current: float, nplc: float = 1.0) -> None:
-        self.compliance_current = compliance_current  # validated before anything else is sent
-        self.write(":SOUR:FUNC VOLT;:SOUR:VOLT:RANG:AUTO 1;:SENS:FUNC 'CURR';:SENS:CURR:RANG:AUTO 1;"
-                   f":SENS:CURR:NPLC {nplc:g};:SOUR:VOLT:ILIM {compliance_current:g}")
-        self._mode = "VOLT"
-        self.check_errors()
+    # ----------------------------------------------------------------- SourceMeterMixin hooks
+    def _configure_source(self, mode: str, compliance: float, nplc: float) -> None:
+        sense, limit = ("CURR", "ILIM") if mode == "VOLT" else ("VOLT", "VLIM")
+        self.write(f":SOUR:FUNC {mode};:SOUR:{mode}:RANG:AUTO 1;:SENS:FUNC '{sense}';:SENS:{sense}:RANG:AUTO 1;"
+                   f":SENS:{sense}:NPLC {nplc:g};:SOUR:{mode}:{limit} {compliance:g}")
 
-    def source_current_mode(self, compliance_voltage: float, nplc: float = 1.0) -> None:
-        self.compliance_voltage = compliance_voltage
-        self.write(":SOUR:FUNC CURR;:SOUR:CURR:RANG:AUTO 1;:SENS:FUNC 'VOLT';:SENS:VOLT:RANG:AUTO 1;"
-                   f":SENS:VOLT:NPLC {nplc:g};:SOUR:CURR:VLIM {compliance_voltage:g}")
-        self._mode = "CURR"
-        self.check_errors()
+    def _zero_level(self) -> None:
+        self.write(f":SOUR:{self._mode}:LEV 0")
 
-    def set_level(self, level: float) -> None:
-        if self._mode == "VOLT":
-            self.source_voltage = level
-        else:
-            self.source_current = level
-
-    def output_on(self) -> None:
-        self.enable_source()
-
-    def output_off(self) -> None:
-        """Zero the level and switch the output off (best effort: both are attempted even if one fails)."""
-        try:
-            self.write(":SOUR:VOLT:LEV 0" if self._mode == "VOLT" else ":SOUR:CURR:LEV 0")
-        finally:
-            self.disable_source()
-
-    def measure(self) -> tuple[float, float]:
+    def _read_pair(self) -> tuple[float, float]:
         source, reading = self.values(':READ? "defbuffer1", SOUR, READ')
-        return (source, reading) if self._mode == "VOLT" else (reading, source)
+        return source, reading
 
-    def sweep(self, levels: np.ndarray, delay: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Buffered list sweep in one trigger-model run; returns (V, I) per level."""
-        levels = np.asarray(levels, dtype=float)
-        if not 1 <= levels.size <= _MAX_SWEEP:
-            raise ValueError(f"a sweep takes 1..{_MAX_SWEEP} levels, got {levels.size}")
-        low, high = self._level_range[self._mode]
-        bad = levels[~((levels >= low) & (levels <= high))]  # NaN too
-        if bad.size:
-            limited("sweep level", "V" if self._mode == "VOLT" else "A")(float(bad[0]), [low, high])
+    def _run_sweep(self, levels: np.ndarray, delay: float) -> tuple[np.ndarray, np.ndarray]:
+        """List sweep in one trigger-model run, the list sent in chunks."""
         chunks = [levels[k:k + _LIST_CHUNK] for k in range(0, levels.size, _LIST_CHUNK)]
         for n, chunk in enumerate(chunks):
             verb = "" if n == 0 else ":APP"
@@ -151,22 +111,12 @@ class Keithley2450(RaisesInstrumentErrors, _PyMeasureKeithley2450):
         self.write(f':SOUR:SWE:{self._mode}:LIST 1, {delay:g}, 1, OFF, "defbuffer1"')
         self.write(":INIT")
         self.ask("*OPC?")  # returns when the sweep is complete
-        data = np.asarray(self.values(f':TRAC:DATA? 1, {levels.size}, "defbuffer1", SOUR, READ'), dtype=float)
-        source, reading = data[0::2], data[1::2]
-        self.check_errors()
-        return (source, reading) if self._mode == "VOLT" else (reading, source)
+        return self._fetch_pairs(levels.size)
 
-    def arm_triggered_readings(self, count: int, delay: float = 0.0) -> None:
-        """LogicTrigger model: one reading per trigger-line edge, ``delay`` s after it, into defbuffer1 (cleared);
-        fetch them with :meth:`fetch_readings` once the triggering instrument is done."""
-        if not 1 <= count <= 100_000:
-            raise ValueError(f"count must be 1..100000, got {count}")
+    def _arm_readings(self, count: int, delay: float) -> None:
+        """LogicTrigger model: one reading per trigger-line edge into defbuffer1 (cleared)."""
         self.write(f':TRIG:LOAD "LogicTrigger", 1, 2, {count}, 1, {delay:g}, "defbuffer1";:INIT')
-        self.check_errors()
 
-    def fetch_readings(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """(V, I) of the first ``count`` readings in defbuffer1 (one transfer)."""
+    def _fetch_pairs(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         data = np.asarray(self.values(f':TRAC:DATA? 1, {count}, "defbuffer1", SOUR, READ'), dtype=float)
-        source, reading = data[0::2], data[1::2]
-        return (source, reading) if self._mode == "VOLT" else (reading, source)
-
+        return data[0::2], data[1::2]
