@@ -10,24 +10,21 @@ sweeps and the SimpleLoop and LogicTrigger trigger models run by ``:INITiate``. 
 (``:SOURce:VOLTage:PROTection PROT2`` … ``PROT180`` or ``NONE``, reset to ``NONE``) clamps the output voltage at
 its level in either source function, setting its trip flag. ``*LANG`` is kept through ``*RST``
 (it lives in nonvolatile memory); the 2450 has no ``*OPT?``. Readings advance the bench's simulated time by the
-integration time.
+integration time. What any SMU twin does (DUT operating point, compliance, noise, trigger listener, buffers)
+is :class:`~mtjhw.simulators.instruments.source_meter.SourceMeterTwin`; this module is the 2450's dialect.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from mtjhw.simulators.bench import Bias, VirtualBench
-from mtjhw.simulators.bench.pulses import TriggerListener
+from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.scpi import (
     Boolean,
     Enum,
@@ -44,17 +41,13 @@ from mtjhw.simulators.scpi import (
 from mtjhw.simulators.scpi.commands import CommandEntry
 from mtjhw.simulators.scpi.parameters import mnemonic_matches, unquote
 
-from .base import BenchInstrument
+from .source_meter import _OVERRANGE, LINE_FREQUENCY, Reading, ReadingBuffer, SourceMeterTwin, fitting_range
 
-LINE_FREQUENCY = 50.0  # Hz
 V_MAX, I_MAX = 210.0, 1.05
-# Instrument noise floor per reading at 1 NPLC, relative to range (typical 2450 specification magnitude).
-_NOISE_REL = 2e-6
 # Fixed ranges (Reference Manual, source and measure range commands); each holds 105 % of its full scale.
 CURRENT_RANGES = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # A
 VOLTAGE_RANGES = (0.02, 0.2, 2.0, 20.0, 200.0)  # V
 RESISTANCE_RANGES = (20.0, 200.0, 2e3, 2e4, 2e5, 2e6, 2e7, 2e8)  # Ω
-_OVERRANGE = 1.05
 _ELEMENTS = ["READing", "SOURce", "RELative", "SEConds", "FRACtional", "UNIT", "SOURUNIT", "STATus",
              "SOURSTATus", "TSTamp", "DATE", "TIME", "FORMatted", "SOURFORMatted"]
 _UNITS = {"VOLTAGE": "Volt DC", "CURRENT": "Amp DC", "RESISTANCE": "Ohm"}
@@ -62,11 +55,6 @@ _SYMBOLS = {"Volt DC": "V", "Amp DC": "A", "Ohm": "Ohm"}
 _PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"))
 _OVERFLOW = 9.9e37  # what the 2450 reports for a reading it cannot make (resistance at zero current)
 PROTECTION_LEVELS = (2, 5, 10, 20, 40, 60, 80, 100, 120, 140, 160, 180)  # V, :SOURce:VOLTage:PROTection PROT<n>
-
-
-def fitting_range(ranges: Sequence[float], value: float) -> float:
-    """The lowest of ``ranges`` that holds ``|value|`` (the largest for anything above)."""
-    return next((r for r in ranges if abs(value) <= r * _OVERRANGE), ranges[-1])
 
 
 def number(value: float) -> str:
@@ -81,46 +69,6 @@ def formatted(value: float, unit: str) -> str:
         return f"{value:+.3E} {symbol}"
     scale, prefix = next(((s, p) for s, p in _PREFIXES if abs(value) >= s), (1.0, ""))
     return f"{value / scale:+08.3f} {prefix}{symbol}"
-
-
-@dataclass
-class Reading:
-    value: float
-    source: float
-    time: float  # s since the instrument's clock origin
-    unit: str
-    source_unit: str
-    status: int
-
-
-class ReadingBuffer:
-    """A named reading buffer holding at most ``capacity`` readings; when full, the oldest are overwritten."""
-
-    def __init__(self, name: str, capacity: int) -> None:
-        self.name = name
-        self.readings: deque[Reading] = deque(maxlen=capacity)
-
-    @property
-    def capacity(self) -> int:
-        return self.readings.maxlen or 0
-
-    def append(self, reading: Reading) -> None:
-        self.readings.append(reading)
-
-    def resize(self, capacity: int) -> None:
-        """A new capacity; as on the instrument, the readings stored are lost."""
-        self.readings = deque(maxlen=capacity)
-
-    def span(self, start: int, end: int) -> list[Reading]:
-        """Readings ``start``..``end`` (1-based, inclusive)."""
-        if not 1 <= start <= end <= len(self.readings):
-            raise ScpiError(-222, f"index {start}..{end} outside 1..{len(self.readings)}")
-        return list(islice(self.readings, start - 1, end))
-
-    def values(self) -> np.ndarray:
-        if not self.readings:
-            raise ScpiError(-230, f"buffer '{self.name}' is empty")
-        return np.fromiter((r.value for r in self.readings), float, len(self.readings))
 
 
 class Range(Numeric):
@@ -180,7 +128,7 @@ def _delay() -> Numeric:
     return Numeric(0.0, 0.0, 1e4, "S")
 
 
-class Keithley2450(BenchInstrument):
+class Keithley2450(SourceMeterTwin):
     """Virtual Keithley 2450 connected to ``bench``'s DUT (two-wire, front terminals)."""
 
     idn = ("KEITHLEY INSTRUMENTS", "MODEL 2450", "04096331", "1.7.12b")
@@ -248,13 +196,9 @@ class Keithley2450(BenchInstrument):
     language = Setting("*LANG", Enum(["SCPI", "TSP", "SCPI2400"], "SCPI"))
 
     def __init__(self, bench: VirtualBench) -> None:
-        self.buffers: dict[str, ReadingBuffer] = {}
-        self.tripped = False
-        self.protection_tripped = False
         self.source_list: dict[str, list[float]] = {"VOLTAGE": [], "CURRENT": []}
         self._pending_sweep: tuple[str, list[float], float, int] | None = None
         self._logic_trigger: tuple[int, bool, float, str] | None = None
-        self._listener: TriggerListener | None = None
         self._user_delays: dict[tuple[str, str, int], float] = {}
         self._clock_origin = time.time()  # wall-clock time (s since the epoch) at the bench's time zero
         super().__init__(bench)
@@ -267,13 +211,10 @@ class Keithley2450(BenchInstrument):
             self.settings["language"] = language  # *LANG is stored in nonvolatile memory, not reset
         self.buffers = {"defbuffer1": ReadingBuffer("defbuffer1", 100000),
                         "defbuffer2": ReadingBuffer("defbuffer2", 100000)}
-        self.tripped = self.protection_tripped = False
         self.source_list = {"VOLTAGE": [], "CURRENT": []}
         self._user_delays = {}
         self._pending_sweep = None
         self._logic_trigger = None
-        if getattr(self, "_listener", None) is not None:
-            self._disarm()
         self._apply()
 
     @staticmethod
@@ -283,17 +224,6 @@ class Keithley2450(BenchInstrument):
         if entry.key == "TRACE:MAKE":
             arg_text = arg_text.rstrip().removesuffix(",")
         return ScpiInstrument._parse_arguments(entry, arg_text)
-
-    def _apply(self) -> None:
-        """Push the programmed source state to the DUT."""
-        if not self.output:
-            self.bench.release_bias(self)
-            return
-        if self.source_function == "VOLTAGE":
-            bias = Bias("V", self.source_voltage)
-        else:
-            bias = Bias("I", self.source_current)
-        self.bench.apply_bias(self, self._limited(bias))
 
     def _level_changed(self) -> None:
         """A new source level: an autoranging source moves to the range that holds it."""
@@ -308,30 +238,8 @@ class Keithley2450(BenchInstrument):
         level = self.voltage_protection
         return math.inf if level == "NONE" else float(level[4:])
 
-    def _limited(self, bias: Bias) -> Bias:
-        """Apply compliance and overvoltage protection: a source that would exceed its limit becomes a source at
-        the limit, and no output voltage exceeds the protection level."""
-        ovp = self._protection()
-        self.protection_tripped = bias.mode == "V" and abs(bias.level) > ovp
-        if self.protection_tripped:
-            bias = Bias("V", math.copysign(ovp, bias.level))
-        v, i = self.bench.dut.operating_point(bias)
-        self.tripped = False
-        if bias.mode == "V" and abs(i) > self.current_limit:
-            self.tripped = True
-            return Bias("I", math.copysign(self.current_limit, i))
-        if bias.mode == "I" and abs(v) > min(self.voltage_limit, ovp):
-            self.tripped, self.protection_tripped = True, ovp < self.voltage_limit
-            return Bias("V", math.copysign(min(self.voltage_limit, ovp), v))
-        return bias
-
-    def _level(self) -> float:
-        return self.source_voltage if self.source_function == "VOLTAGE" else self.source_current
-
-    def _set_level(self, value: float) -> None:
-        key = "source_voltage" if self.source_function == "VOLTAGE" else "source_current"
-        self.settings[key] = value
-        self._apply()
+    def _noise_floor(self) -> tuple[float, float]:
+        return self.sense_voltage_range, self.sense_current_range
 
     def _nplc(self, function: str) -> float:
         return {"CURRENT": self.nplc_current, "VOLTAGE": self.nplc_voltage,
@@ -369,25 +277,6 @@ class Keithley2450(BenchInstrument):
             ranges = {"CURRENT": CURRENT_RANGES, "VOLTAGE": VOLTAGE_RANGES, "RESISTANCE": RESISTANCE_RANGES}[function]
             self.settings[f"sense_{name}_range"] = fitting_range(ranges, value)
 
-    def _integrate(self, t_int: float, nplc: float) -> tuple[float, float]:
-        """Time-averaged (V, I) over ``t_int`` seconds, with the DUT's read noise (and its resistance noise over the
-        window) and the instrument's noise."""
-        if not self.output:
-            self.bench.advance(t_int)
-            rng = self.bench.rng
-            return (_NOISE_REL * self.sense_voltage_range * rng.standard_normal(),
-                    _NOISE_REL * self.sense_current_range * rng.standard_normal())
-        self._apply()  # re-evaluate compliance against the DUT's present state
-        v, i = self.bench.advance(t_int)
-        rng = self.bench.rng
-        noise = self.bench.dut.reading_noise(rng, nplc, self.bench.time - t_int, t_int)
-        scale = math.sqrt(1.0 / max(nplc, 0.01))
-        if self.bench.bias.mode == "V":
-            i = i / (1 + noise) + _NOISE_REL * scale * max(abs(i), 1e-9) * rng.standard_normal()
-        else:
-            v = v * (1 + noise) + _NOISE_REL * scale * max(abs(v), 1e-6) * rng.standard_normal()
-        return v, i
-
     def _format(self, readings: Iterable[Reading], elements: list[str], first: Reading) -> str:
         """Readings with the requested buffer elements (READing alone when none), comma-separated;
         RELative times count from ``first``, the oldest reading in the buffer."""
@@ -417,11 +306,6 @@ class Keithley2450(BenchInstrument):
     def _latest(self, reading: Reading, buffer: str, elements: list[str]) -> str:
         """The answer of READ?, MEASure? and FETCh?: the last reading only, whatever the count."""
         return self._format([reading], elements, self._buffer(buffer).readings[0])
-
-    def _buffer(self, name: str) -> ReadingBuffer:
-        if name not in self.buffers:
-            raise ScpiError(-224, f"no buffer named '{name}'")
-        return self.buffers[name]
 
     _READ_ARGS = (String("defbuffer1", optional=True), Variadic(Enum(_ELEMENTS), maximum=14))
 
@@ -714,17 +598,7 @@ class Keithley2450(BenchInstrument):
             return
         buffer, levels, delay, count = self._pending_sweep
         self._buffer(buffer).readings.clear()  # a trigger-model run starts with an empty buffer
-        was_on, resting_level = self.output, self._level()
-        self.settings["output"] = True
-        for _ in range(max(count, 1)):
-            for level in levels:
-                self._set_level(level)
-                wait = self._source_delay() if delay < 0 else delay
-                if wait > 0:
-                    self.bench.advance(wait)
-                self.measure(None, buffer)
-        self.settings["output"] = was_on
-        self._set_level(resting_level)
+        self._run_levels(levels, delay, count, lambda: self.measure(None, buffer))
 
     def _arm_logic_trigger(self) -> None:
         count, clear, delay, buffer = self._logic_trigger
@@ -732,53 +606,17 @@ class Keithley2450(BenchInstrument):
             self._buffer(buffer).readings.clear()
         if not self.output:
             raise ScpiError(-221, "LogicTrigger needs the output on")
-        remaining = [count]
         function = self.sense_function
-        nplc = self._nplc(function)
 
-        def reading() -> None:
-            self.measure(None, buffer)
-            remaining[0] -= 1
-            if remaining[0] == 0:
-                self._disarm()
+        def record(v: np.ndarray, i: np.ndarray) -> None:
+            values = {"VOLTAGE": v, "CURRENT": i}.get(function, v / np.where(i == 0, np.nan, i))
+            sources = v if self.source_function == "VOLTAGE" else i
+            unit, source_unit = _UNITS[function], _UNITS[self.source_function]
+            buf = self._buffer(buffer)
+            for value, source in zip(values, sources, strict=True):
+                buf.append(Reading(float(value), float(source), self.bench.time, unit, source_unit, 0))
 
-        def record(fraction_p: np.ndarray) -> None:
-            take = fraction_p[:remaining[0]]
-            self._record_fractions(take, function, nplc, buffer)
-            remaining[0] -= len(take)
-            if remaining[0] == 0:
-                self._disarm()
-
-        self._listener = TriggerListener(delay, nplc / LINE_FREQUENCY, reading, record)
-        self.bench.trigger_listeners.append(self._listener)
-
-    def _record_fractions(self, fraction_p: np.ndarray, function: str, nplc: float, buffer: str) -> None:
-        """Readings for windows in which a two-state DUT spent ``fraction_p`` of the time in P (bulk path)."""
-        self._apply()
-        bias = self.bench.bias
-        dut = self.bench.dut
-        (v_p, i_p), (v_ap, i_ap) = dut._operating_point(1, bias), dut._operating_point(-1, bias)
-        v = fraction_p * v_p + (1 - fraction_p) * v_ap
-        i = fraction_p * i_p + (1 - fraction_p) * i_ap
-        rng = self.bench.rng
-        noise = dut.read_noise * rng.standard_normal(len(v)) / np.sqrt(max(nplc, 0.01))
-        scale = math.sqrt(1.0 / max(nplc, 0.01))
-        if bias.mode == "V":
-            i = i / (1 + noise) + _NOISE_REL * scale * np.maximum(np.abs(i), 1e-9) * rng.standard_normal(len(v))
-        else:
-            v = v * (1 + noise) + _NOISE_REL * scale * np.maximum(np.abs(v), 1e-6) * rng.standard_normal(len(v))
-        values = {"VOLTAGE": v, "CURRENT": i}.get(function, v / np.where(i == 0, np.nan, i))
-        sources = v if self.source_function == "VOLTAGE" else i
-        unit = {"VOLTAGE": "Volt DC", "CURRENT": "Amp DC", "RESISTANCE": "Ohm"}[function]
-        source_unit = "Volt DC" if self.source_function == "VOLTAGE" else "Amp DC"
-        buf = self._buffer(buffer)
-        for value, source in zip(values, sources, strict=True):
-            buf.append(Reading(float(value), float(source), self.bench.time, unit, source_unit, 0))
-
-    def _disarm(self) -> None:
-        if self._listener in self.bench.trigger_listeners:
-            self.bench.trigger_listeners.remove(self._listener)
-        self._listener = None
+        self._listen(count, delay, self._nplc(function), lambda: self.measure(None, buffer), record)
 
     @command(":TRIGger:STATe?")
     def _trigger_state(self) -> str:

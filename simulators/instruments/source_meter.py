@@ -1,0 +1,238 @@
+"""What every virtual source-measure unit does, whatever its command language: the base of the SMU twins.
+
+:class:`SourceMeterTwin` drives the DUT of the bench and measures it: the programmed source becomes a
+:class:`~mtjhw.simulators.bench.Bias` on the bench, clipped by compliance and overvoltage protection (with trip
+flags); a reading integrates the DUT over ``nplc`` line cycles of the bench clock and carries the DUT's read noise,
+including its window-averaged resistance noise, and the instrument's noise floor; list sweeps run on the bench clock;
+a trigger listener takes one reading per edge of the bench's trigger line (pulsed work), whole bursts at once for
+two-state devices; named :class:`ReadingBuffer` s hold :class:`Reading` s.
+
+A model's twin (its dialect) declares these settings, by these names: ``source_function`` (``"VOLTAGE"`` or
+``"CURRENT"``), ``source_voltage`` (V), ``source_current`` (A), ``current_limit`` (A, compliance when sourcing
+voltage), ``voltage_limit`` (V, compliance when sourcing current), ``output`` (bool); each that changes the source
+calls :meth:`SourceMeterTwin._apply` after it. It fills ``self.buffers`` in ``reset`` and may override
+``_protection`` (overvoltage protection level, V), ``_noise_floor`` (sense ranges with the output off, (V, A)) and
+``_source_delay`` (s).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+from mtjhw.simulators.bench import Bias, VirtualBench
+from mtjhw.simulators.bench.pulses import TriggerListener
+from mtjhw.simulators.scpi import ScpiError
+
+from .base import BenchInstrument
+
+LINE_FREQUENCY = 50.0  # Hz
+_OVERRANGE = 1.05  # a fixed range holds 105 % of its full scale
+
+
+def fitting_range(ranges: Sequence[float], value: float) -> float:
+    """The lowest of ``ranges`` that holds ``|value|`` (the largest for anything above)."""
+    return next((r for r in ranges if abs(value) <= r * _OVERRANGE), ranges[-1])
+
+
+@dataclass
+class Reading:
+    value: float
+    source: float
+    time: float  # s since the instrument's clock origin
+    unit: str
+    source_unit: str
+    status: int
+
+
+class ReadingBuffer:
+    """A named reading buffer holding at most ``capacity`` readings; when full, the oldest are overwritten."""
+
+    def __init__(self, name: str, capacity: int) -> None:
+        self.name = name
+        self.readings: deque[Reading] = deque(maxlen=capacity)
+
+    @property
+    def capacity(self) -> int:
+        return self.readings.maxlen or 0
+
+    def append(self, reading: Reading) -> None:
+        self.readings.append(reading)
+
+    def resize(self, capacity: int) -> None:
+        """A new capacity; as on the instruments, the readings stored are lost."""
+        self.readings = deque(maxlen=capacity)
+
+    def span(self, start: int, end: int) -> list[Reading]:
+        """Readings ``start``..``end`` (1-based, inclusive)."""
+        if not 1 <= start <= end <= len(self.readings):
+            raise ScpiError(-222, f"index {start}..{end} outside 1..{len(self.readings)}")
+        return list(islice(self.readings, start - 1, end))
+
+    def values(self) -> np.ndarray:
+        if not self.readings:
+            raise ScpiError(-230, f"buffer '{self.name}' is empty")
+        return np.fromiter((r.value for r in self.readings), float, len(self.readings))
+
+
+class SourceMeterTwin(BenchInstrument):
+    """A virtual SMU across ``bench``'s DUT (see the module docstring for what a model's twin declares)."""
+
+    noise_rel = 2e-6  #: instrument noise per reading at 1 NPLC, relative to the reading
+
+    def __init__(self, bench: VirtualBench) -> None:
+        self.buffers: dict[str, ReadingBuffer] = {}
+        self.tripped = False
+        self.protection_tripped = False
+        self._listener: TriggerListener | None = None
+        super().__init__(bench)
+
+    def reset(self) -> None:
+        super().reset()
+        self.tripped = self.protection_tripped = False
+        if getattr(self, "_listener", None) is not None:
+            self._disarm()
+
+    # ----------------------------------------------------------------- model hooks
+    def _protection(self) -> float:
+        """The overvoltage protection level (V); none by default."""
+        return math.inf
+
+    def _noise_floor(self) -> tuple[float, float]:
+        """The sense ranges (V, A) whose noise a reading with the output off shows."""
+        return 0.2, 1e-4
+
+    def _source_delay(self) -> float:
+        return 0.0
+
+    # ----------------------------------------------------------------- source
+    def _apply(self) -> None:
+        """Push the programmed source state to the DUT."""
+        if not self.output:
+            self.bench.release_bias(self)
+            return
+        self.bench.apply_bias(self, self._limited(self._programmed_bias()))
+
+    def _programmed_bias(self) -> Bias:
+        if self.source_function == "VOLTAGE":
+            return Bias("V", self.source_voltage)
+        return Bias("I", self.source_current)
+
+    def _limited(self, bias: Bias) -> Bias:
+        """Apply compliance and overvoltage protection: a source that would exceed its limit becomes a source at
+        the limit, and no output voltage exceeds the protection level."""
+        ovp = self._protection()
+        self.protection_tripped = bias.mode == "V" and abs(bias.level) > ovp
+        if self.protection_tripped:
+            bias = Bias("V", math.copysign(ovp, bias.level))
+        v, i = self.bench.dut.operating_point(bias)
+        self.tripped = False
+        if bias.mode == "V" and abs(i) > self.current_limit:
+            self.tripped = True
+            return Bias("I", math.copysign(self.current_limit, i))
+        if bias.mode == "I" and abs(v) > min(self.voltage_limit, ovp):
+            self.tripped, self.protection_tripped = True, ovp < self.voltage_limit
+            return Bias("V", math.copysign(min(self.voltage_limit, ovp), v))
+        return bias
+
+    def _level(self) -> float:
+        return self.source_voltage if self.source_function == "VOLTAGE" else self.source_current
+
+    def _set_level(self, value: float) -> None:
+        key = "source_voltage" if self.source_function == "VOLTAGE" else "source_current"
+        self.settings[key] = value
+        self._apply()
+
+    def _run_levels(self, levels: Sequence[float], delay: float, count: int, take: Callable[[], object]) -> None:
+        """A sweep on the bench clock: ``count`` times through ``levels``, each held ``delay`` s (the source delay
+        when negative) and then read with ``take()``, the output on throughout; the level and output as they were
+        afterwards."""
+        was_on, resting_level = self.output, self._level()
+        self.settings["output"] = True
+        for _ in range(max(count, 1)):
+            for level in levels:
+                self._set_level(level)
+                wait = self._source_delay() if delay < 0 else delay
+                if wait > 0:
+                    self.bench.advance(wait)
+                take()
+        self.settings["output"] = was_on
+        self._set_level(resting_level)
+
+    # ----------------------------------------------------------------- measuring
+    def _integrate(self, t_int: float, nplc: float) -> tuple[float, float]:
+        """Time-averaged (V, I) over ``t_int`` seconds, with the DUT's read noise (and its resistance noise over the
+        window) and the instrument's noise."""
+        if not self.output:
+            self.bench.advance(t_int)
+            rng = self.bench.rng
+            v_range, i_range = self._noise_floor()
+            return (self.noise_rel * v_range * rng.standard_normal(),
+                    self.noise_rel * i_range * rng.standard_normal())
+        self._apply()  # re-evaluate compliance against the DUT's present state
+        v, i = self.bench.advance(t_int)
+        rng = self.bench.rng
+        noise = self.bench.dut.reading_noise(rng, nplc, self.bench.time - t_int, t_int)
+        scale = math.sqrt(1.0 / max(nplc, 0.01))
+        if self.bench.bias.mode == "V":
+            i = i / (1 + noise) + self.noise_rel * scale * max(abs(i), 1e-9) * rng.standard_normal()
+        else:
+            v = v * (1 + noise) + self.noise_rel * scale * max(abs(v), 1e-6) * rng.standard_normal()
+        return v, i
+
+    def _window_readings(self, fraction_p: np.ndarray, nplc: float) -> tuple[np.ndarray, np.ndarray]:
+        """(V, I) arrays of windows in which a two-state DUT spent ``fraction_p`` of the time in P (bulk path)."""
+        self._apply()
+        bias = self.bench.bias
+        dut = self.bench.dut
+        (v_p, i_p), (v_ap, i_ap) = dut._operating_point(1, bias), dut._operating_point(-1, bias)
+        v = fraction_p * v_p + (1 - fraction_p) * v_ap
+        i = fraction_p * i_p + (1 - fraction_p) * i_ap
+        rng = self.bench.rng
+        noise = dut.read_noise * rng.standard_normal(len(v)) / np.sqrt(max(nplc, 0.01))
+        scale = math.sqrt(1.0 / max(nplc, 0.01))
+        if bias.mode == "V":
+            i = i / (1 + noise) + self.noise_rel * scale * np.maximum(np.abs(i), 1e-9) * rng.standard_normal(len(v))
+        else:
+            v = v * (1 + noise) + self.noise_rel * scale * np.maximum(np.abs(v), 1e-6) * rng.standard_normal(len(v))
+        return v, i
+
+    # ----------------------------------------------------------------- trigger line
+    def _listen(self, count: int, delay: float, nplc: float, take: Callable[[], object],
+                record: Callable[[np.ndarray, np.ndarray], None]) -> None:
+        """Wait on the bench's trigger line for ``count`` readings, each ``delay`` s after an edge and ``nplc``
+        line cycles long: ``take()`` makes one, ``record(v, i)`` stores a burst's (bulk path); then disarm."""
+        if not self.output:
+            raise ScpiError(-221, "triggered readings need the output on")
+        remaining = [count]
+
+        def reading() -> None:
+            take()
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                self._disarm()
+
+        def burst(fraction_p: np.ndarray) -> None:
+            v, i = self._window_readings(fraction_p[:remaining[0]], nplc)
+            record(v, i)
+            remaining[0] -= len(v)
+            if remaining[0] == 0:
+                self._disarm()
+
+        self._listener = TriggerListener(delay, nplc / LINE_FREQUENCY, reading, burst)
+        self.bench.trigger_listeners.append(self._listener)
+
+    def _disarm(self) -> None:
+        if self._listener in self.bench.trigger_listeners:
+            self.bench.trigger_listeners.remove(self._listener)
+        self._listener = None
+
+    def _buffer(self, name: str) -> ReadingBuffer:
+        if name not in self.buffers:
+            raise ScpiError(-224, f"no buffer named '{name}'")
+        return self.buffers[name]
