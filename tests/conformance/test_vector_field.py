@@ -193,4 +193,5 @@ def test_astroid_on_a_vector_magnet_recovers_hk(tmp_path):
     assert outcome.status == "finished", outcome.error
     s = outcome.summary
     assert s["hk"] == pytest.approx(hk, rel=0.1), dut
+    assert s["h_offset"] == pytest.approx(dut["h_offset"], abs=0.1 * hk), dut
     assert s["delta_fit"] == "given" and s["switch_events"] == 16
