@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +41,7 @@ from mtjhw.simulators.scpi import (
 from mtjhw.simulators.scpi.commands import CommandEntry
 from mtjhw.simulators.scpi.parameters import mnemonic_matches, unquote
 
-from .source_meter import _OVERRANGE, LINE_FREQUENCY, Reading, ReadingBuffer, SourceMeterTwin, fitting_range
+from .source_meter import LINE_FREQUENCY, ManualSetting, Range, Reading, ReadingBuffer, SourceMeterTwin, fitting_range
 
 V_MAX, I_MAX = 210.0, 1.05
 # Fixed ranges (Reference Manual, source and measure range commands); each holds 105 % of its full scale.
@@ -71,21 +71,6 @@ def formatted(value: float, unit: str) -> str:
     return f"{value / scale:+08.3f} {prefix}{symbol}"
 
 
-class Range(Numeric):
-    """A range given as the magnitude to be handled (either sign, MIN/MAX/DEF): parses to the lowest fixed range
-    that holds it."""
-
-    def __init__(self, ranges: Sequence[float], default: float, unit: str) -> None:
-        top = ranges[-1] * _OVERRANGE
-        super().__init__(default, -top, top, unit)
-        self.ranges = tuple(ranges)
-
-    def parse(self, token: str) -> float:
-        if mnemonic_matches(token, "MINimum"):
-            return self.ranges[0]
-        return fitting_range(self.ranges, super().parse(token))
-
-
 class SenseFunction(Enum):
     """The measure function as the 2450 takes it: ``"VOLTage[:DC]"``, ``"CURRent[:DC]"`` or ``"RESistance"``,
     quoted or not; queries answer ``"VOLT:DC"``, ``"CURR:DC"``, ``"RES"``."""
@@ -101,27 +86,6 @@ class SenseFunction(Enum):
         if suffix and (function == "RESISTANCE" or not mnemonic_matches(suffix, "DC")):
             raise ScpiError(-224, f"'{token}' (expected \"VOLT[:DC]\", \"CURR[:DC]\" or \"RES\")")
         return function
-
-
-class ManualSetting(Setting):
-    """A setting whose automatic counterpart (the setting named ``auto``) is turned off when it is set, as the
-    2450 does for ranges and source delays."""
-
-    def __init__(self, header: str, param: Numeric, auto: str) -> None:
-        super().__init__(header, param)
-        self.auto = auto
-
-    def entries(self) -> list[CommandEntry]:
-        return [entry if entry.query else self._turning_auto_off(entry) for entry in super().entries()]
-
-    def _turning_auto_off(self, entry: CommandEntry) -> CommandEntry:
-        store, auto = entry.handler, self.auto
-
-        def set_value(inst: Any, value: float) -> None:
-            store(inst, value)
-            inst.settings[auto] = False
-
-        return CommandEntry(entry.pattern, entry.nodes, False, entry.params, set_value)
 
 
 def _delay() -> Numeric:

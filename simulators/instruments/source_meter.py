@@ -5,7 +5,8 @@
 flags); a reading integrates the DUT over ``nplc`` line cycles of the bench clock and carries the DUT's read noise,
 including its window-averaged resistance noise, and the instrument's noise floor; list sweeps run on the bench clock;
 a trigger listener takes one reading per edge of the bench's trigger line (pulsed work), whole bursts at once for
-two-state devices; named :class:`ReadingBuffer` s hold :class:`Reading` s.
+two-state devices; named :class:`ReadingBuffer` s hold :class:`Reading` s. :class:`Range` and :class:`ManualSetting`
+declare fixed ranges and settings whose automatic counterpart a manual value turns off.
 
 A model's twin (its dialect) declares these settings, by these names: ``source_function`` (``"VOLTAGE"`` or
 ``"CURRENT"``), ``source_voltage`` (V), ``source_current`` (A), ``current_limit`` (A, compliance when sourcing
@@ -22,12 +23,15 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 import numpy as np
 
 from mtjhw.simulators.bench import Bias, VirtualBench
 from mtjhw.simulators.bench.pulses import TriggerListener
-from mtjhw.simulators.scpi import ScpiError
+from mtjhw.simulators.scpi import Numeric, ScpiError, Setting
+from mtjhw.simulators.scpi.commands import CommandEntry
+from mtjhw.simulators.scpi.parameters import mnemonic_matches
 
 from .base import BenchInstrument
 
@@ -78,6 +82,42 @@ class ReadingBuffer:
         if not self.readings:
             raise ScpiError(-230, f"buffer '{self.name}' is empty")
         return np.fromiter((r.value for r in self.readings), float, len(self.readings))
+
+
+class Range(Numeric):
+    """A range given as the magnitude to be handled (either sign, MIN/MAX/DEF): parses to the lowest fixed range
+    that holds it."""
+
+    def __init__(self, ranges: Sequence[float], default: float, unit: str) -> None:
+        top = ranges[-1] * _OVERRANGE
+        super().__init__(default, -top, top, unit)
+        self.ranges = tuple(ranges)
+
+    def parse(self, token: str) -> float:
+        if mnemonic_matches(token, "MINimum"):
+            return self.ranges[0]
+        return fitting_range(self.ranges, super().parse(token))
+
+
+class ManualSetting(Setting):
+    """A setting whose automatic counterpart (the setting named ``auto``) is turned off when it is set, as the
+    2450 does for ranges and source delays."""
+
+    def __init__(self, header: str, param: Numeric, auto: str) -> None:
+        super().__init__(header, param)
+        self.auto = auto
+
+    def entries(self) -> list[CommandEntry]:
+        return [entry if entry.query else self._turning_auto_off(entry) for entry in super().entries()]
+
+    def _turning_auto_off(self, entry: CommandEntry) -> CommandEntry:
+        store, auto = entry.handler, self.auto
+
+        def set_value(inst: Any, value: float) -> None:
+            store(inst, value)
+            inst.settings[auto] = False
+
+        return CommandEntry(entry.pattern, entry.nodes, False, entry.params, set_value)
 
 
 class SourceMeterTwin(BenchInstrument):
