@@ -72,6 +72,10 @@ return function(text, env, limit)
   end}
 end
 """
+#: source and measure ranges of the 2636B (V, A), by the field that selects them
+VOLTAGE_RANGES = (0.2, 2.0, 20.0, 200.0)
+CURRENT_RANGES = (1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 1.5)
+RANGES = {"rangev": VOLTAGE_RANGES, "rangei": CURRENT_RANGES}
 _SAFE_GLOBALS = ("math", "string", "table", "tostring", "tonumber", "type", "pairs", "ipairs", "select")
 
 
@@ -101,7 +105,12 @@ class Node:
 
     def __setattr__(self, name: str, value: Any) -> None:
         limits = self.fields.get(name)
-        object.__setattr__(self, name, value if limits is None else checked(name, value, *limits))
+        value = value if limits is None else checked(name, value, *limits)
+        if name in RANGES:  # the lowest range that holds the value; choosing one turns autorange off
+            value = next(r for r in RANGES[name] if abs(value) <= r * (1 + 1e-9))
+            if self.__dict__.get("_ready"):
+                object.__setattr__(self, f"auto{name}", 0)
+        object.__setattr__(self, name, value)
 
 
 def attribute_filter(obj: Any, name: Any, setting: bool) -> str:
@@ -196,6 +205,7 @@ class Measure(Node):
         self.nplc, self.count, self.interval, self.rangev, self.rangei = 1.0, 1, 0.0, 0.2, 1e-7
         self.autorangev = self.autorangei = 1
         self.autozero, self.delay = 2, -1
+        self._ready = True
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
