@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import assert_clean, serve
+from conftest import Served, assert_clean, serve
+from drivers import open_driver
+from pymeasure.instruments.kepco import KepcoBOP3612
 from pymeasure.test import expected_protocol
 
 from mtjhw.bench import Bench
@@ -24,6 +26,7 @@ from mtjhw.instruments.vector_field import VectorFieldController, components
 from mtjhw.runner import run_procedure
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.instruments import KepcoBOP as KepcoTwin
+from mtjhw.simulators.transport import VirtualVisaLibrary
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "simulated-vector-magnet.yaml"
 
@@ -103,6 +106,23 @@ def test_each_kepco_twin_drives_its_own_axis():
     assert bench.magnet_x.current == 1.0 and bench.magnet.current == -2.0
     with pytest.raises(ValueError, match="x–z plane"):
         bench.axis_magnet("y")
+
+
+def test_pymeasure_kepco_drives_the_x_axis_twin():
+    """PyMeasure's own BOP driver, unmodified, on the twin of the x-axis supply: the x coil follows, z stays."""
+    bench = VirtualBench()
+    twin = KepcoTwin(bench, magnet=bench.axis_magnet("x"))
+    resource = "GPIB0::7::INSTR"
+    library = VirtualVisaLibrary.for_instruments({resource: twin}, lock=bench.lock)
+    supply = open_driver(KepcoBOP3612, Served(twin, bench, resource, library, "in-process"))
+    supply.operating_mode = "CURR"
+    supply.voltage_setpoint = 20.0  # the compliance
+    supply.current_setpoint = 1.5
+    supply.output_enabled = True
+    assert supply.current == pytest.approx(1.5, abs=1e-3)
+    assert bench.magnet_x.current == 1.5 and bench.magnet.current == 0.0
+    supply.adapter.close()
+    assert_clean(twin)
 
 
 def test_a_bench_without_an_x_magnet_is_unchanged():
