@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mtjhw.simulators.bench import Bias, VirtualBench
 from mtjhw.simulators.bench.pulses import TriggerListener
 from mtjhw.simulators.scpi import (
@@ -482,8 +484,37 @@ class KeysightB2902A(BenchInstrument):
             if remaining[0] == 0:
                 self._disarm()
 
-        self._listener = TriggerListener(self.acquire_delay[1], self._nplc(1) / LINE_FREQUENCY, reading)
+        def record(fraction_p: np.ndarray) -> None:
+            take = fraction_p[:remaining[0]]
+            self._record_fractions(take)
+            remaining[0] -= len(take)
+            if remaining[0] == 0:
+                self._disarm()
+
+        self._listener = TriggerListener(self.acquire_delay[1], self._nplc(1) / LINE_FREQUENCY, reading, record)
         self.bench.trigger_listeners.append(self._listener)
+
+    def _record_fractions(self, fraction_p: np.ndarray) -> None:
+        """Channel-1 readings of windows in which a two-state DUT spent ``fraction_p`` of the time in P (the bench's
+        bulk path for a whole burst)."""
+        self._apply(1)
+        bias, dut, rng, nplc = self.bench.bias, self.bench.dut, self.bench.rng, self._nplc(1)
+        (v_p, i_p), (v_ap, i_ap) = dut._operating_point(1, bias), dut._operating_point(-1, bias)
+        v = fraction_p * v_p + (1 - fraction_p) * v_ap
+        i = fraction_p * i_p + (1 - fraction_p) * i_ap
+        noise = dut.read_noise * rng.standard_normal(len(v)) / math.sqrt(nplc)
+        if bias.mode == "V":
+            i = i / (1 + noise)
+        else:
+            v = v * (1 + noise)
+        scale = _NOISE_REL * math.sqrt(1.0 / nplc)
+        v = v + scale * np.maximum(np.abs(v), 1e-6) * rng.standard_normal(len(v))
+        i = i + scale * np.maximum(np.abs(i), 1e-12) * rng.standard_normal(len(v))
+        current_source = self.source_function[1] == "CURRENT"
+        status = STATUS_CURRENT_SOURCE * current_source + STATUS_COMPLIANCE * self.tripped[1]
+        level = self.current[1] if current_source else self.voltage[1]
+        self.data[1].extend(Reading(float(a), float(b), self.bench.time, status, level)
+                            for a, b in zip(v, i, strict=True))
 
     def _disarm(self) -> None:
         if self._listener in self.bench.trigger_listeners:
