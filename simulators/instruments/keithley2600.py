@@ -2,10 +2,10 @@
 
 The 2600B has no SCPI command set: a message is a Lua chunk over the instrument's library. This twin runs the
 chunks in a real Lua 5.4 interpreter (``lupa``), sandboxed: a chunk sees only the TSP library below and Lua's
-``math``, ``string``, ``table``, ``tostring``, ``tonumber``, ``type``, ``pairs``, ``ipairs``, ``select``, and its
-instructions are counted (:data:`MAX_INSTRUCTIONS` per chunk: a script that runs longer, an endless loop, fails
-with -286 where the instrument would run on, so that the twin never hangs). The library, from the 2600B Reference
-Manual (2600BS-901-01):
+``math``, ``string``, ``table``, ``tostring``, ``tonumber``, ``type``, ``pairs``, ``ipairs``, ``select``; its Lua
+runs within a budget (:data:`MAX_INSTRUCTIONS` instructions, :data:`MAX_SECONDS` s per chunk: a script that runs
+longer, an endless loop, fails with -286 where the instrument would run on, so that the twin never hangs). The
+library, from the 2600B Reference Manual (2600BS-901-01):
 
 - ``smuX.source``: ``func`` (``smuX.OUTPUT_DCAMPS`` 0, ``OUTPUT_DCVOLTS`` 1), ``levelv``/``leveli``,
   ``limitv``/``limiti`` (compliance; reset 20 V and 100 mA), ``rangev``/``rangei``, ``autorangev``/``autorangei``,
@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +54,9 @@ from .tsp_lua import TspError
 
 V_MAX, I_MAX = 200.0, 1.5  # 2636B source ranges' full scale
 LINE_FREQUENCY = 60.0  # Hz
-MAX_INSTRUCTIONS = 2_000_000  # Lua instructions one chunk may run
+MAX_INSTRUCTIONS = 10_000_000  # Lua instructions one chunk may run
+MAX_SECONDS = 10.0  # wall-clock time one chunk's Lua may take (library calls such as a sweep are not cut short)
+_HOOK_EVERY = 10_000  # instructions between two checks of the budget
 MAX_BUFFER = 60_000  # readings per nonvolatile buffer
 SEVERITY_RECOVERABLE = 20
 _NOISE_REL = 2e-6  # instrument noise per reading at 1 NPLC, relative to the reading (floor 1 nA / 1 µV)
@@ -61,11 +64,11 @@ _VLIMIT, _ILIMIT = 1, 2  # status.measurement.instrument.smuX.condition bits
 _LUA_ERROR = re.compile(r"^tsp:(\d+): ", re.M)
 _RUNNER = """
 local hook = debug.sethook
-return function(text, env, limit)
+return function(text, env, every, budget)
   local chunk, err = load(text, "=tsp", "t", env)
   if not chunk then return {false, err} end
   return {function()
-    hook(function() error("script exceeded " .. limit .. " instructions", 2) end, "", limit)
+    hook(function() budget() end, "", every)
     local ok, e = xpcall(chunk, function(m) hook(); return m end)
     hook()
     if not ok then error(e, 0) end
@@ -614,7 +617,7 @@ class Keithley2600:
     def _run(self, text: str) -> None:
         """Compile the chunk (a syntax error runs none of it), then run it until an error."""
         try:
-            compiled = self._runner(text, self.env, MAX_INSTRUCTIONS)
+            compiled = self._runner(text, self.env, _HOOK_EVERY, _Budget())
         except lupa.LuaError as err:  # out of memory while compiling
             self.errors.push(-286, f"TSP Runtime error at line 1: {_lua_message(err)}")
             return
@@ -673,6 +676,19 @@ class Keithley2600:
             return (0, "Queue Is Empty", 0, 0)
         code, message = self.errors.pop()
         return (code, message, SEVERITY_RECOVERABLE, 0)
+
+
+class _Budget:
+    """Called by the Lua hook every :data:`_HOOK_EVERY` instructions: ends a chunk past its budget (-286)."""
+
+    def __init__(self) -> None:
+        self.instructions, self.start = 0, time.monotonic()
+
+    def __call__(self, *_: Any) -> None:
+        self.instructions += _HOOK_EVERY
+        if self.instructions > MAX_INSTRUCTIONS or time.monotonic() - self.start > MAX_SECONDS:
+            raise TspError(-286, f"TSP Runtime error: the script ran past the twin's budget ({MAX_INSTRUCTIONS} "
+                                 f"instructions, {MAX_SECONDS:g} s)")
 
 
 class Library(Node):
