@@ -45,6 +45,8 @@ class Keithley6221(RaisesInstrumentErrors, _PyMeasureKeithley6221):
         Rule(f"{_SOURCE}:PDELta:HIGH", "current"), Rule(f"{_SOURCE}:PDELta:LOW", "current"),
         Rule(f"{_SOURCE}:DCONductance:STARt", "current"), Rule(f"{_SOURCE}:DCONductance:STOP", "current"),
         Rule(f"{_SOURCE}:WAVE:AMPLitude", "current"), Rule(f"{_SOURCE}:WAVE:OFFSet", "current"),
+        Rule(f"{_SOURCE}:WAVE:ARM", "refused",
+             reason="a waveform peaks at its amplitude plus its offset, which the gate does not add up"),
         Rule("*RST", "voltage", preset=10.0),  # the reset's compliance
         Rule("*RCL", "refused", reason="recalls a saved setup, whose levels and compliance the gate cannot check"),
     )

@@ -129,8 +129,9 @@ def test_output_off_and_arm_protection():
     lambda k: k.write(":SOUR:PDEL:LOW -0.2 mA"),
     lambda k: k.write(":SOUR:CURR:COMP 5"),  # a compliance beyond max_voltage
     lambda k: k.write(":SOUR:WAVE:AMPL 0.01"),
+    lambda k: k.waveform_arm(),  # amplitude + offset may exceed max_current
     lambda k: k.write("*RST"),  # back to a 10 V compliance, unarmed
-], ids=["configure", "delta-high", "pulse-low", "compliance", "waveform", "reset"])
+], ids=["configure", "delta-high", "pulse-low", "compliance", "waveform", "waveform-arm", "reset"])
 def test_refusals_send_nothing(action):
     with driver([]) as k, pytest.raises(SafetyLimitError):
         action(k)
