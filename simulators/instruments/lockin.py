@@ -56,7 +56,7 @@ FAST_QUEUE_PAIRS = 63  #: X, Y pairs the transmit queue holds in FAST mode befor
 MAX_DETECTION = 102e3  #: highest detection frequency (Hz)
 HIGH_RANGE = 200.0  #: detection frequency (Hz) above which time constants > 30 s are not available
 OVERLOAD = 1.09  #: output overload threshold, in full scales
-_ENBW = [1 / 4, 1 / 8, 3 / 32, 5 / 64]  #: noise bandwidth × τ for 6, 12, 18 and 24 dB/oct
+ENBW_TAU = [1 / 4, 1 / 8, 3 / 32, 5 / 64]  #: noise bandwidth × τ for 6, 12, 18 and 24 dB/oct
 _NOISE = [6e-9, 6e-9, 130e-15, 13e-15]  #: input noise (V/√Hz or A/√Hz) of each ISRC input
 
 # Serial poll status byte, standard event status byte, LIA status byte and error status byte bits.
@@ -130,7 +130,47 @@ def _trcl_point(value: float) -> bytes:
     return struct.pack("<hh", max(-32768, min(32767, mantissa)), exponent)
 
 
-class SR830(BenchInstrument):
+def diode_harmonic(bench: VirtualBench, n: int) -> float:
+    """rms n-th harmonic (V) of the DUT's spin-diode voltage with the RF chopped on and off (100 % AM, a square
+    wave): (√2/(nπ))·V_on·depth for odd n, 0 for even n or without RF, AM or a DUT that rectifies."""
+    rf = bench.rf
+    rectify = getattr(bench.dut, "rectified_voltage", None)
+    if not (n % 2 == 1 and rf.on and rf.am_on and rectify is not None):
+        return 0.0
+    return math.sqrt(2) / (math.pi * n) * rectify(rf.frequency, bench.field, rf.power) * rf.am_depth
+
+
+def rotation(phase: float) -> complex:
+    """X + iY of a unit signal in phase with the reference, seen at reference phase ``phase`` (°)."""
+    return complex(math.cos(math.radians(phase)), -math.sin(math.radians(phase)))
+
+
+def wrapped_phase(phase: float, digits: int) -> float:
+    """``phase`` (°) wrapped into (−180°, 180°], rounded to ``digits`` decimals."""
+    return round(phase - 360 * math.ceil((phase - 180) / 360), digits)
+
+
+class LockInTwin(BenchInstrument):
+    """What the SRS lock-in twins share: each message taken line by line (``_handle_line``) under the bench's lock,
+    a failure of the twin itself logged and queued as -200 rather than taking the server down."""
+
+    def handle(self, message: str) -> str | bytes | None:
+        """Execute one message; the answers, each but the last followed by the reply terminator."""
+        with self.bench.lock:
+            self.bench.catch_up()
+            try:
+                return self._handle_line(message)
+            except Exception as exc:  # a bug in the twin must not take the server down
+                log.exception("virtual %s failed on %r", self.idn[1], message)
+                self.push_error(-200, f"Execution error; {type(exc).__name__}: {exc}")
+                return None
+
+    def _handle_line(self, message: str) -> str | bytes | None:
+        """The model's own parser: execute every command of ``message``, return the answers."""
+        raise NotImplementedError
+
+
+class SR830(LockInTwin):
     """SR830 DSP lock-in on the bench: X, Y, R, θ of the DUT voltage at the AM reference frequency.
 
     ``interface``: the port the twin is reached by, "GPIB" (replies end with LF) or "RS232" (CR).
@@ -162,17 +202,6 @@ class SR830(BenchInstrument):
         self._high_range = self._detection_frequency() > HIGH_RANGE
 
     # ----------------------------------------------------------------- message processing
-    def handle(self, message: str) -> str | bytes | None:
-        """Execute one command line; the answers, each but the last followed by the reply terminator."""
-        with self.bench.lock:
-            self.bench.catch_up()
-            try:
-                return self._handle_line(message)
-            except Exception as exc:  # a bug in the twin must not take the server down
-                log.exception("virtual SR830 failed on %r", message)
-                self.push_error(-200, f"Execution error; {type(exc).__name__}: {exc}")
-                return None
-
     def _handle_line(self, message: str) -> str | bytes | None:
         lines = re.split(r"[\r\n]", message) if self.interface == "RS232" else message.split("\n")
         replies: list[str | bytes] = []
@@ -283,7 +312,7 @@ class SR830(BenchInstrument):
 
     def _set_phas(self, phase: float) -> None:
         """The phase wraps into (−180°, 180°]."""
-        self.settings["PHAS"] = round(phase - 360 * math.ceil((phase - 180) / 360), 2)
+        self.settings["PHAS"] = wrapped_phase(phase, 2)
 
     def _set_freq(self, frequency: float) -> None:
         """Internal oscillator only; 5 digits or 0.1 mHz; harmonic × frequency at most 102 kHz."""
@@ -441,19 +470,15 @@ class SR830(BenchInstrument):
 
     def _signal(self) -> complex:
         """The demodulated signal X + iY without noise (V rms)."""
-        rf, s = self.bench.rf, self.settings
-        rectify = getattr(self.bench.dut, "rectified_voltage", None)
-        coherent = s["FMOD"] == 0 and s["ISRC"] <= 1 and s["HARM"] % 2 == 1
-        if not (coherent and rf.on and rf.am_on and rectify is not None):
-            return 0j
-        v_on = rectify(rf.frequency, self.bench.field, rf.power)
-        amplitude = math.sqrt(2) / (math.pi * s["HARM"]) * v_on * rf.am_depth
-        return amplitude * complex(math.cos(math.radians(s["PHAS"])), -math.sin(math.radians(s["PHAS"])))
+        s = self.settings
+        if s["FMOD"] != 0 or s["ISRC"] > 1:
+            return 0j  # an internal reference is not coherent with the chop; the current inputs are not wired
+        return diode_harmonic(self.bench, s["HARM"]) * rotation(s["PHAS"])
 
     def _noise(self) -> float:
         """Standard deviation of X and of Y (V or A): input noise in the filter's noise bandwidth."""
         tau = TIME_CONSTANTS[self.settings["OFLT"]]
-        return _NOISE[self.settings["ISRC"]] * math.sqrt(_ENBW[self.settings["OFSL"]] / tau)
+        return _NOISE[self.settings["ISRC"]] * math.sqrt(ENBW_TAU[self.settings["OFSL"]] / tau)
 
     def _output_level(self) -> float:
         """rms of R, signal and noise: what the output overload detector compares with full scale."""
