@@ -16,35 +16,23 @@ from pymeasure.instruments.validators import strict_discrete_set
 from ._validators import limited
 from .errors import RaisesInstrumentErrors
 from .safety import SafetyLimits
-from .safety_gate import GateLimits, Rule, install
+from .safety_gate import Rule
+from .source_meter import SourceMeterMixin
 
 V_MAX, I_MAX = 210.0, 3.03  # V, A: the largest output ranges (3 A pulsed; DC up to 1.515 A)
 _LIST_CHUNK = 100  # values per :SOUR:LIST command (keeps messages short on every interface)
 _MAX_SWEEP = 2500  # points in one list (the B2900's list length)
-_MAX_COUNT = 100_000  # trigger count
 _SOURCE, _SENSE = "[:SOURce#]", "[:SENSe#]"
 _ON_OFF = {True: 1, False: 0}
 
 
 class KeysightB2900Channel(Channel):
-    """One SMU channel: levels and compliances are dynamic controls bounded by the instrument's ranges and the
-    bench's safety limits (a value outside raises :class:`~mtjhw.instruments.safety.SafetyLimitError` unsent)."""
+    """One SMU channel's function, output and protection (its levels and limits pass the safety gate; the bench
+    channel's are also the driver's validated controls)."""
 
     source_mode = Channel.control(
         ":SOUR{ch}:FUNC:MODE?", ":SOUR{ch}:FUNC:MODE %s", "Control the source function (VOLT or CURR).",
         validator=strict_discrete_set, values=["VOLT", "CURR"])
-    source_voltage = Channel.control(
-        ":SOUR{ch}:VOLT?", ":SOUR{ch}:VOLT %g", "Control the source voltage (V).",
-        validator=limited("source voltage", "V"), values=[-V_MAX, V_MAX], dynamic=True)
-    source_current = Channel.control(
-        ":SOUR{ch}:CURR?", ":SOUR{ch}:CURR %g", "Control the source current (A).",
-        validator=limited("source current", "A"), values=[-I_MAX, I_MAX], dynamic=True)
-    compliance_current = Channel.control(
-        ":SENS{ch}:CURR:PROT?", ":SENS{ch}:CURR:PROT %g", "Control the current compliance (A) of voltage sourcing.",
-        validator=limited("compliance current", "A"), values=[0.0, I_MAX], dynamic=True)
-    compliance_voltage = Channel.control(
-        ":SENS{ch}:VOLT:PROT?", ":SENS{ch}:VOLT:PROT %g", "Control the voltage compliance (V) of current sourcing.",
-        validator=limited("compliance voltage", "V"), values=[0.0, V_MAX], dynamic=True)
     output_enabled = Channel.control(
         ":OUTP{ch}?", ":OUTP{ch} %d", "Control whether the output is on.",
         validator=strict_discrete_set, values=_ON_OFF, map_values=True)
@@ -60,9 +48,37 @@ class KeysightB2900Channel(Channel):
         values=_ON_OFF, map_values=True)
 
 
-class KeysightB2900(RaisesInstrumentErrors, SCPIMixin, Instrument):
+def _channel_control(header: str, docs: str, quantity: str, unit: str, values: list[float]) -> property:
+    """A dynamic control of the bench channel's ``header`` (channel 1's here; ``__init__`` sets the channel)."""
+    return Instrument.control(header.format(ch=1) + "?", header.format(ch=1) + " %g", docs,
+                              validator=limited(quantity, unit), values=values, dynamic=True)
+
+
+#: the bench channel's level and compliance headers, by control
+_CHANNEL_HEADERS = {"source_voltage": ":SOUR{ch}:VOLT", "source_current": ":SOUR{ch}:CURR",
+                    "compliance_current": ":SENS{ch}:CURR:PROT", "compliance_voltage": ":SENS{ch}:VOLT:PROT"}
+
+
+class KeysightB2900(RaisesInstrumentErrors, SourceMeterMixin, SCPIMixin, Instrument):
     """A B2900 series SMU whose channel ``channel`` (1, or 2 on a B2902A/B2912A) fills the
-    :class:`~mtjhw.instruments.roles.SourceMeter` role; ``ch_1``/``ch_2`` are the channels themselves."""
+    :class:`~mtjhw.instruments.roles.SourceMeter` role (the role logic is
+    :class:`~mtjhw.instruments.source_meter.SourceMeterMixin`; this class is the B2900's dialect);
+    ``ch_1``/``ch_2`` are the channels themselves."""
+
+    voltage_range, current_range = V_MAX, I_MAX
+    compliance_minimum = (0.0, 0.0)
+    gate_scpi_only = False  # SCPI only, no other language to refuse; channel lists "(@1)" follow headers
+
+    source_voltage = _channel_control(_CHANNEL_HEADERS["source_voltage"], "Control the source voltage (V).",
+                                      "source voltage", "V", [-V_MAX, V_MAX])
+    source_current = _channel_control(_CHANNEL_HEADERS["source_current"], "Control the source current (A).",
+                                      "source current", "A", [-I_MAX, I_MAX])
+    compliance_current = _channel_control(_CHANNEL_HEADERS["compliance_current"],
+                                          "Control the current compliance (A) of voltage sourcing.",
+                                          "compliance current", "A", [0.0, I_MAX])
+    compliance_voltage = _channel_control(_CHANNEL_HEADERS["compliance_voltage"],
+                                          "Control the voltage compliance (V) of current sourcing.",
+                                          "compliance voltage", "V", [0.0, V_MAX])
 
     ch_1 = Instrument.ChannelCreator(KeysightB2900Channel, 1)
     ch_2 = Instrument.ChannelCreator(KeysightB2900Channel, 2)
@@ -102,21 +118,10 @@ class KeysightB2900(RaisesInstrumentErrors, SCPIMixin, Instrument):
         super().__init__(adapter, name, **kwargs)
         self.channel = channel
         self.smu: KeysightB2900Channel = self.ch_1 if channel == 1 else self.ch_2
-        self._mode = "VOLT"
-        self.apply_limits(limits or SafetyLimits())
-
-    def apply_limits(self, limits: SafetyLimits) -> None:
-        """Restrict levels and compliances of both channels to ``limits`` (and the instrument's ranges), in the
-        validators and in the safety gate every message passes."""
-        self.limits = limits
-        install(self, self.safety_rules, GateLimits.from_safety(limits))  # SCPI only: no TSP to refuse
-        v, i = min(V_MAX, limits.max_voltage), min(I_MAX, limits.max_current)
-        self._level_range = {"VOLT": (-v, v), "CURR": (-i, i)}
-        for ch in (self.ch_1, self.ch_2):
-            ch.source_voltage_values = [-v, v]
-            ch.source_current_values = [-i, i]
-            ch.compliance_current_values = [0.0, i]
-            ch.compliance_voltage_values = [0.0, v]
+        for control, header in _CHANNEL_HEADERS.items():
+            setattr(self, f"{control}_get_command", header.format(ch=channel) + "?")
+            setattr(self, f"{control}_set_command", header.format(ch=channel) + " %g")
+        self._init_limits(limits)
 
     def arm_protection(self) -> None:
         """Set the channel's own protection from the bench's limits: compliances at ``max_current`` and
@@ -132,58 +137,40 @@ class KeysightB2900(RaisesInstrumentErrors, SCPIMixin, Instrument):
         self.check_errors()
         self.adapter.after_reset = self.arm_protection
 
-    # ----------------------------------------------------------------- SourceMeter role
-    def _source_mode(self, source: str, compliance: float, nplc: float) -> None:
-        """Source ``source`` (VOLT/CURR), measure the other with ``compliance`` and ``nplc``; readings as (V, I)."""
-        sense = "CURR" if source == "VOLT" else "VOLT"
-        quantity, unit = ("current", "A") if sense == "CURR" else ("voltage", "V")
-        limited(f"compliance {quantity}", unit)(compliance, [0.0, self._level_range[sense][1]])
-        c = self.channel
-        self.write(f":SOUR{c}:FUNC:MODE {source};:SOUR{c}:{source}:MODE FIX;:SOUR{c}:{source}:RANG:AUTO 1;"
-                   f':SENS{c}:FUNC "VOLT","CURR";:SENS{c}:{sense}:RANG:AUTO 1;:SENS{c}:{sense}:NPLC {nplc:g};'
-                   f":SENS{c}:{sense}:PROT {compliance:g};:FORM:ELEM:SENS VOLT,CURR")
-        self._mode = source
-        self.check_errors()
-
-    def source_voltage_mode(self, compliance_current: float, nplc: float = 1.0) -> None:
-        self._source_mode("VOLT", compliance_current, nplc)
-
-    def source_current_mode(self, compliance_voltage: float, nplc: float = 1.0) -> None:
-        self._source_mode("CURR", compliance_voltage, nplc)
-
-    def set_level(self, level: float) -> None:
-        if self._mode == "VOLT":
-            self.smu.source_voltage = level
-        else:
-            self.smu.source_current = level
-
-    def output_on(self) -> None:
+    def enable_source(self) -> None:
+        """Switch the bench channel's output on."""
         self.smu.output_enabled = True
 
-    def output_off(self) -> None:
-        """Zero the level and switch the output off (best effort: both are attempted even if one fails)."""
-        try:
-            self.write(f":SOUR{self.channel}:{self._mode} 0")
-        finally:
-            self.smu.output_enabled = False
-
-    def measure(self) -> tuple[float, float]:
-        voltage, current = self.values(f":MEAS? (@{self.channel})")
-        return voltage, current
-
-    def _pairs(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        data = np.asarray(self.values(f":FETC:ARR? (@{self.channel})"), dtype=float)
-        return data[0:2 * count:2], data[1:2 * count:2]
+    def disable_source(self) -> None:
+        """Switch the bench channel's output off."""
+        self.smu.output_enabled = False
 
     def sweep(self, levels: np.ndarray, delay: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """List sweep in one triggered run (source each level, wait ``delay`` s, measure); returns (V, I)."""
-        levels = np.asarray(levels, dtype=float)
-        if not 1 <= levels.size <= _MAX_SWEEP:
-            raise ValueError(f"a sweep takes 1..{_MAX_SWEEP} levels, got {levels.size}")
-        low, high = self._level_range[self._mode]
-        bad = levels[~((levels >= low) & (levels <= high))]  # NaN too
-        if bad.size:
-            limited("sweep level", "V" if self._mode == "VOLT" else "A")(float(bad[0]), [low, high])
+        """List sweep in one triggered run (source each level, wait ``delay`` s, measure); returns (V, I). A list
+        holds at most 2500 levels."""
+        if np.size(levels) > _MAX_SWEEP:
+            raise ValueError(f"a sweep takes 1..{_MAX_SWEEP} levels, got {np.size(levels)}")
+        return super().sweep(levels, delay)
+
+    # ----------------------------------------------------------------- SourceMeterMixin hooks
+    def _configure_source(self, mode: str, compliance: float, nplc: float) -> None:
+        c, sense = self.channel, "CURR" if mode == "VOLT" else "VOLT"
+        self.write(f":SOUR{c}:FUNC:MODE {mode};:SOUR{c}:{mode}:MODE FIX;:SOUR{c}:{mode}:RANG:AUTO 1;"
+                   f':SENS{c}:FUNC "VOLT","CURR";:SENS{c}:{sense}:RANG:AUTO 1;:SENS{c}:{sense}:NPLC {nplc:g};'
+                   f":SENS{c}:{sense}:PROT {compliance:g};:FORM:ELEM:SENS VOLT,CURR")
+
+    def _zero_level(self) -> None:
+        self.write(f":SOUR{self.channel}:{self._mode} 0")
+
+    def _as_pair(self, voltage, current):
+        """(source, reading) from the B2900's (V, I) element order."""
+        return (voltage, current) if self._mode == "VOLT" else (current, voltage)
+
+    def _read_pair(self) -> tuple[float, float]:
+        voltage, current = self.values(f":MEAS? (@{self.channel})")
+        return self._as_pair(voltage, current)
+
+    def _run_sweep(self, levels: np.ndarray, delay: float) -> tuple[np.ndarray, np.ndarray]:
         c, mode = self.channel, self._mode
         for n in range(0, levels.size, _LIST_CHUNK):
             verb = "" if n == 0 else ":APP"
@@ -191,21 +178,16 @@ class KeysightB2900(RaisesInstrumentErrors, SCPIMixin, Instrument):
         self.write(f":SOUR{c}:{mode}:MODE LIST;:TRIG{c}:SOUR AINT;:TRIG{c}:COUN {levels.size};"
                    f":TRIG{c}:TRAN:DEL 0;:TRIG{c}:ACQ:DEL {delay:g};:INIT (@{c})")
         self.ask("*OPC?")  # returns when the sweep is complete
-        voltage, current = self._pairs(levels.size)
+        pairs = self._fetch_pairs(levels.size)
         self.write(f":SOUR{c}:{mode}:MODE FIX")
-        self.check_errors()
-        return voltage, current
+        return pairs
 
-    def arm_triggered_readings(self, count: int, delay: float = 0.0) -> None:
-        """One acquisition per edge on the trigger input (EXT1), ``delay`` s after it, ``count`` times, at the
-        present level; fetch them with :meth:`fetch_readings` once the triggering instrument is done."""
-        if not 1 <= count <= _MAX_COUNT:
-            raise ValueError(f"count must be 1..{_MAX_COUNT}, got {count}")
+    def _arm_readings(self, count: int, delay: float) -> None:
+        """One acquisition per edge on the trigger input EXT1, ``delay`` s after it, at the present level."""
         c = self.channel
         self.write(f":SOUR{c}:{self._mode}:MODE FIX;:TRIG{c}:TRAN:SOUR AINT;:TRIG{c}:TRAN:COUN 1;"
                    f":TRIG{c}:ACQ:SOUR EXT1;:TRIG{c}:ACQ:COUN {count};:TRIG{c}:ACQ:DEL {delay:g};:INIT (@{c})")
-        self.check_errors()
 
-    def fetch_readings(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """(V, I) of the first ``count`` triggered readings (one transfer)."""
-        return self._pairs(count)
+    def _fetch_pairs(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        data = np.asarray(self.values(f":FETC:ARR? (@{self.channel})"), dtype=float)
+        return self._as_pair(data[0:2 * count:2], data[1:2 * count:2])

@@ -94,7 +94,7 @@ def test_messages_of_the_role():
              ":SENS1:CURR:RANG:AUTO 1;:SENS1:CURR:NPLC 1;:SENS1:CURR:PROT 0.0001;:FORM:ELEM:SENS VOLT,CURR")
     with expected_protocol(KeysightB2900, [
         (":OUTP1:PROT ON;:SENS1:CURR:PROT 0.001;:SENS1:VOLT:PROT 0.8", None), *NO_ERROR,
-        (setup, None), *NO_ERROR, (":SOUR1:VOLT 0.1", None), (":OUTP1 1", None),
+        (":SENS1:CURR:PROT 0.0001", None), (setup, None), *NO_ERROR, (":SOUR1:VOLT 0.1", None), (":OUTP1 1", None),
         (":MEAS? (@1)", "+1.000000E-01,+1.000000E-05"), (":SOUR1:VOLT 0", None), (":OUTP1 0", None),
     ], limits=LIMITS) as smu:
         smu.arm_protection()
@@ -107,6 +107,7 @@ def test_messages_of_the_role():
 
 def test_channel_2_is_addressed_throughout():
     with expected_protocol(KeysightB2900, [
+        (":SENS2:VOLT:PROT 0.5", None),
         (":SOUR2:FUNC:MODE CURR;:SOUR2:CURR:MODE FIX;:SOUR2:CURR:RANG:AUTO 1;:SENS2:FUNC \"VOLT\",\"CURR\";"
          ":SENS2:VOLT:RANG:AUTO 1;:SENS2:VOLT:NPLC 2;:SENS2:VOLT:PROT 0.5;:FORM:ELEM:SENS VOLT,CURR", None),
         *NO_ERROR, (":SOUR2:CURR 1e-05", None),
