@@ -97,6 +97,30 @@ class Nr3(Numeric):
         return nr3(value)
 
 
+def dut_voltage(bench: VirtualBench, n: int, dt: float) -> np.ndarray:
+    """``n`` samples ``dt`` apart of the voltage across the DUT (wired 1:1 to a high-impedance input), from now on
+    (the bench's time advances); under a current bias each sample carries the DUT's resistance noise averaged over
+    its interval, V = I·R(t)(1 + δ). The acquisition physics every scope twin shares."""
+    start, bias = bench.time, bench.effective_bias
+    v = _dut_levels(bench, n, dt)
+    if bias.mode != "I":
+        return v
+    return v * (1 + bench.dut.resistance_fluctuation(start, dt, n, bench.rng))
+
+
+def _dut_levels(bench: VirtualBench, n: int, dt: float) -> np.ndarray:
+    """``n`` samples ``dt`` apart of the voltage of the DUT's state (telegraph switching included)."""
+    window = n * dt
+    dut = bench.dut
+    trajectory = getattr(dut, "trajectory", None)
+    if trajectory is None:
+        return np.full(n, bench.advance(window)[0])
+    bias = bench.effective_bias
+    start, switches = trajectory(window, bias, bench.field, bench.rng)
+    bench.time += window
+    flips = np.searchsorted(switches, np.arange(n) * dt, side="right")
+    (v_p, _), (v_ap, _) = dut._operating_point(1, bias), dut._operating_point(-1, bias)
+    return np.where(np.where(flips % 2 == 0, start, -start) == 1, v_p, v_ap)
 
 
 def _block(payload: bytes) -> bytes:
@@ -370,32 +394,9 @@ class KeysightDSOX3000(BenchInstrument):
         cap = _MEASUREMENT_RECORD if self.points_mode == "NORMAL" else _MAX_RECORD
         return min(self.settings["waveform_points"], cap)
 
-    def _dut_voltage(self, n: int, dt: float) -> np.ndarray:
-        """``n`` samples ``dt`` apart of the voltage across the DUT, from now on (the bench's time advances); under a
-        current bias each sample carries the DUT's resistance noise averaged over its interval, V = I·R(t)(1 + δ)."""
-        start, bias = self.bench.time, self.bench.effective_bias
-        v = self._dut_levels(n, dt)
-        if bias.mode != "I":
-            return v
-        return v * (1 + self.bench.dut.resistance_fluctuation(start, dt, n, self.bench.rng))
-
-    def _dut_levels(self, n: int, dt: float) -> np.ndarray:
-        """``n`` samples ``dt`` apart of the voltage of the DUT's state (telegraph switching included)."""
-        window = n * dt
-        dut, bench = self.bench.dut, self.bench
-        trajectory = getattr(dut, "trajectory", None)
-        if trajectory is None:
-            return np.full(n, bench.advance(window)[0])
-        bias = bench.effective_bias
-        start, switches = trajectory(window, bias, bench.field, bench.rng)
-        bench.time += window
-        flips = np.searchsorted(switches, np.arange(n) * dt, side="right")
-        (v_p, _), (v_ap, _) = dut._operating_point(1, bias), dut._operating_point(-1, bias)
-        return np.where(np.where(flips % 2 == 0, start, -start) == 1, v_p, v_ap)
-
     def _inputs(self, n: int, dt: float, shots: int) -> dict[int, np.ndarray]:
         """Each input's signal (V) over ``shots`` successive screens, averaged."""
-        dut = sum((self._dut_voltage(n, dt) for _ in range(shots)), np.zeros(n)) / shots
+        dut = sum((dut_voltage(self.bench, n, dt) for _ in range(shots)), np.zeros(n)) / shots
         return {1: dut, **{ch: np.zeros(n) for ch in _CHANNELS[1:]}}
 
     def _capture(self, channels: set[int] | None = None) -> None:
