@@ -12,8 +12,11 @@ reading of the last run, each with the ``:FORMat:ELEMents:SENSe`` elements in th
 current, resistance, time, status, source), ``+9.910000E+37`` for data not measured; ``:FETCh?`` the last one;
 ``:MEASure?`` is a spot measurement. Status bits: 1 current source, 2 compliance, 8 over voltage, 16 over current.
 
-Channel 2 is connected to nothing (an open output): it sources and measures like channel 1, but no current flows
-and a current source sits at its voltage compliance. Data format ASCII only (``REAL`` is not simulated: -224).
+Channel 1 is a :class:`~mtjhw.simulators.instruments.source_meter.SourceMeterTwin` (the DUT operating point,
+compliance clipping, read noise, the trigger listener with its bulk path for bursts); this file holds the B2900
+dialect. Channel 2 is connected to nothing (an open output): it sources and measures like channel 1, but no
+current flows and a current source sits at its voltage compliance. Data format ASCII only (``REAL`` is not
+simulated: -224).
 """
 
 from __future__ import annotations
@@ -24,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from mtjhw.simulators.bench import Bias, VirtualBench
-from mtjhw.simulators.bench.pulses import TriggerListener
+from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.scpi import (
     Boolean,
     ChannelSetting,
@@ -39,12 +41,10 @@ from mtjhw.simulators.scpi import (
     command,
 )
 
-from .base import BenchInstrument
+from .source_meter import LINE_FREQUENCY, SourceMeterTwin
 
-LINE_FREQUENCY = 50.0  # Hz
 V_MAX, I_MAX = 210.0, 3.03  # V, A: the B2902A's largest output ranges (3 A pulsed, DC up to 1.515 A)
 CHANNELS = (1, 2)
-_NOISE_REL = 2e-6  # instrument noise per reading at 1 NPLC, relative to the reading
 _NAN = 9.91e37  # "not a number" in ASCII data
 _MAX_LIST = 2500
 _ELEMENTS = ("VOLTAGE", "CURRENT", "RESISTANCE", "TIME", "STATUS", "SOURCE")  # the manual's fixed order
@@ -95,13 +95,14 @@ def channel_list(tokens: list[str]) -> list[int]:
 _CHANLIST = Variadic(Raw(), maximum=4)
 
 
-class KeysightB2902A(BenchInstrument):
-    """Virtual B2902A: channel 1 across ``bench``'s DUT (two-wire), channel 2 open."""
+class KeysightB2902A(SourceMeterTwin):
+    """Virtual B2902A: channel 1 across ``bench``'s DUT (two-wire), channel 2 open. The twin base reads channel 1
+    through ``source_function``, ``source_voltage``, … (properties here); channel 2 is this file's own."""
 
     idn = ("Keysight Technologies", "B2902A", "MY51140000", "3.4.2011.5100")
 
-    source_function = ChannelSetting("[:SOURce#]:FUNCtion:MODE", Enum(["VOLTage", "CURRent"], "VOLTage"),
-                                     CHANNELS, after="_apply")
+    functions = ChannelSetting("[:SOURce#]:FUNCtion:MODE", Enum(["VOLTage", "CURRent"], "VOLTage"), CHANNELS,
+                               after="_apply")
     voltage = ChannelSetting("[:SOURce#]:VOLTage[:LEVel][:IMMediate][:AMPLitude]", _level(V_MAX, "V"), CHANNELS,
                              after="_apply")
     current = ChannelSetting("[:SOURce#]:CURRent[:LEVel][:IMMediate][:AMPLitude]", _level(I_MAX, "A"), CHANNELS,
@@ -128,7 +129,7 @@ class KeysightB2902A(BenchInstrument):
     sense_functions = ChannelSetting("[:SENSe#]:FUNCtion[:ON]", Variadic(_FUNCTIONS, minimum=1, maximum=3),
                                      CHANNELS)
     remote_sense = ChannelSetting("[:SENSe#]:REMote", Boolean(False), CHANNELS)
-    output = ChannelSetting(":OUTPut#[:STATe]", Boolean(False), CHANNELS, after="_apply")
+    outputs = ChannelSetting(":OUTPut#[:STATe]", Boolean(False), CHANNELS, after="_apply")
     output_protection = ChannelSetting(":OUTPut#:PROTection[:STATe]", Boolean(False), CHANNELS)
     auto_output_on = ChannelSetting(":OUTPut#:ON:AUTO", Boolean(True), CHANNELS)
     acquire_count = ChannelSetting(":TRIGger#:ACQuire:COUNt", Integer(1, 1, 100000), CHANNELS)
@@ -146,10 +147,20 @@ class KeysightB2902A(BenchInstrument):
     def __init__(self, bench: VirtualBench) -> None:
         self.data: dict[int, list[Reading]] = {ch: [] for ch in CHANNELS}
         self.lists: dict[tuple[int, str], list[float]] = {}
-        self.tripped = dict.fromkeys(CHANNELS, False)
-        self._listener: TriggerListener | None = None
+        self.open_tripped = False  # channel 2's compliance (channel 1's is the base's ``tripped``)
         self._waiting_bus: list[int] = []
         super().__init__(bench)
+
+    # ----------------------------------------------------------------- channel 1, as the twin base reads it
+    source_function = property(lambda self: self.functions[1])
+    source_voltage = property(lambda self: self.voltage[1])
+    source_current = property(lambda self: self.current[1])
+    current_limit = property(lambda self: self.current_compliance[1])
+    voltage_limit = property(lambda self: self.voltage_compliance[1])
+    output = property(lambda self: self.outputs[1])
+
+    def _tripped(self, ch: int) -> bool:
+        return self.tripped if ch == 1 else self.open_tripped
 
     # ----------------------------------------------------------------- state
     def reset(self) -> None:
@@ -158,82 +169,60 @@ class KeysightB2902A(BenchInstrument):
         self.settings["sense_functions"] = {ch: ["VOLTAGE", "CURRENT"] for ch in CHANNELS}
         self.data = {ch: [] for ch in CHANNELS}
         self.lists = {(ch, f): [] for ch in CHANNELS for f in ("VOLTAGE", "CURRENT")}
-        self.tripped = dict.fromkeys(CHANNELS, False)
+        self.open_tripped = False
         self._waiting_bus = []
-        if getattr(self, "_listener", None) is not None:
-            self._disarm()
         for ch in CHANNELS:
             self._apply(ch)
 
-    def _apply(self, ch: int) -> None:
-        """Push channel ``ch``'s programmed source to its load (channel 1: the DUT)."""
+    def _apply(self, ch: int = 1) -> None:
+        """Push channel ``ch``'s programmed source to its load (channel 1: the DUT, through the base's compliance
+        clipping); with the output protection on, a compliance reached switches the output off."""
         if ch != 1:
             self._operating_point(ch)
             return
-        bias = self._limited(1) if self.output[1] else None
+        bias = self._limited(self._programmed_bias()) if self.output else None
+        if bias is not None and self.tripped and self.output_protection[1]:
+            self.settings["outputs"][1] = False
+            bias = None
         if bias is None:
             self.bench.release_bias(self)
         else:
             self.bench.apply_bias(self, bias)
 
-    def _programmed(self, ch: int) -> Bias:
-        function = self.source_function[ch]
-        return Bias("V", self.voltage[ch]) if function == "VOLTAGE" else Bias("I", self.current[ch])
-
-    def _limited(self, ch: int) -> Bias | None:
-        """The channel-1 bias after compliance: a source that would pass its compliance becomes a source at it;
-        with the output protection on, the output switches off instead (None)."""
-        bias = self._programmed(ch)
-        v, i = self.bench.dut.operating_point(bias)
-        limited = None
-        if bias.mode == "V" and abs(i) > self.current_compliance[ch]:
-            limited = Bias("I", math.copysign(self.current_compliance[ch], i))
-        elif bias.mode == "I" and abs(v) > self.voltage_compliance[ch]:
-            limited = Bias("V", math.copysign(self.voltage_compliance[ch], v))
-        self.tripped[ch] = limited is not None
-        if limited is not None and self.output_protection[ch]:
-            self.settings["output"][ch] = False
-            return None
-        return limited or bias
-
     def _operating_point(self, ch: int) -> tuple[float, float]:
         """(V, I) of open channel 2: the voltage source's level at no current, or a current source stopped at
         its voltage compliance (no current flows)."""
-        if not self.output[ch]:
+        if not self.outputs[ch]:
             return 0.0, 0.0
-        bias = self._programmed(ch)
-        self.tripped[ch] = bias.mode == "I" and bias.level != 0.0
-        if self.tripped[ch] and self.output_protection[ch]:
-            self.settings["output"][ch] = False
+        level = self.voltage[ch] if self.functions[ch] == "VOLTAGE" else self.current[ch]
+        self.open_tripped = self.functions[ch] == "CURRENT" and level != 0.0
+        if self.open_tripped and self.output_protection[ch]:
+            self.settings["outputs"][ch] = False
             return 0.0, 0.0
-        if bias.mode == "V":
-            return bias.level, 0.0
-        return (math.copysign(self.voltage_compliance[ch], bias.level) if bias.level else 0.0), 0.0
+        if self.functions[ch] == "VOLTAGE":
+            return level, 0.0
+        return (math.copysign(self.voltage_compliance[ch], level) if level else 0.0), 0.0
 
     def _nplc(self, ch: int) -> float:
-        return self.nplc_current[ch] if self.source_function[ch] == "VOLTAGE" else self.nplc_voltage[ch]
+        return self.nplc_current[ch] if self.functions[ch] == "VOLTAGE" else self.nplc_voltage[ch]
 
     # ----------------------------------------------------------------- measuring
     def measure(self, ch: int) -> Reading:
-        """One acquisition on channel ``ch`` over its integration time, stored in its data."""
+        """One acquisition on channel ``ch`` over its integration time, stored in its data (channel 1 through the
+        twin base's integration of the DUT)."""
         nplc = self._nplc(ch)
-        t_int = nplc / LINE_FREQUENCY
-        if ch == 1 and self.output[1]:
-            self._apply(1)
-            v, i = self.bench.advance(t_int)
-            noise = self.bench.dut.reading_noise(self.bench.rng, nplc, self.bench.time - t_int, t_int)
-            if self.bench.bias.mode == "V":
-                i = i / (1 + noise)
-            else:
-                v = v * (1 + noise)
-        else:
-            self.bench.advance(t_int)
-            v, i = self._operating_point(ch) if ch != 1 else (0.0, 0.0)
-        rng, scale = self.bench.rng, math.sqrt(1.0 / nplc)
-        v += _NOISE_REL * scale * max(abs(v), 1e-6) * rng.standard_normal()
-        i += _NOISE_REL * scale * max(abs(i), 1e-12) * rng.standard_normal()
-        current_source = self.source_function[ch] == "CURRENT"
-        status = STATUS_CURRENT_SOURCE * current_source + STATUS_COMPLIANCE * self.tripped[ch]
+        if ch == 1:
+            return self._store(1, *self._integrate(nplc / LINE_FREQUENCY, nplc))
+        self.bench.advance(nplc / LINE_FREQUENCY)
+        v, i = self._operating_point(ch)
+        rng, scale = self.bench.rng, self.noise_rel * math.sqrt(1.0 / nplc)
+        v_floor, i_floor = self._noise_floor()
+        return self._store(ch, v + scale * max(abs(v), v_floor) * rng.standard_normal(),
+                           i + scale * i_floor * rng.standard_normal())
+
+    def _store(self, ch: int, v: float, i: float) -> Reading:
+        current_source = self.functions[ch] == "CURRENT"
+        status = STATUS_CURRENT_SOURCE * current_source + STATUS_COMPLIANCE * self._tripped(ch)
         level = self.current[ch] if current_source else self.voltage[ch]
         reading = Reading(v, i, self.bench.time, status, level)
         self.data[ch].append(reading)
@@ -341,12 +330,12 @@ class KeysightB2902A(BenchInstrument):
     @command("[:SENSe#]:CURRent[:DC]:PROTection:TRIPped?")
     def _current_tripped(self, ch: int) -> str:
         self._check_channel(ch)
-        return "1" if self.tripped[ch] and self.source_function[ch] == "VOLTAGE" else "0"
+        return "1" if self._tripped(ch) and self.functions[ch] == "VOLTAGE" else "0"
 
     @command("[:SENSe#]:VOLTage[:DC]:PROTection:TRIPped?")
     def _voltage_tripped(self, ch: int) -> str:
         self._check_channel(ch)
-        return "1" if self.tripped[ch] and self.source_function[ch] == "CURRENT" else "0"
+        return "1" if self._tripped(ch) and self.functions[ch] == "CURRENT" else "0"
 
     @staticmethod
     def _check_channel(ch: int) -> None:
@@ -421,7 +410,7 @@ class KeysightB2902A(BenchInstrument):
 
     def _levels(self, ch: int) -> list[float]:
         """The transient's levels: the list, the linear sweep or the fixed level."""
-        function = self.source_function[ch]
+        function = self.functions[ch]
         key = function.lower()
         mode = self.settings[f"{key}_mode"][ch]
         if mode == "LIST":
@@ -442,8 +431,8 @@ class KeysightB2902A(BenchInstrument):
         for ch in channel_list(tokens):
             levels = self._levels(ch)
             self.data[ch] = []
-            if self.auto_output_on[ch] and not self.output[ch]:
-                self.settings["output"][ch] = True
+            if self.auto_output_on[ch] and not self.outputs[ch]:
+                self.settings["outputs"][ch] = True
                 self._apply(ch)
             source = self.acquire_source[ch]
             if source.startswith("EXT") or source in ("INT1", "INT2", "LAN"):
@@ -457,7 +446,7 @@ class KeysightB2902A(BenchInstrument):
         """The acquire count's points: the source steps through ``levels`` (cycling), each point waits the
         transient and acquire delays (or the timer period), then measures; the level returns to the immediate
         level after."""
-        key = self.source_function[ch].lower()
+        key = self.functions[ch].lower()
         resting = self.settings[key][ch]
         wait = self.transient_delay[ch] + self.acquire_delay[ch]
         if self.acquire_source[ch] == "TIMER":
@@ -476,50 +465,13 @@ class KeysightB2902A(BenchInstrument):
             raise ScpiError(-221, "settings conflict; only channel 1 is wired to the bench trigger line")
         if self._listener is not None:
             self._disarm()
-        remaining = [self.acquire_count[1]]
+        self._listen(self.acquire_count[1], self.acquire_delay[1], self._nplc(1), lambda: self.measure(1),
+                     self._record)
 
-        def reading() -> None:
-            self.measure(1)
-            remaining[0] -= 1
-            if remaining[0] == 0:
-                self._disarm()
-
-        def record(fraction_p: np.ndarray) -> None:
-            take = fraction_p[:remaining[0]]
-            self._record_fractions(take)
-            remaining[0] -= len(take)
-            if remaining[0] == 0:
-                self._disarm()
-
-        self._listener = TriggerListener(self.acquire_delay[1], self._nplc(1) / LINE_FREQUENCY, reading, record)
-        self.bench.trigger_listeners.append(self._listener)
-
-    def _record_fractions(self, fraction_p: np.ndarray) -> None:
-        """Channel-1 readings of windows in which a two-state DUT spent ``fraction_p`` of the time in P (the bench's
-        bulk path for a whole burst)."""
-        self._apply(1)
-        bias, dut, rng, nplc = self.bench.bias, self.bench.dut, self.bench.rng, self._nplc(1)
-        (v_p, i_p), (v_ap, i_ap) = dut._operating_point(1, bias), dut._operating_point(-1, bias)
-        v = fraction_p * v_p + (1 - fraction_p) * v_ap
-        i = fraction_p * i_p + (1 - fraction_p) * i_ap
-        noise = dut.read_noise * rng.standard_normal(len(v)) / math.sqrt(nplc)
-        if bias.mode == "V":
-            i = i / (1 + noise)
-        else:
-            v = v * (1 + noise)
-        scale = _NOISE_REL * math.sqrt(1.0 / nplc)
-        v = v + scale * np.maximum(np.abs(v), 1e-6) * rng.standard_normal(len(v))
-        i = i + scale * np.maximum(np.abs(i), 1e-12) * rng.standard_normal(len(v))
-        current_source = self.source_function[1] == "CURRENT"
-        status = STATUS_CURRENT_SOURCE * current_source + STATUS_COMPLIANCE * self.tripped[1]
-        level = self.current[1] if current_source else self.voltage[1]
-        self.data[1].extend(Reading(float(a), float(b), self.bench.time, status, level)
-                            for a, b in zip(v, i, strict=True))
-
-    def _disarm(self) -> None:
-        if self._listener in self.bench.trigger_listeners:
-            self.bench.trigger_listeners.remove(self._listener)
-        self._listener = None
+    def _record(self, v: np.ndarray, i: np.ndarray) -> None:
+        """A burst's channel-1 readings at once (the bench's bulk path)."""
+        for a, b in zip(v, i, strict=True):
+            self._store(1, float(a), float(b))
 
     @command("*TRG")
     def _trg(self) -> None:
