@@ -6,8 +6,9 @@ safety gate reads TSP through :func:`tsp_units`: it follows statements of the sh
 assignment of a number, a constant or a string to a library field (``smua.source.levelv = 0.5``), a call of a
 library function with such arguments or number tables (``smua.trigger.source.listv({0.1, 0.2})``), nested calls
 (``print(smua.measure.i())``) — checks the levels, limits and sweep lists of both SMUs against the bench limits, and
-refuses, under any limit, everything else (loops, functions, variables, arithmetic, scripts, names outside the
-library), as the 2450's TSP mode is refused.
+refuses, under any limit, everything else (loops, functions, variables, arithmetic, indexing other than
+``digio.trigger[N]``, scripts, names outside the library), as the 2450's TSP mode is refused. Triggered readings
+take digital I/O line 1 as the trigger input.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .source_meter import SourceMeterMixin
 CHANNELS = ("a", "b")
 #: the global names of the 2600B library the gate follows; a statement starting anywhere else is refused
 LIBRARY = frozenset({"smua", "smub", "print", "printbuffer", "printnumber", "reset", "waitcomplete", "delay",
-                     "errorqueue", "format", "localnode", "status", "display", "opc", "beeper"})
+                     "errorqueue", "format", "localnode", "status", "display", "opc", "beeper", "digio"})
 UNFOLLOWED = "TSPUNFOLLOWED"  #: the header :func:`tsp_units` gives a statement it cannot follow
 _TOKEN = re.compile(r"""\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_]\w*)|"""
                     r"""(?P<string>"[^"\\\n]*"|'[^'\\\n]*')|(?P<op>[-.=(),{};])|(?P<other>\S))""")
@@ -74,6 +75,10 @@ class _Statements:
         while self.peek() == ("op", "."):
             self.take()
             names.append(self.take("name"))
+            if names == ["digio", "trigger"]:  # the one indexed table followed: a digital I/O trigger line
+                self.take("other", "[")
+                names[-1] += f"[{self.take('number')}]"
+                self.take("other", "]")
         if any(name in _KEYWORDS for name in names) or (library and names[0] not in LIBRARY):
             raise _Unfollowed
         return names
@@ -258,7 +263,15 @@ class Keithley2600(RaisesInstrumentErrors, SourceMeterMixin, _PyMeasureKeithley2
         return self._fetch_pairs(levels.size)
 
     def _arm_readings(self, count: int, delay: float) -> None:
-        raise NotImplementedError("triggered readings on the 2600B (digio trigger lines) are not supported yet")
+        """The trigger model with digital I/O line 1 (the trigger input) as the measure stimulus: one I and V
+        measurement into nvbuffer1 and nvbuffer2 (cleared) ``delay`` s after each edge, the source left as it is."""
+        s = self.smu
+        self.write(f"{s}.trigger.source.action = {s}.DISABLE {s}.trigger.measure.action = {s}.ENABLE "
+                   f"{s}.trigger.measure.iv({s}.nvbuffer1, {s}.nvbuffer2) {s}.trigger.count = {count} "
+                   f"{s}.trigger.arm.count = 1 {s}.measure.delay = {delay:g} "
+                   f"{s}.trigger.measure.stimulus = digio.trigger[1].EVENT_ID {s}.nvbuffer1.clear() "
+                   f"{s}.nvbuffer2.clear()")
+        self.write(f"{s}.trigger.initiate()")
 
     def _fetch_pairs(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         s = self.smu

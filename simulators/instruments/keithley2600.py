@@ -48,6 +48,7 @@ from typing import Any
 import lupa.lua54 as lupa
 
 from mtjhw.simulators.bench import Bias, VirtualBench
+from mtjhw.simulators.bench.pulses import TriggerListener
 from mtjhw.simulators.scpi import ErrorQueue
 
 from .tsp_lua import TspError
@@ -58,6 +59,7 @@ MAX_INSTRUCTIONS = 10_000_000  # Lua instructions one chunk may run
 MAX_SECONDS = 10.0  # wall-clock time one chunk's Lua may take (library calls such as a sweep are not cut short)
 _HOOK_EVERY = 10_000  # instructions between two checks of the budget
 MAX_BUFFER = 60_000  # readings per nonvolatile buffer
+DIGIO_LINES = 14  # digital I/O trigger lines, digio.trigger[1] … [14]
 SEVERITY_RECOVERABLE = 20
 _NOISE_REL = 2e-6  # instrument noise per reading at 1 NPLC, relative to the reading (floor 1 nA / 1 µV)
 _VLIMIT, _ILIMIT = 1, 2  # status.measurement.instrument.smuX.condition bits
@@ -267,10 +269,10 @@ def _linear(start: Any, stop: Any, points: Any, full_scale: float, name: str) ->
 
 
 class TriggerMeasure(Node):
-    fields = {"action": (0, 2)}
+    fields = {"action": (0, 2), "stimulus": (0, 64)}
 
     def __init__(self) -> None:
-        self.action = 0
+        self.action, self.stimulus = 0, 0
         self._what: tuple[str, Buffer | None, Buffer | None] = ("i", None, None)
 
     def v(self, buffer: Buffer) -> None:
@@ -303,7 +305,12 @@ class Trigger(Node):
         self.arm, self.endsweep, self.endpulse = Count(), Count(), Count()
 
     def initiate(self) -> None:
-        self._smu._run_sweep()
+        """Run the sweep now, or, with a digital I/O line as the measure stimulus, arm it on the bench's trigger
+        line: one measurement per edge."""
+        if 1 <= self.measure.stimulus <= DIGIO_LINES:
+            self._smu._listen()
+        else:
+            self._smu._run_sweep()
 
 
 class Smu(Node):
@@ -434,6 +441,27 @@ class Smu(Node):
         if trig.endsweep.action == self.SOURCE_IDLE:
             self._apply()
 
+    def _listen(self) -> None:
+        """One measurement (the trigger model's measure action into its buffers) ``measure.delay`` s after each
+        edge of the bench's trigger line, arm.count × trigger.count times; then the listener is removed."""
+        if self.source.output != self.OUTPUT_ON:
+            raise TspError(-286, "TSP Runtime error at line 1: triggered measurements need the output on")
+        trig, bench = self.trigger, self._twin.bench
+        what, first, second = trig.measure._what
+        _begin(first)
+        _begin(second)
+        remaining = [int(trig.arm.count) * int(trig.count)]
+
+        def fire() -> None:
+            v, i = self._integrate()
+            self._store_point(what, first, second, v, i)
+            remaining[0] -= 1
+            if remaining[0] <= 0 and listener in bench.trigger_listeners:
+                bench.trigger_listeners.remove(listener)
+
+        listener = TriggerListener(max(self.measure.delay, 0.0), self.measure.nplc / LINE_FREQUENCY, fire)
+        bench.trigger_listeners.append(listener)
+
     def _integrate_at(self, level: float | None, limits: tuple[float, float]) -> tuple[float, float]:
         saved = self.source.levelv, self.source.leveli, self.source.limiti, self.source.limitv
         src = self.source.__dict__
@@ -521,6 +549,8 @@ class Keithley2600:
             "localnode": Library(model=self.model, serialno=self.idn[2], revision=self.idn[3],
                                  linefreq=LINE_FREQUENCY, description=f"System SourceMeter {self.model}",
                                  reset=self.reset),
+            "digio": Library(trigger=self.lua.table_from([DigioLine(n) for n in range(1, DIGIO_LINES + 1)]),
+                             TRIG_BYPASS=0, TRIG_FALLING=1, TRIG_RISING=2, TRIG_EITHER=3),
             "display": Library(clear=lambda: None, settext=lambda *a: None, sendkey=lambda *a: None,
                                screen=0, SMUA=0, SMUB=1, SMUA_SMUB=2, USER=3),
         }
@@ -689,6 +719,15 @@ class _Budget:
         if self.instructions > MAX_INSTRUCTIONS or time.monotonic() - self.start > MAX_SECONDS:
             raise TspError(-286, f"TSP Runtime error: the script ran past the twin's budget ({MAX_INSTRUCTIONS} "
                                  f"instructions, {MAX_SECONDS:g} s)")
+
+
+class DigioLine(Node):
+    """``digio.trigger[N]``: its ``EVENT_ID`` (N) is a trigger-model stimulus; the bench's trigger line is on it."""
+
+    fields = {"mode": (0, 8), "pulsewidth": (0, 100)}
+
+    def __init__(self, line: int) -> None:
+        self.EVENT_ID, self.mode, self.pulsewidth = line, 0, 10e-6
 
 
 class Library(Node):

@@ -240,6 +240,9 @@ def test_gate_units_of_tsp():
         ("SMUA:SOURCE:LEVELV", "-0.5"), ("SMUA:MEASURE:I", "smua.nvbuffer1"), ("PRINT", "smua.measure.i")]
     assert tsp_units("smub.trigger.source.listv({0.1, -2e-3})") == [("SMUB:TRIGGER:SOURCE:LISTV", "0.1, -2e-3")]
     assert tsp_units("*RST") == [("*RST", "")]
+    assert tsp_units("smua.trigger.measure.stimulus = digio.trigger[1].EVENT_ID") == [
+        ("SMUA:TRIGGER:MEASURE:STIMULUS", "digio.trigger[1].EVENT_ID")]
+    assert tsp_units("smua.source[1] = 5")[-1][0] == UNFOLLOWED  # no other indexing is followed
     assert tsp_units("smua.source.levelv = 0.1 x = 2")[-1][0] == UNFOLLOWED
     with pytest.raises(ValueError, match="channel"):
         Keithley2600("GPIB0::26::INSTR", channel="c")
@@ -257,3 +260,25 @@ def test_example_bench_runs_a_sweep_on_either_channel():
             smu.output_off()
         np.testing.assert_allclose(v, np.linspace(-0.2, 0.2, 5), atol=1e-6)
         assert np.all(np.abs(i[[0, -1]]) > 1e-5)  # the DUT (R ≈ 5–11 kΩ) is on the chosen channel
+
+
+def test_driver_triggered_readings_on_the_bench_trigger_line(transport):
+    with serve(DRIVER, transport) as served:
+        lib = served.visa_library
+        smu = Keithley2600(served.resource, visa_library=lib, limits=LIMITS, timeout=5000)
+        try:
+            smu.arm_protection()
+            smu.source_voltage_mode(1e-3)
+            smu.set_level(0.1)
+            smu.output_on()
+            smu.arm_triggered_readings(5, delay=1e-6)
+            synced(smu)
+            served.bench.pulse_burst([], 1e-3, 7)  # two edges more than armed for: ignored
+            voltage, current = smu.fetch_readings(5)
+            assert voltage == pytest.approx([0.1] * 5, rel=REL)
+            assert current == pytest.approx([dut_current(served, 0.1)] * 5, rel=REL)
+            assert served.bench.trigger_listeners == []
+            smu.output_off()
+            assert_clean(served.twin)
+        finally:
+            smu.adapter.close()
