@@ -12,7 +12,10 @@ set, the scale follows). ``ACQuire:STOPAfter SEQuence`` with ``ACQuire:STATE ON`
 the scope runs (``RUNSTop``), ``CURVe?`` answers from a fresh acquisition. Triggering is not modelled (every
 acquisition is taken at once, as the AUTO trigger mode does when nothing triggers). ``CURVe?`` sends samples
 ``DATa:STARt`` to ``DATa:STOP`` of the ``DATa:SOUrce`` channel as a definite-length block (``#72000000…``) in the
-``DATa:ENCdg`` encoding, scaled by the ``WFMOutpre`` fields: value = (code − YOFf)·YMUlt + YZEro.
+``DATa:ENCdg`` encoding, scaled by the ``WFMOutpre`` fields: value = (code − YOFf)·YMUlt + YZEro; the preamble
+describes the stored record when stopped, else the next one. The waveform sources are the four channels (math and
+reference waveforms are not modelled: ``DATa:SOUrce MATH1`` is refused, -224). ``MEASUrement`` computes the level
+and timing types of the Keysight twin's analysis on a slot's source and answers 9.91E37 for the others.
 
 Errors are Tektronix events: queued as they happen, made readable by ``*ESR?`` (which also forgets the events a
 previous ``*ESR?`` made readable and nobody read), then read with ``EVMsg?``, ``EVENT?`` or ``ALLEv?``. The scope
@@ -79,7 +82,7 @@ _SLOPES = ["RISe", "FALL", "EITher"]
 
 
 def nr3(value: float) -> str:
-    """A number as the scope answers it (``100.0000E-3`` style: four decimals, engineering-free exponent)."""
+    """A number as the scope answers it: four decimals and an exponent (``1.0000E-01``)."""
     return f"{value:.4E}"
 
 
@@ -131,7 +134,7 @@ class TektronixMSO5000(BenchInstrument):
 
     # ACQuire
     acquire_mode = Setting("ACQuire:MODe", TekEnum(["SAMple", "PEAKdetect", "HIRes", "AVErage", "WFMDB", "ENVelope"],
-                                                "SAMPLE"))
+                                                   "SAMPLE"))
     stop_after = Setting("ACQuire:STOPAfter", TekEnum(["RUNSTop", "SEQuence"], "RUNSTOP"))
     averages = Setting("ACQuire:NUMAVg", Integer(16, 2, 10000))
 
@@ -157,14 +160,14 @@ class TektronixMSO5000(BenchInstrument):
     byte_order = Setting("WFMOutpre:BYTOr", TekEnum(["LSB", "MSB"], "MSB"))
     width = Setting("WFMOutpre:BYTNr", Integer(1, 1, 4), after="_check_width")
 
-    # MEASUrement (computed on the DATa source's latest acquisition)
+    # MEASUrement (computed on the latest acquisition of each slot's SOUrce1; STATe is stored)
     measurement_on = ChannelSetting("MEASUrement:MEAS#:STATe", Boolean(False), _MEASUREMENT_SLOTS)
     measurement_type = ChannelSetting("MEASUrement:MEAS#:TYPe", TekEnum(_MEASUREMENT_TYPES, "UNDEFINED"),
                                       _MEASUREMENT_SLOTS, after="_restart_statistics")
     immediate_type = Setting("MEASUrement:IMMed:TYPe", TekEnum(_MEASUREMENT_TYPES, "UNDEFINED"))
     gating = Setting("MEASUrement:GATing", TekEnum(["ON", "OFF", "ZOOM1", "ZOOM2", "ZOOM3", "ZOOM4", "CURSor"], "OFF"))
     statistics_mode = Setting("MEASUrement:STATIstics:MODe", TekEnum(["OFF", "ALL", "VALUEMean", "MINMax",
-                                                                   "MEANSTDdev"], "ALL"))
+                                                                      "MEANSTDdev"], "ALL"))
     statistics_weighting = Setting("MEASUrement:STATIstics:WEIghting", Integer(32, 2, 1000))
 
     # CURSor (stored)
@@ -217,8 +220,9 @@ class TektronixMSO5000(BenchInstrument):
     def _set_scale(self, scale: float) -> None:
         if self.horizontal_mode == "MANUAL":
             raise ScpiError(-221, "HORizontal:MODE MANual: the scale follows record length and sample rate")
-        if self.horizontal_mode == "AUTO":
-            self._horizontal(self.settings["record_length"], self.settings["record_length"] / (_DIVISIONS * scale))
+        if self.horizontal_mode == "AUTO":  # the record length is kept, unless the sample rate would pass its maximum
+            length = min(self.settings["record_length"], round(_DIVISIONS * scale * _MAX_SAMPLE_RATE))
+            self._horizontal(length, length / (_DIVISIONS * scale))
         else:
             self._horizontal(round(_DIVISIONS * scale * self.settings["sample_rate"]), self.settings["sample_rate"])
 

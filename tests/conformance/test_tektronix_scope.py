@@ -1,6 +1,6 @@
 """The Tektronix MSO5204B twin with QCoDeS's unmodified ``TektronixMSO5000`` (the MSO/DPO5000, DPO7000, DPO70000
-family driver) and with mtjhw's own driver, over in-process VISA and TCP; and ``telegraph`` unchanged on a Tektronix
-bench.
+family driver) and with mtjhw's own driver, over in-process VISA and TCP; and ``telegraph`` and ``noise-psd``
+unchanged on a Tektronix bench, with the Keysight bench's results.
 
 Why this model: QCoDeS's family driver covers the MSO/DPO5000B series, whose 25 M-sample records hold the 2 M-point
 telegraph records of ``telegraph`` whole. PyMeasure's only Tektronix scope driver (``TDS2000``) has no record-length
@@ -11,6 +11,8 @@ driver reads with a 0.1 s sleep each (``drivers.SLOW_TO_SNAPSHOT``); they are re
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -246,3 +248,23 @@ def test_telegraph_runs_unchanged_on_a_tektronix_bench(tmp_path):
         assert 0 < s[f"{key}_err"] < 0.05 * s[key]
     data = pd.read_csv(tmp_path / "data.csv", comment="#")
     assert data["Sample interval (s)"].to_numpy() == pytest.approx(1e-8)
+
+
+def test_noise_psd_gives_the_keysight_benchs_results_on_a_tektronix_bench(tmp_path):
+    """The barrier-qualification bench (examples/simulated-noise.yaml's junction) with either scope: Hooge
+    parameter, S_V ∝ V² exponent and the defect's corner the same within their errors, and near the DUT's own."""
+    dut = {"model": "pmtj", "seed": 1, "state": "AP", "r_p": 5000.0, "tmr": 1.2, "delta": 45.0, "ic0": 60e-6,
+           "hooge": 3e-22, "area": 1e-15, "rtn_amplitude": 3e-3, "rtn_rate_up": 1e5, "rtn_rate_down": 2e5}
+    summaries = {}
+    for scope in ("keysight-dsox3000", SCOPE):
+        config = BenchConfig.from_dict({"simulated": True, "seed": 1, "dut": dut, "instruments": {
+            "smu": {"driver": "keithley2450"}, "scope": {"driver": scope}}})
+        with Bench.open(config) as bench:
+            outcome = run_procedure("noise-psd", bench, tmp_path / scope, {"area": 1e-15})
+        assert outcome.status == "finished", outcome.error
+        summaries[scope] = outcome.summary
+    keysight, tek = summaries["keysight-dsox3000"], summaries[SCOPE]
+    for key in ("hooge", "exponent", "rtn_corner_1"):
+        assert tek[key] == pytest.approx(keysight[key], abs=3 * math.hypot(tek[f"{key}_err"], keysight[f"{key}_err"]))
+    assert tek["hooge"] == pytest.approx(3e-22, rel=0.05) and tek["exponent"] == pytest.approx(2.0, abs=0.05)
+    assert tek["rtn_corner_1"] == pytest.approx((1e5 + 2e5) / (2 * math.pi), rel=0.1)
