@@ -22,8 +22,9 @@ DRIVER = "keithley2400"
 SMU = SafetyLimits(max_voltage=0.8, max_current=1e-3)
 FORMAT = (":FORMAT:ELEMENTS VOLTAGE, CURRENT, RESISTANCE, TIME, STATUS", None)  # PyMeasure's, on opening
 NO_ERROR = [("SYST:ERR?", '0,"No error"')]
-VOLT_MODE = [(":SENS:CURR:PROT 0.001", None), (":SOUR:FUNC VOLT;:SOUR:VOLT:MODE FIX;:SOUR:VOLT:RANG:AUTO 1;:SENS:FUNC:CONC 1;:SENS:FUNC 'VOLT','CURR';"
-             ":SENS:CURR:RANG:AUTO 1;:SENS:CURR:NPLC 1;:SENS:CURR:PROT 0.001", None)]  # the compliance is set first
+VOLT_MODE = [(":SENS:CURR:PROT 0.001", None),  # the compliance is set (and checked) first
+             (":SOUR:FUNC VOLT;:SOUR:VOLT:MODE FIX;:SOUR:VOLT:RANG:AUTO 1;:SENS:FUNC:CONC 1;:SENS:FUNC 'VOLT','CURR';"
+              ":SENS:CURR:RANG:AUTO 1;:SENS:CURR:NPLC 1;:SENS:CURR:PROT 0.001", None)]
 
 
 def reading(v: float, i: float) -> str:
@@ -43,14 +44,10 @@ def dut_voltage(served, amps: float) -> float:
 def test_pymeasure_sources_and_measures_both_ways(transport):
     with serve(DRIVER, transport) as served:
         smu = open_driver(PyMeasureKeithley2400, served)
-        smu.apply_voltage(compliance_current=1e-3)
-        smu.measure_current()
-        smu.source_voltage = 0.05
+        smu.source_mode, smu.compliance_current, smu.source_voltage = "voltage", 1e-3, 0.05
         smu.enable_source()
         assert smu.current == pytest.approx(dut_current(served, 0.05), rel=5e-3)
-        smu.apply_current(compliance_voltage=2.0)
-        smu.measure_voltage()
-        smu.source_current = 1e-5
+        smu.source_mode, smu.compliance_voltage, smu.source_current = "current", 2.0, 1e-5
         assert smu.voltage == pytest.approx(dut_voltage(served, 1e-5), rel=5e-3)
         smu.disable_source()
         synced(smu)
@@ -61,8 +58,7 @@ def test_pymeasure_sources_and_measures_both_ways(transport):
 def test_pymeasure_buffer_statistics(transport):
     with serve(DRIVER, transport) as served:
         smu = open_driver(PyMeasureKeithley2400, served)
-        smu.apply_voltage(compliance_current=1e-3)
-        smu.source_voltage = 0.05
+        smu.source_mode, smu.compliance_current, smu.source_voltage = "voltage", 1e-3, 0.05
         smu.enable_source()
         smu.write(":TRAC:CLE;:TRAC:POIN 10;:TRAC:FEED SENS;:TRAC:FEED:CONT NEXT")
         smu.trigger_count = 10
@@ -150,8 +146,9 @@ def test_measure_and_output_off():
 
 def test_current_mode_readings_come_back_as_v_i():
     with expected_protocol(Keithley2400, [
-        FORMAT, (":SENS:VOLT:PROT 0.5", None), (":SOUR:FUNC CURR;:SOUR:CURR:MODE FIX;:SOUR:CURR:RANG:AUTO 1;:SENS:FUNC:CONC 1;"
-                 ":SENS:FUNC 'VOLT','CURR';:SENS:VOLT:RANG:AUTO 1;:SENS:VOLT:NPLC 1;:SENS:VOLT:PROT 0.5", None),
+        FORMAT, (":SENS:VOLT:PROT 0.5", None),
+        (":SOUR:FUNC CURR;:SOUR:CURR:MODE FIX;:SOUR:CURR:RANG:AUTO 1;:SENS:FUNC:CONC 1;"
+         ":SENS:FUNC 'VOLT','CURR';:SENS:VOLT:RANG:AUTO 1;:SENS:VOLT:NPLC 1;:SENS:VOLT:PROT 0.5", None),
         *NO_ERROR, (":TRAC:DATA?", reading(0.3, 1e-5) + "," + reading(0.4, 2e-5)),
     ], limits=SMU) as smu:
         smu.source_current_mode(0.5)
