@@ -35,7 +35,7 @@ NOT_MEASURED = 9.91e37  # what the 2400 sends for a value it did not measure
 BUFFER_SIZE = 2500
 _ELEMENTS = ("VOLTage", "CURRent", "RESistance", "TIME", "STATus")
 _FUNCTIONS = {"VOLTAGE": '"VOLT:DC"', "CURRENT": '"CURR:DC"', "RESISTANCE": '"RES"'}
-_COMPLIANCE_BIT = 8  # status word bit 3: in compliance
+_COMPLIANCE_BIT, _OVP_BIT = 8, 16  # status word bits 3 (in compliance) and 4 (V-source protection reached)
 
 
 @dataclass
@@ -203,7 +203,7 @@ class Keithley2400(SourceMeterTwin):
         r = v / i if "RESISTANCE" in self.functions and i != 0 else NOT_MEASURED
         v = v if source_v or "VOLTAGE" in self.functions else NOT_MEASURED
         i = i if not source_v or "CURRENT" in self.functions else NOT_MEASURED
-        status = _COMPLIANCE_BIT if self.tripped else 0
+        status = (_COMPLIANCE_BIT if self.tripped else 0) | (_OVP_BIT if self.protection_tripped else 0)
         reading = Sample(v, i, r, self.bench.time, status)
         if self.trace_control == "NEXT":
             self._store(reading)
