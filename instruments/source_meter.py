@@ -23,11 +23,15 @@ Its ``__init__`` calls :meth:`SourceMeterMixin._init_limits` after PyMeasure's.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
 from ._validators import limited
 from .safety import SafetyLimits
 from .safety_gate import GateLimits, install
+
+T = TypeVar("T", float, np.ndarray)
 
 
 class SourceMeterMixin:
@@ -114,8 +118,8 @@ class SourceMeterMixin:
         """(V, I) of the first ``count`` triggered readings (one transfer)."""
         return self._as_vi(*self._fetch_pairs(count))
 
-    def _as_vi(self, source, reading):
-        """(V, I) from a (source, reading) pair of the present mode."""
+    def _as_vi(self, source: T, reading: T) -> tuple[T, T]:
+        """(V, I) from a (source, reading) pair of the present mode (and back: the swap is its own inverse)."""
         return (source, reading) if self._mode == "VOLT" else (reading, source)
 
     # ----------------------------------------------------------------- model hooks
