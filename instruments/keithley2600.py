@@ -166,7 +166,7 @@ class Keithley2600(RaisesInstrumentErrors, SourceMeterMixin, _PyMeasureKeithley2
     role; levels and compliances are checked before sending, against the SMU's ranges and the bench limits."""
 
     voltage_range, current_range, compliance_minimum = 200.0, 1.5, (1e-10, 0.02)
-    max_readings = 5_000  #: points of one list sweep (the list travels in one message)
+    max_readings = 60_000  #: readings of one run (the twin's buffer size; a sweep's list travels in one message)
     gate_scpi_only = False
 
     source_voltage = Instrument.control(
