@@ -149,6 +149,7 @@ def _channel_rules(smu: str) -> tuple[Rule, ...]:
     src, trig = f"{smu}:SOURCE", f"{smu}:TRIGGER:SOURCE"
     return (Rule(f"{src}:LEVELV", "voltage"), Rule(f"{src}:LEVELI", "current"),
             Rule(f"{src}:LIMITV", "voltage", floor=0.02), Rule(f"{src}:LIMITI", "current", floor=1e-10),
+            Rule(f"{src}:OFFLIMITV", "voltage", floor=0.02), Rule(f"{src}:OFFLIMITI", "current", floor=1e-10),
             Rule(f"{trig}:LIMITV", "voltage", floor=0.02), Rule(f"{trig}:LIMITI", "current", floor=1e-10),
             Rule(f"{trig}:LISTV", "voltage"), Rule(f"{trig}:LISTI", "current"),
             Rule(f"{trig}:LINEARV", "voltage", count=2), Rule(f"{trig}:LINEARI", "current", count=2),

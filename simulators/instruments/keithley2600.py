@@ -9,7 +9,8 @@ library, from the 2600B Reference Manual (2600BS-901-01):
 
 - ``smuX.source``: ``func`` (``smuX.OUTPUT_DCAMPS`` 0, ``OUTPUT_DCVOLTS`` 1), ``levelv``/``leveli``,
   ``limitv``/``limiti`` (compliance; reset 20 V and 100 mA), ``rangev``/``rangei``, ``autorangev``/``autorangei``,
-  ``output`` (``OUTPUT_OFF`` 0/``OUTPUT_ON`` 1), ``offmode``, ``delay``; the 2600B has no ``protectv`` (it is not a
+  ``output`` (``OUTPUT_OFF`` 0/``OUTPUT_ON`` 1), ``offmode``, ``offlimiti``/``offlimitv``, ``delay``,
+  ``compliance`` (true at a limit); the 2600B has no ``protectv`` (it is not a
   field: assigning it is a runtime error): its protection is the compliance itself.
 - ``smuX.measure``: ``v()``, ``i()``, ``r()``, ``p()``, ``iv()`` (optionally into buffers), ``nplc``
   (0.001–25), ``count``, ``interval``, ``rangev``/``rangei``, ``autorangev``/``autorangei``, ``autozero``;
@@ -185,14 +186,19 @@ class Source(Node):
     fields = {"func": (0, 1), "levelv": (-V_MAX, V_MAX), "leveli": (-I_MAX, I_MAX), "limitv": (0.02, V_MAX),
               "limiti": (1e-10, I_MAX), "rangev": (-V_MAX, V_MAX), "rangei": (-I_MAX, I_MAX), "autorangev": (0, 1),
               "autorangei": (0, 1), "output": (0, 2), "offmode": (0, 2), "delay": (-1, 1e3),
-              "offlimiti": (1e-10, I_MAX)}
+              "offlimiti": (1e-10, I_MAX), "offlimitv": (0.02, V_MAX)}
 
     def __init__(self, smu: Smu) -> None:
         self._smu = smu
         self.func, self.levelv, self.leveli, self.limitv, self.limiti = 1, 0.0, 0.0, 20.0, 0.1
         self.rangev, self.rangei, self.autorangev, self.autorangei = 0.2, 1e-7, 1, 1
-        self.output, self.offmode, self.delay, self.offlimiti = 0, 0, -1, 1e-3
+        self.output, self.offmode, self.delay, self.offlimiti, self.offlimitv = 0, 0, -1, 1e-3, 20.0
         self._ready = True
+
+    @property
+    def compliance(self) -> bool:
+        """Whether the SMU is at a limit (the source runs as the complementary function at its limit)."""
+        return bool(self._smu._condition)
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

@@ -136,6 +136,7 @@ def test_trigger_model_list_sweep_and_printbuffer_over_visa(transport):
                        "smua.trigger.measure.iv(smua.nvbuffer1, smua.nvbuffer2) smua.trigger.count = 4 "
                        "smua.trigger.initiate() waitcomplete()")
             assert float(inst.query("print(smua.nvbuffer1.n)")) == 4
+            assert inst.query("print(smua.source.compliance)") == "false"
             reply = inst.query("printbuffer(1, 4, smua.nvbuffer1.readings, smua.nvbuffer2.readings)")
             values = np.array([float(x) for x in reply.split(", ")])
             np.testing.assert_allclose(values[1::2], levels, rtol=REL)
