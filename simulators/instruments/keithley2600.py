@@ -47,11 +47,13 @@ from collections.abc import Callable
 from typing import Any
 
 import lupa.lua54 as lupa
+import numpy as np
 
 from mtjhw.simulators.bench import Bias, VirtualBench
 from mtjhw.simulators.bench.pulses import TriggerListener
 from mtjhw.simulators.scpi import ErrorQueue
 
+from .source_meter import SourceMeterTwin
 from .tsp_lua import TspError
 
 V_MAX, I_MAX = 200.0, 1.5  # 2636B source ranges' full scale
@@ -329,6 +331,12 @@ class Smu(Node):
     AUTORANGE_OFF, AUTORANGE_ON, AUTOZERO_OFF, AUTOZERO_ONCE, AUTOZERO_AUTO = 0, 1, 0, 1, 2
     ENABLE, DISABLE, LIMIT_AUTO, SOURCE_IDLE, SOURCE_HOLD = 1, 0, -1, 0, 1
 
+    noise_rel = _NOISE_REL  # what the base's window readings add as the instrument's noise
+
+    @property
+    def bench(self) -> VirtualBench:
+        return self._twin.bench
+
     def __init__(self, twin: Keithley2600, name: str, attached: bool) -> None:
         self._twin, self._name, self._attached = twin, name, attached
         self.reset()
@@ -465,7 +473,18 @@ class Smu(Node):
             if remaining[0] <= 0 and listener in bench.trigger_listeners:
                 bench.trigger_listeners.remove(listener)
 
-        listener = TriggerListener(max(self.measure.delay, 0.0), self.measure.nplc / LINE_FREQUENCY, fire)
+        def burst(fraction_p: np.ndarray) -> None:
+            """A burst's windows at once (the bench's fast path for two-state devices), as the SMU twins' base
+            computes them."""
+            v, i = SourceMeterTwin._window_readings(self, fraction_p[:remaining[0]], self.measure.nplc)
+            for vk, ik in zip(v, i, strict=True):
+                self._store_point(what, first, second, float(vk), float(ik))
+            remaining[0] -= len(v)
+            if remaining[0] <= 0 and listener in bench.trigger_listeners:
+                bench.trigger_listeners.remove(listener)
+
+        listener = TriggerListener(max(self.measure.delay, 0.0), self.measure.nplc / LINE_FREQUENCY, fire,
+                                   burst if self._attached else None)
         bench.trigger_listeners.append(listener)
 
     def _integrate_at(self, level: float | None, limits: tuple[float, float]) -> tuple[float, float]:
