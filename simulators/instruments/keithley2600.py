@@ -544,7 +544,7 @@ class Keithley2600:
 
     def __init__(self, bench: VirtualBench, dut_channel: str = "a") -> None:
         if dut_channel not in ("a", "b"):
-            raise ValueError(f"dut_channel: must be 'a' or 'b' (got {dut_channel!r})")
+            raise ValueError(f"channel: the DUT's SMU must be 'a' or 'b' (got {dut_channel!r})")
         self.bench = bench
         self.errors = ErrorQueue()
         self.esr = self.ese = self.sre = 0
