@@ -8,14 +8,17 @@ state a reset leaves, and so verifies it; a trial switched when its reading afte
 state. Write currents are pulse voltages over ``line_resistance``.
 
 Analysis: each field and polarity whose resets held and whose P_sw climbs from below 0.05 to above 0.95 is fitted
-alone (binomial maximum likelihood) with the thermally activated law P = 1 − exp(−(w/τ0)·exp(−Δ_x (1 − i)ⁿ)),
-i = |I|/I_c; those fits start one fit of all their counts with I_c(H) = 2 I_c0 g(|H + H_x0|/Hk),
-g(h) = max_θ cos θ (sin θ − h) ≈ 1/2 − h/√2 (the macrospin threshold; Lee et al., APL 102, 112410 (2013), to
-first order), Δ_x = Δ (1 − |H + H_x0|/Hk)², and the read current's STT, i += κ·R_P/R_AP for writes into P and
-−κ for writes into AP (κ = I_read(P)/Ic0_STT, the summary's ``read_stt``). It gives I_c0 (zero in-plane
-field), Hk, the built-in in-plane field H_x0 (fixed at 0 unless the fields span both signs), Δ and κ, and with
-the line's width and thickness J_c0. τ0 and n are fixed; each error adds to the fit's own the change of the
-value when τ0 is 3× shorter or longer.
+alone (binomial maximum likelihood) with the thermally activated law P = 1 − exp(−(w/τ0_x)·exp(−Δ_x (1 − i)ⁿ)),
+i = |I|/I_c, read through a floor and a lapse: trials read switched without the write (a failed reset, a
+thermal flip in the gaps or the read window; the reset checks measure it with the lowest currents) and
+switched ones read back (a flip after the write). Those fits start one fit of all their counts with
+I_c(H) = 2 I_c0 g(|H + H_x0|/Hk), g(h) = max_θ cos θ (sin θ − h) ≈ 1/2 − h/√2 (the macrospin threshold; Lee et
+al., APL 102, 112410 (2013), to first order), Δ_x = Δ (1 − |H + H_x0|/Hk)², Brown's attempt time in the field
+τ0_x = τ0 / (1 − |H + H_x0|/Hk)² (:func:`attempt_time`), each field's floor and lapse held, and the read
+current's STT, i += κ·R_P/R_AP for writes into P and −κ for writes into AP (κ = I_read(P)/Ic0_STT, the
+summary's ``read_stt``). It gives I_c0 (zero in-plane field), Hk, the built-in in-plane field H_x0 (fixed at 0
+unless the fields span both signs), Δ and κ, and with the line's width and thickness J_c0. τ0 (at zero field)
+and n are fixed; each error adds to the fit's own the change of the value when τ0 is 3× shorter or longer.
 """
 
 from __future__ import annotations
@@ -55,33 +58,58 @@ def switching_probability(current: np.ndarray, width: float, delta: float, ic: f
     return -np.expm1(-(width / tau0) * np.exp(-delta * (1.0 - i) ** n))
 
 
+def observed(q: np.ndarray, floor: float, lapse: float) -> np.ndarray:
+    """P of reading a trial as switched when the write switches with P ``q``: a ``floor`` of trials read
+    switched without it (a failed reset, a thermal flip in the gaps or the read window) and a ``lapse`` of
+    switched ones read back in the reset state (a thermal flip after the write)."""
+    return floor + (1.0 - floor - lapse) * q
+
+
+def _binomial_nll(k: np.ndarray, m: np.ndarray, q: np.ndarray) -> float:
+    """−log L of counts ``k`` of ``m`` at probabilities ``q``."""
+    q = np.clip(q, 1e-300, 1 - 1e-15)
+    return -float(np.sum(k * np.log(q) + (m - k) * np.log1p(-q)))
+
+
+def _logistic(x: float) -> float:
+    """1 / (1 + e^−x): a probability from an unbounded fit variable."""
+    return 0.5 * (1.0 + math.tanh(0.5 * x))
+
+
 def fit_threshold(current: np.ndarray, switched: np.ndarray, trials: np.ndarray, width: float, tau0: float,
-                  n: float) -> tuple[np.ndarray, np.ndarray]:
-    """(Δ_x, I_c) and their covariance from switching counts at one field and polarity (binomial ML).
-    :class:`AnalysisError` when the transition is not resolved."""
+                  n: float, resets: tuple[float, float] = (0.0, 0.0)
+                  ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """(Δ_x, I_c), their covariance and the (floor, lapse) of the readings from switching counts at one field
+    and polarity (binomial ML). ``resets`` = (failed, checked) resets read alone: they measure the floor with
+    the lowest currents' trials. :class:`AnalysisError` when the transition is not resolved."""
     i, k, m = np.abs(current), np.asarray(switched, float), np.asarray(trials, float)
     inner = (k > 0) & (k < m)
     if inner.sum() < 2 or np.min(k / m) > 0.05 or np.max(k / m) < 0.95:
         raise AnalysisError("P_sw does not rise from below 0.05 to above 0.95 through two or more points between "
                             "(failed resets, too narrow a current range, or the two states' thresholds too close)")
+    failed, checked = resets
 
     def nll(theta: np.ndarray) -> float:
-        q = np.clip(switching_probability(i, width, math.exp(theta[0]), math.exp(theta[1]), tau0, n), 1e-300,
-                    1 - 1e-15)
-        return -float(np.sum(k * np.log(q) + (m - k) * np.log1p(-q)))
+        floor, lapse = _logistic(theta[2]), _logistic(theta[3])
+        q = switching_probability(i, width, math.exp(theta[0]), math.exp(theta[1]), tau0, n)
+        return _binomial_nll(k, m, observed(q, floor, lapse)) + _binomial_nll(np.array([failed]),
+                                                                                np.array([checked]), floor)
 
     i50 = float(np.interp(0.5, k / m, i)) if np.all(np.diff(k / m) >= 0) else float(np.median(i))
-    starts = [np.log([d, i50 / (1 - (np.log(width / tau0 / np.log(2)) / d) ** (1 / n))]) for d in (20.0, 40.0, 80.0)]
-    best = min((minimize(nll, s, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
+    starts = [np.concatenate([np.log([d, i50 / (1 - (np.log(width / tau0 / np.log(2)) / d) ** (1 / n))]),
+                              [-6.0, -6.0]]) for d in (20.0, 40.0, 80.0)]
+    best = min((minimize(nll, s, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 8000})
                 for s in starts if np.all(np.isfinite(s))), key=lambda r: r.fun)
     theta = best.x
-    q = switching_probability(i, width, *np.exp(theta), tau0, n)
-    if i.size > 2 and _deviance(k, m, q) / (i.size - 2) > _MAX_DEVIANCE:
+    floor, lapse = _logistic(theta[2]), _logistic(theta[3])
+    q = observed(switching_probability(i, width, *np.exp(theta[:2]), tau0, n), floor, lapse)
+    if i.size > 4 and _deviance(k, m, q) / (i.size - 4) > _MAX_DEVIANCE:
         raise AnalysisError(f"the thermally activated law does not describe the data (deviance per degree of "
-                            f"freedom {_deviance(k, m, q) / (i.size - 2):.1f})")
-    cov_log = np.linalg.inv(_hessian(nll, theta))
-    values = np.exp(theta)
-    return values, cov_log * np.outer(values, values)
+                            f"freedom {_deviance(k, m, q) / (i.size - 4):.1f})")
+    # the floor and lapse are held where they are: a floor of zero sits on its bound, where the curvature is nil
+    cov_log = np.linalg.inv(_hessian(lambda x: nll(np.concatenate([x, theta[2:]])), theta[:2]))
+    values = np.exp(theta[:2])
+    return values, cov_log * np.outer(values, values), (floor, lapse)
 
 
 def _deviance(k: np.ndarray, m: np.ndarray, q: np.ndarray) -> float:
@@ -104,6 +132,12 @@ def _hessian(f: Any, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
     return h
 
 
+def attempt_time(tau0: float, h: float | np.ndarray) -> float | np.ndarray:
+    """Attempt time (s) in the reduced in-plane field ``h`` = |H|/Hk for the zero-field ``tau0`` (s): Brown's
+    τ0 ∝ 1/(μ0Hk_eff √Δ_x) with μ0Hk_eff = μ0Hk (1 − h) and Δ_x = Δ (1 − h)², hence τ0 / (1 − h)²."""
+    return tau0 / (1.0 - np.minimum(h, 0.99)) ** 2
+
+
 def critical_current(field: np.ndarray, ic0: float, hk: float, h_x0: float = 0.0) -> np.ndarray:
     """Macrospin critical current (A) in the in-plane field ``field`` (T): 2·``ic0``·g(|H + H_x0| / Hk)."""
     return 2.0 * ic0 * threshold_factor(np.abs(np.asarray(field, dtype=float) + h_x0) / hk)
@@ -115,13 +149,16 @@ def _group_fit(group: dict[str, np.ndarray], parameters: dict[str, Any]) -> dict
     order = np.argsort(np.abs(group["current"]))
     current, switched, trials = (group[k][order] for k in ("current", "switched", "trials"))
     last = int(np.argmax(switched / trials >= np.max(switched / trials) - 0.02)) + 1
-    (delta, ic), cov = fit_threshold(current[:last], switched[:last], trials[:last], float(group["width"][0]),
-                                     float(parameters["tau0"]), float(parameters["n_barrier"]))
+    resets = (float(group["reset_failures"].sum()), float(group["reset_checks"].sum()))
+    (delta, ic), cov, (floor, lapse) = fit_threshold(current[:last], switched[:last], trials[:last],
+                                                     float(group["width"][0]), float(parameters["tau0"]),
+                                                     float(parameters["n_barrier"]), resets)
     # the read current's STT, in units of κ = I_read(P)/Ic0_STT: it drives AP → P writes, it holds P → AP ones
     into_p = float(np.mean(group["target_state"])) > 0
     read = float(group["resistance_low"][0] / group["resistance_high"][0]) if into_p else -1.0
     return {"ic": ic, "delta": delta, "ic_err": math.sqrt(cov[1, 1]), "delta_err": math.sqrt(cov[0, 0]),
-            "counts": (np.abs(current[:last]), switched[:last], trials[:last]), "read": read}
+            "counts": (np.abs(current[:last]), switched[:last], trials[:last]), "read": read, "floor": floor,
+            "lapse": lapse}
 
 
 def starting_values(fits: list[dict[str, Any]]) -> dict[str, float]:
@@ -161,9 +198,8 @@ def fit_global(fits: list[dict[str, Any]], start: dict[str, float], width: float
             i, k, m = f["counts"]
             h = min(abs(field + v["h_x0"]) / v["hk"], 0.99)
             q = switching_probability(i, width, v["delta"] * (1 - h) ** 2, 2 * v["ic0"] * float(threshold_factor(h)),
-                                      tau0, n, v["read_stt"] * f["read"])
-            q = np.clip(q, 1e-300, 1 - 1e-15)
-            total -= float(np.sum(k * np.log(q) + (m - k) * np.log1p(-q)))
+                                      attempt_time(tau0, h), n, v["read_stt"] * f["read"])
+            total += _binomial_nll(k, m, observed(q, f["floor"], f["lapse"]))
         return total
 
     x0 = np.array([math.log(start["ic0"]), math.log(start["hk"]), math.log(start["delta"]), 0.0]
@@ -195,7 +231,7 @@ class SOTSwitching(BenchProcedure):
     summary_keys = {"ic0": "A", "ic0_err": "A", "hk": "T", "hk_err": "T", "h_x0": "T", "h_x0_err": "T",
                     "delta": "kBT", "delta_err": "kBT", "jc0": "A/m²", "jc0_err": "A/m²",
                     "read_stt": "ratio", "read_stt_err": "ratio", "fields_fitted": "count",
-                    "reset_failure_rate": "ratio", "tau0": "s (fixed)",
+                    "reset_failure_rate": "ratio", "tau0": "s (fixed, zero in-plane field)",
                     "n_barrier": "(fixed)"}
 
     current_min = FloatParameter("Lowest write current", units="A", default=0.25e-3, minimum=0.0, maximum=1.0)
@@ -217,7 +253,8 @@ class SOTSwitching(BenchProcedure):
                                     maximum=1e-5)
     read_voltage = FloatParameter("Read voltage", units="V", default=0.005, minimum=0.001, maximum=0.5)
     nplc = FloatParameter("Read integration", units="PLC", default=0.01, minimum=0.01, maximum=10.0)
-    tau0 = FloatParameter("Attempt time (fixed)", units="s", default=1e-9, minimum=1e-13, maximum=1e-6)
+    tau0 = FloatParameter("Attempt time at zero in-plane field (fixed)", units="s", default=1e-9, minimum=1e-13,
+                          maximum=1e-6)
     n_barrier = FloatParameter("Barrier exponent n", default=1.3, minimum=1.0, maximum=2.0)
 
     DATA_COLUMNS = ["Field set (T)", "Field (T)", "Current (A)", "Amplitude (V)", "Width (s)", "Trials",
@@ -362,9 +399,10 @@ class SOTSwitching(BenchProcedure):
 
 
 def _thermal_fraction(field: np.ndarray, width: float, summary: dict[str, float]) -> np.ndarray:
-    """I50 / I_c of the fitted law: 1 − (ln(w / τ0 ln 2) / Δ_x)^(1/n), Δ_x = Δ (1 − |H + H_x0|/Hk)²."""
-    delta_x = summary["delta"] * (1 - np.minimum(np.abs(field + (summary["h_x0"] or 0.0)) / summary["hk"], 1)) ** 2
-    ratio = np.log(width / (summary["tau0"] * np.log(2))) / np.maximum(delta_x, 1e-9)
+    """I50 / I_c of the fitted law: 1 − (ln(w / τ0_x ln 2) / Δ_x)^(1/n), Δ_x = Δ (1 − |H + H_x0|/Hk)²."""
+    h = np.minimum(np.abs(field + (summary["h_x0"] or 0.0)) / summary["hk"], 1)
+    delta_x = summary["delta"] * (1 - h) ** 2
+    ratio = np.log(width / (attempt_time(summary["tau0"], h) * np.log(2))) / np.maximum(delta_x, 1e-9)
     return 1 - np.clip(ratio, 0, 1) ** (1 / summary["n_barrier"])
 
 
