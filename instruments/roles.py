@@ -46,6 +46,23 @@ class SourceMeter(Protocol):
 
 
 @runtime_checkable
+class ResistanceMeter(Protocol):
+    """Low-noise resistance of the DUT by current reversal (a current source with a nanovoltmeter): readings free
+    of thermoelectric offsets and their drift."""
+
+    def configure(self, current: float, mode: str = "delta", nplc: float = 1.0, pulse_width: float = 1e-3) -> None:
+        """Readings at ±``current`` A ("delta") or 0/``current`` A pulses of ``pulse_width`` s ("pulse-delta"),
+        ``nplc`` power-line cycles per voltage; refused beyond ``max_current`` (or a compliance beyond
+        ``max_voltage``) before anything is sent."""
+
+    def measure_resistance(self) -> float:
+        """One delta reading (Ω)."""
+
+    def output_off(self) -> None:
+        """Stop any run, level to zero and output off; safe to call in any state."""
+
+
+@runtime_checkable
 class FieldController(Protocol):
     """A magnetic field at the DUT, closed-loop on a field probe."""
 
@@ -83,6 +100,34 @@ class FieldProbe(Protocol):
 
     def measure_field(self) -> float:
         """Field at the probe (T)."""
+
+
+@runtime_checkable
+class VectorProbe(Protocol):
+    """A three-axis field probe at the DUT (x in-plane along the write current, z the DUT's easy axis)."""
+
+    def measure_axis(self, channel: str) -> float:
+        """Field (T) along probe axis ``channel`` ("X", "Y" or "Z")."""
+
+    def measure_vector(self) -> tuple[float, float, float]:
+        """(Bx, By, Bz) at the probe (T)."""
+
+
+@runtime_checkable
+class VectorFieldController(Protocol):
+    """A field vector at the DUT from one supply per axis, each closed-loop on its own probe axis (angles in rad:
+    ``polar`` from the easy axis z, ``azimuth`` from x about z)."""
+
+    def set_field(self, magnitude: float, polar: float, azimuth: float = 0.0) -> None:
+        """Ramp to the vector (T; a negative magnitude points the other way), every axis within the ramp-rate
+        limit, then correct each axis on its probe axis; refused beyond ``max_field`` (of the magnitude and of each
+        axis) before anything is sent."""
+
+    def measure_field(self) -> tuple[float, float, float]:
+        """(Bx, By, Bz) at the DUT (T)."""
+
+    def zero(self) -> None:
+        """Ramp every axis to zero field and switch its supply off: the safe state."""
 
 
 @runtime_checkable
@@ -210,11 +255,19 @@ class Role:
 
 
 #: The roles a bench file may assign, by name. ``magnet`` and ``gaussmeter`` come together: the bench closes
-#: the field loop over them and offers a :class:`FieldController`.
+#: the field loop over them and offers a :class:`FieldController`. ``magnet_x``, ``magnet_z`` (and ``magnet_y``)
+#: come with ``vector_gaussmeter``: the bench closes each axis's loop on its probe axis and offers a
+#: :class:`VectorFieldController` (``Bench.vector_field``).
 ROLES: dict[str, Role] = {
     "smu": Role(SourceMeter, "source-measure unit across the DUT", "output_off"),
+    "resistance": Role(ResistanceMeter, "current source and nanovoltmeter for delta-mode resistance readings",
+                       "output_off"),
     "magnet": Role(MagnetSupply, "bipolar supply driving the electromagnet (with 'coil_constant' in T/A)"),
     "gaussmeter": Role(FieldProbe, "field probe at the DUT"),
+    "magnet_x": Role(MagnetSupply, "supply of the vector magnet's x axis (in-plane, along the write current)"),
+    "magnet_y": Role(MagnetSupply, "supply of the vector magnet's y axis (in-plane, across the write current)"),
+    "magnet_z": Role(MagnetSupply, "supply of the vector magnet's z axis (the DUT's easy axis)"),
+    "vector_gaussmeter": Role(VectorProbe, "three-axis field probe at the DUT, one axis per vector-magnet supply"),
     "switch": Role(SwitchMatrix, "switch matrix addressing the cells of a device array", "open_all"),
     "pulser": Role(PulseGenerator, "pulse generator on the bias tee's AC port", "output_off"),
     "scope": Role(Oscilloscope, "oscilloscope across the DUT"),

@@ -106,6 +106,9 @@ class Rule:
     preset: float | None = None  #: the value a ``*RST`` rule's reset sets (checked unless the driver re-arms)
     allowed: tuple[str, ...] = ()  #: a ``keyword`` rule's accepted arguments (upper case)
     reason: str = ""  #: why a ``refused`` or ``keyword`` rule refuses, for the error message
+    #: an ``ovp`` rule taking volts: the instrument's protection levels (V), a value selecting the highest level at
+    #: or below it (the lowest at least), none above the last; empty: the 2450's ``PROT<n>`` keywords
+    levels: tuple[float, ...] = ()
     nodes: tuple[_Node, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -245,9 +248,10 @@ def _boolean(token: str, header: str) -> bool:
     return text in ("ON", "1")
 
 
-def ovp_level(max_voltage: float) -> int | None:
-    """The 2450's smallest overvoltage protection level (V) at or above ``max_voltage``; None above 180 V."""
-    return next((level for level in OVP_LEVELS if level >= max_voltage * (1 - _EPS)), None)
+def ovp_level(max_voltage: float, levels: tuple[float, ...] = OVP_LEVELS) -> int | None:
+    """The smallest overvoltage protection level (V) of ``levels`` (default: the 2450's) at or above
+    ``max_voltage``; None above the highest."""
+    return next((level for level in levels if level >= max_voltage * (1 - _EPS)), None)
 
 
 def _is_scpi(header: str, args: str) -> bool:
@@ -520,12 +524,26 @@ class SafetyGate:
         if rule.kind == "keyword" and token not in rule.allowed:
             raise SafetyLimitError(f"{header} {args.strip()}: {rule.reason or 'not followed by the gate'}; only "
                                    f"{' or '.join(rule.allowed)} under the bench limits, nothing was sent")
-        if rule.kind == "ovp" and math.isfinite(self.limits.voltage):
+        if rule.kind == "ovp" and rule.levels and math.isfinite(self.limits.voltage):
+            self._check_ovp_volts(rule, header, args)
+        elif rule.kind == "ovp" and math.isfinite(self.limits.voltage):
             level = ovp_level(self.limits.voltage)
             match = re.fullmatch(r"PROT(\d+)", token)
             if level is not None and not (match and int(match.group(1)) <= level):
                 raise SafetyLimitError(f"{header} {args.strip()}: overvoltage protection above PROT{level}, the "
                                        f"level for the bench limit of {self.limits.voltage:g} V; nothing was sent")
+
+    def _check_ovp_volts(self, rule: Rule, header: str, args: str) -> None:
+        """A protection given in volts: refused when the level it selects is above the bench limit's."""
+        level = ovp_level(self.limits.voltage, rule.levels)
+        if level is None:
+            return
+        value = abs(parse_value(args, "V", header))
+        selected = math.inf if value > rule.levels[-1] * (1 + _EPS) else \
+            max([rule.levels[0], *(x for x in rule.levels if x <= value * (1 + _EPS))])
+        if selected > level:
+            raise SafetyLimitError(f"{header} {args.strip()}: overvoltage protection above {level:g} V, the level "
+                                   f"for the bench limit of {self.limits.voltage:g} V; nothing was sent")
 
     def _check_rf(self, rule: Rule, header: str, args: str, rf: _RF) -> None:
         """Update the RF settings to the worse of old and new (the instrument may not take the new), then refuse
@@ -610,7 +628,7 @@ class SafetyGate:
         if kind in ("apply", "apply_dc"):
             self._check_apply(kind, header, args, state)
             return
-        value = parse_value(args, "V", header) * state.scale
+        value = parse_value(args, "V", header) * state.scale * rule.scale
         centre, half = 0.5 * (state.high + state.low), 0.5 * (state.high - state.low)
         high, low = {"high": (value, state.low), "low": (state.high, value), "amplitude": (centre + value / 2,
                      centre - value / 2), "offset": (value + half, value - half)}[kind]

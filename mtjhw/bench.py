@@ -20,6 +20,7 @@ from mtjhw.instruments.roles import (
     LockIn,
     Oscilloscope,
     PulseGenerator,
+    ResistanceMeter,
     RFSource,
     Rotator,
     SourceMeter,
@@ -27,6 +28,7 @@ from mtjhw.instruments.roles import (
     SwitchMatrix,
     TemperatureController,
 )
+from mtjhw.instruments.vector_field import AXIS_ROLES, VectorFieldController
 
 from . import bench_record
 from .config import BenchConfig, BenchConfigError
@@ -50,7 +52,12 @@ def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, r
         resource = inst.resource or entry.resource
         if any(resource == used for used, _ in instruments.values()):
             raise BenchConfigError(f"instruments.{role}.resource: {resource} is used twice")
-        instruments[role] = (resource, entry.twin(virtual))
+        axis = AXIS_ROLES.get(role)  # a vector magnet's supply drives the coil of its axis
+        # a two-channel SMU's twin puts the DUT on the channel the driver uses
+        on = {"dut_channel": inst.options["channel"]} if "channel" in inst.options and \
+            "dut_channel" in inspect.signature(entry.twin).parameters else {}
+        twin = entry.twin(virtual, **on) if axis is None else entry.twin(virtual, magnet=virtual.axis_magnet(axis))
+        instruments[role] = (resource, twin)
     return virtual, instruments
 
 
@@ -107,6 +114,12 @@ class Bench:
             self._field = MagnetFieldController(
                 drivers["magnet"], drivers["gaussmeter"], config.instruments["magnet"].options["coil_constant"],
                 limits=config.safety, sleep=self.sleep, clock=self.now)
+        self._vector: VectorFieldController | None = None
+        if "vector_gaussmeter" in drivers:
+            supplies = {axis: (drivers[role], config.instruments[role].options["coil_constant"])
+                        for role, axis in AXIS_ROLES.items() if role in drivers}
+            self._vector = VectorFieldController.from_supplies(supplies, drivers["vector_gaussmeter"],
+                                                               limits=config.safety, sleep=self.sleep, clock=self.now)
         if "temperature" in drivers:
             drivers["temperature"].set_clock(self.now, self.sleep)  # waits for a stable temperature on our clock
         if "rotator" in drivers:
@@ -177,11 +190,33 @@ class Bench:
         return self._role("smu")
 
     @property
+    def resistance(self) -> ResistanceMeter:
+        return self._role("resistance")
+
+    @property
+    def has_resistance(self) -> bool:
+        return "resistance" in self.drivers
+
+    @property
     def field(self) -> FieldController:
+        """The magnet's field control; on a vector-magnet bench, the field along ``vector_field.line``."""
+        if self._field is None and self._vector is not None:
+            return self._vector.line
         if self._field is None:
             raise MissingRoleError(f"bench {self.config.name!r} has no field control: add instruments.magnet "
                                    "and instruments.gaussmeter to the bench file")
         return self._field
+
+    @property
+    def vector_field(self) -> VectorFieldController:
+        if self._vector is None:
+            raise MissingRoleError(f"bench {self.config.name!r} has no vector field: add instruments.magnet_x, "
+                                   "magnet_z and vector_gaussmeter to the bench file")
+        return self._vector
+
+    @property
+    def has_vector_field(self) -> bool:
+        return self._vector is not None
 
     @property
     def pulser(self) -> PulseGenerator:
@@ -225,7 +260,7 @@ class Bench:
 
     @property
     def has_field(self) -> bool:
-        return self._field is not None
+        return self._field is not None or self._vector is not None
 
     # ----------------------------------------------------------------- time
     def sleep(self, seconds: float) -> None:
@@ -261,9 +296,11 @@ class Bench:
                 getattr(driver, safe_state)()
             except Exception as exc:  # keep going: every other output must be switched off too
                 errors.append(exc)
-        if self._field is not None:
+        for field in (self._field, self._vector and self._vector.line):
+            if field is None:
+                continue
             try:
-                self._field.shutdown()
+                field.shutdown()
             except Exception as exc:
                 errors.append(exc)
         for exc in errors[1:]:  # the first is raised: its caller reports it

@@ -121,7 +121,7 @@ def _constructor_options(driver: type) -> dict[str, Any]:
 def _entry_model(role: str, registration: Registration) -> type[InstrumentEntry]:
     """The entry of ``registration``'s driver in the ``role`` it fills."""
     name = "".join(part.capitalize() for part in f"{role}-{registration.name}".replace("_", "-").split("-"))
-    return create_model(name, __base__=MagnetEntry if role == "magnet" else InstrumentEntry,
+    return create_model(name, __base__=MagnetEntry if role.startswith("magnet") else InstrumentEntry,
                         __doc__=f"{registration.model} as the {role}.",
                         driver=(Literal[registration.name], Field(description=registration.model)),
                         **_constructor_options(registration.driver))
@@ -264,6 +264,12 @@ def _rules(bench: BenchFile) -> list[str]:
         seen.add(entry.resource)
     if ("magnet" in entries) != ("gaussmeter" in entries):
         problems.append("instruments: field control needs both a 'magnet' and a 'gaussmeter'")
+    vector = {"magnet_x", "magnet_z", "vector_gaussmeter"}
+    if (vector | {"magnet_y"}) & entries.keys() and not vector <= entries.keys():
+        problems.append("instruments: a vector field needs 'magnet_x', 'magnet_z' and 'vector_gaussmeter' "
+                        "('magnet_y' optional)")
+    if "magnet" in entries and "magnet_z" in entries:
+        problems.append("instruments: 'magnet' and 'magnet_z' both drive the field along z: keep one")
     return problems
 
 

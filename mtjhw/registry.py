@@ -13,16 +13,23 @@ from dataclasses import dataclass
 
 from mtjhw.instruments import (
     keithley707b,
+    keithley2400,
     keithley2450,
+    keithley2600,
+    keithley6221,
     kepco,
+    keysight_b2900,
     lakeshore,
     lakeshore336,
+    lakeshore460,
     lockin,
     newport_esp300,
     oscilloscope,
     pulse_generator,
     rf_source,
     spectrum_analyzer,
+    sr860,
+    tektronix_scope,
 )
 from mtjhw.instruments.roles import ROLES
 from mtjhw.simulators import instruments as twins
@@ -66,13 +73,28 @@ def registration(name: str) -> Registration:
 register("keithley2450", "Keithley 2450 SourceMeter", keithley2450.Keithley2450, {"smu"}, twins.Keithley2450,
          "USB0::0x05E6::0x2450::04096331::INSTR",
          ("pymeasure.instruments.keithley.Keithley2450", "qcodes.instrument_drivers.Keithley.Keithley2450"))
+register("keithley2400", "Keithley 2400 SourceMeter", keithley2400.Keithley2400, {"smu"}, twins.Keithley2400,
+         "GPIB0::23::INSTR",
+         ("pymeasure.instruments.keithley.Keithley2400", "qcodes.instrument_drivers.Keithley.Keithley2400"))
+register("keithley2636b", "Keithley 2636B System SourceMeter (2600B series, TSP)", keithley2600.Keithley2600, {"smu"},
+         twins.Keithley2600, "GPIB0::26::INSTR",
+         ("pymeasure.instruments.keithley.Keithley2600", "qcodes.instrument_drivers.Keithley.Keithley2636B"))
+register("keysight-b2900", "Keysight B2900 series SMU (B2901A/B2902A/B2912A)",
+         keysight_b2900.KeysightB2900, {"smu"}, twins.KeysightB2902A, "USB0::0x0957::0x8C18::MY51140000::INSTR",
+         ("qcodes.instrument_drivers.Keysight.KeysightB2962A",))
+register("keithley6221", "Keithley 6221 current source with a 2182A nanovoltmeter (delta mode)",
+         keithley6221.Keithley6221, {"resistance"}, twins.Keithley6221, "GPIB0::24::INSTR",
+         ("pymeasure.instruments.keithley.Keithley6221",))
 register("keithley707b", "Keithley 707B switching matrix", keithley707b.Keithley707B, {"switch"},
          twins.Keithley707B, "GPIB0::16::INSTR")
-register("kepco-bop", "Kepco BOP 36-12 bipolar supply", kepco.KepcoBOP, {"magnet"}, twins.KepcoBOP,
+register("kepco-bop", "Kepco BOP 36-12 bipolar supply", kepco.KepcoBOP,
+         {"magnet", "magnet_x", "magnet_y", "magnet_z"}, twins.KepcoBOP,
          "GPIB0::6::INSTR", ("pymeasure.instruments.kepco.KepcoBOP3612",))
 register("lakeshore425", "Lake Shore 425 gaussmeter", lakeshore.LakeShore425, {"gaussmeter"},
          twins.LakeShore425, "ASRL3::INSTR",
          ("pymeasure.instruments.lakeshore.LakeShore425", "lakeshore.Model425"))
+register("lakeshore460", "Lake Shore 460 three-channel gaussmeter", lakeshore460.LakeShore460,
+         {"vector_gaussmeter"}, twins.LakeShore460, "GPIB0::13::INSTR")
 register("lakeshore336", "Lake Shore 336 temperature controller", lakeshore336.LakeShore336, {"temperature"},
          twins.LakeShore336, "GPIB0::12::INSTR",
          ("qcodes.instrument_drivers.Lakeshore.LakeshoreModel336", "pymeasure.instruments.lakeshore.LakeShore3xx"))
@@ -84,6 +106,9 @@ register("keysight33500b", "Keysight 33500B waveform generator", pulse_generator
 register("keysight-dsox3000", "Keysight InfiniiVision 3000 X oscilloscope", oscilloscope.KeysightDSOX3000,
          {"scope"}, twins.KeysightDSOX3000, "USB0::0x2A8D::0x1770::MY58260123::INSTR",
          ("pymeasure.instruments.keysight.KeysightDSOX1102G",))
+register("tektronix-mso5000", "Tektronix MSO5204B (MSO/DPO5000B series) oscilloscope",
+         tektronix_scope.TektronixMSO5000, {"scope"}, twins.TektronixMSO5000,
+         "TCPIP0::192.168.0.40::inst0::INSTR", ("qcodes.instrument_drivers.tektronix.TektronixMSO5000",))
 register("keysight-n5183b", "Keysight N5183B MXG signal generator", rf_source.KeysightN5183B, {"rf"},
          twins.KeysightN5183B, "TCPIP0::192.168.0.21::inst0::INSTR",
          ("qcodes.instrument_drivers.Keysight.KeysightN5183B",))
@@ -104,6 +129,9 @@ register("keysight-n9030b", "Keysight N9030B PXA signal analyzer", spectrum_anal
 register("sr830", "Stanford Research SR830 lock-in amplifier", lockin.SR830, {"lockin"}, twins.SR830,
          "GPIB0::8::INSTR",
          ("pymeasure.instruments.srs.SR830", "qcodes.instrument_drivers.stanford_research.SR830"))
+register("sr860", "Stanford Research SR860 lock-in amplifier", sr860.SR860, {"lockin"}, twins.SR860,
+         "GPIB0::9::INSTR",
+         ("pymeasure.instruments.srs.SR860", "qcodes.instrument_drivers.stanford_research.SR860"))
 register("newport-esp300", "Newport ESP300 motion controller with a rotation stage", newport_esp300.NewportESP300,
          {"rotator"}, twins.ESP300, "GPIB0::1::INSTR", ("pymeasure.instruments.newport.ESP300",))
 register("rs-fsw", "Rohde & Schwarz FSW signal and spectrum analyzer", spectrum_analyzer.RohdeSchwarzFSW,

@@ -30,16 +30,20 @@ MAX_RELATIVE_ERROR = 0.1
 
 
 def field_turner(bench: Bench) -> Rotator:
-    """What sets the angle of the field to the sample: a rotation stage (role ``rotator``). The vector-field
-    role (a later issue) is the second way, to be added here. A simulated DUT must have field-angle physics."""
+    """What sets the angle of the field to the sample: a vector magnet (``bench.vector_field``, the field turned
+    in the x–z plane; ``bench.field`` is then the field along that direction), else a rotation stage (role
+    ``rotator``). A simulated DUT must have field-angle physics."""
     virtual = getattr(bench, "virtual", None)
     if virtual is not None and not hasattr(virtual.dut, "field_angle"):
         raise ValueError(f"the simulated DUT model {type(virtual.dut).__name__} has no field-angle physics: a "
                          "rotator would turn it to no effect (use dut.model pmtj)")
+    if getattr(bench, "has_vector_field", False):
+        return bench.vector_field.line
     if getattr(bench, "has_rotator", False):
         return bench.rotator
-    raise ValueError("astroid needs a rotator (role 'rotator', e.g. a Newport ESP300 with a rotation stage) to "
-                     "turn the field to each angle: add one to the bench file")
+    raise ValueError("astroid needs a rotator (role 'rotator', e.g. a Newport ESP300 with a rotation stage) or a "
+                     "vector magnet (magnet_x, magnet_z and vector_gaussmeter) to turn the field to each angle: "
+                     "add one to the bench file")
 
 
 class Astroid(BenchProcedure):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,12 @@ log = logging.getLogger(__name__)
 MAX_RELATIVE_ERROR = 0.05
 
 
-def field_sweep(bench: Bench, fields: np.ndarray, sweep_rate: float) -> Iterator[tuple[float, float, float, float]]:
-    """Step the field through ``fields`` (T) at ``sweep_rate`` (T/s), reading the probe and the source-meter at
-    each: yields (field set T, field measured T, V, I). The caller sources the read bias."""
+def field_sweep(bench: Bench, fields: np.ndarray, sweep_rate: float,
+                read: Callable[[], tuple[float, float]] | None = None) -> Iterator[tuple[float, float, float, float]]:
+    """Step the field through ``fields`` (T) at ``sweep_rate`` (T/s), reading the probe and ``read`` (default:
+    the source-meter's ``measure``) at each: yields (field set T, field measured T, V, I). The caller sources the
+    read bias."""
+    read = read or bench.smu.measure
     dt = float(np.median(np.abs(np.diff(fields)))) / sweep_rate if fields.size > 1 else 0.0
     t_next = bench.now()
     for h in fields:
@@ -34,7 +37,7 @@ def field_sweep(bench: Bench, fields: np.ndarray, sweep_rate: float) -> Iterator
         t_next += dt
         bench.sleep(t_next - bench.now())
         b = bench.field.measure_field()
-        v, i = bench.smu.measure()
+        v, i = read()
         yield float(h), b, v, i
 
 
@@ -60,6 +63,9 @@ class RHLoop(BenchProcedure):
 
     The read current exerts spin torque too: it shifts the loop by roughly Hk·(I/Ic0)·(1 − Hc/Hk)/2, so measure
     the stray-field offset (and Δ, Hk) at a bias where I ≪ Ic0 (1 mV for a 5 kΩ, 60 µA device).
+
+    On a bench with a ``resistance`` meter and no source-meter (or with ``meter`` "resistance") R is read by delta
+    mode at ±``delta_current`` instead, free of thermoelectric offsets; the voltage column holds R·I then.
     """
 
     name = "rh-loop"
@@ -80,6 +86,8 @@ class RHLoop(BenchProcedure):
     compliance = FloatParameter("Compliance current", units="A", default=1e-4, minimum=1e-9, maximum=1.0)
     tau0 = FloatParameter("Attempt time (fixed)", units="s", default=1e-9, minimum=1e-13, maximum=1e-6)
     attempt_law = ListParameter("Attempt-time law", choices=list(ATTEMPT_LAWS), default="brown")
+    meter = ListParameter("Resistance read by", choices=["auto", "smu", "resistance"], default="auto")
+    delta_current = FloatParameter("Delta-mode current", units="A", default=1e-6, minimum=1e-9, maximum=0.1)
 
     DATA_COLUMNS = ["Time (s)", "Sweep rate (T/s)", "Loop", "Branch", "Field set (T)", "Field (T)", "Voltage (V)",
                     "Current (A)", "Resistance (ohm)"]
@@ -89,13 +97,32 @@ class RHLoop(BenchProcedure):
             raise ValueError(f"{self.sweep_rates} sweep rates two decades apart from {self.sweep_rate:g} T/s go "
                              "below 1e-6 T/s: use fewer sweep_rates or a faster sweep_rate")
         bench = self.bench
-        bench.smu.source_voltage_mode(self.compliance, self.nplc)
-        bench.smu.set_level(self.bias)
-        bench.smu.output_on()
+        if self._delta_mode():
+            bench.resistance.configure(self.delta_current, "delta", self.nplc)
+        else:
+            bench.smu.source_voltage_mode(self.compliance, self.nplc)
+            bench.smu.set_level(self.bias)
+            bench.smu.output_on()
         bench.field.set_field(self.field_max)  # saturate in P before the first branch
+
+    def _delta_mode(self) -> bool:
+        """Whether R is read by the ``resistance`` role (delta mode at ``delta_current``): when ``meter`` says so,
+        or with ``auto`` on a bench that has it and no source-meter."""
+        if self.meter == "auto":
+            return self.bench.has_resistance and "smu" not in self.bench.drivers
+        return self.meter == "resistance"
+
+    def _read(self) -> Callable[[], tuple[float, float]]:
+        """(V, I) per point: the source-meter's reading, or in delta mode the offset-free voltage R·I at the delta
+        current."""
+        if not self._delta_mode():
+            return self.bench.smu.measure
+        meter, current = self.bench.resistance, self.delta_current
+        return lambda: (meter.measure_resistance() * current, current)
 
     def execute(self) -> None:
         bench = self.bench
+        read = self._read()
         down = np.linspace(self.field_max, -self.field_max, self.points)
         rates = sweep_rates(self.sweep_rate, self.sweep_rates)
         total, done = 2 * rates.size * self.loops * self.points, 0
@@ -105,7 +132,7 @@ class RHLoop(BenchProcedure):
                 self._check_rate(t0)
             for loop in range(self.loops):
                 for branch, fields in ((-1, down), (1, down[::-1])):
-                    for h, b, v, i in field_sweep(bench, fields, rate):
+                    for h, b, v, i in field_sweep(bench, fields, rate, read):
                         if self.should_stop():
                             log.warning("R-H loop aborted after %d of %d points", done, total)
                             return

@@ -24,6 +24,10 @@ from .rf import RfDrive
 
 #: K: the stage's temperature is set on the DUT in steps of this (and exactly once settled).
 TEMPERATURE_STEP = 0.01
+#: rad: with an x-axis magnet the field's direction is set on the DUT (``field_angle``) in steps of this.
+ANGLE_STEP = 1e-3
+#: T: a field weaker than this has no direction the DUT's angle follows (it keeps the last one).
+ANGLE_MIN_FIELD = 1e-4
 
 
 class VirtualBench:
@@ -41,6 +45,7 @@ class VirtualBench:
                  ambient_field: float = 0.0) -> None:
         self.dut = dut if dut is not None else PerpendicularMTJ()
         self.magnet = magnet if magnet is not None else Electromagnet()
+        self.magnet_x: Electromagnet | None = None  # the in-plane magnet of a vector field, see axis_magnet
         self.stage = stage if stage is not None else ThermalStage(float(getattr(self.dut, "temperature", 300.0)))
         self._stage_pushed = round(self.stage.temperature, 2)  # K last set on the DUT
         self.seed = seed
@@ -65,8 +70,57 @@ class VirtualBench:
     # ----------------------------------------------------------------- drive
     @property
     def field(self) -> float:
-        """Field at the DUT (T): magnet plus ambient."""
-        return self.magnet.field + self.ambient_field
+        """Field at the DUT (T): magnet plus ambient; with an x-axis magnet, the field along ``field_angle``
+        (which follows the field's direction in the x–z plane)."""
+        if self.magnet_x is None:
+            return self.magnet.field + self.ambient_field
+        bx, _, bz = self.field_vector
+        angle = self.dut.field_angle
+        return bx * math.sin(angle) + bz * math.cos(angle)
+
+    @property
+    def field_vector(self) -> tuple[float, float, float]:
+        """(Bx, By, Bz) at the DUT (T): x in-plane along the write current (the hard axis), z the easy axis
+        (:attr:`magnet` and the ambient field); no magnet drives y."""
+        bx = 0.0 if self.magnet_x is None else self.magnet_x.field
+        return bx, 0.0, self.magnet.field + self.ambient_field
+
+    def axis_magnet(self, axis: str) -> Electromagnet:
+        """The electromagnet along ``axis``: "z" is :attr:`magnet`; "x" (made on first use, like it) turns the
+        field in the x–z plane, where the DUT's field-angle physics is; "y" is refused (out of that plane)."""
+        if axis == "z":
+            return self.magnet
+        if axis != "x":
+            raise ValueError(f"no simulated magnet along {axis!r}: the DUT's field-angle physics is in the x–z "
+                             "plane (x in-plane along the write current, z the easy axis); use magnet_x and "
+                             "magnet_z")
+        if not hasattr(self.dut, "field_angle"):
+            raise ValueError(f"the DUT model {type(self.dut).__name__} has no field-angle physics for an x-axis "
+                             "magnet to turn (use dut.model pmtj)")
+        if self.magnet_x is None:
+            z = self.magnet
+            self.magnet_x = Electromagnet(z.coil_constant, z.resistance, z.time_constant, z.remanence,
+                                          z.saturation)
+        return self.magnet_x
+
+    def _magnets_settling(self) -> bool:
+        return self.magnet.settling() or (self.magnet_x is not None and self.magnet_x.settling())
+
+    def _advance_magnets(self, duration: float) -> None:
+        """Step the magnets; with an x-axis one, the DUT's ``field_angle`` follows the field's direction (the
+        line nearest the last angle, so that it turns continuously) in steps of :data:`ANGLE_STEP`."""
+        self.magnet.advance(duration)
+        if self.magnet_x is None:
+            return
+        self.magnet_x.advance(duration)
+        bx, _, bz = self.field_vector
+        if math.hypot(bx, bz) < ANGLE_MIN_FIELD:
+            return
+        last = self.dut.field_angle
+        angle = math.atan2(bx, bz)
+        angle += math.pi * round((last - angle) / math.pi)
+        if abs(angle - last) >= ANGLE_STEP:
+            self.dut.field_angle = angle
 
     @property
     def field_angle(self) -> float:
@@ -126,7 +180,7 @@ class VirtualBench:
             steps = period_timeline(trains, period, list(self.trigger_listeners))
             run_timeline = getattr(self.dut, "run_timeline", None)
             bulk = all(step.listener is None or step.listener.record is not None for step in steps)
-            if run_timeline is not None and bulk and not self.magnet.settling():
+            if run_timeline is not None and bulk and not self._magnets_settling():
                 dc = self._bias
                 v_dc = dc.level if dc.mode == "V" else self.dut.operating_point(dc)[0]
                 fractions = run_timeline([(s.duration, s.voltage, s.listener is not None) for s in steps], count,
@@ -168,7 +222,7 @@ class VirtualBench:
             bias = self.effective_bias
             if duration == 0:
                 return self.dut.advance(0.0, bias, self.field, self.rng)
-            if not self.magnet.settling() and not self.stage.changing():  # the common case: one interval
+            if not self._magnets_settling() and not self.stage.changing():  # the common case: one interval
                 self.time += duration
                 return self._with_rf(*self.dut.advance(duration, bias, self.field, self.rng))
             v_sum = i_sum = 0.0
@@ -177,10 +231,10 @@ class VirtualBench:
                 # While the magnet or the stage settles, step in fractions of its time constant so that the DUT
                 # sees the ramp.
                 step = min(remaining, self._settling_step())
-                self.magnet.advance(step / 2)
+                self._advance_magnets(step / 2)
                 self._advance_stage(step / 2)
                 v, i = self.dut.advance(step, bias, self.field, self.rng)
-                self.magnet.advance(step / 2)
+                self._advance_magnets(step / 2)
                 self._advance_stage(step / 2)
                 v_sum += v * step
                 i_sum += i * step
@@ -191,7 +245,7 @@ class VirtualBench:
     def _settling_step(self) -> float:
         """Longest step (s) that follows the magnet and the stage: a quarter of the time constant of each that is
         still changing."""
-        magnet = self.magnet.time_constant / 4 if self.magnet.settling() else math.inf
+        magnet = self.magnet.time_constant / 4 if self._magnets_settling() else math.inf
         return min(magnet, self.stage.time_constant / 4 if self.stage.changing() else math.inf)
 
     def _advance_stage(self, duration: float) -> None:

@@ -12,6 +12,7 @@ notation with a bare exponent (``1.40000E1`` for 14 V).
 from __future__ import annotations
 
 from mtjhw.simulators.bench import VirtualBench
+from mtjhw.simulators.bench.magnet import Electromagnet
 from mtjhw.simulators.scpi import Boolean, Enum, Numeric, Setting, StatusRegisters, command
 
 from .base import BenchInstrument
@@ -38,7 +39,8 @@ class KepcoBOP(StatusRegisters, BenchInstrument):
 
     In current mode the output current follows the set point unless the coil would need more than the voltage
     set point (compliance: the supply then regulates voltage, CV); in voltage mode the current is V/R_coil limited
-    by the current set point (then CC).
+    by the current set point (then CC). ``magnet`` is the coil it drives: the bench's own by default, one axis of a
+    vector magnet (``VirtualBench.axis_magnet``) otherwise.
     """
 
     idn = ("KEPCO", "BIT 4886 36-12", "E123456", "2.08")
@@ -54,7 +56,8 @@ class KepcoBOP(StatusRegisters, BenchInstrument):
     remote = Setting(":SYSTem:REMote", Boolean(True))
     keypad_locked = Setting(":SYSTem:KLOCk", Boolean(False))
 
-    def __init__(self, bench: VirtualBench) -> None:
+    def __init__(self, bench: VirtualBench, magnet: Electromagnet | None = None) -> None:
+        self.magnet = bench.magnet if magnet is None else magnet
         self.beeps = 0  # SYST:BEEP count: the beeper is recorded, not sounded
         super().__init__(bench)
 
@@ -68,7 +71,7 @@ class KepcoBOP(StatusRegisters, BenchInstrument):
         """Current delivered into the coil (A)."""
         if not self.output:
             return 0.0
-        r = self.bench.magnet.resistance
+        r = self.magnet.resistance
         if self.mode == "CURRENT":
             i_max_by_voltage = abs(self.voltage) / r
             return max(-i_max_by_voltage, min(i_max_by_voltage, self.current))
@@ -79,14 +82,14 @@ class KepcoBOP(StatusRegisters, BenchInstrument):
         """Operation condition register: CV or CC while the output is on, 0 when off."""
         if not self.output:
             return 0
-        r = self.bench.magnet.resistance
+        r = self.magnet.resistance
         if self.mode == "CURRENT":
             return OPER_CC if abs(self.current) * r <= abs(self.voltage) else OPER_CV
         return OPER_CV if abs(self.voltage) / r <= abs(self.current) else OPER_CC
 
     def _apply(self) -> None:
         """Drive the coil; latch the Operation condition bits that have just become true."""
-        self.bench.magnet.set_current(self.output_current())
+        self.magnet.set_current(self.output_current())
         self.latch_status()
 
     # ----------------------------------------------------------------- MEASure
@@ -98,7 +101,7 @@ class KepcoBOP(StatusRegisters, BenchInstrument):
     @command(":MEASure[:SCALar]:VOLTage[:DC]?")
     def _measure_voltage(self) -> str:
         noise = 1e-3 * self.bench.rng.standard_normal()
-        return kepco_number(self.output_current() * self.bench.magnet.resistance + noise)
+        return kepco_number(self.output_current() * self.magnet.resistance + noise)
 
     # ----------------------------------------------------------------- SYSTem and self tests
     @command(":SYSTem:ERRor:CODE?")

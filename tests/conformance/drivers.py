@@ -49,7 +49,11 @@ class Opening:
 OPENING: dict[str, Opening] = {
     "pymeasure.instruments.newport.ESP300": Opening(tcp={"read_termination": "\r\n"}),
     "pymeasure.instruments.keithley.Keithley2450": Opening(LF),
+    "pymeasure.instruments.keithley.Keithley2400": Opening(LF),
+    "pymeasure.instruments.keithley.Keithley2600": Opening(LF),
+    "pymeasure.instruments.keithley.Keithley6221": Opening(LF),
     "pymeasure.instruments.srs.SR830": Opening(LF),
+    "pymeasure.instruments.srs.SR860": Opening(LF),
     "pymeasure.instruments.agilent.Agilent33500": Opening(LF),
     "pymeasure.instruments.keysight.Keysight81160A": Opening(LF),
     "pymeasure.instruments.agilent.Agilent8257D": Opening(LF),
@@ -69,17 +73,49 @@ OPENING: dict[str, Opening] = {
 LAKESHORE_HEATER_SETUP = ("output_type", "output_heater_resistance", "output_max_current", "output_max_user_current",
                           "output_display")
 
+#: QCoDeS's Tektronix DPO/MSO measurement types (one parameter each on every measurement slot).
+TEKTRONIX_MEASUREMENTS = ("amplitude", "area", "burst", "carea", "cmean", "crms", "delay", "distduty", "extinctdb",
+                          "extinctpct", "extinctratio", "eyeheight", "eyewidth", "fall", "frequency", "high", "hits",
+                          "low", "maximum", "mean", "median", "minimum", "ncross", "nduty", "novershoot", "nwidth",
+                          "pbase", "pcross", "pctcross", "pduty", "peakhits", "period", "phase", "pk2pk",
+                          "pkpkjitter", "pkpknoise", "povershoot", "ptop", "pwidth", "qfactor", "rise", "rms",
+                          "rmsjitter", "rmsnoise", "sigma1", "sigma2", "sigma3", "sixsigmajit", "snratio", "stddev",
+                          "undefined", "waveforms")
+
+#: Parameters that work but that a full snapshot cannot afford, by driver (dotted class path) → parameter → why;
+#: the generic test leaves them out of its snapshot and the instrument's own file reads them.
+SLOW_TO_SNAPSHOT: dict[str, dict[str, str]] = {
+    "qcodes.instrument_drivers.tektronix.TektronixMSO5000": {
+        f"measurement{n}.{kind}": "each reading sets the slot's type and sleeps 0.1 s (_minimum_adjustment_time): "
+        "364 readings, 37 s a snapshot; test_tektronix_scope.py reads every type on one slot"
+        for n in range(1, 8) for kind in TEKTRONIX_MEASUREMENTS},
+}
+
 #: Known driver bugs: what a driver sends that the real instrument rejects (or a parameter that fails without
 #: sending anything), by driver (dotted class path) → parameter or property (``name`` on the instrument,
 #: ``module.name`` on a QCoDeS submodule or PyMeasure channel) → the bug. The generic test leaves exactly these
 #: out and checks that each still fails; where the instrument's own file tests how the twin reacts, it names the
 #: same entries.
 DRIVER_BUGS: dict[str, dict[str, str]] = {
+    "pymeasure.instruments.keithley.Keithley2600": {
+        "options": "SCPIUnknownMixin's *OPT? is no 2600B common command: a TSP syntax error (-285), no reply",
+        **{f"Ch{ch}.{name}": "sent with %f: a range below 1 µA goes as 0.000000, the 2636B's lowest range (1 nA)"
+           for ch in "AB" for name in ("current_range", "source_current_range")}},
     "pymeasure.instruments.newport.ESP300": {
         **{name: f"SCPIUnknownMixin's {query} is no ESP300 command: error 6, no reply"
            for name, query in (("complete", "*OPC?"), ("status", "*STB?"), ("options", "*OPT?"),
                                ("next_error", "SYST:ERR?"))},
         "axes": "finds the axes by reading every attribute, the SCPI queries above among them"},
+    "pymeasure.instruments.keithley.Keithley2400": {
+        "filter_state": "read as the 2400's Boolean 1/0 but set only as ON/OFF: the value read is refused",
+        **{name: "reads statistics of the buffer, empty on a fresh 2400: -230 (data stale), no reply"
+           for name in ("means", "maximums", "minimums", "standard_devs", "buffer_data",
+                        *(f"{stat}_{q}" for stat in ("mean", "max", "min", "std")
+                          for q in ("voltage", "current", "resistance")))},
+    },
+    "qcodes.instrument_drivers.Keithley.Keithley2400": {
+        name: "raises (client-side, nothing sent) while the output is off, as on a fresh 2400"
+        for name in ("volt", "curr", "resistance")},
     "pymeasure.instruments.keithley.Keithley2450": {
         "options": "*OPT? is a Model 2400 command: a 2450 rejects it (-113) and sends no reply",
         "buffer_data": "sends the 2400's argument-less :TRAC:DATA?: the 2450 wants its indices (-109), no reply",
@@ -129,6 +165,16 @@ DRIVER_BUGS: dict[str, dict[str, str]] = {
         "frequency": "settable whatever the reference source: with the external reference (the bench's AM clock) "
                      "the SR830 refuses FREQ (-221)",
     },
+    "pymeasure.instruments.srs.SR860": {
+        "reference_externalinput": "sets with 'REFZ&d': the format has no field for the value, TypeError before "
+                                   "anything is sent",
+        "filter_advanced": "sets 'ADVFIL i': the SR860's command is ADVFILT, the header is illegal (CME), ignored",
+        **{name: f"sets '{header}, x' with no space after the mnemonic: an illegal header (CME), ignored"
+           for name, header in (("frequencypreset3", "PSTF2"), ("frequencypreset4", "PSTF3"),
+                                ("sine_amplitudepreset1", "PSTA0"), ("sine_amplitudepreset2", "PSTA1"),
+                                ("sine_amplitudepreset3", "PSTA2"), ("sine_dclevelpreset4", "PSTL3"))},
+        "horizontal_time_div": "sets 'GSDP i' (reads GSPD?): an illegal header (CME), ignored",
+    },
     "qcodes.instrument_drivers.stanford_research.SR830": {
         "output_interface": "maps the replies '1\\n' and '0\\n' with their LF: with terminator='\\n' (a socket, a "
                             "serial port) the SR830's '1' is not in the mapping, KeyError",
@@ -154,6 +200,11 @@ DRIVER_BUGS: dict[str, dict[str, str]] = {
            for name, query in (("kelvin", "KRDG?"), ("celsius", "CRDG?"), ("celcius", "CRDG?"), ("sensor", "SRDG?"))},
         **{f"output_{n}.output": f"HTR? {n}: heater outputs 1 and 2 only, the analog outputs read with AOUT? "
            "(-222), no reply" for n in (3, 4)},
+    },
+    "pymeasure.instruments.keithley.Keithley6221": {
+        "standard_event_enabled": "queries ESE? without the asterisk of *ESE?: an unknown header (-113), no reply",
+        **{name: "reads TRAC:DATA? as a property: on a 6221 whose buffer no delta run has filled that is -230 (Data "
+           "corrupt or stale), no reply" for name in ("buffer_data", "delta_values")},
     },
 }
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from mtjhw.registry import REGISTRY
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.models import build_dut
-from mtjhw.simulators.instruments import esp300, lockin
+from mtjhw.simulators.instruments import esp300, lockin, sr860
 from mtjhw.simulators.scpi import Boolean, Enum, Numeric, String, Variadic
 from mtjhw.simulators.scpi.commands import CommandEntry, Node
 from mtjhw.simulators.scpi.errors import STANDARD_ERRORS, ScpiError
@@ -36,6 +36,8 @@ from mtjhw.simulators.scpi.parameters import Param
 DUT_FOR = {"keysight-n9010b": "stno", "keysight-n9030b": "stno", "rs-fsw": "stno", "keithley707b": "array"}
 #: Headers left out of the grammar: they send the answers elsewhere (the SR830's OUTX picks the interface).
 NO_FUZZ = {"OUTX"}
+#: The SRS lock-ins' twins (mnemonic protocols, no SCPI command tables): their modules' ``SETTINGS``.
+LOCKINS = {"sr830": lockin, "sr860": sr860}
 #: Examples per twin and test: the whole file stays well under 25 s; MTJHW_FUZZ_EXAMPLES=2000 for a deep run.
 EXAMPLES = int(os.environ.get("MTJHW_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -44,6 +46,12 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database
 TSP_LINES = ("print(localnode.model, localnode.serialno)", 'channel.close("1A01,1B02")', 'channel.open("allslots")',
              "print(channel.getclose(\"slot1\"))", "print(errorqueue.count)", "print(2.54, 1/4 + 2*3)",
              "format.asciiprecision = 6", "*ESE 16", "*STB?")
+#: Valid TSP lines of the 2636B, seeds for the mutations.
+K2600_LINES = ("smua.source.levelv = 0.1", "print(smua.measure.i(), status.measurement.instrument.smua.condition)",
+               "smua.source.output = smua.OUTPUT_ON", "smub.source.func = smub.OUTPUT_DCAMPS smub.source.leveli = 1e-6",
+               "smua.trigger.source.listv({0.1, -0.1}) smua.trigger.count = 2 smua.trigger.measure.i(smua.nvbuffer1)",
+               "smua.trigger.source.action = 1 smua.trigger.measure.action = 1 smua.trigger.initiate() waitcomplete()",
+               "printbuffer(1, 2, smua.nvbuffer1.readings)", "print(errorqueue.next())", "reset()", "*STB?")
 #: Valid lines of the ESP300 (axis number, two letters, argument), seeds for the mutations.
 ESP_LINES = ("1PA10", "1PR-5", "1TP", "1MD?", "1VA10", "1VA?", "1SN?", "1MO", "1ST", "TB?", "TE?", "VE?")
 
@@ -54,7 +62,8 @@ def _esp_code(code: int) -> bool:
 
 
 #: Twins whose instruments do not speak SCPI: (valid lines to mutate, whether a code is one of the instrument's own)
-NATIVE = {"keithley707b": (TSP_LINES, lambda code: True), "newport-esp300": (ESP_LINES, _esp_code)}
+NATIVE = {"keithley707b": (TSP_LINES, lambda code: True), "newport-esp300": (ESP_LINES, _esp_code),
+          "keithley2636b": (K2600_LINES, lambda code: code in (-285, -286, 1101, 1102))}
 ALPHABET = ":;,?*'\"#()[] \t\r\n.-+eE019AaZz\x00\x7f\u00b2\u0663"
 
 
@@ -203,17 +212,19 @@ def _bad_scpi_line(draw: st.DrawFn, name: str) -> str:
 
 
 @st.composite
-def _bad_sr830_line(draw: st.DrawFn) -> str:
-    """An invalid SR830 command: a stored setting with a value out of its range, a non-number or a wrong count."""
-    name = draw(st.sampled_from(sorted(lockin.SETTINGS)))
-    spec = lockin.SETTINGS[name]
+def _bad_sr830_line(draw: st.DrawFn, twin: str = "sr830") -> str:
+    """An invalid SR830 (or SR860) command: a stored setting with a value out of its range, a non-number or a
+    wrong count."""
+    table = LOCKINS[twin].SETTINGS
+    name = draw(st.sampled_from(sorted(table)))
+    spec = table[name]
     value = draw(st.sampled_from([spec.high + abs(spec.high) + 1, spec.low - abs(spec.low) - 1]))
     return draw(st.sampled_from([f"{name} {value!r}", f"{name} NAN", f"{name} INF", f"{name} 1E400",
                                  f"{name} 1,1", f"{name}? 1", f"{name}"]))
 
 
 def _bad_line(name: str) -> st.SearchStrategy[str]:
-    return _bad_sr830_line() if name == "sr830" else _bad_scpi_line(name)
+    return _bad_sr830_line(name) if name in LOCKINS else _bad_scpi_line(name)
 
 
 # ----------------------------------------------------------------------------------------------- valid lines
@@ -221,9 +232,10 @@ def _bad_line(name: str) -> st.SearchStrategy[str]:
 def _valid_line(draw: st.DrawFn, name: str) -> str:
     if name in NATIVE:
         return draw(st.sampled_from(NATIVE[name][0]))
-    if name == "sr830":
-        setting = draw(st.sampled_from(sorted(set(lockin.SETTINGS) - NO_FUZZ)))
-        return draw(st.sampled_from([f"{setting}?", f"{setting} {lockin.SETTINGS[setting].default}"]))
+    if name in LOCKINS:
+        table = LOCKINS[name].SETTINGS
+        setting = draw(st.sampled_from(sorted(set(table) - NO_FUZZ)))
+        return draw(st.sampled_from([f"{setting}?", f"{setting} {table[setting].default}"]))
     entry = draw(st.sampled_from([e for e in _scpi_entries(name) if e.nodes[0].short not in NO_FUZZ]))
     header = draw(_header(entry))
     arguments = ",".join(_valid_token(p) for p in entry.params if not p.optional or draw(st.booleans()))

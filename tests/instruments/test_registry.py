@@ -74,8 +74,8 @@ def test_registration_errors_name_the_problem():
         register("keithley2450", "again", object, {"smu"}, object, "GPIB0::1::INSTR")
     with pytest.raises(ValueError, match="unknown roles.*thermostat"):
         register("new-one", "new", object, {"thermostat"}, object, "GPIB0::1::INSTR")
-    with pytest.raises(ValueError, match="unknown driver 'keithley2400'.*keithley2450"):
-        registration("keithley2400")
+    with pytest.raises(ValueError, match="unknown driver 'keithley2401'.*keithley2450"):
+        registration("keithley2401")
 
 
 def _bench_role_protocols() -> dict[str, type]:

@@ -13,6 +13,7 @@ from pymeasure.test import expected_protocol
 
 from mtjhw.instruments.field_controller import MagnetFieldController
 from mtjhw.instruments.keithley2450 import Keithley2450
+from mtjhw.instruments.keithley2600 import tsp_units
 from mtjhw.instruments.kepco import KepcoBOP
 from mtjhw.instruments.lakeshore import LakeShore425
 from mtjhw.instruments.lockin import SR830
@@ -296,8 +297,12 @@ def test_a_pulse_generator_reset_is_refused_unless_protection_rearms_it():
 
 
 ARMED = {  # driver: (a message sent to the twin around the gate, as by a crashed host's successor, and what holds)
+    "keithley2400": (":SENS:CURR:PROT 1;:SENS:VOLT:PROT 200;:SOUR:VOLT 100;:OUTP ON",  # its lowest protection: 20 V
+                     lambda twin: abs(twin.bench.bias.level) <= 20.0 and twin.voltage_protection == 20.0),
     "keithley2450": (":SOUR:VOLT:ILIM 1;:SOUR:CURR:VLIM 200;:SOUR:VOLT 20;:OUTP ON",
                      lambda twin: abs(twin.bench.bias.level) <= 2.0 and twin.voltage_protection == "PROT2"),
+    "keysight-b2900": (":SOUR:FUNC:MODE CURR;:SOUR:CURR 1e-3;:OUTP ON",  # ~10 V: the output switches off
+                       lambda twin: twin.handle(":OUTP?") == "0" and twin.voltage_compliance[1] <= BENCH.max_voltage),
     "keysight81160a": (":VOLT1:HIGH 2", lambda twin: twin.high[1] <= BENCH.max_voltage),
     "keysight33500b": ("SOUR1:VOLT:HIGH 2", lambda twin: twin.high[1] <= BENCH.max_voltage),
     "keysight-n5183b": (":POW 10", lambda twin: twin.output_power() <= 0.0),
@@ -305,7 +310,13 @@ ARMED = {  # driver: (a message sent to the twin around the gate, as by a crashe
     "agilent-e8257d": (":POW -20", lambda twin: twin.output_power() == -20.0 and not twin.am),  # no ceiling known
     "anritsu-mg3692c": (":POW -20", lambda twin: not twin.am),  # no ceiling, offset or reference known
     "sr830": ("FMOD0", lambda twin: math.sqrt(2) * twin.settings["SLVL"] <= BENCH.max_voltage),
+    "sr860": ("RSRC 0", lambda twin: abs(twin.settings["SOFF"]) + math.sqrt(2) * twin.settings["SLVL"]
+              <= BENCH.max_voltage),
     "newport-esp300": ("1PA120", lambda twin: twin.stages[1].target == 0.0),
+    "keithley2636b": ("smua.source.func = 0 smua.source.leveli = 0.1 smua.source.output = 1",  # limitv holds V
+                      lambda twin: abs(twin.bench.dut.operating_point(twin.bench.bias)[0]) <= BENCH.max_voltage),
+    "keithley6221": (":SOUR:CURR 0.1;:OUTP ON",  # 100 mA into the DUT: the armed compliance holds the voltage
+                     lambda twin: abs(twin.bench.dut.operating_point(twin.bench.bias)[0]) <= BENCH.max_voltage),
     "lakeshore336": ("SETP 1,450;RANGE 1,3", lambda twin: (twin.bench.advance(600.0), twin.handle("RANGE? 1"))[1] == "0"
                      and twin.bench.stage.temperature <= BENCH.max_temperature),
 }
@@ -419,8 +430,39 @@ def _state(twin, armed):
 
 def _settings(twin):
     settings = getattr(twin, "settings", {})
-    if "SLVL" in settings:
-        return [("sine output peak", math.sqrt(2) * settings["SLVL"], BENCH.max_voltage)]
+    if hasattr(twin, "nanovoltmeter"):  # a current source: every level it may source, and its own compliance
+        return [*((name, getattr(twin, name), BENCH.max_current) for name in
+                  ("source_current", "delta_high", "delta_low", "pulse_high", "pulse_low", "wave_amplitude",
+                   "wave_offset")),
+                ("own voltage compliance", twin.compliance, BENCH.max_voltage)]
+    if "SLVL" in settings:  # a lock-in's sine output (on the SR860's DC level SOFF)
+        return [("sine output peak", abs(settings.get("SOFF", 0.0)) + math.sqrt(2) * settings["SLVL"],
+                 BENCH.max_voltage)]
+    if hasattr(twin, "smua"):  # a 2600B: both SMUs' levels, compliances and sweep lists (smua reaches the DUT)
+        return [entry for smu in (twin.smua, twin.smub) for src, (kind, values) in
+                [(smu.source, smu.trigger.source._values)] for entry in (
+                    ("source voltage", src.levelv, BENCH.max_voltage),
+                    ("source current", src.leveli, BENCH.max_current),
+                    ("own current limit", src.limiti, BENCH.max_current),
+                    ("own voltage limit", src.limitv, BENCH.max_voltage),
+                    *((f"list {kind}", v, BENCH.max_voltage if kind == "v" else BENCH.max_current) for v in values))]
+    if hasattr(twin, "current_compliance"):  # a B2900: channel 1 reaches the DUT (channel 2 is open)
+        return [("source voltage", twin.voltage[1], BENCH.max_voltage),
+                ("source current", twin.current[1], BENCH.max_current),
+                ("current compliance", twin.current_compliance[1], BENCH.max_current),
+                ("voltage compliance", twin.voltage_compliance[1], BENCH.max_voltage),
+                ("own output protection", 0.0 if twin.output_protection[1] else math.inf, 0.0),
+                *(("list voltage", v, BENCH.max_voltage) for v in twin.lists[(1, "VOLTAGE")]),
+                *(("list current", v, BENCH.max_current) for v in twin.lists[(1, "CURRENT")])]
+    if isinstance(settings.get("voltage_protection"), float):  # a 2400: protection in volts, 20 V at least
+        return [("source voltage", twin.source_voltage, BENCH.max_voltage),
+                ("source current", twin.source_current, BENCH.max_current),
+                ("current limit", twin.current_limit, BENCH.max_current),
+                ("voltage limit", twin.voltage_limit, BENCH.max_voltage),
+                ("own overvoltage protection", math.inf if twin.voltage_protection > 160 else twin.voltage_protection,
+                 20.0),
+                *(("list voltage", v, BENCH.max_voltage) for v in twin.source_list["VOLTAGE"]),
+                *(("list current", v, BENCH.max_current) for v in twin.source_list["CURRENT"])]
     if hasattr(twin, "source_voltage"):
         protection = settings["voltage_protection"]
         return [("source voltage", twin.source_voltage, BENCH.max_voltage),
@@ -466,7 +508,7 @@ def _open(name, armed):
         MagnetFieldController(driver, None, COIL, limits=BENCH, sleep=clock.sleep, clock=clock.now)
     if armed and hasattr(driver, "arm_protection"):
         driver.arm_protection()
-    if "SLVL" in twin.settings:  # from the power-on 1 V rms (1.41 V peak)
+    if "SLVL" in getattr(twin, "settings", {}):  # from the power-on 1 V rms (1.41 V peak)
         driver.sine_voltage = 0.3
     if hasattr(driver, "setup_pulse"):  # from the power-on levels (1 V at the DUT) to DUT-safe ones
         for ch in (1, 2):
@@ -520,6 +562,8 @@ WORDS = {"magnet_output": ["0", "1", "OFF", "ON"], "load": ["INF", "50", "1e3", 
 
 def _argument(rule, draw):
     kind, value = rule.kind, draw(NUMBERS)
+    if kind == "ovp" and rule.levels:  # a protection in volts (the 2400's): about its levels and between them
+        return draw(st.sampled_from(["20", "25", "40", "45", "160", "170", "210", "-20", "NONE", "MIN"]))
     if kind in WORDS:
         return draw(st.sampled_from(WORDS[kind]))
     if kind == "temperature":  # a loop or input, then kelvin about the 400 K limit and far beyond it
@@ -542,6 +586,23 @@ def _argument(rule, draw):
     keyword = draw(st.sampled_from(["MAX", "DEF", "nan"]))
     return draw(st.sampled_from([f"{value:g}", f"{value:g}", f"{value:g}", f"{value:g},{value / 2:g}", keyword,
                                  f"{value * 1e3:g} m{'A' if 'current' in kind else 'V'}"]))
+
+
+def _reads_tsp(driver):
+    return getattr(driver.adapter, "units", None) is tsp_units
+
+
+def _unit(driver, rule, draw):
+    """One program unit of ``rule``: SCPI, or for a gate that reads TSP (a 2600B) the Lua statement it stands for
+    (an assignment, a call with its list or its start and stop, a reset, a loop the gate cannot follow)."""
+    if not _reads_tsp(driver) or rule.pattern.startswith("*"):
+        return f"{_header(rule, draw)} {_argument(rule, draw)}"
+    path, value, other = rule.pattern.lower().replace(":", "."), f"{draw(NUMBERS):g}", f"{draw(NUMBERS):g}"
+    if rule.kind in ("reset", "refused"):
+        return f"{path}()" if rule.kind == "reset" else f"for k = 1, 2 do smua.source.levelv = {value} end"
+    if path.endswith(("listv", "listi")):
+        return f"{path}({{{value}, {other}}})"
+    return f"{path}({value}, {other}, 5)" if rule.count == 2 else f"{path} = {value}"
 
 
 @pytest.mark.parametrize("name", GATED)
@@ -580,9 +641,9 @@ def _exercise(driver, twin, armed, clock, data):
         elif data.draw(st.integers(0, 3)) == 0:  # a query the gate learns the instrument's state from
             action = (driver.ask, _header(data.draw(st.sampled_from(rules)), data.draw) + "?")
         else:
-            units = [f"{_header(rule, data.draw)} {_argument(rule, data.draw)}"
+            units = [_unit(driver, rule, data.draw)
                      for rule in data.draw(st.lists(st.sampled_from(rules), min_size=1, max_size=2))]
-            action = (driver.write, ";".join(units))
+            action = (driver.write, (" " if _reads_tsp(driver) else ";").join(units))
         try:
             action[0](*action[1:])
         except Exception:  # refused by the gate, a validator or the twin: what counts is the twin's state
