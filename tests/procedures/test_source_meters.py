@@ -22,12 +22,12 @@ from mtjhw.runner import run_procedure
 REFERENCE = "keithley2450"
 MODELS = sorted(name for name, entry in REGISTRY.items() if "smu" in entry.roles and name != REFERENCE)
 SAFETY = {"max_voltage": 0.8, "max_current": 1e-3, "max_field": 0.3, "field_ramp_rate": 1.0}
-DUT = {"model": "pmtj", "r_p": 5000.0, "tmr": 1.2, "hk": 0.08, "h_offset": 0.004, "delta": 45.0, "ic0": 60e-6,
+DUT = {"model": "pmtj", "r_p": 5000.0, "tmr": 1.2, "hk": 0.08, "h_offset": 0.0, "delta": 45.0, "ic0": 60e-6,
        "tau0": 1e-9}
-#: short runs; bursts of at most 1000 triggered readings (100 trials, then one tenfold block at WER 1e-2), within
-#: every model's reading buffer (the 2400's holds 2500)
-PROCEDURES = {"rh-loop": {}, "rv-loop": {"v_max": 0.8},
-              "switching-probability": {"amplitudes": 8, "trials": 100, "wer_target": 1e-2}}
+#: short runs: no loop shift to measure and cancel; bursts of at most 1000 triggered readings (100 trials, then one
+#: tenfold block at WER 1e-2), within every model's reading buffer (the 2400's holds 2500)
+PROCEDURES = {"rh-loop": {}, "rv-loop": {"v_max": 0.8, "loops": 8},
+              "switching-probability": {"amplitudes": 6, "trials": 100, "wer_target": 1e-2, "field": 0.0}}
 #: results compared within their standard errors (``<key>_err``), by procedure
 WITH_ERRORS = {"rv-loop": ("v_sw_p_to_ap", "v_sw_ap_to_p", "i_sw_p_to_ap", "i_sw_ap_to_p"),
                "switching-probability": ("i50", "ic0")}
