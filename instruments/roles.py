@@ -17,6 +17,9 @@ import numpy as np
 class SourceMeter(Protocol):
     """A source-measure unit across the DUT."""
 
+    #: readings one sweep or one triggered run holds (the instrument's buffer)
+    max_readings: int
+
     def source_voltage_mode(self, compliance_current: float, nplc: float = 1.0) -> None:
         """Source voltage, measure current, with a current compliance (A) and integration time (NPLC)."""
 

@@ -143,7 +143,13 @@ class SwitchingProbability(BenchProcedure):
     # ----------------------------------------------------------------- bursts
     def _burst(self, amplitude: float, width: float, count: int, check_reset: bool = False) -> np.ndarray:
         """Resistance read after the write pulse of each of ``count`` trials (after the reset instead, before
-        the write, with ``check_reset``)."""
+        the write, with ``check_reset``), in runs no longer than the source-meter's reading buffer."""
+        size = self.bench.smu.max_readings
+        return np.concatenate([self._run(amplitude, width, min(size, count - start), check_reset)
+                               for start in range(0, count, size)])
+
+    def _run(self, amplitude: float, width: float, count: int, check_reset: bool) -> np.ndarray:
+        """One generator-triggered run of ``count`` trials (see :meth:`_burst`)."""
         pulser, smu = self.bench.pulser, self.bench.smu
         period = self.reset_width + width + self._read_time + 4 * _GAP
         read_at = self.reset_width + _GAP if check_reset else self.reset_width + 3 * _GAP + width
