@@ -60,7 +60,7 @@ def write(tmp_path, text):
     ("simulated: true\nsafety: {max_volts: 1}\n", "safety.max_volts: unknown limit"),
     ("simulated: false\n", "instruments: required when simulated is false"),
     ("simulated: false\ninstruments:\n  smu: {driver: keithley2450}\n", "instruments.smu.resource: missing"),
-    ("instruments:\n  smu: {driver: keithley2400, resource: GPIB::1}\n", "instruments.smu.driver: unknown driver"),
+    ("instruments:\n  smu: {driver: keithley2401, resource: GPIB::1}\n", "instruments.smu.driver: unknown driver"),
     ("instruments:\n  thermostat: {driver: keithley2450}\n", "instruments.thermostat: unknown role"),
     ("instruments:\n  scope: {driver: keithley2450}\n", "instruments.scope.driver: keithley2450 cannot fill"),
     ("instruments:\n  magnet: {driver: kepco-bop}\n", "needs both a 'magnet' and a 'gaussmeter'"),
