@@ -124,19 +124,25 @@ class SourceMeterMixin:
 
     # ----------------------------------------------------------------- model hooks
     def _configure_source(self, mode: str, compliance: float, nplc: float) -> None:
+        """Model hook: source ``mode`` ("VOLT" or "CURR") with ``compliance`` (A or V) at ``nplc``."""
         raise NotImplementedError
 
     def _zero_level(self) -> None:
+        """Model hook: source level to zero."""
         raise NotImplementedError
 
     def _read_pair(self) -> tuple[float, float]:
+        """Model hook: one (source, reading) pair."""
         raise NotImplementedError
 
     def _run_sweep(self, levels: np.ndarray, delay: float) -> tuple[np.ndarray, np.ndarray]:
+        """Model hook: the instrument's list sweep of checked ``levels``; (source, reading) arrays."""
         raise NotImplementedError
 
     def _arm_readings(self, count: int, delay: float) -> None:
+        """Model hook: ``count`` readings on trigger-line edges, ``delay`` s after each."""
         raise NotImplementedError
 
     def _fetch_pairs(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Model hook: (source, reading) arrays of the first ``count`` triggered readings."""
         raise NotImplementedError
