@@ -55,6 +55,7 @@ from mtjhw.simulators.scpi import ErrorQueue
 
 from .source_meter import SourceMeterTwin
 from .tsp_lua import TspError
+from .tsp_status import TspStatus
 
 V_MAX, I_MAX = 200.0, 1.5  # 2636B source ranges' full scale
 LINE_FREQUENCY = 60.0  # Hz
@@ -534,11 +535,12 @@ class Format(Node):
         self.data, self.byteorder, self.asciiprecision = 1, 1, 0
 
 
-class Keithley2600:
+class Keithley2600(TspStatus):
     """Virtual 2636B: the SMU ``dut_channel`` ("a": ``smua``) on ``bench``'s DUT, the other open; the TSP error
     queue; ``loadandrunscript``."""
 
     idn = ("Keithley Instruments Inc.", "Model 2636B", "4089762", "4.0.4")
+    idn_separator = ", "
     model = "2636B"
     reply_termination = "\n"
 
@@ -547,7 +549,7 @@ class Keithley2600:
             raise ValueError(f"channel: the DUT's SMU must be 'a' or 'b' (got {dut_channel!r})")
         self.bench = bench
         self.errors = ErrorQueue()
-        self.esr = self.ese = self.sre = 0
+        self._init_status()
         self._script: list[str] | None = None
         self._output: list[str | bytes] = []
         self.lua = lupa.LuaRuntime(unpack_returned_tuples=True, register_eval=False, register_builtins=False,
@@ -592,7 +594,7 @@ class Keithley2600:
             if self._script is not None:
                 self._collect(text)
             elif text.startswith("*"):
-                self._common(text)
+                self._output += self._common(text)
             elif text.split(None, 1)[:1] in (["loadandrunscript"], ["loadscript"]):
                 self._script = []
             else:
@@ -618,56 +620,11 @@ class Keithley2600:
         """Device clear: an unfinished script is dropped."""
         self._script = None
 
-    def status_byte(self) -> int:
-        """IEEE 488.2 status byte: EAV (bit 2) while errors are queued, ESB (bit 5), MSS (bit 6)."""
-        stb = 0x04 if len(self.errors) else 0
-        if self.esr & self.ese:
-            stb |= 0x20
-        return stb | (0x40 if stb & self.sre else 0)
-
     def reset(self) -> None:
         """``reset()``/``*RST``: both SMUs to their reset defaults, outputs off."""
         self.smua.reset()
         self.smub.reset()
         self.format.__init__()
-
-    def _common(self, text: str) -> None:
-        header, _, arg = text.partition(" ")
-        queries: dict[str, Callable[[], str]] = {
-            "*IDN?": lambda: ", ".join(self.idn), "*OPC?": lambda: "1", "*TST?": lambda: "0",
-            "*ESR?": self._read_esr, "*ESE?": lambda: str(self.ese), "*SRE?": lambda: str(self.sre),
-            "*STB?": lambda: str(self.status_byte())}
-        commands: dict[str, Callable[[], None]] = {
-            "*RST": self.reset, "*CLS": self._clear_status, "*OPC": self._opc, "*WAI": lambda: None,
-            "*TRG": lambda: None, "*ESE": lambda: self._set_enable("ese", arg),
-            "*SRE": lambda: self._set_enable("sre", arg)}
-        name = header.upper()
-        try:
-            if name in queries and not arg:
-                self._output.append(queries[name]())
-            elif name in commands:
-                commands[name]()
-            else:
-                raise TspError(-285, "TSP Syntax error at line 1: unexpected symbol near '*'")
-        except TspError as err:
-            self.errors.push(err.code, err.message)
-
-    def _read_esr(self) -> str:
-        value, self.esr = self.esr, 0
-        return str(value)
-
-    def _clear_status(self) -> None:
-        self.errors.clear()
-        self.esr = 0
-
-    def _opc(self) -> None:
-        self.esr |= 0x01
-
-    def _set_enable(self, register: str, arg: str) -> None:
-        text = arg.strip()
-        if re.fullmatch(r"[0-9]{1,3}", text) is None or int(text) > 255:
-            raise TspError(-285, f"TSP Syntax error at line 1: unexpected symbol near '{text[:20] or '<eof>'}'")
-        setattr(self, register, int(text))
 
     def _run(self, text: str) -> None:
         """Compile the chunk (a syntax error runs none of it), then run it until an error."""

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.scpi import ErrorQueue
 
-from .tsp_lua import Attribute, Parser, Table, TspError, argument, lua_type, runtime_error, syntax_error, tokenize
+from .tsp_lua import Attribute, Parser, Table, TspError, argument, lua_type, runtime_error, tokenize
+from .tsp_status import TspStatus
 
 SLOTS, ROWS, COLUMNS = 6, "ABCDEFGH", 12
 _CHANNEL = re.compile(r"^([1-6])([A-H])(\d{2})$", re.I)
@@ -82,7 +83,7 @@ def _channel_range(item: str) -> set[str]:
     return {f"{s1}{r}{c:02d}" for r in rows for c in range(min(c1, c2), max(c1, c2) + 1)}
 
 
-class Keithley707B:
+class Keithley707B(TspStatus):
     """Virtual 707B: closed crosspoints, user delays and patterns, the TSP error queue, and the bench it belongs to."""
 
     idn = ("Keithley Instruments Inc.", "Model 707B", "04161337", "01.40a")
@@ -99,7 +100,7 @@ class Keithley707B:
         self.variables: dict[str, Any] = {}
         self.prompts = 0
         self.node = NODE
-        self.esr = self.ese = self.sre = 0
+        self._init_status()
         self.display_text = ""
         self.beeps: list[tuple[float, float]] = []  # (duration s, frequency Hz) of every beeper.beep()
         self._output: list[str] = []
@@ -129,54 +130,8 @@ class Keithley707B:
     def device_clear(self) -> None:
         """Device clear: nothing of a message is pending between messages."""
 
-    def status_byte(self) -> int:
-        """IEEE 488.2 status byte: EAV (bit 2) while errors are queued, ESB (bit 5), MSS (bit 6)."""
-        stb = 0x04 if len(self.errors) else 0
-        if self.esr & self.ese:
-            stb |= 0x20
-        return stb | (0x40 if stb & self.sre else 0)
-
     def _push(self, err: TspError) -> None:
         self.errors.push(err.code, err.message)
-
-    def _common(self, text: str) -> list[str]:
-        """An IEEE 488.2 common command; anything else starting with '*' is not Lua either."""
-        header, _, argument = text.partition(" ")
-        queries = {"*IDN?": lambda: ",".join(self.idn), "*OPC?": lambda: "1", "*TST?": lambda: "0",
-                   "*ESR?": self._read_esr, "*ESE?": lambda: str(self.ese), "*SRE?": lambda: str(self.sre),
-                   "*STB?": lambda: str(self.status_byte())}
-        commands: dict[str, Callable[[], None]] = {
-            "*RST": self.reset, "*CLS": self._clear_status, "*OPC": self._opc, "*WAI": lambda: None,
-            "*TRG": lambda: None, "*ESE": lambda: self._set_enable("ese", argument),
-            "*SRE": lambda: self._set_enable("sre", argument)}
-        name = header.upper()
-        try:
-            if name in queries and not argument:
-                return [queries[name]()]
-            if name in commands:
-                commands[name]()
-                return []
-            raise syntax_error("unexpected symbol near `*'")
-        except TspError as err:
-            self._push(err)
-            return []
-
-    def _read_esr(self) -> str:
-        value, self.esr = self.esr, 0
-        return str(value)
-
-    def _clear_status(self) -> None:
-        self.errors.clear()
-        self.esr = 0
-
-    def _opc(self) -> None:
-        self.esr |= 0x01  # operations complete as they are executed
-
-    def _set_enable(self, register: str, argument: str) -> None:
-        text = argument.strip()  # ASCII digits only: str.isdigit() takes '²', and int() refuses 4301 digits
-        if re.fullmatch(r"[0-9]{1,3}", text) is None or int(text) > 255:
-            raise syntax_error(f"unexpected symbol near `{text[:20] or '<eof>'}'")
-        setattr(self, register, int(text))
 
     def _run(self, text: str) -> list[str]:
         """Compile the chunk, then run its statements until one fails."""
