@@ -8,7 +8,9 @@ until ``rready``. Unmapped addresses answer SLVERR (2), writes to read-only regi
 
 from __future__ import annotations
 
-from amaranth import Module, Signal
+from types import SimpleNamespace
+
+from amaranth import Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -19,8 +21,9 @@ OKAY, SLVERR = 0, 2
 
 class AxiLiteRegisters(wiring.Component):
     """AXI-Lite slave + register bank. For each 'rw' register ``reg_<name>`` is an output (the value the host
-    wrote); for each 'ro' register ``reg_<name>`` is an input the fabric drives. ``reg_<name>_written`` pulses
-    for one cycle after a write to an ``on_write`` register (the new value is in ``reg_<name>`` by then);
+    wrote); for each 'ro' register ``reg_<name>`` is an input the fabric drives; both are views of the register's
+    layout, by field (:attr:`registers` names them without the prefix). ``reg_<name>_written`` pulses for one
+    cycle after a write to an ``on_write`` register (the new value is in ``reg_<name>`` by then);
     ``reg_<name>_read`` pulses in the cycle a read of an ``on_read`` register is answered."""
 
     def __init__(self, register_map: RegisterMap) -> None:
@@ -34,12 +37,17 @@ class AxiLiteRegisters(wiring.Component):
             "rdata": Out(32), "rresp": Out(2), "rvalid": Out(1), "rready": In(1),
         }
         for r in register_map.registers:
-            members[f"reg_{r.name}"] = Out(32, init=r.reset) if r.access == "rw" else In(32)
+            members[f"reg_{r.name}"] = Out(r.layout, init=r.init) if r.access == "rw" else In(r.layout)
             if r.on_write:
                 members[f"reg_{r.name}_written"] = Out(1)
             if r.on_read:
                 members[f"reg_{r.name}_read"] = Out(1)
         super().__init__(members)
+
+    @property
+    def registers(self) -> SimpleNamespace:
+        """The register views by name: ``registers.ENGINE_CTRL.train``."""
+        return SimpleNamespace(**{r.name: getattr(self, f"reg_{r.name}") for r in self.map.registers})
 
     def elaborate(self, platform) -> Module:
         m = Module()
@@ -62,7 +70,7 @@ class AxiLiteRegisters(wiring.Component):
             for r in self.map.registers:
                 with m.If(word == r.offset):
                     if r.access == "rw":
-                        target = getattr(self, f"reg_{r.name}")
+                        target = Value.cast(getattr(self, f"reg_{r.name}"))
                         for byte in range(4):
                             with m.If(w_strb[byte]):
                                 m.d.sync += target[8 * byte:8 * byte + 8].eq(w_data[8 * byte:8 * byte + 8])

@@ -19,16 +19,11 @@ from .afe import AnalogFrontEnd
 from .calibration import Calibration, code_density
 from .host import RegisterBus, RegisterFile, SimulatedAxiBus
 from .mlp_golden import GoldenMLP
-from .top import DEFAULT_CONFIG, IDENTIFIER, AcceleratorTop, TopConfig, register_map
+from .top import DEFAULT_CONFIG, IDENTIFIER, AcceleratorTop, TopConfig, identification, register_map
 
 
 class GatewareError(RuntimeError):
     """The gateware did not answer as expected (wrong bitstream, time-out, dropped data)."""
-
-
-def _signed(value: int, bits: int = 32) -> int:
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
 
 
 @dataclass
@@ -59,10 +54,10 @@ class TrainingEngineHost(_Block):
             raise IndexError(f"no parameter (layer {layer}, row {row}, column {column}) in a {sizes} network")
         bias = column == sizes[layer]
         word, lane = (0, 0) if bias else divmod(column, lanes)
-        self.registers.write("PARAM_SELECT", layer << 29 | int(bias) << 28 | row << 16 | word << 8 | lane)
+        self.registers.write("PARAM_SELECT", layer=layer, bias=int(bias), row=row, word=word, lane=lane)
 
     def _idle(self) -> None:
-        self._wait(lambda: not self.registers.read("ENGINE_STATUS") & 1, "the engine to go idle")
+        self._wait(lambda: not self.registers.read_fields("ENGINE_STATUS")["busy"], "the engine to go idle")
 
     def load(self, model: GoldenMLP) -> None:
         """Program ``model``'s weights and biases."""
@@ -72,7 +67,7 @@ class TrainingEngineHost(_Block):
         for layer, (w, b) in enumerate(zip(model.weights, model.biases, strict=True)):
             for (row, column), value in np.ndenumerate(np.concatenate([w, b[:, None]], axis=1)):
                 self._select(layer, row, column)
-                self.registers.write("PARAM_WRITE", int(value))
+                self.registers.write("PARAM_WRITE", value=int(value))
 
     def parameters(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(weights, biases) per layer, as the engine holds them."""
@@ -83,7 +78,7 @@ class TrainingEngineHost(_Block):
             for row in range(n_out):
                 for column in range(n_in + 1):
                     self._select(layer, row, column)
-                    augmented[row, column] = _signed(self.registers.read("PARAM_READ"))
+                    augmented[row, column] = self.registers.read_fields("PARAM_READ")["value"]
             weights.append(augmented[:, :-1])
             biases.append(augmented[:, -1].copy())
         return weights, biases
@@ -91,30 +86,30 @@ class TrainingEngineHost(_Block):
     def configure(self, label: int = 0, train: bool = True, measured: bool = False, route: bool = False) -> None:
         if not 0 <= label < self.config.sizes[-1]:
             raise ValueError(f"label must be 0..{self.config.sizes[-1] - 1}, got {label}")
-        self.registers.write("ENGINE_CTRL", int(train) | int(measured) << 1 | int(route) << 2 | label << 8)
+        self.registers.write("ENGINE_CTRL", train=int(train), measured=int(measured), route=int(route), label=label)
 
     def set_targets(self, high: int, low: int) -> None:
-        self.registers.write("TARGET_HIGH", high)
-        self.registers.write("TARGET_LOW", low)
+        self.registers.write("TARGET_HIGH", value=high)
+        self.registers.write("TARGET_LOW", value=low)
 
     def push(self, values: np.ndarray) -> None:
         for value in np.asarray(values, dtype=np.int64):
-            self.registers.write("ENGINE_INPUT", int(value))
+            self.registers.write("ENGINE_INPUT", value=int(value))
 
     def steps(self) -> int:
-        return self.registers.read("ENGINE_STEPS")
+        return self.registers.read_fields("ENGINE_STEPS")["count"]
 
     def finish(self, steps_before: int) -> StepOutcome:
         """Wait for the step after ``steps_before`` and read its outcome."""
         self._wait(lambda: self.steps() != steps_before, "the training step")
-        if self.registers.read("ENGINE_STATUS") & 2:
+        if self.registers.read_fields("ENGINE_STATUS")["dropped"]:
             raise GatewareError("the engine dropped an input beat (pushed while routing or with the FIFO full)")
         outputs = []
         for j in range(self.config.sizes[-1]):
-            self.registers.write("OUT_INDEX", j)
-            outputs.append(_signed(self.registers.read("OUT_DATA")))
-        return StepOutcome(np.array(outputs, dtype=np.int64), self.registers.read("PREDICTION"),
-                           self.registers.read("ENGINE_CYCLES"))
+            self.registers.write("OUT_INDEX", output=j)
+            outputs.append(self.registers.read_fields("OUT_DATA")["value"])
+        return StepOutcome(np.array(outputs, dtype=np.int64), self.registers.read_fields("PREDICTION")["output"],
+                           self.registers.read_fields("ENGINE_CYCLES")["count"])
 
     def step(self, x: np.ndarray, label: int, train: bool = True, z: np.ndarray | None = None) -> StepOutcome:
         """One step on inputs ``x`` (Q format) toward ``label``; ``z``: measured first-layer pre-activations."""
@@ -137,27 +132,25 @@ class TdcHost(_Block):
     def sweep(self, row_mask: int, calibrate: bool = False, settle: int | None = None) -> np.ndarray:
         """One code per column for the rows in ``row_mask``."""
         c = self.config
-        if not 0 <= row_mask < 1 << c.rows:
-            raise ValueError(f"row mask {row_mask:#x} has bits beyond the {c.rows} rows")
         if c.cols > 64:
             raise ValueError("a sweep of more than 64 columns overflows the code FIFO; route it to the engine")
         if settle is not None:
-            self.registers.write("READOUT_SETTLE", settle)
-        self.registers.write("READOUT_ROWS", row_mask)
-        self.registers.write("READOUT_CTRL", 1 | int(calibrate) << 1)
+            self.registers.write("READOUT_SETTLE", cycles=settle)
+        self.registers.write("READOUT_ROWS", mask=row_mask)
+        self.registers.write("READOUT_CTRL", start=1, calibrate=int(calibrate))
         codes = np.zeros(c.cols, dtype=np.int64)
         received = 0
         deadline = time.monotonic() + self.timeout
         while received < c.cols:
-            word = self.registers.read("READOUT_CODE")
-            if not word >> 31:
+            popped = self.registers.read_fields("READOUT_CODE")
+            if not popped["valid"]:
                 if time.monotonic() > deadline:
                     raise GatewareError(f"timed out after {self.timeout} s waiting for readout codes")
                 continue
-            column = (word >> 16) & 0xFFF
+            column = popped["column"]
             if column != received:
                 raise GatewareError(f"expected column {received}, got {column}: codes were lost")
-            codes[column] = word & 0xFFFF
+            codes[column] = popped["code"]
             received += 1
         return codes
 
@@ -168,17 +161,15 @@ class TdcHost(_Block):
         return code_density(codes[:hits], c.taps, self.clock_period)
 
     def set_converter(self, offset: int, gain: int, shift: int) -> None:
-        """Code → engine input: x = sat(((code − offset)·gain) >> shift)."""
-        if not -(1 << 15) <= gain < 1 << 15 or not 0 <= shift < 32 or offset < 0:
-            raise ValueError("gain is a signed 16-bit value, shift 0..31, offset >= 0")
-        self.registers.write("CODE_OFFSET", offset)
-        self.registers.write("CODE_GAIN", gain & 0xFFFF)
-        self.registers.write("CODE_SHIFT", shift)
+        """Code → engine input: x = sat(((code − offset)·gain) >> shift); the fields' widths bound each value."""
+        self.registers.write("CODE_OFFSET", offset=offset)
+        self.registers.write("CODE_GAIN", gain=gain)
+        self.registers.write("CODE_SHIFT", shift=shift)
 
     def sweep_into_engine(self, row_mask: int) -> None:
         """Start a sweep whose converted codes go into the engine's input FIFO (``ENGINE_CTRL.route`` set)."""
-        self.registers.write("READOUT_ROWS", row_mask)
-        self.registers.write("READOUT_CTRL", 1)
+        self.registers.write("READOUT_ROWS", mask=row_mask)
+        self.registers.write("READOUT_CTRL", start=1)
 
 
 class Accelerator:
@@ -187,16 +178,22 @@ class Accelerator:
     def __init__(self, bus: RegisterBus, config: TopConfig = DEFAULT_CONFIG, timeout: float = 10.0) -> None:
         self.bus, self.config = bus, config
         self.registers = RegisterFile(bus, register_map(config))
-        found = self.registers.read("ID")
-        if found != IDENTIFIER:
-            raise GatewareError(f"no mtjhw accelerator here: identifier {found:#010x}, expected {IDENTIFIER:#010x}")
-        c = config
-        shape = len(c.sizes) - 1 | c.lanes << 8 | c.fmt.width << 16 | c.fmt.frac << 24
-        if self.registers.read("ENGINE_SHAPE") & 0x7FFFFFFF != shape or self.registers.read("LAYER_SIZES") != (
-                c.sizes[0] | c.sizes[1] << 12 | c.lr_shift << 24):
-            raise GatewareError("the gateware was built for another network: rebuild it or pass its TopConfig")
+        self._identify()
         self.engine = TrainingEngineHost(self.registers, config, timeout)
         self.tdc = TdcHost(self.registers, config, timeout)
+
+    def _identify(self) -> None:
+        """Refuse a bus without the accelerator, or with one built for another :class:`TopConfig`."""
+        identifier = self.registers.read("ID")
+        if identifier != IDENTIFIER:
+            raise GatewareError(f"no mtjhw accelerator here: identifier {identifier:#010x}, expected "
+                                f"{IDENTIFIER:#010x}")
+        for name in ("ENGINE_SHAPE", "READOUT_SHAPE", "LAYER_SIZES"):
+            found, expected = self.registers.read_fields(name), identification(self.config)[name]
+            differ = [f"{name}.{k} {found[k]} (config: {v})" for k, v in expected.items() if found[k] != v]
+            if differ:
+                raise GatewareError(f"the gateware was built for another network or readout, {', '.join(differ)}: "
+                                    "rebuild it or pass its TopConfig")
 
 
 @contextmanager

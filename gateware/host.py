@@ -109,7 +109,8 @@ class SimulatedAxiBus(SimulationThread):
 
 
 class RegisterFile:
-    """Registers by name over any :class:`RegisterBus`."""
+    """Registers by name over any :class:`RegisterBus`, whole words or by field:
+    ``write("ENGINE_CTRL", train=1, label=3)``, ``read_fields("ENGINE_STATUS")["busy"]``."""
 
     def __init__(self, bus: RegisterBus, register_map: RegisterMap) -> None:
         self.bus, self.map = bus, register_map
@@ -117,8 +118,15 @@ class RegisterFile:
     def read(self, name: str) -> int:
         return self.bus.read(self.map[name].offset)
 
-    def write(self, name: str, value: int) -> None:
+    def read_fields(self, name: str) -> dict[str, int]:
+        """The register's field values by name (signed fields as signed integers)."""
+        return self.map[name].unpack(self.read(name))
+
+    def write(self, name: str, value: int | None = None, /, **fields: int) -> None:
+        """Write the word ``value``, or the word packed from ``fields`` (fields not named take their reset)."""
         register = self.map[name]
         if register.access != "rw":
             raise PermissionError(f"register {name} is read-only")
-        self.bus.write(register.offset, value)
+        if value is not None and fields:
+            raise TypeError(f"register {name}: write a whole word or fields, not both")
+        self.bus.write(register.offset, register.pack(**fields) if value is None else value)

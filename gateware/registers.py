@@ -1,15 +1,57 @@
-"""Register banks behind an AXI-Lite slave: a declarative map, the gateware, and its documentation.
+"""Register banks behind a bus slave: a declarative map, its fields, and its documentation, from one declaration.
 
 A :class:`RegisterMap` lists 32-bit registers by name, offset (bytes, word aligned), access ('rw': written by
-the host, driving the fabric; 'ro': read by the host, driven by the fabric), reset value and description. A
-register with ``on_write`` pulses a strobe to the fabric on every write (commands, FIFO pushes); a read-only
-register with ``on_read`` pulses one on every read (FIFO pops).
-:meth:`RegisterMap.markdown` renders the map for the docs from the same declaration the gateware is built from.
+the host, driving the fabric; 'ro': read by the host, driven by the fabric) and description. Each register is a
+list of :class:`Field` s (name, Amaranth shape, lowest bit, reset value, description) from which everything else
+is generated: the fabric sees the register as a view of its :attr:`Register.layout` (``regs.ENGINE_CTRL.train``),
+the host packs and unpacks words with :meth:`Register.pack` and :meth:`Register.unpack`, and
+:meth:`RegisterMap.markdown` renders the table for the docs. A register with ``on_write`` pulses a strobe to the
+fabric on every write (commands, FIFO pushes); a read-only register with ``on_read`` pulses one on every read
+(FIFO pops).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from amaranth import Shape
+from amaranth.hdl import ShapeLike
+from amaranth.lib import data
+
+
+@dataclass(frozen=True)
+class Field:
+    """``shape`` (bits, or ``signed(n)``) at bits [at + width − 1 : at] of its register; ``reset`` only for
+    'rw' registers."""
+
+    name: str
+    shape: ShapeLike
+    description: str
+    at: int = 0
+    reset: int = 0
+
+    @property
+    def width(self) -> int:
+        return Shape.cast(self.shape).width
+
+    @property
+    def signed(self) -> bool:
+        return Shape.cast(self.shape).signed
+
+    @property
+    def bits(self) -> str:
+        """The bit range as a data sheet writes it: ``[15:8]``, ``[0]``."""
+        top = self.at + self.width - 1
+        return f"[{top}:{self.at}]" if top != self.at else f"[{self.at}]"
+
+    def check(self, value: int, register: str) -> int:
+        """``value`` as a field of ``register``, or a ValueError naming both."""
+        low, high = (-(1 << self.width - 1), (1 << self.width - 1) - 1) if self.signed else (0, (1 << self.width) - 1)
+        if int(value) != value or not low <= value <= high:
+            kind = "signed" if self.signed else "unsigned"
+            raise ValueError(f"{register}.{self.name}: must be an integer in {low}..{high} ({kind} {self.width} "
+                             f"bits), got {value!r}")
+        return int(value)
 
 
 @dataclass(frozen=True)
@@ -18,7 +60,7 @@ class Register:
     offset: int
     access: str  # "rw" or "ro"
     description: str
-    reset: int = 0
+    fields: tuple[Field, ...]
     on_write: bool = False
     on_read: bool = False
 
@@ -29,8 +71,58 @@ class Register:
             raise ValueError(f"register {self.name}: write strobes need 'rw', read strobes 'ro'")
         if self.offset % 4 or self.offset < 0:
             raise ValueError(f"register {self.name}: offset {self.offset:#x} is not a word address")
-        if not 0 <= self.reset < 2**32:
-            raise ValueError(f"register {self.name}: reset value does not fit 32 bits")
+        self._check_fields()
+
+    def _check_fields(self) -> None:
+        if not self.fields:
+            raise ValueError(f"register {self.name}: declare at least one field")
+        used = 0
+        for f in self.fields:
+            bits = ((1 << f.width) - 1) << f.at
+            if f.at < 0 or f.width < 1 or bits >> 32:
+                raise ValueError(f"register {self.name}: field {f.name} {f.bits} does not fit 32 bits")
+            if used & bits:
+                raise ValueError(f"register {self.name}: field {f.name} {f.bits} overlaps another field")
+            used |= bits
+            if f.reset and self.access == "ro":
+                raise ValueError(f"register {self.name}: the fabric drives a read-only field, it has no reset")
+            f.check(f.reset, self.name)
+        if len({f.name for f in self.fields}) != len(self.fields):
+            raise ValueError(f"register {self.name}: field names must be unique")
+
+    @property
+    def layout(self) -> data.FlexibleLayout:
+        """The fields as an Amaranth layout of the 32-bit word."""
+        return data.FlexibleLayout(32, {f.name: data.Field(f.shape, f.at) for f in self.fields})
+
+    @property
+    def init(self) -> dict[str, int]:
+        """Reset values by field."""
+        return {f.name: f.reset for f in self.fields}
+
+    @property
+    def reset(self) -> int:
+        return self.pack()
+
+    def pack(self, **values: int) -> int:
+        """The word holding ``values`` by field name; fields not named take their reset value."""
+        unknown = set(values) - {f.name for f in self.fields}
+        if unknown:
+            raise ValueError(f"register {self.name} has no field {', '.join(sorted(unknown))} (fields: "
+                             f"{', '.join(f.name for f in self.fields)})")
+        word = 0
+        for f in self.fields:
+            value = f.check(values.get(f.name, f.reset), self.name)
+            word |= (value & ((1 << f.width) - 1)) << f.at
+        return word
+
+    def unpack(self, word: int) -> dict[str, int]:
+        """Field values (signed fields as signed integers) of the 32-bit ``word``."""
+        values = {}
+        for f in self.fields:
+            value = (word >> f.at) & ((1 << f.width) - 1)
+            values[f.name] = value - (1 << f.width) if f.signed and value >> (f.width - 1) else value
+        return values
 
 
 @dataclass
@@ -56,8 +148,15 @@ class RegisterMap:
         return max(12, (max(r.offset for r in self.registers) + 4 - 1).bit_length())
 
     def markdown(self) -> str:
-        lines = ["| offset | name | access | reset | description |", "|---|---|---|---|---|"]
+        """A table: each register (offset, access, reset word, description), then each of its fields (bits,
+        access, reset, description)."""
+        lines = ["| offset | register | field | bits | access | reset | description |", "|---|---|---|---|---|---|---|"]
         for r in sorted(self.registers, key=lambda r: r.offset):
-            access = r.access + (" (write acts)" if r.on_write else "") + (" (read pops)" if r.on_read else "")
-            lines.append(f"| `{r.offset:#06x}` | `{r.name}` | {access} | `{r.reset:#x}` | {r.description} |")
+            access = r.access + (", write acts" if r.on_write else "") + (", read pops" if r.on_read else "")
+            reset = f"`{r.reset:#x}`" if r.access == "rw" else "—"
+            lines.append(f"| `{r.offset:#06x}` | `{r.name}` | | | {access} | {reset} | {r.description} |")
+            for f in sorted(r.fields, key=lambda f: f.at):
+                bits = f.bits + (" signed" if f.signed else "")
+                reset = f"`{f.reset}`" if r.access == "rw" else "—"
+                lines.append(f"| | | `{f.name}` | {bits} | {r.access} | {reset} | {f.description} |")
         return "\n".join(lines)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from amaranth import Module, Mux, Signal
+from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import fifo, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -21,10 +21,10 @@ from .axi_lite import AxiLiteRegisters
 from .mlp_engine import MLPEngine
 from .mlp_golden import DEFAULT_FORMAT, HARD_SIGMOID, Activation, FixedFormat, LutSigmoid, activation_named
 from .readout import ReadoutSequencer
-from .registers import Register, RegisterMap
+from .registers import Field, Register, RegisterMap
 
 IDENTIFIER = 0x4D544A48  # "MTJH"
-VERSION = 0x0001_0000  # major.minor (16 bits each)
+VERSION = (1, 0)  # major, minor
 AXI_PORTS = ("awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp", "bvalid", "bready",
              "araddr", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready")
 
@@ -79,46 +79,82 @@ DEFAULT_CONFIG = TopConfig()
 
 
 def register_map(config: TopConfig) -> RegisterMap:
-    c = config
+    w = config.fmt.width
+    value = Field("value", signed(w), "signed Q format")
+    wide = Field("value", signed(32), "signed Q format, sign-extended")
     return RegisterMap([
-        Register("ID", 0x000, "ro", f"identifier `{IDENTIFIER:#x}` (\"MTJH\")"),
-        Register("VERSION", 0x004, "ro", "gateware version, major [31:16], minor [15:0]"),
-        Register("ENGINE_SHAPE", 0x008, "ro", "layers [3:0], MAC lanes [15:8], word width [21:16], fraction bits "
-                                              "[29:24], LUT activation [31]"),
-        Register("READOUT_SHAPE", 0x00C, "ro", "rows [7:0], columns [19:8], delay-line taps [27:20], "
-                                               "code width − 1 [31:28]"),
-        Register("LAYER_SIZES", 0x010, "ro", "inputs [11:0], first layer [23:12], learning-rate shift [28:24]"),
-        Register("ENGINE_CTRL", 0x100, "rw", "train [0], measured first layer [1], route readout codes into "
-                                             "the engine [2], label [15:8]; a write clears the dropped flag",
+        Register("ID", 0x000, "ro", "identifies the accelerator", (
+            Field("identifier", 32, f"`{IDENTIFIER:#x}` (\"MTJH\")"),)),
+        Register("VERSION", 0x004, "ro", "gateware version", (
+            Field("minor", 16, "minor version"), Field("major", 16, "major version", at=16))),
+        Register("ENGINE_SHAPE", 0x008, "ro", "the engine the bitstream holds", (
+            Field("layers", 4, "weight layers"), Field("lanes", 8, "parallel MAC lanes", at=8),
+            Field("width", 6, "word width, bits", at=16), Field("frac", 6, "fraction bits", at=24),
+            Field("lut", 1, "LUT activation (else hard sigmoid)", at=31))),
+        Register("READOUT_SHAPE", 0x00C, "ro", "the readout the bitstream holds", (
+            Field("rows", 8, "array rows"), Field("columns", 12, "array columns", at=8),
+            Field("taps", 8, "delay-line taps", at=20), Field("code_width_m1", 4, "code width − 1, bits", at=28))),
+        Register("LAYER_SIZES", 0x010, "ro", "the network's first layers", (
+            Field("inputs", 12, "network inputs"), Field("first_layer", 12, "units of the first layer", at=12),
+            Field("lr_shift", 5, "learning rate 2^−lr_shift", at=24))),
+        Register("ENGINE_CTRL", 0x100, "rw", "how the next steps run; a write clears the dropped flag", (
+            Field("train", 1, "backpropagate and update after the forward pass"),
+            Field("measured", 1, "the first layer's pre-activations are measured (pushed after the inputs)", at=1),
+            Field("route", 1, "route converted readout codes into the engine's inputs", at=2),
+            Field("label", 12, "the labelled output (gets TARGET_HIGH)", at=8)), on_write=True),
+        Register("ENGINE_INPUT", 0x104, "rw", "write: push one input beat", (value,), on_write=True),
+        Register("ENGINE_STATUS", 0x108, "ro", "the engine's state", (
+            Field("busy", 1, "a step is running"),
+            Field("dropped", 1, "an input beat was dropped (pushed while routing or full)", at=1),
+            Field("level", 16, "input FIFO level, beats", at=8))),
+        Register("ENGINE_STEPS", 0x10C, "ro", "steps completed", (Field("count", 32, "steps"),)),
+        Register("ENGINE_CYCLES", 0x110, "ro", "duration of the last step", (Field("count", 32, "clock cycles"),)),
+        Register("PREDICTION", 0x114, "ro", "the last step's prediction", (
+            Field("output", 12, "argmax of the outputs"),)),
+        Register("TARGET_HIGH", 0x118, "rw", "target of the labelled output", (
+            Field("value", signed(w), "signed Q format", reset=int(config.fmt.quantize(0.95))),)),
+        Register("TARGET_LOW", 0x11C, "rw", "target of the other outputs", (
+            Field("value", signed(w), "signed Q format", reset=int(config.fmt.quantize(0.05))),)),
+        Register("OUT_INDEX", 0x120, "rw", "the output shown in OUT_DATA", (Field("output", 12, "output unit"),)),
+        Register("OUT_DATA", 0x124, "ro", "activation of output OUT_INDEX after the last step", (wide,)),
+        Register("PARAM_SELECT", 0x128, "rw", "the parameter PARAM_WRITE and PARAM_READ reach", (
+            Field("lane", 8, "MAC lane (column mod lanes)"), Field("word", 8, "memory word of the row", at=8),
+            Field("row", 12, "row (output unit)", at=16), Field("bias", 1, "the row's bias, not a weight", at=28),
+            Field("layer", 3, "layer", at=29))),
+        Register("PARAM_WRITE", 0x12C, "rw", "write: store the value at PARAM_SELECT (engine idle)", (value,),
                  on_write=True),
-        Register("ENGINE_INPUT", 0x104, "rw", "write: push one input beat (signed Q format, low word bits)",
+        Register("PARAM_READ", 0x130, "ro", "the parameter at PARAM_SELECT", (wide,)),
+        Register("READOUT_CTRL", 0x200, "rw", "write with start set: sweep all columns", (
+            Field("start", 1, "start a sweep"), Field("calibrate", 1, "stops from the calibration oscillator", at=1)),
                  on_write=True),
-        Register("ENGINE_STATUS", 0x108, "ro", "busy [0], input dropped (pushed while routing or full) [1], "
-                                               "input FIFO level [15:8]"),
-        Register("ENGINE_STEPS", 0x10C, "ro", "steps completed"),
-        Register("ENGINE_CYCLES", 0x110, "ro", "clock cycles of the last step"),
-        Register("PREDICTION", 0x114, "ro", "argmax of the last step's outputs"),
-        Register("TARGET_HIGH", 0x118, "rw", "target of the labelled output (Q format)", reset=int(
-            c.fmt.quantize(0.95)) & 0xFFFFFFFF),
-        Register("TARGET_LOW", 0x11C, "rw", "target of the other outputs (Q format)", reset=int(
-            c.fmt.quantize(0.05)) & 0xFFFFFFFF),
-        Register("OUT_INDEX", 0x120, "rw", "output unit shown in OUT_DATA"),
-        Register("OUT_DATA", 0x124, "ro", "activation of output OUT_INDEX after the last step (signed)"),
-        Register("PARAM_SELECT", 0x128, "rw", "layer [31:29], bias [28], row [27:16], word [15:8], lane [7:0]"),
-        Register("PARAM_WRITE", 0x12C, "rw", "write: store the value (signed) at PARAM_SELECT (engine idle)",
-                 on_write=True),
-        Register("PARAM_READ", 0x130, "ro", "the parameter at PARAM_SELECT (signed)"),
-        Register("READOUT_CTRL", 0x200, "rw", "write with start [0] set: sweep all columns; calibration stops "
-                                              "[1]", on_write=True),
-        Register("READOUT_ROWS", 0x204, "rw", "row drive mask for the sweep"),
-        Register("READOUT_SETTLE", 0x208, "rw", "discharge cycles before each column's charge", reset=16),
-        Register("READOUT_STATUS", 0x20C, "ro", "busy [0], code FIFO level [15:8]"),
-        Register("READOUT_CODE", 0x210, "ro", "pop a code: code [15:0], column [27:16], last [30], valid [31]",
+        Register("READOUT_ROWS", 0x204, "rw", "rows driven in the sweep", (Field("mask", config.rows, "row mask"),)),
+        Register("READOUT_SETTLE", 0x208, "rw", "discharge before each column's charge", (
+            Field("cycles", 16, "clock cycles", reset=16),)),
+        Register("READOUT_STATUS", 0x20C, "ro", "the readout's state", (
+            Field("busy", 1, "a sweep is running"), Field("level", 8, "code FIFO level, codes", at=8))),
+        Register("READOUT_CODE", 0x210, "ro", "read: pop a code from the code FIFO", (
+            Field("code", 16, "TDC code"), Field("column", 12, "column", at=16),
+            Field("last", 1, "the sweep's last column", at=30), Field("valid", 1, "a code was popped", at=31)),
                  on_read=True),
-        Register("CODE_OFFSET", 0x214, "rw", "converter: code offset subtracted"),
-        Register("CODE_GAIN", 0x218, "rw", "converter: signed gain [15:0]", reset=1),
-        Register("CODE_SHIFT", 0x21C, "rw", "converter: right shift [4:0]"),
+        Register("CODE_OFFSET", 0x214, "rw", "converter: code offset subtracted", (Field("offset", 16, "TDC code"),)),
+        Register("CODE_GAIN", 0x218, "rw", "converter: gain", (Field("gain", signed(16), "multiplier", reset=1),)),
+        Register("CODE_SHIFT", 0x21C, "rw", "converter: right shift", (Field("shift", 5, "bits"),)),
     ])
+
+
+def identification(config: TopConfig) -> dict[str, dict[str, int]]:
+    """What the read-only identification registers hold, by register and field: the fabric drives them, the host
+    compares them with its :class:`TopConfig`."""
+    c = config
+    major, minor = VERSION
+    return {
+        "ID": {"identifier": IDENTIFIER},
+        "VERSION": {"major": major, "minor": minor},
+        "ENGINE_SHAPE": {"layers": len(c.sizes) - 1, "lanes": c.lanes, "width": c.fmt.width, "frac": c.fmt.frac,
+                         "lut": int(isinstance(c.activation, LutSigmoid))},
+        "READOUT_SHAPE": {"rows": c.rows, "columns": c.cols, "taps": c.taps, "code_width_m1": c.code_width - 1},
+        "LAYER_SIZES": {"inputs": c.sizes[0], "first_layer": c.sizes[1], "lr_shift": c.lr_shift},
+    }
 
 
 class AcceleratorTop(wiring.Component):
@@ -160,71 +196,61 @@ class AcceleratorTop(wiring.Component):
         m.submodules.codes = codes = fifo.SyncFIFOBuffered(width=len(readout.codes.payload.as_value()),
                                                            depth=64)
 
-        def reg(name: str):
-            return getattr(bus, f"reg_{name}")
-
-        # identification
-        m.d.comb += [
-            reg("ID").eq(IDENTIFIER),
-            reg("VERSION").eq(VERSION),
-            reg("ENGINE_SHAPE").eq(len(c.sizes) - 1 | c.lanes << 8 | w << 16 | c.fmt.frac << 24
-                                   | int(c.activation.name == "lut-sigmoid") << 31),
-            reg("READOUT_SHAPE").eq(c.rows | c.cols << 8 | c.taps << 20 | (c.code_width - 1) << 28),
-            reg("LAYER_SIZES").eq(c.sizes[0] | c.sizes[1] << 12 | c.lr_shift << 24),
-        ]
+        regs = bus.registers
+        for name, values in identification(c).items():
+            m.d.comb += getattr(regs, name).eq(self.map[name].pack(**values))
 
         # engine control
-        ctrl = reg("ENGINE_CTRL")
-        route = ctrl[2]
+        ctrl = regs.ENGINE_CTRL
         dropped = Signal()
-        m.d.comb += [engine.train.eq(ctrl[0]), engine.measured.eq(ctrl[1]), engine.label.eq(ctrl[8:16]),
-                     engine.target_high.eq(reg("TARGET_HIGH")[:w]), engine.target_low.eq(reg("TARGET_LOW")[:w]),
-                     engine.out_index.eq(reg("OUT_INDEX")),
-                     reg("OUT_DATA").eq(engine.out_data.as_signed()),
-                     reg("ENGINE_STEPS").eq(engine.steps), reg("ENGINE_CYCLES").eq(engine.cycles),
-                     reg("PREDICTION").eq(engine.prediction),
-                     reg("ENGINE_STATUS").eq(engine.busy | dropped << 1 | inputs.level << 8)]
+        m.d.comb += [engine.train.eq(ctrl.train), engine.measured.eq(ctrl.measured), engine.label.eq(ctrl.label),
+                     engine.target_high.eq(regs.TARGET_HIGH.value), engine.target_low.eq(regs.TARGET_LOW.value),
+                     engine.out_index.eq(regs.OUT_INDEX.output),
+                     regs.OUT_DATA.value.eq(engine.out_data),
+                     regs.ENGINE_STEPS.count.eq(engine.steps), regs.ENGINE_CYCLES.count.eq(engine.cycles),
+                     regs.PREDICTION.output.eq(engine.prediction),
+                     regs.ENGINE_STATUS.busy.eq(engine.busy), regs.ENGINE_STATUS.dropped.eq(dropped),
+                     regs.ENGINE_STATUS.level.eq(inputs.level)]
         with m.If(bus.reg_ENGINE_CTRL_written):
             m.d.sync += dropped.eq(0)
 
         # the engine's input FIFO: host pushes, or converted readout codes when routed
         code = readout.codes.payload.code
-        gain = reg("CODE_GAIN")[:16].as_signed()
-        converted = ((code - reg("CODE_OFFSET")).as_signed() * gain) >> reg("CODE_SHIFT")[:5]
+        converted = ((code - regs.CODE_OFFSET.offset).as_signed() * regs.CODE_GAIN.gain) >> regs.CODE_SHIFT.shift
         saturated = Mux(converted > c.fmt.high, c.fmt.high, Mux(converted < c.fmt.low, c.fmt.low, converted))
         host_push = bus.reg_ENGINE_INPUT_written
-        with m.If(route):
+        with m.If(ctrl.route):
             m.d.comb += [inputs.w_data.eq(saturated), inputs.w_en.eq(readout.codes.valid),
                          readout.codes.ready.eq(inputs.w_rdy)]
         with m.Else():
-            m.d.comb += [inputs.w_data.eq(reg("ENGINE_INPUT")[:w]), inputs.w_en.eq(host_push),
+            m.d.comb += [inputs.w_data.eq(regs.ENGINE_INPUT.value), inputs.w_en.eq(host_push),
                          codes.w_data.eq(readout.codes.payload.as_value()), codes.w_en.eq(readout.codes.valid),
                          readout.codes.ready.eq(codes.w_rdy)]
-        with m.If(host_push & (route | ~inputs.w_rdy)):
+        with m.If(host_push & (ctrl.route | ~inputs.w_rdy)):
             m.d.sync += dropped.eq(1)
         m.d.comb += [engine.inputs.payload.eq(inputs.r_data.as_signed()), engine.inputs.valid.eq(inputs.r_rdy),
                      inputs.r_en.eq(engine.inputs.ready)]
 
         # parameters
-        select = reg("PARAM_SELECT")
-        m.d.comb += [engine.param_lane.eq(select[0:8]), engine.param_chunk.eq(select[8:16]),
-                     engine.param_row.eq(select[16:28]), engine.param_bias.eq(select[28]),
-                     engine.param_layer.eq(select[29:32]),
-                     engine.param_data_in.eq(reg("PARAM_WRITE")[:w]), engine.param_we.eq(bus.reg_PARAM_WRITE_written),
-                     reg("PARAM_READ").eq(engine.param_data_out.as_signed())]
+        select = regs.PARAM_SELECT
+        m.d.comb += [engine.param_lane.eq(select.lane), engine.param_chunk.eq(select.word),
+                     engine.param_row.eq(select.row), engine.param_bias.eq(select.bias),
+                     engine.param_layer.eq(select.layer),
+                     engine.param_data_in.eq(regs.PARAM_WRITE.value), engine.param_we.eq(bus.reg_PARAM_WRITE_written),
+                     regs.PARAM_READ.value.eq(engine.param_data_out)]
 
         # readout
-        m.d.comb += [readout.start.eq(bus.reg_READOUT_CTRL_written & reg("READOUT_CTRL")[0]),
-                     readout.calibrate.eq(reg("READOUT_CTRL")[1]),
-                     readout.row_mask.eq(reg("READOUT_ROWS")), readout.settle.eq(reg("READOUT_SETTLE")),
-                     reg("READOUT_STATUS").eq(readout.busy | codes.level << 8),
+        status, head = regs.READOUT_STATUS, Signal(readout.codes.payload.shape())
+        m.d.comb += [readout.start.eq(bus.reg_READOUT_CTRL_written & regs.READOUT_CTRL.start),
+                     readout.calibrate.eq(regs.READOUT_CTRL.calibrate),
+                     readout.row_mask.eq(regs.READOUT_ROWS.mask), readout.settle.eq(regs.READOUT_SETTLE.cycles),
+                     status.busy.eq(readout.busy), status.level.eq(codes.level),
                      self.column.eq(readout.column), self.row_drive.eq(readout.row_drive),
                      self.charge.eq(readout.charge), self.calibration_stop.eq(readout.calibration_stop),
                      readout.taps_in.eq(self.taps_in)]
-        head = Signal(readout.codes.payload.shape())
-        m.d.comb += [head.eq(codes.r_data),
-                     reg("READOUT_CODE").eq(head.code | head.column << 16 | head.last << 30 | codes.r_rdy << 31),
-                     codes.r_en.eq(bus.reg_READOUT_CODE_read)]
+        popped = regs.READOUT_CODE
+        m.d.comb += [head.eq(codes.r_data), popped.code.eq(head.code), popped.column.eq(head.column),
+                     popped.last.eq(head.last), popped.valid.eq(codes.r_rdy), codes.r_en.eq(bus.reg_READOUT_CODE_read)]
         return m
 
 

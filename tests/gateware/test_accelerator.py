@@ -88,7 +88,7 @@ def test_the_same_host_code_runs_on_the_simulated_bus_and_on_mmio():
 
 def test_wrong_gateware_is_refused():
     with simulated_accelerator(TopConfig(sizes=(4, 3), lanes=2, rows=2, cols=2)) as accelerator:
-        with pytest.raises(GatewareError, match="another network"):
+        with pytest.raises(GatewareError, match=r"another network.*LAYER_SIZES\.first_layer 3 \(config: 2\)"):
             Accelerator(accelerator.bus, TopConfig(sizes=(4, 2), lanes=2, rows=2, cols=2))
 
     class Blank:
@@ -117,7 +117,7 @@ def test_tdc_sweeps_and_calibration_through_the_host():
     with simulated_accelerator(config, afe) as accelerator:
         codes = accelerator.tdc.sweep(0b1011, settle=2)
         assert [(int(c), k, k == 5) for k, c in enumerate(codes)] == golden_sweep(afe.intervals(), line)
-        with pytest.raises(ValueError, match="beyond the 4 rows"):
+        with pytest.raises(ValueError, match=r"READOUT_ROWS.mask: must be an integer in 0..15"):
             accelerator.tdc.sweep(0b10000)
         calibration = accelerator.tdc.calibrate(800)
     assert np.max(np.abs(calibration.widths - line.delays)) / calibration.lsb < 0.5
