@@ -9,6 +9,7 @@ measures the dot products itself (``dots``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -100,31 +101,46 @@ class SimulatedArray:
         self.rng.bit_generator.state = rng_state
 
 
+#: Who reads a bench array's cell states: ``auto``, ``smu`` or ``resistance`` (see :class:`BenchArray`).
+READERS = ("auto", "smu", "resistance")
+
+
 class BenchArray:
     """An MTJ array on a bench (virtual or real): a source-meter reaches the cells through a switch matrix.
 
-    Reads close the word lines of the active inputs to the SMU's HI bus and one bit line to LO (one current
-    per bit line); writes select one cell and send a ``write_voltage`` (V) pulse of ``write_width`` (s) whose
-    sign sets the state (positive: P), then read the cell back at ``read_voltage``; a cell is P when its
-    resistance is below ``r_threshold`` (Ω). ``crosspoint(kind, index)`` names the switch crosspoint of a word
-    or bit line (default: :func:`mtjhw.simulators.bench.devices.crosspoint_of_line`'s wiring).
+    Column currents (the dot products) close the word lines of the active inputs to the SMU's HI bus and one bit
+    line to LO (one current per bit line, at ``read_voltage`` V): they are always the source-meter's. Writes
+    select one cell and send a ``write_voltage`` (V) pulse of ``write_width`` (s) from the SMU whose sign sets
+    the state (positive: P). Cell states (:meth:`states` and the verify read after each write pulse) are read by
+    ``reader``: "smu" at ``read_voltage``, or "resistance" through the ``resistance`` role (a current source and
+    nanovoltmeter on the matrix rows of their own) in delta mode at ±``read_current`` A with ``nplc`` line
+    cycles per voltage, free of thermoelectric offsets; "auto" takes the resistance role where the bench has
+    one (an array bench has its SMU anyway, for the writes and the column currents, so a delta-mode meter on the
+    matrix is there for the cell reads), the SMU otherwise. A cell is P when its resistance is below
+    ``r_threshold`` (Ω). ``crosspoint(kind, index, bus)`` names the switch crosspoint of a word or bit line on
+    the rows of ``bus`` ("smu" or "resistance"; default: :func:`mtjhw.simulators.bench.devices.crosspoint_of_line`'s
+    wiring). The bench's safety limits hold for the read current too; closing the bench switches the outputs off.
     """
 
     def __init__(self, bench, rows: int, cols: int, r_threshold: float, read_voltage: float = 0.05,
-                 write_voltage: float = 0.7, write_width: float = 1e-3, crosspoint=None) -> None:
+                 write_voltage: float = 0.7, write_width: float = 1e-3, crosspoint=None, reader: str = "auto",
+                 read_current: float = 1e-6, nplc: float = 1.0) -> None:
         from mtjhw.simulators.bench.devices import crosspoint_of_line
 
         self.bench, self.rows, self.cols = bench, rows, cols
         self.r_threshold, self.read_voltage = r_threshold, read_voltage
         self.write_voltage, self.write_width = write_voltage, write_width
         self.crosspoint = crosspoint or crosspoint_of_line
+        self.reader = _chosen_reader(bench, reader)
+        if self.reader == "resistance":
+            bench.resistance.configure(read_current, "delta", nplc)
         bench.smu.source_voltage_mode(compliance_current=min(1e-3, bench.config.safety.max_current), nplc=0.1)
         bench.smu.set_level(read_voltage)
         bench.smu.output_on()
 
-    def _select(self, words: list[int], bit: int) -> None:
-        self.bench.switch.exclusive_close([self.crosspoint("word", w + 1) for w in words]
-                                          + [self.crosspoint("bit", bit + 1)])
+    def _select(self, words: list[int], bit: int, bus: str = "smu") -> None:
+        self.bench.switch.exclusive_close([self.crosspoint("word", w + 1, bus) for w in words]
+                                          + [self.crosspoint("bit", bit + 1, bus)])
 
     def column_currents(self, x: np.ndarray) -> np.ndarray:
         words = [int(i) for i in np.flatnonzero(np.asarray(x) > 0)]
@@ -135,33 +151,59 @@ class BenchArray:
                 currents[col] = self.bench.smu.measure()[1]
         return currents
 
+    def _state(self, resistance: float) -> int:
+        return STATE_P if resistance < self.r_threshold else STATE_AP
+
     def _cell_state(self, row: int, col: int) -> int:
+        if self.reader == "resistance":
+            self._select([row], col, "resistance")
+            return self._state(self.bench.resistance.measure_resistance())
         self._select([row], col)
         v, i = self.bench.smu.measure()
-        return STATE_P if i != 0 and v / i < self.r_threshold else STATE_AP
+        return self._state(v / i if i else math.inf)
 
     def states(self) -> np.ndarray:
         return np.array([[self._cell_state(r, c) for c in range(self.cols)] for r in range(self.rows)])
 
     def program(self, states: np.ndarray, max_attempts: int, pulse_budget: int | None = None) -> WriteReport:
         report = WriteReport()
-        current = self.states()
-        for row, col in np.argwhere(current != states):
-            target = int(states[row, col])
-            self._select([int(row)], int(col))
-            for _ in range(max_attempts):
-                if pulse_budget is not None and report.pulses >= pulse_budget:
-                    report.failed.append((int(row), int(col)))
-                    break
-                report.pulses += 1
-                v, i = self.bench.smu.sweep(np.array([target * self.write_voltage, self.read_voltage]),
-                                            delay=self.write_width)
-                state = STATE_P if v[1] / i[1] < self.r_threshold else STATE_AP
-                if state == target:
-                    break
-            else:
+        for row, col in np.argwhere(self.states() != states):
+            if not self._write(int(row), int(col), int(states[row, col]), max_attempts, pulse_budget, report):
                 report.failed.append((int(row), int(col)))
         return report
+
+    def _write(self, row: int, col: int, target: int, max_attempts: int, pulse_budget: int | None,
+               report: WriteReport) -> bool:
+        """Pulse cell (row, col) toward ``target`` until it reads back so, at most ``max_attempts`` times and
+        while ``report`` stays within ``pulse_budget``; whether it took the state."""
+        if self.reader == "smu":
+            self._select([row], col)  # selected once: the SMU reads back on the rows it pulses on
+        for _ in range(max_attempts):
+            if pulse_budget is not None and report.pulses >= pulse_budget:
+                return False
+            report.pulses += 1
+            if self._pulse(row, col, target) == target:
+                return True
+        return False
+
+    def _pulse(self, row: int, col: int, target: int) -> int:
+        """One write pulse toward ``target`` through cell (row, col), and the state read back after it."""
+        pulse = target * self.write_voltage
+        if self.reader == "smu":
+            v, i = self.bench.smu.sweep(np.array([pulse, self.read_voltage]), delay=self.write_width)
+            return self._state(v[1] / i[1])
+        self._select([row], col)
+        self.bench.smu.sweep(np.array([pulse]), delay=self.write_width)
+        return self._cell_state(row, col)
+
+
+def _chosen_reader(bench, reader: str) -> str:
+    """The role that reads a bench array's cell states for ``reader`` (one of :data:`READERS`)."""
+    if reader not in READERS:
+        raise ValueError(f"reader must be one of {', '.join(READERS)}, got {reader!r}")
+    if reader == "auto":
+        return "resistance" if bench.has_resistance else "smu"
+    return reader
 
 
 class TdcReadArray(SimulatedArray):
@@ -169,29 +211,30 @@ class TdcReadArray(SimulatedArray):
     of the pair where x_i = 1 and the ¬w cell where x_i = 0, charges the capacitor through the string and the
     gateware TDC times the comparator edge (:class:`mtjhw.gateware.blocks.TdcHost`). A string with m mismatching cells
     (AP) takes m·``unit_time`` longer than with none, and m(0) − m(x) = x·W, so the dot products come from two
-    sweeps, the input's and an all-zero reference one (re-measured after every programming pass):
-    x·W = (code(0) − code(x))·LSB / unit_time. ``unit_time`` (s) = (R_AP − R_P)·C·ln(V/(V − V_th)).
+    sweeps, the input's and an all-zero reference one (re-measured after every programming pass), timed with the
+    TDC's calibration (:meth:`~mtjhw.gateware.blocks.TdcHost.measure`): x·W = (t(0) − t(x)) / unit_time.
+    ``unit_time`` (s) = (R_AP − R_P)·C·ln(V/(V − V_th)); one TDC LSB resolves ΔR = LSB / (C·ln(V/(V − V_th))).
+
     Programming and verification are the simulated array's (pulses with Néel–Brown switching); the inherited
     ``column_currents`` reads the bit lines directly, bypassing the FPGA (the HIL loop uses ``dots``)."""
 
-    def __init__(self, array: CrossbarArray, rng: np.random.Generator, tdc, unit_time: float,
-                 lsb: float, **write) -> None:
+    def __init__(self, array: CrossbarArray, rng: np.random.Generator, tdc, unit_time: float, **write) -> None:
         super().__init__(array, rng, **write)
         if array.rows > tdc.config.rows or array.cols != 2 * tdc.config.cols:
             raise ValueError(f"a {array.rows}×{array.cols} array needs a readout of >= {array.rows} rows and "
                              f"{array.cols // 2} columns, the gateware has {tdc.config.rows}×{tdc.config.cols}")
-        self.tdc, self.unit_codes = tdc, unit_time / lsb
+        self.tdc, self.unit_time = tdc, unit_time
         self._reference: np.ndarray | None = None
 
     def _sweep(self, x: np.ndarray) -> np.ndarray:
         mask = sum(1 << i for i in np.flatnonzero(np.asarray(x) > 0))
-        return self.tdc.sweep(int(mask)).astype(float)
+        return self.tdc.measure(int(mask))
 
     def dots(self, x: np.ndarray) -> np.ndarray:
         """x·W for binary inputs x, one TDC sweep (plus the reference after programming)."""
         if self._reference is None:
             self._reference = self._sweep(np.zeros(self.rows))
-        return (self._reference - self._sweep(x)) / self.unit_codes
+        return (self._reference - self._sweep(x)) / self.unit_time
 
     def program(self, states: np.ndarray, max_attempts: int, pulse_budget: int | None = None) -> WriteReport:
         self._reference = None

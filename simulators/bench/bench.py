@@ -57,6 +57,7 @@ class VirtualBench:
         self._wall_origin = time.monotonic()
         self._bias_source: object | None = None
         self._bias = Bias.open_circuit()
+        self._roles: dict[int, str] = {}  # id(source) → the role it fills (see wire)
         self._pulse_voltage = 0.0  # V added through the bias tee's AC port while a pulse is on
         self.rf = RfDrive()  # microwave drive through the AC port
         self.trigger_listeners: list[TriggerListener] = []
@@ -142,17 +143,37 @@ class VirtualBench:
     @property
     def effective_bias(self) -> Bias:
         """The bias the DUT sees: the DC source plus any pulse on the AC port (a voltage in series, unless the
-        DUT routes pulses to a write path of its own)."""
+        DUT routes pulses to a write path of its own); none from a source whose matrix rows the switch no longer
+        routes to the DUT (:meth:`wire`)."""
+        if not self._source_routed():
+            return Bias.open_circuit()
         if self._pulse_voltage == 0.0 or not getattr(self.dut, "pulses_in_series", True):
             return self._bias
         dc = self._bias
         v_dc = dc.level if dc.mode == "V" else self.dut.operating_point(dc)[0]
         return Bias("V", v_dc + self._pulse_voltage)
 
+    def wire(self, source: object, role: str) -> None:
+        """``source`` (an instrument) fills ``role``: a DUT behind a switch matrix (an array) is driven by it
+        through the matrix rows of that role. Sources never wired are the source-meter's (role "smu")."""
+        self._roles[id(source)] = role
+
+    def _role_of(self, source: object) -> str:
+        return self._roles.get(id(source), "smu")
+
+    def _source_routed(self) -> bool:
+        """Whether the biasing source's rows are those the DUT presents (always, for a DUT without a matrix)."""
+        bus = getattr(self.dut, "bus", None)
+        return bus is None or self._bias_source is None or self._role_of(self._bias_source) == bus
+
     def apply_bias(self, source: object, bias: Bias) -> None:
-        """Connect ``source`` (an instrument) to the DUT with ``bias``; one source drives it at a time."""
+        """Connect ``source`` (an instrument) to the DUT with ``bias``; one source drives it at a time (an array
+        presents the cells the switch routes to that source's rows)."""
         self._bias_source = source
         self._bias = bias
+        drive_from = getattr(self.dut, "drive_from", None)
+        if drive_from is not None:
+            drive_from(self._role_of(source))
 
     def release_bias(self, source: object) -> None:
         """Disconnect ``source`` (output off): the DUT is left open."""

@@ -209,29 +209,42 @@ class DomainWallDevice(TwoTerminalDevice):
         return self.operating_point(bias)
 
 
-def crosspoint_of_line(kind: str, index: int) -> str:
-    """707B crosspoint that connects array line ``index`` (1-based) to its bus.
+#: Matrix rows (HI, LO) that each source is cabled to, by the role it fills: the source-meter on A/B, the
+#: delta-mode current source on C/D (with the 2182A's input across them at the matrix: two-wire at the cell).
+BUS_ROWS = {"smu": ("A", "B"), "resistance": ("C", "D")}
 
-    Word lines (``kind`` 'word') sit on the odd slots 1, 3, 5 and are driven from matrix row A (the SMU's HI
-    bus); bit lines ('bit') on the even slots 2, 4, 6 and return through row B (LO bus); 12 lines per card.
+
+def crosspoint_of_line(kind: str, index: int, bus: str = "smu") -> str:
+    """707B crosspoint that connects array line ``index`` (1-based) to the rows of ``bus`` (:data:`BUS_ROWS`).
+
+    Word lines (``kind`` 'word') sit on the odd slots 1, 3, 5 and are driven from the bus's HI row (A for the
+    SMU); bit lines ('bit') on the even slots 2, 4, 6 and return through its LO row (B); 12 lines per card.
     """
     if index < 1 or index > 36:
         raise ValueError(f"line {index} is outside 1..36 (three 12-column cards per line kind)")
+    if bus not in BUS_ROWS:
+        raise ValueError(f"bus must be one of {', '.join(BUS_ROWS)}, got {bus!r}")
+    high, low = BUS_ROWS[bus]
     slot = 2 * ((index - 1) // 12) + (1 if kind == "word" else 2)
-    return f"{slot}{'A' if kind == 'word' else 'B'}{(index - 1) % 12 + 1:02d}"
+    return f"{slot}{high if kind == 'word' else low}{(index - 1) % 12 + 1:02d}"
 
 
 class ArrayDevice(TwoTerminalDevice):
     """``model: array``: a crossbar of MTJs (:class:`~mtjhw.simulators.physics.crossbar.CrossbarArray`) behind a
     switch matrix (:func:`crosspoint_of_line` gives the wiring).
 
-    The source-meter sees the cells at the crossings of the word lines switched to its HI bus and the bit lines
-    switched to LO, in parallel (a 1-selector-1-MTJ array: unselected lines float and carry no sneak current).
-    A pulse through a selected cell switches it with the Néel–Brown probability for its current and width
-    (positive current writes P). Each cell's barrier breaks down on its own (Weibull TDDB, the cells' lives drawn
-    from ``seed``) and shorts that cell to ``r_short``. Parameters: ``rows``, ``cols`` (≤ 36), ``seed`` of the
-    device-to-device variability, those of :class:`~mtjhw.simulators.physics.crossbar.CrossbarParams`, and
-    ``v_breakdown``, ``gamma_breakdown``, ``weibull_beta``, ``r_short``.
+    Each source reaches the cells through its own rows of the matrix (:data:`BUS_ROWS`, by the role it fills) and
+    sees the cells at the crossings of the word lines switched to its HI row and the bit lines switched to its LO
+    row, in parallel (a 1-selector-1-MTJ array: unselected lines float and carry no sneak current). The DUT
+    presents the cells of one ``bus``: the one the driving source is cabled to (:meth:`drive_from`), or, when the
+    switch routes cells to one bus only and the present one reaches none, that one (the source cabled there
+    drives next; the virtual bench keeps any other source's bias off them).
+    A current through a selected cell switches it with the Néel–Brown probability for its size and duration
+    (positive current writes P): write pulses do, a small read current in practice never does. Each cell's
+    barrier breaks down on its own (Weibull TDDB, the cells' lives drawn from ``seed``) and shorts that cell to
+    ``r_short``. Parameters: ``rows``, ``cols`` (≤ 36), ``seed`` of the device-to-device variability, those of
+    :class:`~mtjhw.simulators.physics.crossbar.CrossbarParams`, and ``v_breakdown``, ``gamma_breakdown``,
+    ``weibull_beta``, ``r_short``.
     """
 
     r_open = 1e12  # Ω: nothing selected
@@ -245,13 +258,31 @@ class ArrayDevice(TwoTerminalDevice):
                          gamma_breakdown=gamma_breakdown, seed=seed, cells=(rows, cols))
         self.physics = CrossbarArray(rows, cols, CrossbarParams(**params), rng=np.random.default_rng(seed))
         self.physics.r_short = r_short
-        self.selected = np.zeros((rows, cols), dtype=bool)
+        self._unrouted = np.zeros((rows, cols), dtype=bool)
+        #: (rows, cols) cells each bus reaches through the closed crosspoints
+        self.routes = {bus: self._unrouted for bus in BUS_ROWS}
+        self.bus = "smu"
+
+    @property
+    def selected(self) -> np.ndarray:
+        """(rows, cols) cells in parallel across the present bus (none for a bus the matrix does not serve)."""
+        return self.routes.get(self.bus, self._unrouted)
 
     def connect(self, closed: set[str]) -> None:
-        """Route the source-meter through the crosspoints ``closed`` on the switch matrix."""
-        words = np.array([crosspoint_of_line("word", r + 1) in closed for r in range(self.physics.rows)])
-        bits = np.array([crosspoint_of_line("bit", c + 1) in closed for c in range(self.physics.cols)])
-        self.selected = words[:, None] & bits[None, :]
+        """Route each bus through the crosspoints ``closed`` on the switch matrix."""
+        self.routes = {bus: self._routed(closed, bus) for bus in BUS_ROWS}
+        routed = [bus for bus, cells in self.routes.items() if cells.any()]
+        if not self.selected.any() and len(routed) == 1:
+            self.bus = routed[0]
+
+    def _routed(self, closed: set[str], bus: str) -> np.ndarray:
+        words = np.array([crosspoint_of_line("word", r + 1, bus) in closed for r in range(self.physics.rows)])
+        bits = np.array([crosspoint_of_line("bit", c + 1, bus) in closed for c in range(self.physics.cols)])
+        return words[:, None] & bits[None, :]
+
+    def drive_from(self, bus: str) -> None:
+        """A source cabled to ``bus`` (a role; one the matrix does not serve reaches no cell) drives the DUT."""
+        self.bus = bus
 
     def resistance(self, voltage: float) -> float:
         if not self.selected.any():
