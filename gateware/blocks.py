@@ -11,26 +11,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
 from .afe import AnalogFrontEnd
 from .calibration import Calibration, code_density
 from .host import RegisterBus, RegisterFile, SimulatedAxiBus
+from .mlp_engine import StepResult, parameter_address
 from .mlp_golden import GoldenMLP
 from .top import DEFAULT_CONFIG, IDENTIFIER, AcceleratorTop, TopConfig, identification, register_map
 
 
 class GatewareError(RuntimeError):
     """The gateware did not answer as expected (wrong bitstream, time-out, dropped data)."""
-
-
-@dataclass
-class StepOutcome:
-    outputs: np.ndarray  # output activations (Q format integers)
-    prediction: int
-    cycles: int
 
 
 class _Block:
@@ -49,12 +42,8 @@ class TrainingEngineHost(_Block):
     the readout)."""
 
     def _select(self, layer: int, row: int, column: int) -> None:
-        sizes, lanes = self.config.sizes, self.config.lanes
-        if not (0 <= layer < len(sizes) - 1 and 0 <= row < sizes[layer + 1] and 0 <= column <= sizes[layer]):
-            raise IndexError(f"no parameter (layer {layer}, row {row}, column {column}) in a {sizes} network")
-        bias = column == sizes[layer]
-        word, lane = (0, 0) if bias else divmod(column, lanes)
-        self.registers.write("PARAM_SELECT", layer=layer, bias=int(bias), row=row, word=word, lane=lane)
+        a = parameter_address(self.config.sizes, self.config.lanes, layer, row, column)
+        self.registers.write("PARAM_SELECT", layer=a.layer, bias=int(a.bias), row=a.row, word=a.word, lane=a.lane)
 
     def _idle(self) -> None:
         self._wait(lambda: not self.registers.read_fields("ENGINE_STATUS")["busy"], "the engine to go idle")
@@ -88,6 +77,13 @@ class TrainingEngineHost(_Block):
             raise ValueError(f"label must be 0..{self.config.sizes[-1] - 1}, got {label}")
         self.registers.write("ENGINE_CTRL", train=int(train), measured=int(measured), route=int(route), label=label)
 
+    def seed_rounding(self, seed: int) -> None:
+        """Seed the stochastic-rounding generators (``ROUNDING_SEED``), as :meth:`GoldenMLP.seed_rounding` does."""
+        if not 0 <= seed < 1 << 32:
+            raise ValueError(f"the rounding seed is 32 bits, got {seed}")
+        self._idle()
+        self.registers.write("ROUNDING_SEED", seed=seed)
+
     def set_targets(self, high: int, low: int) -> None:
         self.registers.write("TARGET_HIGH", value=high)
         self.registers.write("TARGET_LOW", value=low)
@@ -99,7 +95,7 @@ class TrainingEngineHost(_Block):
     def steps(self) -> int:
         return self.registers.read_fields("ENGINE_STEPS")["count"]
 
-    def finish(self, steps_before: int) -> StepOutcome:
+    def finish(self, steps_before: int) -> StepResult:
         """Wait for the step after ``steps_before`` and read its outcome."""
         self._wait(lambda: self.steps() != steps_before, "the training step")
         if self.registers.read_fields("ENGINE_STATUS")["dropped"]:
@@ -108,10 +104,10 @@ class TrainingEngineHost(_Block):
         for j in range(self.config.sizes[-1]):
             self.registers.write("OUT_INDEX", output=j)
             outputs.append(self.registers.read_fields("OUT_DATA")["value"])
-        return StepOutcome(np.array(outputs, dtype=np.int64), self.registers.read_fields("PREDICTION")["output"],
+        return StepResult(np.array(outputs, dtype=np.int64), self.registers.read_fields("PREDICTION")["output"],
                            self.registers.read_fields("ENGINE_CYCLES")["count"])
 
-    def step(self, x: np.ndarray, label: int, train: bool = True, z: np.ndarray | None = None) -> StepOutcome:
+    def step(self, x: np.ndarray, label: int, train: bool = True, z: np.ndarray | None = None) -> StepResult:
         """One step on inputs ``x`` (Q format) toward ``label``; ``z``: measured first-layer pre-activations."""
         if len(x) != self.config.sizes[0] or (z is not None and len(z) != self.config.sizes[1]):
             raise ValueError(f"need {self.config.sizes[0]} inputs (and {self.config.sizes[1]} measured values)")
@@ -125,12 +121,42 @@ class TrainingEngineHost(_Block):
 
 
 class TdcHost(_Block):
-    """The readout: column sweeps through the RC/TDC path, calibration, and the code converter."""
+    """The readout: column sweeps through the RC/TDC path, code-density calibration (on demand, or every few
+    sweeps as the chain drifts with temperature and supply), calibrated times, and the code converter."""
 
     clock_period = 10e-9  # s, the fabric clock (FCLK0 at 100 MHz)
 
+    def __init__(self, registers: RegisterFile, config: TopConfig, timeout: float) -> None:
+        super().__init__(registers, config, timeout)
+        self.calibration = Calibration.nominal(self.clock_period, config.taps)
+        self.registers.write("READOUT_BINS", bins=config.taps)  # the table's scale, whatever ran before
+        self._every: int | None = None
+        self._hits = 0
+        self._since = 0  # measurement sweeps since the last calibration
+
+    def schedule_calibration(self, every: int | None, hits: int) -> None:
+        """Recalibrate with ``hits`` stops before a measurement sweep once ``every`` sweeps have run since the last
+        calibration (None: only on demand, :meth:`calibrate`)."""
+        if every is not None and every < 1:
+            raise ValueError(f"every: at least one sweep between calibrations, or None (got {every})")
+        self._every, self._hits = every, hits
+
     def sweep(self, row_mask: int, calibrate: bool = False, settle: int | None = None) -> np.ndarray:
-        """One code per column for the rows in ``row_mask``."""
+        """One code per column for the rows in ``row_mask``: k·bins − fine with ``calibration.bins`` per period
+        (a due calibration runs first; ``calibrate``: stops from the calibration oscillator instead)."""
+        if not calibrate:
+            if self._every is not None and self._since >= self._every:
+                self.calibrate(self._hits)
+            self._since += 1
+        return self._codes(row_mask, calibrate, settle)
+
+    def measure(self, row_mask: int) -> np.ndarray:
+        """Calibrated charging time (s) per column, up to the delay line's constant input delay: one sweep,
+        decoded with the table its codes were taken under."""
+        codes = self.sweep(row_mask)
+        return self.calibration.times(codes)
+
+    def _codes(self, row_mask: int, calibrate: bool, settle: int | None) -> np.ndarray:
         c = self.config
         if c.cols > 64:
             raise ValueError("a sweep of more than 64 columns overflows the code FIFO; route it to the engine")
@@ -155,10 +181,22 @@ class TdcHost(_Block):
         return codes
 
     def calibrate(self, hits: int) -> Calibration:
-        """Code-density calibration from ``hits`` stops of the calibration oscillator (at least 100 per tap)."""
+        """Code-density calibration from ``hits`` stops of the calibration oscillator (at least 100 per bin of a
+        period), taken with every tap decodable (``READOUT_BINS`` = the taps). The new table and the gateware's
+        code scale then change together, between sweeps: every sweep is decoded with the table it was taken
+        under. On failure both stay as they were."""
         c = self.config
-        codes = np.concatenate([self.sweep(0, calibrate=True, settle=0) for _ in range(-(-hits // c.cols))])
-        return code_density(codes[:hits], c.taps, self.clock_period)
+        settle = self.registers.read_fields("READOUT_SETTLE")["cycles"]
+        calibration = self.calibration
+        self.registers.write("READOUT_BINS", bins=c.taps)
+        try:
+            codes = np.concatenate([self._codes(0, True, 0) for _ in range(-(-hits // c.cols))])
+            calibration = code_density(codes[:hits], c.taps, self.clock_period)
+        finally:
+            self.registers.write("READOUT_BINS", bins=calibration.bins)
+            self.registers.write("READOUT_SETTLE", cycles=settle)
+        self.calibration, self._since = calibration, 0
+        return calibration
 
     def set_converter(self, offset: int, gain: int, shift: int) -> None:
         """Code → engine input: x = sat(((code − offset)·gain) >> shift); the fields' widths bound each value."""

@@ -13,13 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from amaranth import Module, Mux, Signal, signed
+from amaranth import Module, Mux, Signal, Value, signed
 from amaranth.lib import fifo, wiring
 from amaranth.lib.wiring import In, Out
 
 from .axi_lite import AxiLiteRegisters
 from .mlp_engine import MLPEngine
-from .mlp_golden import DEFAULT_FORMAT, HARD_SIGMOID, Activation, FixedFormat, LutSigmoid, activation_named
+from .mlp_golden import (
+    DEFAULT_FORMAT,
+    HARD_SIGMOID,
+    ROUNDINGS,
+    Activation,
+    FixedFormat,
+    LutSigmoid,
+    activation_named,
+)
 from .readout import ReadoutSequencer
 from .registers import Field, Register, RegisterMap
 
@@ -32,7 +40,9 @@ AXI_PORTS = ("awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready
 @dataclass(frozen=True)
 class TopConfig:
     """What the bitstream holds: the network (layer sizes, Q format, learning-rate shift, MAC lanes,
-    activation) and the readout (array rows and columns, delay-line taps, TDC code width)."""
+    activation) and the readout (array rows and columns, delay-line taps, TDC code width). ``taps``: the carry
+    outputs sampled, 4 per CARRY4; the default, 150 CARRY4, is a full xc7z020 slice column (3 clock regions of 50),
+    ~12 ns at 25 °C, 1.2 periods of the 100 MHz clock (:mod:`mtjhw.gateware.delay_line`)."""
 
     sizes: tuple[int, ...] = (9, 4)
     lanes: int = 9
@@ -41,17 +51,22 @@ class TopConfig:
     activation: Activation = HARD_SIGMOID
     rows: int = 9
     cols: int = 9
-    taps: int = 16
+    taps: int = 600
     code_width: int = 16
     fifo_depth: int = field(default=0)  # engine input FIFO; 0: one sample with a measured first layer
+    rounding: str = "floor"  # of the SGD update: floor, nearest (ties to even) or stochastic (seeded LFSRs)
 
     def __post_init__(self) -> None:
         if not 1 <= self.rows <= 32 or not 1 <= self.cols <= 4095:
             raise ValueError("the readout takes 1..32 rows (a row-mask register) and 1..4095 columns")
-        if not 2 <= self.code_width <= 16 or self.taps < 2:
-            raise ValueError("need 2 <= code_width <= 16 and taps >= 2")
+        if not 2 <= self.code_width <= 16:
+            raise ValueError(f"need 2 <= code_width <= 16, got {self.code_width}")
+        if self.taps % 4 or not 8 <= self.taps <= 1020:
+            raise ValueError(f"taps: every carry output of 2..255 CARRY4, a multiple of 4 in 8..1020 (got {self.taps})")
         if len(self.sizes) > 8 or max(self.sizes) > 4095 or -(-max(self.sizes[:-1]) // self.lanes) > 255:
             raise ValueError("the parameter-select register addresses up to 8 layers, 4095 rows, 255 words per row")
+        if self.rounding not in ROUNDINGS:
+            raise ValueError(f"unknown rounding {self.rounding!r}: choose one of {', '.join(ROUNDINGS)}")
 
     def to_dict(self) -> dict:
         activation = {"name": self.activation.name}
@@ -59,7 +74,8 @@ class TopConfig:
             activation.update(index_bits=self.activation.index_bits, step_shift=self.activation.step_shift)
         return {"sizes": list(self.sizes), "lanes": self.lanes, "width": self.fmt.width, "frac": self.fmt.frac,
                 "lr_shift": self.lr_shift, "activation": activation, "rows": self.rows, "cols": self.cols,
-                "taps": self.taps, "code_width": self.code_width, "fifo_depth": self.fifo_depth}
+                "taps": self.taps, "code_width": self.code_width, "fifo_depth": self.fifo_depth,
+                "rounding": self.rounding}
 
     @classmethod
     def from_dict(cls, d: dict) -> TopConfig:
@@ -68,7 +84,7 @@ class TopConfig:
         activation = LutSigmoid(**spec) if name == "lut-sigmoid" else activation_named(name)
         return cls(sizes=tuple(d["sizes"]), lanes=d["lanes"], fmt=FixedFormat(d["width"], d["frac"]),
                    lr_shift=d["lr_shift"], activation=activation, rows=d["rows"], cols=d["cols"], taps=d["taps"],
-                   code_width=d["code_width"], fifo_depth=d.get("fifo_depth", 0))
+                   code_width=d["code_width"], fifo_depth=d.get("fifo_depth", 0), rounding=d.get("rounding", "floor"))
 
     @property
     def input_depth(self) -> int:
@@ -93,7 +109,8 @@ def register_map(config: TopConfig) -> RegisterMap:
             Field("lut", 1, "LUT activation (else hard sigmoid)", at=31))),
         Register("READOUT_SHAPE", 0x00C, "ro", "the readout the bitstream holds", (
             Field("rows", 8, "array rows"), Field("columns", 12, "array columns", at=8),
-            Field("taps", 8, "delay-line taps", at=20), Field("code_width_m1", 4, "code width − 1, bits", at=28))),
+            Field("carry4s", 8, "delay-line CARRY4 (4 taps each)", at=20),
+            Field("code_width_m1", 4, "code width − 1, bits", at=28))),
         Register("LAYER_SIZES", 0x010, "ro", "the network's first layers", (
             Field("inputs", 12, "network inputs"), Field("first_layer", 12, "units of the first layer", at=12),
             Field("lr_shift", 5, "learning rate 2^−lr_shift", at=24))),
@@ -124,6 +141,8 @@ def register_map(config: TopConfig) -> RegisterMap:
         Register("PARAM_WRITE", 0x12C, "rw", "write: store the value at PARAM_SELECT (engine idle)", (value,),
                  on_write=True),
         Register("PARAM_READ", 0x130, "ro", "the parameter at PARAM_SELECT", (wide,)),
+        Register("ROUNDING_SEED", 0x134, "rw", "write (engine idle): seed the stochastic-rounding generators", (
+            Field("seed", 32, "generator seed"),), on_write=True),
         Register("READOUT_CTRL", 0x200, "rw", "write with start set: sweep all columns", (
             Field("start", 1, "start a sweep"), Field("calibrate", 1, "stops from the calibration oscillator", at=1)),
                  on_write=True),
@@ -139,6 +158,8 @@ def register_map(config: TopConfig) -> RegisterMap:
         Register("CODE_OFFSET", 0x214, "rw", "converter: code offset subtracted", (Field("offset", 16, "TDC code"),)),
         Register("CODE_GAIN", 0x218, "rw", "converter: gain", (Field("gain", signed(16), "multiplier", reset=1),)),
         Register("CODE_SHIFT", 0x21C, "rw", "converter: right shift", (Field("shift", 5, "bits"),)),
+        Register("READOUT_BINS", 0x220, "rw", "TDC code scale: codes are k·bins − fine (k clock periods)", (
+            Field("bins", 16, "fine bins per clock period (calibrated; the taps until then)", reset=config.taps),)),
     ])
 
 
@@ -152,7 +173,8 @@ def identification(config: TopConfig) -> dict[str, dict[str, int]]:
         "VERSION": {"major": major, "minor": minor},
         "ENGINE_SHAPE": {"layers": len(c.sizes) - 1, "lanes": c.lanes, "width": c.fmt.width, "frac": c.fmt.frac,
                          "lut": int(isinstance(c.activation, LutSigmoid))},
-        "READOUT_SHAPE": {"rows": c.rows, "columns": c.cols, "taps": c.taps, "code_width_m1": c.code_width - 1},
+        "READOUT_SHAPE": {"rows": c.rows, "columns": c.cols, "carry4s": c.taps // 4,
+                          "code_width_m1": c.code_width - 1},
         "LAYER_SIZES": {"inputs": c.sizes[0], "first_layer": c.sizes[1], "lr_shift": c.lr_shift},
     }
 
@@ -184,74 +206,82 @@ class AcceleratorTop(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         c = self.config
-        w = c.fmt.width
         m.submodules.bus = bus = self._slave
         for name in AXI_PORTS:
             port, inner = getattr(self, f"s_axi_{name}"), getattr(bus, name)
             m.d.comb += (inner.eq(port) if self.signature.members[f"s_axi_{name}"].flow == wiring.In
                          else port.eq(inner))
-        m.submodules.engine = engine = MLPEngine(c.sizes, c.fmt, c.lr_shift, c.lanes, c.activation)
+        m.submodules.engine = engine = MLPEngine(c.sizes, c.fmt, c.lr_shift, c.lanes, c.activation, c.rounding)
         m.submodules.readout = readout = ReadoutSequencer(c.rows, c.cols, c.taps, c.code_width)
-        m.submodules.inputs = inputs = fifo.SyncFIFOBuffered(width=w, depth=c.input_depth)
+        m.submodules.inputs = inputs = fifo.SyncFIFOBuffered(width=c.fmt.width, depth=c.input_depth)
         m.submodules.codes = codes = fifo.SyncFIFOBuffered(width=len(readout.codes.payload.as_value()),
                                                            depth=64)
-
-        regs = bus.registers
         for name, values in identification(c).items():
-            m.d.comb += getattr(regs, name).eq(self.map[name].pack(**values))
+            m.d.comb += getattr(bus.registers, name).eq(self.map[name].pack(**values))
+        self._wire_engine(m, bus, engine)
+        self._wire_inputs(m, bus, engine, readout, inputs, codes)
+        self._wire_readout(m, bus, readout, codes)
+        return m
 
-        # engine control
-        ctrl = regs.ENGINE_CTRL
-        dropped = Signal()
+    @staticmethod
+    def _wire_engine(m: Module, bus: AxiLiteRegisters, engine: MLPEngine) -> None:
+        """Step control, targets, outputs and parameter access."""
+        regs, ctrl, select = bus.registers, bus.registers.ENGINE_CTRL, bus.registers.PARAM_SELECT
         m.d.comb += [engine.train.eq(ctrl.train), engine.measured.eq(ctrl.measured), engine.label.eq(ctrl.label),
                      engine.target_high.eq(regs.TARGET_HIGH.value), engine.target_low.eq(regs.TARGET_LOW.value),
                      engine.out_index.eq(regs.OUT_INDEX.output),
+                     engine.seed.eq(regs.ROUNDING_SEED.seed), engine.seed_load.eq(bus.reg_ROUNDING_SEED_written),
                      regs.OUT_DATA.value.eq(engine.out_data),
                      regs.ENGINE_STEPS.count.eq(engine.steps), regs.ENGINE_CYCLES.count.eq(engine.cycles),
-                     regs.PREDICTION.output.eq(engine.prediction),
-                     regs.ENGINE_STATUS.busy.eq(engine.busy), regs.ENGINE_STATUS.dropped.eq(dropped),
-                     regs.ENGINE_STATUS.level.eq(inputs.level)]
-        with m.If(bus.reg_ENGINE_CTRL_written):
-            m.d.sync += dropped.eq(0)
-
-        # the engine's input FIFO: host pushes, or converted readout codes when routed
-        code = readout.codes.payload.code
-        converted = ((code - regs.CODE_OFFSET.offset).as_signed() * regs.CODE_GAIN.gain) >> regs.CODE_SHIFT.shift
-        saturated = Mux(converted > c.fmt.high, c.fmt.high, Mux(converted < c.fmt.low, c.fmt.low, converted))
-        host_push = bus.reg_ENGINE_INPUT_written
-        with m.If(ctrl.route):
-            m.d.comb += [inputs.w_data.eq(saturated), inputs.w_en.eq(readout.codes.valid),
-                         readout.codes.ready.eq(inputs.w_rdy)]
-        with m.Else():
-            m.d.comb += [inputs.w_data.eq(regs.ENGINE_INPUT.value), inputs.w_en.eq(host_push),
-                         codes.w_data.eq(readout.codes.payload.as_value()), codes.w_en.eq(readout.codes.valid),
-                         readout.codes.ready.eq(codes.w_rdy)]
-        with m.If(host_push & (ctrl.route | ~inputs.w_rdy)):
-            m.d.sync += dropped.eq(1)
-        m.d.comb += [engine.inputs.payload.eq(inputs.r_data.as_signed()), engine.inputs.valid.eq(inputs.r_rdy),
-                     inputs.r_en.eq(engine.inputs.ready)]
-
-        # parameters
-        select = regs.PARAM_SELECT
+                     regs.PREDICTION.output.eq(engine.prediction), regs.ENGINE_STATUS.busy.eq(engine.busy)]
         m.d.comb += [engine.param_lane.eq(select.lane), engine.param_chunk.eq(select.word),
                      engine.param_row.eq(select.row), engine.param_bias.eq(select.bias),
                      engine.param_layer.eq(select.layer),
                      engine.param_data_in.eq(regs.PARAM_WRITE.value), engine.param_we.eq(bus.reg_PARAM_WRITE_written),
                      regs.PARAM_READ.value.eq(engine.param_data_out)]
 
-        # readout
-        status, head = regs.READOUT_STATUS, Signal(readout.codes.payload.shape())
+    def _wire_inputs(self, m: Module, bus: AxiLiteRegisters, engine: MLPEngine, readout: ReadoutSequencer,
+                     inputs: fifo.SyncFIFOBuffered, codes: fifo.SyncFIFOBuffered) -> None:
+        """The engine's input FIFO: host pushes, or converted readout codes when routed (the code FIFO gets
+        them otherwise); a push that cannot be taken raises the dropped flag until ENGINE_CTRL is written."""
+        regs, route, host_push = bus.registers, bus.registers.ENGINE_CTRL.route, bus.reg_ENGINE_INPUT_written
+        with m.If(route):
+            m.d.comb += [inputs.w_data.eq(self._converted(regs, readout.codes.payload.code)),
+                         inputs.w_en.eq(readout.codes.valid), readout.codes.ready.eq(inputs.w_rdy)]
+        with m.Else():
+            m.d.comb += [inputs.w_data.eq(regs.ENGINE_INPUT.value), inputs.w_en.eq(host_push),
+                         codes.w_data.eq(readout.codes.payload.as_value()), codes.w_en.eq(readout.codes.valid),
+                         readout.codes.ready.eq(codes.w_rdy)]
+        dropped = Signal()
+        m.d.comb += [engine.inputs.payload.eq(inputs.r_data.as_signed()), engine.inputs.valid.eq(inputs.r_rdy),
+                     inputs.r_en.eq(engine.inputs.ready), regs.ENGINE_STATUS.level.eq(inputs.level),
+                     regs.ENGINE_STATUS.dropped.eq(dropped)]
+        with m.If(bus.reg_ENGINE_CTRL_written):
+            m.d.sync += dropped.eq(0)
+        with m.If(host_push & (route | ~inputs.w_rdy)):
+            m.d.sync += dropped.eq(1)
+
+    def _converted(self, regs: SimpleNamespace, code: Value) -> Value:
+        """x = sat(((code − offset)·gain) >> shift), in the engine's Q format."""
+        fmt = self.config.fmt
+        x = ((code - regs.CODE_OFFSET.offset).as_signed() * regs.CODE_GAIN.gain) >> regs.CODE_SHIFT.shift
+        return Mux(x > fmt.high, fmt.high, Mux(x < fmt.low, fmt.low, x))
+
+    def _wire_readout(self, m: Module, bus: AxiLiteRegisters, readout: ReadoutSequencer,
+                      codes: fifo.SyncFIFOBuffered) -> None:
+        """Sweep control, the front-end ports, and the code FIFO popped through READOUT_CODE."""
+        regs = bus.registers
+        status, popped, head = regs.READOUT_STATUS, regs.READOUT_CODE, readout.codes.payload.shape()(codes.r_data)
         m.d.comb += [readout.start.eq(bus.reg_READOUT_CTRL_written & regs.READOUT_CTRL.start),
                      readout.calibrate.eq(regs.READOUT_CTRL.calibrate),
                      readout.row_mask.eq(regs.READOUT_ROWS.mask), readout.settle.eq(regs.READOUT_SETTLE.cycles),
+                     readout.bins.eq(regs.READOUT_BINS.bins),
                      status.busy.eq(readout.busy), status.level.eq(codes.level),
                      self.column.eq(readout.column), self.row_drive.eq(readout.row_drive),
                      self.charge.eq(readout.charge), self.calibration_stop.eq(readout.calibration_stop),
                      readout.taps_in.eq(self.taps_in)]
-        popped = regs.READOUT_CODE
-        m.d.comb += [head.eq(codes.r_data), popped.code.eq(head.code), popped.column.eq(head.column),
-                     popped.last.eq(head.last), popped.valid.eq(codes.r_rdy), codes.r_en.eq(bus.reg_READOUT_CODE_read)]
-        return m
+        m.d.comb += [popped.code.eq(head.code), popped.column.eq(head.column), popped.last.eq(head.last),
+                     popped.valid.eq(codes.r_rdy), codes.r_en.eq(bus.reg_READOUT_CODE_read)]
 
 
 if __name__ == "__main__":

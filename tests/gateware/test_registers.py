@@ -9,7 +9,7 @@ from mtjhw.gateware.axi_lite import AxiLiteRegisters
 from mtjhw.gateware.blocks import simulated_accelerator
 from mtjhw.gateware.host import MmioBus, RegisterFile, SimulatedAxiBus
 from mtjhw.gateware.registers import Field, Register, RegisterMap
-from mtjhw.gateware.top import TopConfig, register_map
+from mtjhw.gateware.top import TopConfig, identification, register_map
 
 # the same fields at other places in a read-only register, the signed one sign-extended to more bits
 LOOP = RegisterMap([
@@ -123,5 +123,8 @@ def test_the_accelerator_resets_and_identifies_itself_as_declared():
             if register.access == "rw":
                 assert registers.read_fields(register.name) == register.init, register.name
         assert registers.read_fields("TARGET_HIGH")["value"] == int(config.fmt.quantize(0.95))
-        assert registers.read_fields("READOUT_SHAPE") == {"rows": 3, "columns": 2, "taps": 8, "code_width_m1": 11}
+        for name, values in identification(config).items():
+            assert registers.read_fields(name) == values, name
+        assert registers.read_fields("ID")["identifier"] == int.from_bytes(b"MTJH", "big")
+        assert registers.read_fields("READOUT_SHAPE")["columns"] == 2
         assert registers.read_fields("LAYER_SIZES") == {"inputs": 5, "first_layer": 3, "lr_shift": config.lr_shift}
