@@ -56,6 +56,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Register:
+    """One 32-bit register at byte ``offset``: its ``fields`` (disjoint, within the word), strobes and docs."""
+
     name: str
     offset: int
     access: str  # "rw" or "ro"
