@@ -57,6 +57,7 @@ def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, r
         on = {"dut_channel": inst.options["channel"]} if "channel" in inst.options and \
             "dut_channel" in inspect.signature(entry.twin).parameters else {}
         twin = entry.twin(virtual, **on) if axis is None else entry.twin(virtual, magnet=virtual.axis_magnet(axis))
+        virtual.wire(twin, role)  # an array DUT takes each source's bias on the matrix rows of its role
         instruments[role] = (resource, twin)
     return virtual, instruments
 

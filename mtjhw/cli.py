@@ -288,7 +288,8 @@ def cmd_hil(args: argparse.Namespace) -> int:
 
     x, y = letter_dataset(args.per_class, args.noise, np.random.default_rng(args.seed))
     try:
-        with letter_setup(args.array, args.trainer, seed=args.seed, bench_file=args.bench) as setup:
+        with letter_setup(args.array, args.trainer, seed=args.seed, bench_file=args.bench,
+                          reader=args.reader) as setup:
             loop = HilLoop(setup.array, setup.trainer, x, y, setup.unit_current, max_attempts=args.max_attempts,
                            pulse_budget=args.pulse_budget, checkpoint_dir=args.out, seed=args.seed)
             result = loop.run(args.epochs, progress=progress, stop=stop)
@@ -377,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     repro.set_defaults(func=cmd_reproduce)
 
+    from .hil.arrays import READERS
     from .hil.setups import ARRAYS, TRAINERS
 
     hil = sub.add_parser("hil", help="train the 3×3 letter network in the loop: forward on an array, backward in "
@@ -386,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     hil.add_argument("--array", choices=ARRAYS, default="simulated", help="where the forward pass runs")
     hil.add_argument("--trainer", choices=TRAINERS, default="float", help="where gradients and updates run")
     hil.add_argument("--bench", type=Path, help="bench file of the bench array (e.g. examples/simulated-array.yaml)")
+    hil.add_argument("--reader", choices=READERS, default="auto", help="what reads the bench array's cell states: "
+                     "the smu, or the resistance role by delta mode (auto: the resistance role where the bench has "
+                     "one); column currents are always the smu's")
     hil.add_argument("--out", required=True, type=Path, help="output directory (checkpoint, history.json/.png)")
     hil.add_argument("--epochs", type=int, default=60, help="at most this many epochs (stops at 100 %%)")
     hil.add_argument("--per-class", type=int, default=10, help="training samples per letter")
