@@ -34,26 +34,27 @@ Errors: -285 (syntax, nothing of the chunk runs), -286 (runtime: the chunk stops
 above/below its range). Channel ``smua`` drives the bench DUT; ``smub`` is a second SMU with nothing attached (open
 circuit: it sources no current and a current source runs into its voltage limit); a bench file whose SMU entry says
 ``channel: b`` puts the DUT on ``smub`` and leaves ``smua`` open. Readings advance the bench's
-simulated time by their integration time.
+simulated time by their integration time. What an SMU does whatever its command language (compliance, noise, the
+operating point, trigger-line readings, reading buffers) is each channel's
+:class:`~mtjhw.simulators.instruments.source_meter.SourceMeterChannel`; this module is the TSP dialect.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import lupa.lua54 as lupa
 import numpy as np
 
-from mtjhw.simulators.bench import Bias, VirtualBench
-from mtjhw.simulators.bench.pulses import TriggerListener
+from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.scpi import ErrorQueue
 
-from .source_meter import SourceMeterTwin
+from .source_meter import Reading, ReadingBuffer, SourceMeterChannel
 from .tsp_lua import TspError
 from .tsp_status import TspStatus
 
@@ -65,8 +66,9 @@ _HOOK_EVERY = 10_000  # instructions between two checks of the budget
 MAX_BUFFER = 60_000  # readings per nonvolatile buffer
 DIGIO_LINES = 14  # digital I/O trigger lines, digio.trigger[1] … [14]
 SEVERITY_RECOVERABLE = 20
-_NOISE_REL = 2e-6  # instrument noise per reading at 1 NPLC, relative to the reading (floor 1 nA / 1 µV)
 _VLIMIT, _ILIMIT = 1, 2  # status.measurement.instrument.smuX.condition bits
+_UNITS = {"v": "V", "i": "A", "r": "Ohm", "p": "W"}  # of a reading, by what it measures
+_OVERFLOW = 9.91e37  # a resistance reading at zero current
 _LUA_ERROR = re.compile(r"^tsp:(\d+): ", re.M)
 _RUNNER = """
 local hook = debug.sethook
@@ -134,55 +136,52 @@ def attribute_filter(obj: Any, name: Any, setting: bool) -> str:
 
 
 class Buffer(Node):
-    """A nonvolatile reading buffer (``nvbuffer1``/``nvbuffer2``)."""
+    """A nonvolatile reading buffer (``nvbuffer1``/``nvbuffer2``) over its channel's ``store_``."""
 
     fields = {"appendmode": (0, 1), "collectsourcevalues": (0, 1), "collecttimestamps": (0, 1)}
 
-    def __init__(self) -> None:
+    def __init__(self, store: ReadingBuffer) -> None:
         self.appendmode = self.collectsourcevalues = self.collecttimestamps = 0
-        self.readings_: list[float] = []
-        self.sources_: list[float] = []
-        self.times_: list[float] = []
+        self.store_ = store
 
     def clear(self) -> None:
-        self.readings_.clear()
-        self.sources_.clear()
-        self.times_.clear()
+        self.store_.readings.clear()
 
     @property
     def n(self) -> int:
-        return len(self.readings_)
+        return len(self.store_.readings)
 
     @property
     def readings(self) -> Field:
-        return Field(self.readings_)
+        return Field(self.store_, "value")
 
     @property
     def sourcevalues(self) -> Field:
-        return Field(self.sources_)
+        return Field(self.store_, "source")
 
     @property
     def timestamps(self) -> Field:
-        return Field(self.times_)
+        return Field(self.store_, "time")
 
     def _begin(self) -> None:
         """A measurement command starts: without append mode, the buffer is cleared first."""
         if not self.appendmode:
             self.clear()
 
-    def _store(self, value: float, source: float, time: float) -> None:
-        if len(self.readings_) >= MAX_BUFFER:
+    def _store(self, reading: Reading) -> None:
+        if self.n >= self.store_.capacity:
             raise TspError(-286, "TSP Runtime error at line 1: reading buffer full")
-        self.readings_.append(value)
-        self.sources_.append(source)
-        self.times_.append(time)
+        self.store_.append(reading)
 
 
 class Field(Node):
-    """One field of a buffer, as ``printbuffer`` takes it."""
+    """One field of a buffer's readings (a :class:`Reading` attribute), as ``printbuffer`` takes it."""
 
-    def __init__(self, values: list[float]) -> None:
-        self.values_ = values
+    def __init__(self, store: ReadingBuffer, attribute: str) -> None:
+        self.store_, self.attribute_ = store, attribute
+
+    def values_(self) -> list[float]:
+        return [getattr(reading, self.attribute_) for reading in self.store_.readings]
 
 
 class Source(Node):
@@ -277,24 +276,27 @@ def _linear(start: Any, stop: Any, points: Any, full_scale: float, name: str) ->
     return [a + (b - a) * k / (n - 1) for k in range(n)] if n > 1 else [a]
 
 
+Buffers = tuple[Buffer | None, Buffer | None]  # where a measurement goes: iv's (current, voltage) or (one, None)
+
+
 class TriggerMeasure(Node):
     fields = {"action": (0, 2), "stimulus": (0, 64)}
 
     def __init__(self) -> None:
         self.action, self.stimulus = 0, 0
-        self._what: tuple[str, Buffer | None, Buffer | None] = ("i", None, None)
+        self._what: tuple[str, Buffers] = ("i", (None, None))
 
     def v(self, buffer: Buffer) -> None:
-        self._what = ("v", buffer, None)
+        self._what = ("v", (buffer, None))
 
     def i(self, buffer: Buffer) -> None:
-        self._what = ("i", buffer, None)
+        self._what = ("i", (buffer, None))
 
     def r(self, buffer: Buffer) -> None:
-        self._what = ("r", buffer, None)
+        self._what = ("r", (buffer, None))
 
     def iv(self, ibuffer: Buffer, vbuffer: Buffer) -> None:
-        self._what = ("iv", ibuffer, vbuffer)
+        self._what = ("iv", (ibuffer, vbuffer))
 
 
 class Count(Node):
@@ -323,7 +325,7 @@ class Trigger(Node):
 
 
 class Smu(Node):
-    """One SMU channel; ``load`` gives its DUT's (V, I) under a bias (None: nothing attached)."""
+    """One SMU channel's TSP table; its physics is a :class:`Channel` on ``bench`` (on the DUT when ``attached``)."""
 
     fields = {"sense": (0, 3)}
     OUTPUT_DCAMPS, OUTPUT_DCVOLTS, OUTPUT_OFF, OUTPUT_ON = 0, 1, 0, 1
@@ -332,80 +334,49 @@ class Smu(Node):
     AUTORANGE_OFF, AUTORANGE_ON, AUTOZERO_OFF, AUTOZERO_ONCE, AUTOZERO_AUTO = 0, 1, 0, 1, 2
     ENABLE, DISABLE, LIMIT_AUTO, SOURCE_IDLE, SOURCE_HOLD = 1, 0, -1, 0, 1
 
-    noise_rel = _NOISE_REL  # what the base's window readings add as the instrument's noise
-
-    @property
-    def bench(self) -> VirtualBench:
-        return self._twin.bench
-
-    def __init__(self, twin: Keithley2600, name: str, attached: bool) -> None:
-        self._twin, self._name, self._attached = twin, name, attached
+    def __init__(self, bench: VirtualBench, attached: bool) -> None:
+        self._channel = Channel(self, bench, attached)
         self.reset()
 
     def reset(self) -> None:
-        """``smuX.reset()``: output off, the reset defaults, buffers cleared."""
+        """``smuX.reset()``: output off, the reset defaults, buffers cleared, the trigger model idle."""
         self.sense = 0
         self.source, self.measure, self.trigger = Source(self), Measure(self), Trigger(self)
-        self.nvbuffer1, self.nvbuffer2 = Buffer(), Buffer()
-        self._condition = 0
+        channel = self._channel
+        channel.buffers = {name: ReadingBuffer(name, MAX_BUFFER) for name in ("nvbuffer1", "nvbuffer2")}
+        self.nvbuffer1, self.nvbuffer2 = (Buffer(store) for store in channel.buffers.values())
+        channel.reset()
         self._apply()
 
-    # ----------------------------------------------------------------- the drive
-    def _bias(self, level: float | None = None) -> Bias:
-        src = self.source
-        if src.func == self.OUTPUT_DCVOLTS:
-            return Bias("V", src.levelv if level is None else level)
-        return Bias("I", src.leveli if level is None else level)
+    @property
+    def _condition(self) -> int:
+        """``status.measurement.instrument.smuX.condition``: the limit the source is held at, if any."""
+        if not self._channel.tripped:
+            return 0
+        return _ILIMIT if self.source.func == self.OUTPUT_DCVOLTS else _VLIMIT
 
-    def _operating_point(self, bias: Bias, ilimit: float, vlimit: float) -> tuple[Bias, float, float]:
-        """The bias the SMU ends up at under its limits, and the load's (V, I) there; sets :attr:`condition`."""
-        load = self._twin.bench.dut.operating_point if self._attached else _open_circuit
-        v, i = load(bias)
-        self._condition = 0
-        if bias.mode == "V" and abs(i) > ilimit:
-            self._condition, bias = _ILIMIT, Bias("I", math.copysign(ilimit, i))
-        elif bias.mode == "I" and abs(v) > vlimit:
-            self._condition, bias = _VLIMIT, Bias("V", math.copysign(vlimit, v if v else bias.level))
-        if self._condition:
-            v, i = load(bias)
-        return bias, v, i
+    def _apply(self) -> None:
+        self._channel._apply()
 
-    def _apply(self, level: float | None = None, limits: tuple[float, float] | None = None) -> None:
-        """Push the programmed source (or a sweep point's ``level``) to the bench when this SMU drives the DUT."""
-        ilimit, vlimit = limits or (self.source.limiti, self.source.limitv)
-        bias, _, _ = self._operating_point(self._bias(level), ilimit, vlimit)
-        if not self._attached:
-            return
-        if self.source.output == self.OUTPUT_ON:
-            self._twin.bench.apply_bias(self, bias)
-        else:
-            self._twin.bench.release_bias(self)
-
+    # ----------------------------------------------------------------- measuring
     def _integrate(self) -> tuple[float, float]:
-        """(V, I) averaged over one reading's integration time, with the DUT's and the instrument's noise."""
-        bench, nplc = self._twin.bench, self.measure.nplc
-        t_int = nplc / LINE_FREQUENCY
-        rng, scale = bench.rng, _NOISE_REL / math.sqrt(nplc)
-        if self.source.output != self.OUTPUT_ON:
-            bench.advance(t_int)
-            return 1e-6 * scale * rng.standard_normal(), 1e-12 * scale * rng.standard_normal()
-        if self._attached:
-            self._apply()
-            v, i = bench.advance(t_int)
-            noise = bench.dut.reading_noise(rng, nplc, bench.time - t_int, t_int)
-            v, i = (v, i / (1 + noise)) if bench.bias.mode == "V" else (v * (1 + noise), i)
-        else:
-            bench.advance(t_int)
-            _, v, i = self._operating_point(self._bias(), self.source.limiti, self.source.limitv)
-        return (v + scale * max(abs(v), 1e-6) * rng.standard_normal(),
-                i + scale * max(abs(i), 1e-12) * rng.standard_normal())
+        """(V, I) of one reading, ``measure.nplc`` line cycles long."""
+        nplc = self.measure.nplc
+        return self._channel._integrate(nplc / LINE_FREQUENCY, nplc)
 
-    def _reading(self, what: str) -> tuple[float, float, float]:
-        """(reading of ``what``, source value, time) of one integration."""
-        v, i = self._integrate()
-        value = {"v": v, "i": i, "r": v / i if i else 9.91e37, "p": v * i}[what]
-        source = v if self.source.func == self.OUTPUT_DCVOLTS else i
-        return value, source, self._twin.bench.time
+    def _reading(self, what: str, v: float, i: float) -> Reading:
+        """The reading of ``what`` ("v", "i", "r" or "p") at (``v``, ``i``), with the source value, now."""
+        value = {"v": v, "i": i, "r": v / i if i else _OVERFLOW, "p": v * i}[what]
+        source, source_unit = (v, "V") if self.source.func == self.OUTPUT_DCVOLTS else (i, "A")
+        return Reading(value, source, self._channel.bench.time, _UNITS[what], source_unit, self._condition)
+
+    def _store(self, what: str, buffers: Buffers, v: float, i: float) -> None:
+        """One measurement into ``buffers``: for "iv" the current into the first and the voltage into the second,
+        else ``what`` into the first."""
+        targets = zip(buffers, "iv", strict=True) if what == "iv" else [(buffers[0], what)]
+        for buffer, quantity in targets:
+            if buffer is not None:
+                buffer._store(self._reading(quantity, v, i))
 
     def _read(self, what: str, buffer: Buffer | None) -> float:
         """``measure.count`` readings (``measure.interval`` apart) into ``buffer``; the last one is returned."""
@@ -414,10 +385,11 @@ class Smu(Node):
         value = 0.0
         for k in range(self.measure.count):
             if k and self.measure.interval:
-                self._twin.bench.advance(self.measure.interval)
-            value, source, time = self._reading(what)
+                self._channel.bench.advance(self.measure.interval)
+            reading = self._reading(what, *self._integrate())
             if buffer is not None:
-                buffer._store(value, source, time)
+                buffer._store(reading)
+            value = reading.value
         return value
 
     def _read_iv(self, ibuffer: Buffer | None, vbuffer: Buffer | None) -> tuple[float, float]:
@@ -425,12 +397,10 @@ class Smu(Node):
             _buffer_argument(buffer)
             _begin(buffer)
         v, i = self._integrate()
-        t = self._twin.bench.time
-        for buffer, value in ((ibuffer, i), (vbuffer, v)):
-            if buffer is not None:
-                buffer._store(value, v if self.source.func == self.OUTPUT_DCVOLTS else i, t)
+        self._store("iv", (ibuffer, vbuffer), v, i)
         return i, v
 
+    # ----------------------------------------------------------------- trigger model
     def _run_sweep(self) -> None:
         """The trigger model as one run: arm.count × trigger.count points, each sourced from the list (when the
         source action is enabled) and measured (when the measure action is), then the end-sweep action."""
@@ -441,84 +411,90 @@ class Smu(Node):
             raise TspError(-286, "TSP Runtime error at line 1: the sweep list does not match the source function")
         limits = (self.source.limiti if trig.source.limiti < 0 else trig.source.limiti,
                   self.source.limitv if trig.source.limitv < 0 else trig.source.limitv)
-        what, first, second = trig.measure._what
+        what, buffers = trig.measure._what
         if trig.measure.action:
-            _begin(first)
-            _begin(second)
+            _begin_all(buffers)
         for k in range(int(trig.arm.count) * int(trig.count)):
-            level = values[k % len(values)] if sourcing else None
-            self._apply(level, limits)
-            if self.source.delay > 0:
-                self._twin.bench.advance(self.source.delay)
-            if trig.measure.action:
-                v, i = self._integrate_at(level, limits)
-                self._store_point(what, first, second, v, i)
+            with self._sourcing(values[k % len(values)] if sourcing else None, limits):
+                self._apply()
+                if (wait := self._channel._source_delay()) > 0:
+                    self._channel.bench.advance(wait)
+                if trig.measure.action:
+                    self._store(what, buffers, *self._integrate())
         if trig.endsweep.action == self.SOURCE_IDLE:
             self._apply()
+
+    @contextmanager
+    def _sourcing(self, level: float | None, limits: tuple[float, float]) -> Iterator[None]:
+        """The source at a sweep point: ``level`` (None: the programmed one) within ``limits`` (A, V); the
+        programmed values read back afterwards, while the output holds the point's."""
+        src = self.source.__dict__
+        saved = {name: src[name] for name in ("levelv", "leveli", "limiti", "limitv")}
+        if level is not None:
+            src["levelv" if self.source.func == self.OUTPUT_DCVOLTS else "leveli"] = level
+        src["limiti"], src["limitv"] = limits
+        try:
+            yield
+        finally:
+            src.update(saved)
 
     def _listen(self) -> None:
         """One measurement (the trigger model's measure action into its buffers) ``measure.delay`` s after each
         edge of the bench's trigger line, arm.count × trigger.count times; then the listener is removed."""
         if self.source.output != self.OUTPUT_ON:
             raise TspError(-286, "TSP Runtime error at line 1: triggered measurements need the output on")
-        trig, bench = self.trigger, self._twin.bench
-        what, first, second = trig.measure._what
-        _begin(first)
-        _begin(second)
-        remaining = [int(trig.arm.count) * int(trig.count)]
+        trig = self.trigger
+        what, buffers = trig.measure._what
+        _begin_all(buffers)
 
-        def fire() -> None:
-            v, i = self._integrate()
-            self._store_point(what, first, second, v, i)
-            remaining[0] -= 1
-            if remaining[0] <= 0 and listener in bench.trigger_listeners:
-                bench.trigger_listeners.remove(listener)
-
-        def burst(fraction_p: np.ndarray) -> None:
-            """A burst's windows at once (the bench's fast path for two-state devices), as the SMU twins' base
-            computes them."""
-            v, i = SourceMeterTwin._window_readings(self, fraction_p[:remaining[0]], self.measure.nplc)
+        def record(v: np.ndarray, i: np.ndarray) -> None:
             for vk, ik in zip(v, i, strict=True):
-                self._store_point(what, first, second, float(vk), float(ik))
-            remaining[0] -= len(v)
-            if remaining[0] <= 0 and listener in bench.trigger_listeners:
-                bench.trigger_listeners.remove(listener)
+                self._store(what, buffers, float(vk), float(ik))
 
-        listener = TriggerListener(max(self.measure.delay, 0.0), self.measure.nplc / LINE_FREQUENCY, fire,
-                                   burst if self._attached else None)
-        bench.trigger_listeners.append(listener)
-
-    def _integrate_at(self, level: float | None, limits: tuple[float, float]) -> tuple[float, float]:
-        saved = self.source.levelv, self.source.leveli, self.source.limiti, self.source.limitv
-        src = self.source.__dict__
-        if level is not None:
-            src["levelv" if self.source.func == self.OUTPUT_DCVOLTS else "leveli"] = level
-        src["limiti"], src["limitv"] = limits
-        try:
-            return self._integrate()
-        finally:
-            src["levelv"], src["leveli"], src["limiti"], src["limitv"] = saved
-
-    def _store_point(self, what: str, first: Buffer | None, second: Buffer | None, v: float, i: float) -> None:
-        source, t = (v if self.source.func == self.OUTPUT_DCVOLTS else i), self._twin.bench.time
-        if what == "iv":
-            for buffer, value in ((first, i), (second, v)):
-                if buffer is not None:
-                    buffer._store(value, source, t)
-        elif first is not None:
-            first._store({"v": v, "i": i, "r": v / i if i else 9.91e37}[what], source, t)
+        count = max(int(trig.arm.count) * int(trig.count), 1)
+        self._channel._listen(count, max(self.measure.delay, 0.0), self.measure.nplc,
+                              lambda: self._store(what, buffers, *self._integrate()), record)
 
 
-def _open_circuit(bias: Bias) -> tuple[float, float]:
-    """Nothing attached: no current flows; a current source's voltage runs away (to its limit)."""
-    if bias.mode == "V":
-        return bias.level, 0.0
-    return (math.copysign(math.inf, bias.level) if bias.level else 0.0), 0.0
+def _source_field(name: str) -> property:
+    """The channel's view of the ``smuX.source`` field ``name``."""
+    return property(lambda channel: getattr(channel.smu.source, name))
+
+
+class Channel(SourceMeterChannel):
+    """The source-meter behind one ``smuX`` table: its source settings are the table's."""
+
+    mains_frequency = LINE_FREQUENCY
+    source_voltage, source_current = _source_field("levelv"), _source_field("leveli")
+    current_limit, voltage_limit = _source_field("limiti"), _source_field("limitv")
+
+    def __init__(self, smu: Smu, bench: VirtualBench, attached: bool) -> None:
+        super().__init__(bench, attached)
+        self.smu = smu
+
+    @property
+    def source_function(self) -> str:
+        return "VOLTAGE" if self.smu.source.func == Smu.OUTPUT_DCVOLTS else "CURRENT"
+
+    @property
+    def output(self) -> bool:
+        return self.smu.source.output == Smu.OUTPUT_ON
+
+    def _noise_floor(self) -> tuple[float, float]:
+        return self.smu.measure.rangev, self.smu.measure.rangei
+
+    def _source_delay(self) -> float:
+        return max(self.smu.source.delay, 0.0)
 
 
 def _begin(buffer: Buffer | None) -> None:
     if buffer is not None:
         buffer._begin()
+
+
+def _begin_all(buffers: Buffers) -> None:
+    for buffer in buffers:
+        _begin(buffer)
 
 
 def _buffer_argument(buffer: Any) -> None:
@@ -555,7 +531,7 @@ class Keithley2600(TspStatus):
         self.lua = lupa.LuaRuntime(unpack_returned_tuples=True, register_eval=False, register_builtins=False,
                                    attribute_filter=attribute_filter)
         self._runner = self.lua.execute(_RUNNER)
-        self.smua, self.smub = Smu(self, "smua", dut_channel == "a"), Smu(self, "smub", dut_channel == "b")
+        self.smua, self.smub = Smu(bench, dut_channel == "a"), Smu(bench, dut_channel == "b")
         self.format = Format()
         self.env = self._environment()
 
@@ -667,12 +643,13 @@ class Keithley2600(TspStatus):
         """Readings ``start``…``end`` (from 1) of each buffer field, interleaved point by point."""
         if not fields or not all(isinstance(f, Field) for f in fields):
             raise TspError(-286, "TSP Runtime error at line 1: bad argument to 'printbuffer' (buffer field expected)")
-        size = min(len(f.values_) for f in fields)
+        columns = [f.values_() for f in fields]
+        size = min(len(column) for column in columns)
         first = int(checked("printbuffer", start, 1, max(size, 1)))
         last = int(checked("printbuffer", end, first, max(size, 1)))
         if size == 0:
             raise TspError(-286, "TSP Runtime error at line 1: printbuffer: the buffer is empty")
-        values = [f.values_[k] for k in range(first - 1, last) for f in fields]
+        values = [column[k] for k in range(first - 1, last) for column in columns]
         if self.format.data == Format.ASCII:
             self._output.append(", ".join(self._number(v) for v in values))
             return

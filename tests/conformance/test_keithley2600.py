@@ -28,7 +28,7 @@ from mtjhw.config import BenchConfig
 from mtjhw.instruments.keithley2600 import UNFOLLOWED, Keithley2600, tsp_units
 from mtjhw.instruments.roles import SourceMeter
 from mtjhw.instruments.safety import SafetyLimitError, SafetyLimits
-from mtjhw.simulators.bench import Bias
+from mtjhw.simulators.bench import Bias, VirtualBench
 
 DRIVER = "keithley2636b"
 EXAMPLE = Path(__file__).parents[2] / "examples" / "simulated-keithley2636b.yaml"
@@ -37,7 +37,11 @@ REL = 1e-3  # readings carry the DUT's read noise and the instrument's
 
 
 def dut_current(served: Served, volts: float) -> float:
-    return served.bench.dut.operating_point(Bias("V", volts))[1]
+    return dut_current_on(served.bench, volts)
+
+
+def dut_current_on(bench: VirtualBench, volts: float) -> float:
+    return bench.dut.operating_point(Bias("V", volts))[1]
 
 
 # ----------------------------------------------------------------------------------------------- PyMeasure
@@ -172,6 +176,37 @@ def test_a_syntax_error_runs_nothing_and_a_runtime_error_stops_the_chunk():
     twin.handle("smua.source.leveli = 1e-6 nosuch.x = 1 smua.source.leveli = 2e-6")
     assert twin.smua.source.levelv == 0.0 and twin.smua.source.leveli == pytest.approx(1e-6)
     assert [c for c, _ in error_entries(twin)] == [-285, -286]
+
+
+def test_a_sweep_runs_within_its_own_limit_and_holds_its_last_point():
+    twin, bench, _ = make_twin(DRIVER)
+    limit = 5e-6  # below the DUT's current at either level (R ≈ 5–11 kΩ)
+    assert all(dut_current_on(bench, v) > limit for v in (0.1, 0.2))
+    twin.handle("smua.source.limiti = 1e-3 smua.source.output = smua.OUTPUT_ON")
+    twin.handle(f"smua.trigger.source.listv({{0.1, 0.2}}) smua.trigger.source.limiti = {limit} "
+                "smua.trigger.source.action = smua.ENABLE smua.trigger.measure.action = smua.ENABLE "
+                "smua.trigger.measure.i(smua.nvbuffer1) smua.trigger.count = 2 "
+                "smua.trigger.endsweep.action = smua.SOURCE_HOLD smua.trigger.initiate()")
+    currents = [float(x) for x in twin.handle("printbuffer(1, 2, smua.nvbuffer1.readings)").split(", ")]
+    np.testing.assert_allclose(currents, [limit, limit], rtol=REL)
+    assert twin.handle("print(smua.source.limiti, smua.source.levelv, smua.source.compliance)") == \
+        "1.00000e-03\t0.00000e+00\ttrue"  # the programmed source reads back; the output is held at the limit
+    assert bench.bias == Bias("I", limit)
+    assert twin.handle("print(status.measurement.instrument.smua.condition)") == "2.00000e+00"  # current limit
+    assert_clean(twin)
+
+
+def test_a_reset_disarms_the_trigger_line():
+    twin, bench, _ = make_twin(DRIVER)
+    twin.handle("smua.source.output = smua.OUTPUT_ON smua.trigger.measure.stimulus = digio.trigger[1].EVENT_ID "
+                "smua.trigger.measure.action = smua.ENABLE smua.trigger.measure.i(smua.nvbuffer1) "
+                "smua.trigger.count = 3 smua.trigger.initiate()")
+    assert len(bench.trigger_listeners) == 1
+    twin.handle("reset()")
+    assert bench.trigger_listeners == []
+    bench.pulse_burst([], 1e-3, 3)
+    assert twin.handle("print(smua.nvbuffer1.n)") == "0.00000e+00"
+    assert_clean(twin)
 
 
 # ----------------------------------------------------------------------------------------------- mtjhw's driver
