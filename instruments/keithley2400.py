@@ -74,9 +74,6 @@ class Keithley2400(RaisesInstrumentErrors, SourceMeterMixin, _PyMeasureKeithley2
 
     def __init__(self, adapter, name: str = "Keithley 2400 SourceMeter", limits: SafetyLimits | None = None,
                  **kwargs) -> None:
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        kwargs.setdefault("timeout", 10000)
         super().__init__(adapter, name, **kwargs)
         self._init_limits(limits)
 

@@ -196,9 +196,6 @@ class Keithley2600(RaisesInstrumentErrors, SourceMeterMixin, _PyMeasureKeithley2
                  channel: str = "a", **kwargs) -> None:
         if channel not in CHANNELS:
             raise ValueError(f"channel: must be 'a' or 'b' (got {channel!r})")
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        kwargs.setdefault("timeout", 10000)
         super().__init__(adapter, name, includeSCPI=False, **kwargs)
         self.channel, self.smu = channel, f"smu{channel}"
         for control, field in _CONTROLS.items():

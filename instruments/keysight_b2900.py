@@ -112,9 +112,6 @@ class KeysightB2900(RaisesInstrumentErrors, SourceMeterMixin, SCPIMixin, Instrum
                  channel: int = 1, **kwargs) -> None:
         if channel not in (1, 2):
             raise ValueError(f"channel: must be 1 or 2 (got {channel!r})")
-        kwargs.setdefault("read_termination", "\n")
-        kwargs.setdefault("write_termination", "\n")
-        kwargs.setdefault("timeout", 10000)
         super().__init__(adapter, name, **kwargs)
         self.channel = channel
         self.smu: KeysightB2900Channel = self.ch_1 if channel == 1 else self.ch_2

@@ -18,12 +18,13 @@ A model provides
   answer (source, reading), which the mixin turns into (V, I); levels and counts reach them already checked;
 - ``arm_protection()`` (the instrument's own limits), called by the bench.
 
-Its ``__init__`` calls :meth:`SourceMeterMixin._init_limits` after PyMeasure's.
+The mixin's ``__init__`` gives PyMeasure the :attr:`SourceMeterMixin.connection_defaults` where the caller does not
+say otherwise; the model's ``__init__`` calls :meth:`SourceMeterMixin._init_limits` after it.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -43,6 +44,11 @@ class SourceMeterMixin:
     max_readings: int = 100_000  #: readings in one sweep or one triggered run (instrument buffer)
     gate_scpi_only: bool = True  #: the gate refuses messages it cannot parse as SCPI (TSP)
     safety_rules: tuple = ()
+    #: VISA settings every supported model shares (terminations, timeout in ms)
+    connection_defaults: dict[str, Any] = {"read_termination": "\n", "write_termination": "\n", "timeout": 10000}
+
+    def __init__(self, adapter: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(adapter, name, **(self.connection_defaults | kwargs))
 
     def _init_limits(self, limits: SafetyLimits | None) -> None:
         self._mode = "VOLT"
