@@ -6,8 +6,9 @@ When the sequencer closes the charge switch (clock edge 0), the capacitor ``capa
 fires when it crosses ``v_threshold`` plus its input noise (``v_noise`` V rms), after its own
 ``comparator_delay`` (s):  t = R·C·ln(V / (V − V_th − n)) + t_cmp. In calibration mode the stop comes from an
 oscillator unrelated to the clock instead: a time uniform over ``calibration_span`` clock periods. The stop then
-runs down :class:`~mtjhw.gateware.tdc.DelayLineModel`'s chain; at every clock edge the model presents the taps the
-flip-flops would sample. Every interval produced is logged (column, row mask, t) for the golden model.
+runs down :class:`~mtjhw.gateware.delay_line.DelayLineModel`'s chain; at every clock edge the model presents the taps
+the flip-flops would sample, at the chain's present temperature and supply (``line.set_conditions``). Every
+interval produced is logged (column, row mask, t) for the golden model.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from mtjhw.simulators.physics.crossbar import CrossbarArray
 
-from .tdc import DelayLineModel
+from .delay_line import DelayLineModel
 
 ColumnResistance = Callable[[int, int], float]
 

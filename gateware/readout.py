@@ -4,7 +4,8 @@ For each column of the array in turn the sequencer drives the column address and
 word lines selected, e.g. the input vector of an XNOR crossbar), keeps the integration capacitor discharged for
 ``settle`` cycles, then closes the charge switch on the same clock edge that starts the TDC. The capacitor
 charges through the column's series resistance until the comparator fires; the comparator output runs down the
-TDC's delay line, whose sampled taps arrive on ``taps_in``. Each code leaves on ``codes`` with its column and a
+TDC's delay line, whose sampled taps arrive on ``taps_in``; ``bins`` (fine bins per clock period, from the
+host's calibration) sets the TDC's code scale. Each code leaves on ``codes`` with its column and a
 ``last`` flag on the sweep's final column. With ``calibrate`` set the front end routes an oscillator unrelated to
 the clock to the delay line instead of the comparator (stops uniform in time, for code-density calibration).
 
@@ -18,7 +19,8 @@ from amaranth import Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .tdc import TDC, DelayLineModel, golden_codes
+from .delay_line import DelayLineModel
+from .tdc import TDC, golden_codes
 
 
 def code_layout(cols: int, code_width: int) -> data.StructLayout:
@@ -26,7 +28,7 @@ def code_layout(cols: int, code_width: int) -> data.StructLayout:
 
 
 class ReadoutSequencer(wiring.Component):
-    def __init__(self, rows: int, cols: int, taps: int = 16, code_width: int = 16) -> None:
+    def __init__(self, rows: int, cols: int, taps: int = 32, code_width: int = 16) -> None:
         if rows < 1 or cols < 1:
             raise ValueError(f"need at least one row and one column, got {rows}×{cols}")
         self.rows, self.cols, self.taps, self.code_width = rows, cols, taps, code_width
@@ -35,6 +37,7 @@ class ReadoutSequencer(wiring.Component):
             "calibrate": In(1),
             "row_mask": In(rows),
             "settle": In(16),
+            "bins": In(16, init=taps),
             "busy": Out(1),
             # to the analog front end
             "column": Out(range(max(cols, 2))),
@@ -49,7 +52,7 @@ class ReadoutSequencer(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         m.submodules.tdc = tdc = TDC(self.taps, self.code_width)
-        m.d.comb += tdc.taps_in.eq(self.taps_in)
+        m.d.comb += [tdc.taps_in.eq(self.taps_in), tdc.bins.eq(self.bins)]
         settle = Signal(16)
         with m.FSM():
             with m.State("IDLE"):
@@ -83,7 +86,9 @@ class ReadoutSequencer(wiring.Component):
         return m
 
 
-def golden_sweep(intervals: np.ndarray, line: DelayLineModel) -> list[tuple[int, int, bool]]:
-    """(code, column, last) per column for the charging ``intervals`` (s) of one sweep, in column order."""
-    codes = golden_codes(intervals, line)
+def golden_sweep(intervals: np.ndarray, line: DelayLineModel, bins: int | None = None,
+                 code_width: int = 16) -> list[tuple[int, int, bool]]:
+    """(code, column, last) per column for the charging ``intervals`` (s) of one sweep, in column order, with
+    ``bins`` per clock period (default: the taps)."""
+    codes = golden_codes(intervals, line, bins, code_width)
     return [(int(code), column, column == len(codes) - 1) for column, code in enumerate(codes)]

@@ -1,96 +1,130 @@
-"""Time-to-digital converter: coarse clock counter plus a tapped delay line, and its bit-exact golden model.
+"""Time-to-digital converter: coarse clock counter plus a carry-chain interpolator, and its bit-exact golden model.
 
 The start is synchronous (the readout launches the RC charge on a clock edge); the stop (the comparator edge)
-is not. The stop runs down a chain of ``taps`` delay elements that flip-flops sample at every clock edge: at the
-first edge after the stop, the number of taps it has passed, ``fine``, measures the time from the stop to that
-edge. With ``k`` clock periods from start to that edge the code is ``k·taps − fine``: one LSB is nominally
-``clock_period / taps`` and codes grow monotonically with the interval.
+is not. The stop runs down the delay line (:mod:`mtjhw.gateware.delay_line`), whose every tap is sampled at each
+clock edge. At the first edge k after the start whose sample holds any tap, ``fine`` taps read 1: the ones in
+the sample, counted by :class:`OnesCounter` so that bubbles (taps read out of order) cost no missing codes.
+``fine`` grows with the time from the stop to that edge, and the code is ``k·bins − fine``, where ``bins`` is
+the number of fine bins a clock period spans. The chain is longer than a period, so ``bins`` is less than the
+taps: the host writes it after calibration (``bins`` = the taps before; codes then are monotonic with gaps).
+One LSB is on average ``clock_period / bins``.
 
-In silicon the chain is the FPGA's carry logic (CARRY4 on a Zynq-7000); in simulation the Amaranth simulator
-treats such primitives as black boxes, so :class:`DelayLineModel` stands in for it: it turns a stop time into the
-thermometer code the flip-flops would capture, with per-tap delays that carry the chain's non-uniformity.
+The ones-counter is pipelined, so the sample of edge k is counted a few cycles later; the TDC delays its start
+by the same latency, and the code is the same as without the pipeline. Simulations drive ``taps_in`` from
+:class:`~mtjhw.gateware.delay_line.DelayLineModel`; :func:`golden_codes` is the bit-exact model. Calibrating a
+600-tap chain takes ~100 hits per bin, tens of thousands of simulated measurements, so the readout and host
+tests use coarse chains of tens of taps (``DelayLineModel.uniform``) and the full-size ones-counter is checked
+on its own against bubbly samples of a 7-series chain (``tests/gateware/test_tdc.py``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from amaranth import Module, Signal
+from amaranth import Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from .delay_line import DelayLineModel
 
-class DelayLineModel:
-    """A chain of ``taps`` delays summing to ``clock_period`` (s); ``nonuniformity`` is the relative spread of
-    the tap delays (uniform ±), drawn from ``rng``. The chain's real delays are unknown to the host, which learns
-    them by code-density calibration."""
-
-    def __init__(self, taps: int, clock_period: float, nonuniformity: float = 0.0,
-                 rng: np.random.Generator | None = None) -> None:
-        if taps < 2 or not clock_period > 0 or not 0 <= nonuniformity < 1:
-            raise ValueError("need taps >= 2, clock_period > 0 and 0 <= nonuniformity < 1")
-        rng = rng if rng is not None else np.random.default_rng(0)
-        weights = 1 + nonuniformity * rng.uniform(-1, 1, taps)
-        self.taps, self.clock_period = taps, clock_period
-        self.delays = clock_period * weights / weights.sum()
-        self.edges = np.cumsum(self.delays)  # time for the stop to pass each tap
-
-    def passed(self, time_before_edge: np.ndarray) -> np.ndarray:
-        """Taps the stop has passed when the edge samples, ``time_before_edge`` (s) after the stop."""
-        return np.searchsorted(self.edges, np.asarray(time_before_edge, dtype=float), side="right")
-
-    def thermometer(self, time_before_edge: float) -> int:
-        """The sampled chain as an integer (bit i set: tap i passed)."""
-        return (1 << int(self.passed(time_before_edge))) - 1
+GROUP = 6  # bits counted in one LUT level (a LUT6 per output bit)
 
 
-def golden_codes(intervals: np.ndarray, line: DelayLineModel) -> np.ndarray:
-    """Bit-exact TDC codes for start-to-stop ``intervals`` (s, > 0): k·taps − fine."""
+class OnesCounter(wiring.Component):
+    """``count`` = the number of ones in ``bits``, ``latency`` cycles later: 6-bit groups counted, then a tree of
+    registered pairwise adders."""
+
+    def __init__(self, width: int) -> None:
+        if width < 1:
+            raise ValueError(f"need at least one bit, got {width}")
+        self.width = width
+        self.latency = 1 + max(-(-width // GROUP) - 1, 0).bit_length()
+        super().__init__({"bits": In(width), "count": Out(range(width + 1))})
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        sums = []
+        for start in range(0, self.width, GROUP):
+            group = self.bits[start:start + GROUP]
+            partial = Signal(range(len(group) + 1), name=f"ones_{start}")
+            m.d.sync += partial.eq(sum(group[i] for i in range(len(group))))
+            sums.append(partial)
+        level = 0
+        while len(sums) > 1:
+            level += 1
+            pairs = [sums[i:i + 2] for i in range(0, len(sums), 2)]
+            sums = []
+            for j, pair in enumerate(pairs):
+                total = Signal(range(sum(1 << len(s) for s in pair)), name=f"sum_{level}_{j}")
+                m.d.sync += total.eq(sum(pair))
+                sums.append(total)
+        m.d.comb += self.count.eq(sums[0])
+        return m
+
+
+def golden_codes(intervals: np.ndarray, line: DelayLineModel, bins: int | None = None,
+                 code_width: int = 16) -> np.ndarray:
+    """Bit-exact TDC codes for start-to-stop ``intervals`` (s, > 0) with ``bins`` per period (default: the
+    taps): k·bins − fine at the first edge k whose sample holds a tap, clamped to 0 .. 2^code_width − 1."""
     t = np.asarray(intervals, dtype=float)
     if np.any(t <= 0):
         raise ValueError("intervals must be > 0 s (the stop follows the start)")
-    k = np.ceil(t / line.clock_period).astype(np.int64)
+    bins = line.taps if bins is None else bins
+    k = np.maximum(np.ceil((t + line.thresholds.min()) / line.clock_period), 1).astype(np.int64)
     fine = line.passed(k * line.clock_period - t)
-    return k * line.taps - fine
+    return np.clip(k * bins - fine, 0, (1 << code_width) - 1)
 
 
 class TDC(wiring.Component):
-    """Coarse counter + delay-line interpolator.
+    """Coarse counter + carry-chain interpolator.
 
     ``start`` (one cycle, synchronous) arms a measurement; ``taps_in`` is the delay line as the flip-flops
-    sampled it this cycle (all zero until the stop arrives); the code leaves on the ``codes`` stream. A code that
-    would not fit ``code_width`` bits saturates at the largest code (timeout).
+    sampled it this cycle (all zero until the stop arrives); ``bins`` is the fine bins per clock period; the code
+    leaves on the ``codes`` stream. A code that would not fit ``code_width`` bits saturates at the largest code
+    (timeout).
     """
 
-    def __init__(self, taps: int = 16, code_width: int = 16) -> None:
+    def __init__(self, taps: int = 32, code_width: int = 16) -> None:
         self.taps = taps
         self.code_width = code_width
+        self._counter = OnesCounter(taps)
         super().__init__({
             "start": In(1),
             "taps_in": In(taps),
+            "bins": In(16, init=taps),
             "busy": Out(1),
             "codes": Out(stream.Signature(code_width)),
         })
 
     def elaborate(self, platform) -> Module:
         m = Module()
-        taps, width = self.taps, self.code_width
-        coarse = Signal(width + 1)
+        m.submodules.ones = ones = self._counter
+        m.d.comb += ones.bits.eq(self.taps_in)
+        started = self._delayed_start(m, ones.latency)
+        limit = (1 << self.code_width) - 1
+        base = Signal(self.code_width + 17)  # k·bins at edge k of the (delayed) measurement
         running = Signal()
-        limit = (1 << width) - 1
-        fine = Signal(range(taps + 1))
-        # fine = popcount of the thermometer code: the sampled chain is all ones below the stop's position
-        m.d.comb += fine.eq(sum(self.taps_in[i] for i in range(taps)))
         m.d.comb += self.busy.eq(running)
+        code = Signal(base.shape().width + 1)
+        m.d.comb += code.eq(Mux(base > ones.count, base - ones.count, 0))
         with m.If(self.codes.valid & self.codes.ready):
             m.d.sync += self.codes.valid.eq(0)
-        with m.If(self.start):
-            m.d.sync += [coarse.eq(1), running.eq(1)]
+        with m.If(started):
+            m.d.sync += [base.eq(self.bins), running.eq(1)]
         with m.Elif(running):
-            with m.If(self.taps_in != 0):
-                code = coarse * taps - fine
-                m.d.sync += [self.codes.payload.eq(code), self.codes.valid.eq(1), running.eq(0)]
-            with m.Elif(coarse * taps > limit):
+            with m.If(ones.count != 0):
+                m.d.sync += [self.codes.payload.eq(Mux(code > limit, limit, code)), self.codes.valid.eq(1),
+                             running.eq(0)]
+            with m.Elif(base > limit + self.taps):  # every later code would exceed the limit
                 m.d.sync += [self.codes.payload.eq(limit), self.codes.valid.eq(1), running.eq(0)]
             with m.Else():
-                m.d.sync += coarse.eq(coarse + 1)
+                m.d.sync += base.eq(base + self.bins)
         return m
+
+    def _delayed_start(self, m: Module, latency: int) -> Signal:
+        """``start`` delayed by the ones-counter's ``latency``, so that each edge's count meets its coarse count."""
+        stages = [self.start]
+        for i in range(latency):
+            stage = Signal(name=f"start_{i + 1}")
+            m.d.sync += stage.eq(stages[-1])
+            stages.append(stage)
+        return stages[-1]

@@ -6,14 +6,14 @@ from amaranth.sim import Simulator
 
 from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
 from mtjhw.gateware.calibration import code_density
+from mtjhw.gateware.delay_line import DelayLineModel
 from mtjhw.gateware.readout import ReadoutSequencer, golden_sweep
-from mtjhw.gateware.tdc import DelayLineModel
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 PERIOD = 10e-9
 
 
-def sweep(sequencer, afe, row_masks, settle=3, ready_pattern=None, calibrate=False):
+def sweep(sequencer, afe, row_masks, settle=3, ready_pattern=None, calibrate=False, bins=None):
     """Run one sweep per row mask; return the streamed (code, column, last) tuples per sweep."""
     sweeps = []
 
@@ -21,6 +21,8 @@ def sweep(sequencer, afe, row_masks, settle=3, ready_pattern=None, calibrate=Fal
         rng = np.random.default_rng(0)
         ctx.set(sequencer.settle, settle)
         ctx.set(sequencer.calibrate, int(calibrate))
+        if bins is not None:
+            ctx.set(sequencer.bins, bins)
         for mask in row_masks:
             ctx.set(sequencer.row_mask, mask)
             ctx.set(sequencer.start, 1)
@@ -62,14 +64,14 @@ def make_array(rows, cols, seed, **params):
 
 def test_streamed_codes_equal_the_golden_model_with_noise_and_back_pressure():
     rows, cols = 6, 5
-    line = DelayLineModel(16, PERIOD, nonuniformity=0.4, rng=np.random.default_rng(1))
+    line = DelayLineModel.uniform(24, PERIOD, length=1.4, nonuniformity=0.4, rng=np.random.default_rng(1))
     afe = AnalogFrontEnd(series_columns(make_array(rows, cols, 2)), line, capacitance=0.2e-12, v_noise=0.02,
                          comparator_delay=1.3e-9, rng=np.random.default_rng(3))
     masks = [0b111111, 0b101010, 0b000111]
-    sweeps = sweep(ReadoutSequencer(rows, cols, taps=16), afe, masks, ready_pattern=0.4)
+    sweeps = sweep(ReadoutSequencer(rows, cols, taps=24), afe, masks, ready_pattern=0.4, bins=17)
     intervals = afe.intervals().reshape(len(masks), cols)
     for got, measured in zip(sweeps, intervals, strict=True):
-        assert got == golden_sweep(measured, line)
+        assert got == golden_sweep(measured, line, bins=17)
     assert [column for column, _, _ in afe.log] == list(range(cols)) * len(masks)
     assert [mask for _, mask, _ in afe.log] == [m for m in masks for _ in range(cols)]
 
@@ -80,11 +82,12 @@ def test_codes_track_the_column_resistance():
     array.state[...] = -1  # all AP ...
     for column in range(cols):  # ... then column c holds c mod (rows + 1) cells in P
         array.state[: column % (rows + 1), column] = 1
-    line = DelayLineModel(16, PERIOD)
+    line = DelayLineModel.uniform(24, PERIOD, length=1.5)  # 16 equal bins to a period, the rest never reached
     afe = AnalogFrontEnd(series_columns(array), line, capacitance=0.1e-12)
-    (codes,) = sweep(ReadoutSequencer(rows, cols), afe, [0b1111])
+    (codes,) = sweep(ReadoutSequencer(rows, cols, taps=24), afe, [0b1111], bins=16)
     r_column = [sum(array.resistances()[:, c]) for c in range(cols)]
-    # time = R·C·ln 2: the code is proportional to the column resistance within one LSB
+    # time = R·C·ln 2: with the period's bins as the code scale, the code is proportional to the column
+    # resistance within one LSB
     expected = np.array(r_column) * 0.1e-12 * np.log(2) / (PERIOD / 16)
     assert np.max(np.abs(np.array([c for c, _, _ in codes]) - expected)) <= 1.0
     order = np.argsort(r_column, kind="stable")
@@ -92,12 +95,14 @@ def test_codes_track_the_column_resistance():
 
 
 def test_calibration_mode_feeds_code_density_calibration():
-    line = DelayLineModel(8, PERIOD, nonuniformity=0.5, rng=np.random.default_rng(4))
+    line = DelayLineModel.uniform(12, PERIOD, length=1.6, nonuniformity=0.5, rng=np.random.default_rng(4))
     afe = AnalogFrontEnd(lambda column, mask: 1e3, line, calibration_span=8, rng=np.random.default_rng(6))
-    sweeps = sweep(ReadoutSequencer(1, 100, taps=8), afe, [1] * 9, settle=0, calibrate=True)
+    sweeps = sweep(ReadoutSequencer(1, 100, taps=12), afe, [1] * 12, settle=0, calibrate=True)
     codes = np.array([code for s in sweeps for code, _, _ in s])
-    calibration = code_density(codes, 8, PERIOD)
-    assert np.max(np.abs(calibration.widths - line.delays)) / calibration.lsb < 0.5
+    calibration = code_density(codes, 12, PERIOD)
+    truth = line.bin_widths()
+    assert calibration.bins == truth.size < 12  # the taps past one period are never hit
+    assert np.max(np.abs(calibration.widths - truth)) / calibration.lsb < 0.3
 
 
 def test_an_empty_array_is_refused():
