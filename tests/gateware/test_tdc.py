@@ -1,15 +1,19 @@
-"""TDC: the ones-counter on bubbly samples, gateware against its golden model, the carry-chain resolution, and
-code-density calibration over chains from 0.8 to 2 clock periods, with drift."""
+"""TDC: the ones-counter on bubbly samples, gateware against its golden model, the carry-chain resolution,
+code-density calibration over chains from 0.8 to 2 clock periods, with drift, and the chain's placement."""
 
+import re
 import warnings
 
 import numpy as np
 import pytest
+from amaranth.back import verilog
 from amaranth.sim import Simulator
 
 from mtjhw.gateware.calibration import ShortChainWarning, code_density
-from mtjhw.gateware.delay_line import DelayLineModel, delay_scale
+from mtjhw.gateware.delay_line import CarryChainDelayLine, DelayLineModel, delay_scale, placement
+from mtjhw.gateware.pynq_z2 import constraints
 from mtjhw.gateware.tdc import TDC, OnesCounter, golden_codes
+from mtjhw.gateware.top import TopConfig
 
 PERIOD = 10e-9  # 100 MHz
 
@@ -147,3 +151,19 @@ def test_timeout_saturates_and_bad_calibration_input_is_refused():
         code_density(np.arange(10), 8, PERIOD)
     with pytest.raises(ValueError, match="non-negative"):
         code_density(np.array([-1]), 8, PERIOD)
+
+
+def test_the_placement_constrains_every_sampling_flip_flop_the_verilog_holds():
+    lines = placement(3, column=7)
+    placed = {int(m[3]): (int(m[1]), m[2]) for m in
+              (re.search(r"LOC SLICE_X7Y(\d+) BEL (\w)FF.*tap_(\d+)_reg", line) for line in lines) if m}
+    assert placed == {4 * i + j: (i, "ABCD"[j]) for i in range(3) for j in range(4)}  # tap 4i+j in slice i
+    assert "resize_pblock tdc_chain -add SLICE_X7Y0:SLICE_X7Y2" in lines
+    assert any("LOC SLICE_X7Y0" in line and "carry4_0}" in line for line in lines)
+    assert sum("ASYNC_REG TRUE" in line for line in lines) == 2  # both register stages
+    exported = verilog.convert(CarryChainDelayLine(3), name="line")
+    assert all(f"reg tap_{n} " in exported for n in placed) and "reg [11:0] taps " in exported
+    assert all(f"CARRY4 carry4_{i} " in exported for i in range(3))
+    assert "SLICE_X96Y149" in constraints(TopConfig())  # the default chain fills an xc7z020 column
+    with pytest.raises(ValueError, match="do not fit the 150 slices"):
+        constraints(TopConfig(taps=604))
