@@ -8,20 +8,11 @@ only while a request is being served (:class:`~mtjhw.gateware.sim_thread.Simulat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .mlp_engine import MLPEngine
+from .mlp_engine import MLPEngine, ParameterAddress, StepResult, parameter_addresses
 from .mlp_golden import GoldenMLP
 from .sim_thread import SimulationThread
-
-
-@dataclass
-class StepResult:
-    outputs: np.ndarray  # output activations (Q format integers)
-    prediction: int
-    cycles: int  # engine cycles, last input beat to done
 
 
 class EngineSession(SimulationThread):
@@ -31,39 +22,39 @@ class EngineSession(SimulationThread):
         self.engine = engine
         super().__init__(engine, clock_period)
 
-    async def _select(self, ctx, layer: int, row: int, column: int) -> None:
+    def _select(self, ctx, address: ParameterAddress) -> None:
         e = self.engine
-        n_in = e.sizes[layer]
-        ctx.set(e.param_layer, layer)
-        ctx.set(e.param_row, row)
-        ctx.set(e.param_bias, int(column == n_in))
-        ctx.set(e.param_chunk, column // e.lanes if column < n_in else 0)
-        ctx.set(e.param_lane, column % e.lanes if column < n_in else 0)
+        for port, value in ((e.param_layer, address.layer), (e.param_row, address.row),
+                            (e.param_bias, int(address.bias)), (e.param_chunk, address.word),
+                            (e.param_lane, address.lane)):
+            ctx.set(port, value)
 
     async def _do_load(self, ctx, weights: list[np.ndarray], biases: list[np.ndarray]) -> None:
         e = self.engine
-        for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            augmented = np.concatenate([w, b[:, None]], axis=1)
-            for (row, column), value in np.ndenumerate(augmented):
-                await self._select(ctx, layer, row, column)
-                ctx.set(e.param_data_in, int(value))
-                ctx.set(e.param_we, 1)
-                await self._tick(ctx)
+        for layer, row, column, address in parameter_addresses(e.sizes, e.lanes):
+            self._select(ctx, address)
+            n_in = e.sizes[layer]
+            ctx.set(e.param_data_in, int(weights[layer][row, column] if column < n_in else biases[layer][row]))
+            ctx.set(e.param_we, 1)
+            await self._tick(ctx)
         ctx.set(e.param_we, 0)
 
     async def _do_read(self, ctx) -> tuple[list[np.ndarray], list[np.ndarray]]:
         e = self.engine
-        weights, biases = [], []
-        for layer, (n_in, n_out) in enumerate(zip(e.sizes[:-1], e.sizes[1:], strict=True)):
-            augmented = np.zeros((n_out, n_in + 1), dtype=np.int64)
-            for row in range(n_out):
-                for column in range(n_in + 1):
-                    await self._select(ctx, layer, row, column)
-                    await self._tick(ctx)  # the memory answers one cycle after the selection
-                    augmented[row, column] = ctx.get(e.param_data_out)
-            weights.append(augmented[:, :-1])
-            biases.append(augmented[:, -1].copy())
-        return weights, biases
+        augmented = [np.zeros((n_out, n_in + 1), dtype=np.int64) for n_in, n_out in zip(e.sizes[:-1], e.sizes[1:],
+                                                                                         strict=True)]
+        for layer, row, column, address in parameter_addresses(e.sizes, e.lanes):
+            self._select(ctx, address)
+            await self._tick(ctx)  # the memory answers one cycle after the selection
+            augmented[layer][row, column] = ctx.get(e.param_data_out)
+        return [a[:, :-1] for a in augmented], [a[:, -1].copy() for a in augmented]
+
+    async def _do_seed(self, ctx, seed: int) -> None:
+        e = self.engine
+        ctx.set(e.seed, seed)
+        ctx.set(e.seed_load, 1)
+        await self._tick(ctx)
+        ctx.set(e.seed_load, 0)
 
     async def _do_step(self, ctx, beats: list[int], label: int, train: bool, measured: bool,
                        targets: tuple[int, int]) -> StepResult:
@@ -91,6 +82,12 @@ class EngineSession(SimulationThread):
         if tuple(model.sizes) != self.engine.sizes:
             raise ValueError(f"model sizes {model.sizes} differ from the engine's {self.engine.sizes}")
         self._call("load", model.weights, model.biases)
+
+    def seed_rounding(self, seed: int) -> None:
+        """Seed the stochastic-rounding generators (one clock), as :meth:`GoldenMLP.seed_rounding` does."""
+        if not 0 <= seed < 1 << 32:
+            raise ValueError(f"the rounding seed is 32 bits, got {seed}")
+        self._call("seed", int(seed))
 
     def parameters(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The engine's current (weights, biases) per layer."""

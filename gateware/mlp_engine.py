@@ -1,32 +1,61 @@
 """Fixed-point MLP training engine: forward pass, backpropagation and SGD, bit-exact with :class:`GoldenMLP`.
 
-Layer sizes, Q format, learning-rate shift, activation (:class:`HardSigmoid` or :class:`LutSigmoid`) and the
-number of parallel MAC lanes are parameters. Each layer's weights live in a memory (``lib.memory``) of
-``lanes``-wide words, row j of the weight matrix in ⌈n_in/lanes⌉ consecutive words; one word is read per cycle.
-One array of 2·``lanes`` multipliers serves every layer and both passes.
+Layer sizes, Q format, learning-rate shift, activation (:class:`HardSigmoid` or :class:`LutSigmoid`), the number
+of parallel MAC lanes and the rounding of the update (:data:`ROUNDINGS`) are parameters. Each layer's weights
+live in a memory (``lib.memory``) of ``lanes``-wide words, row j of the weight matrix in ⌈n_in/lanes⌉ consecutive
+words. One array of 2·``lanes`` multipliers serves every layer and both passes.
 
 A step starts when the ``inputs`` stream has delivered the n_in input values (and, with ``measured`` set, the
-first layer's pre-activations measured on a device array, bias not included: n_1 more beats). Then
+first layer's pre-activations measured on a device array, bias not included: n_1 more beats). Then each layer
+is one *pass* (forward from the first layer, with ``train`` backward from the last) that reads one weight word
+per cycle into a pipeline; a pass issues all its rows·words reads back to back, and the next pass starts when
+the last word has left the pipeline (a layer's rows need the whole layer below). The pipeline, one register per
+stage (cycle t of a word issued at t = 0):
 
-* forward, layer by layer: ``lanes`` multiply-accumulates per cycle, one output row at a time; each finished row
-  goes through the activation at once (and, in the last layer, the output delta against the one-hot target
-  built from ``label``, ``target_high`` and ``target_low``; the running argmax gives ``prediction``);
-* with ``train`` set, backward from the last layer: each weight word is read, updated
-  (W −= (δ ⊗ a_in) >> (frac + lr_shift)) and written back the next cycle, while the same (old) weights accumulate
-  Wᵀδ for the layer below; biases are updated at each row's last word.
+==========  =======================================================================================
+fetch       t0: memory address, the lane inputs of the word, the row's bias (forward) or its delta
+            sources (backward); t1: weight word from memory, the row's delta
+multiply    t2: ``lanes`` products a·w (forward) or δ·a (backward), and w·δ (Wᵀδ, backward)
+reduce      t3 … t2+T: adder tree over the lanes, T = ⌈log2 lanes⌉ levels; t3+T: row accumulator
+finish row  t4+T: z = sat((Σ >> frac) + b); t5+T: activation a and slope d stored (a hidden layer retires);
+            last layer: t6+T: a − target and the running argmax; t7+T: output delta stored (retires)
+update      t3: rounded step (δ·a) >> (frac + lr_shift), Wᵀδ accumulated, bias step; t4: sat(w − step),
+            bias stored; t5: the word written back (retires)
+==========  =======================================================================================
 
-``done`` pulses when the step is over (``cycles`` then holds its length, :func:`engine_cycles`). The host reads
-and writes weights while the engine is idle through ``param_*``: layer, row, word (chunk) and lane within the
-word, or a row's bias with ``param_bias``; ``param_data_out`` shows the selection one cycle after it is set.
+so a forward pass of R rows of W words takes R·W + 5 + T cycles (+ 2 for the last layer), a backward pass R·W + 5
+(:func:`engine_cycles`). A measured first layer goes straight into the finish stages as its values stream in
+(2 cycles after the last beat, 4 when it is the last layer). Measured with Yosys ``synth_ecp5`` and nextpnr-ecp5
+(LFE5U-85F −6, ``benchmarks/gateware_timing.py``): see ``benchmarks/README.md``.
+
+``done`` pulses when the step is over (``cycles`` then holds its length). The host reads and writes weights
+while the engine is idle through ``param_*`` (:func:`parameter_address` maps a weight to them);
+``param_data_out`` shows the selection one cycle after it is set. With ``stochastic`` rounding, a pulse on
+``seed_load`` while idle seeds the rounding generators from ``seed``.
 """
 
 from __future__ import annotations
 
-from amaranth import Array, Const, Module, Mux, Signal, signed
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth import Array, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .mlp_golden import DEFAULT_FORMAT, HARD_SIGMOID, Activation, FixedFormat, HardSigmoid, LutSigmoid
+from .mlp_golden import (
+    DEFAULT_FORMAT,
+    HARD_SIGMOID,
+    ROUNDINGS,
+    Activation,
+    FixedFormat,
+    HardSigmoid,
+    LutSigmoid,
+    seeded_states,
+)
+
+__all__ = ["ROUNDINGS", "MLPEngine", "ParameterAddress", "StepResult", "engine_cycles", "layer_chunks",
+           "parameter_address", "parameter_addresses"]
 
 
 def layer_chunks(sizes: tuple[int, ...], lanes: int) -> list[int]:
@@ -34,18 +63,110 @@ def layer_chunks(sizes: tuple[int, ...], lanes: int) -> list[int]:
     return [-(-n_in // lanes) for n_in in sizes[:-1]]
 
 
+def tree_levels(lanes: int) -> int:
+    """Registered adder-tree levels that sum ``lanes`` products."""
+    return (lanes - 1).bit_length()
+
+
 def engine_cycles(sizes: tuple[int, ...], lanes: int, train: bool = True, measured: bool = False) -> int:
-    """Clock cycles of one step, from the cycle after the last input beat to ``done``: each computed layer's
-    forward pass rows·words + 1 (memory latency), with ``train`` each layer's backward pass the same, and 1 to
-    finish. A ``measured`` first layer costs nothing in the forward pass (activated as its values stream in)."""
-    chunks = layer_chunks(sizes, lanes)
-    passes = [rows * c + 1 for rows, c in zip(sizes[1:], chunks, strict=True)]
-    return sum(passes[1 if measured else 0:]) + (sum(passes) if train else 0) + 1
+    """Clock cycles of one step, from the cycle after the last input beat to ``done`` (the module docstring
+    derives them): forward passes R·W + 5 + T (+ 2 for the last layer), with ``train`` backward passes R·W + 5,
+    and 1 to finish; a ``measured`` first layer costs 2 (4 when it is the last layer) instead of its pass."""
+    words = [rows * c for rows, c in zip(sizes[1:], layer_chunks(sizes, lanes), strict=True)]
+    forward = [n + 5 + tree_levels(lanes) for n in words]
+    forward[-1] += 2
+    if measured:
+        forward[0] = 4 if len(words) == 1 else 2
+    return sum(forward) + (sum(n + 5 for n in words) if train else 0) + 1
+
+
+@dataclass(frozen=True)
+class ParameterAddress:
+    """Where a parameter sits on the engine's ``param_*`` ports."""
+
+    layer: int
+    row: int
+    bias: bool
+    word: int  # ``param_chunk``
+    lane: int
+
+
+def parameter_address(sizes: tuple[int, ...], lanes: int, layer: int, row: int, column: int) -> ParameterAddress:
+    """The port address of weight (``row``, ``column``) of ``layer``; column n_in is the row's bias."""
+    if not (0 <= layer < len(sizes) - 1 and 0 <= row < sizes[layer + 1] and 0 <= column <= sizes[layer]):
+        raise IndexError(f"no parameter (layer {layer}, row {row}, column {column}) in a {sizes} network")
+    bias = column == sizes[layer]
+    word, lane = (0, 0) if bias else divmod(column, lanes)
+    return ParameterAddress(layer, row, bias, word, lane)
+
+
+def parameter_addresses(sizes: tuple[int, ...], lanes: int):
+    """(layer, row, column, address) of every parameter, layer by layer, each row's weights then its bias."""
+    for layer, (n_in, rows) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        for row in range(rows):
+            for column in range(n_in + 1):
+                yield layer, row, column, parameter_address(sizes, lanes, layer, row, column)
+
+
+@dataclass
+class StepResult:
+    """What a step leaves in the engine."""
+
+    outputs: np.ndarray  # output activations (Q format integers)
+    prediction: int
+    cycles: int  # engine cycles, last input beat to done
+
+
+def _counter_layout(sizes: tuple[int, ...], chunks: list[int]) -> data.StructLayout:
+    """Where a pass stands: issuing, and the row, word and memory address issued."""
+    return data.StructLayout({
+        "valid": 1,
+        "row": range(max(sizes[1:]) + 1),
+        "chunk": range(max(chunks) + 1),
+        "addr": range(max(rows * c for rows, c in zip(sizes[1:], chunks, strict=True)) + 1),
+    })
+
+
+def _tag_layout(sizes: tuple[int, ...], chunks: list[int], width: int) -> data.StructLayout:
+    """What travels with a word down the pipeline: the counters, whether it ends its row and the pass, and the
+    row's bias (forward)."""
+    return data.StructLayout({"at": _counter_layout(sizes, chunks), "end_row": 1, "last": 1, "bias": signed(width)})
+
+
+class _Registers:
+    """The engine's register arrays and memories for one elaboration."""
+
+    def __init__(self, engine: MLPEngine, m: Module) -> None:
+        sizes, w, lanes = engine.sizes, engine.fmt.width, engine.lanes
+        layers = len(sizes) - 1
+
+        def vector(name: str, n: int, width: int = w) -> list[Signal]:
+            return [Signal(signed(width), name=f"{name}_{i}") for i in range(n)]
+
+        self.x = vector("x", sizes[0])
+        self.act = [vector(f"a{i}", sizes[i + 1]) for i in range(layers)]
+        self.slope = [vector(f"d{i}", sizes[i + 1]) for i in range(layers - 1)]
+        self.bias = [vector(f"b{i}", sizes[i + 1]) for i in range(layers)]
+        self.delta_out = vector("delta_out", sizes[-1])
+        back_width = 2 * w + max(sizes).bit_length() + 1
+        self.back = [None] + [vector(f"back{i}", sizes[i], back_width) for i in range(1, layers)]
+        self.ports = []
+        for i in range(layers):
+            mem = memory.Memory(shape=data.ArrayLayout(signed(w), lanes), depth=sizes[i + 1] * engine.chunks[i],
+                                init=[])
+            m.submodules[f"weights{i}"] = mem
+            self.ports.append((mem.read_port(), mem.write_port(granularity=1)))
+        self.layer = Signal(range(max(layers, 2)))  # the pass under way (comb, from the sequencer)
+        self.backward = Signal()
+        self.counters = Signal(_counter_layout(sizes, engine.chunks))
+        self.tag = Signal(_tag_layout(sizes, engine.chunks, w), name="issue")
+        m.d.comb += self.tag.at.eq(self.counters)
+        self.in_index = Signal(range(sizes[0] + sizes[1] + 1))
 
 
 class MLPEngine(wiring.Component):
     def __init__(self, sizes: tuple[int, ...], fmt: FixedFormat = DEFAULT_FORMAT, lr_shift: int = 3,
-                 lanes: int = 4, activation: Activation = HARD_SIGMOID) -> None:
+                 lanes: int = 4, activation: Activation = HARD_SIGMOID, rounding: str = "floor") -> None:
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"need at least an input and an output layer, each with >= 1 unit, got {sizes}")
@@ -53,7 +174,13 @@ class MLPEngine(wiring.Component):
             raise ValueError(f"lanes must be 1..{max(sizes[:-1])} (the widest layer input), got {lanes}")
         if not 0 <= lr_shift < fmt.width:
             raise ValueError(f"lr_shift must be 0..{fmt.width - 1}, got {lr_shift}")
+        if rounding not in ROUNDINGS:
+            raise ValueError(f"unknown rounding {rounding!r}: choose one of {', '.join(ROUNDINGS)}")
+        if rounding == "stochastic" and fmt.frac + lr_shift > 32:
+            raise ValueError(f"stochastic rounding draws 32 random bits: needs frac + lr_shift <= 32, got "
+                             f"{fmt.frac + lr_shift}")
         self.sizes, self.fmt, self.lr_shift, self.lanes, self.activation = sizes, fmt, lr_shift, lanes, activation
+        self.rounding = rounding
         self.chunks = layer_chunks(sizes, lanes)
         w = fmt.width
         n_out, layers = sizes[-1], len(sizes) - 1
@@ -64,6 +191,8 @@ class MLPEngine(wiring.Component):
             "target_low": In(signed(w)),
             "train": In(1),
             "measured": In(1),
+            "seed": In(32),
+            "seed_load": In(1),
             "busy": Out(1),
             "done": Out(1),
             "steps": Out(32),
@@ -81,7 +210,7 @@ class MLPEngine(wiring.Component):
             "param_data_out": Out(signed(w)),
         })
 
-    # -- arithmetic shared by the datapath ------------------------------------------------------------------
+    # -- arithmetic shared by the stages --------------------------------------------------------------------
     def _saturate(self, value):
         fmt = self.fmt
         return Mux(value > fmt.high, fmt.high, Mux(value < fmt.low, fmt.low, value))
@@ -107,190 +236,287 @@ class MLPEngine(wiring.Component):
             return Mux(slope != 0, value >> 2, 0)
         return (value * slope) >> self.fmt.frac
 
+    def _round_shift(self, value, shift: int, random):
+        """``value`` >> ``shift`` rounded as :func:`~mtjhw.gateware.mlp_golden.round_shift` does."""
+        if shift == 0 or self.rounding == "floor":
+            return value >> shift
+        if self.rounding == "nearest":
+            return (value + ((1 << (shift - 1)) - 1) + value[shift]) >> shift
+        return (value + random[:shift]) >> shift
+
+    @staticmethod
+    def _delayed(m: Module, value, name: str):
+        """``value`` one cycle later."""
+        shape = value.shape() if isinstance(value, data.View) else Value.cast(value).shape()
+        register = Signal(shape, name=name)
+        m.d.sync += register.eq(value)
+        return register
+
+    # -- stages -------------------------------------------------------------------------------------------------
     def elaborate(self, platform) -> Module:
         m = Module()
-        fmt, sizes, lanes, chunks = self.fmt, self.sizes, self.lanes, self.chunks
-        w, frac = fmt.width, fmt.frac
-        layers = len(sizes) - 1
-        last = layers - 1
-        sat = self._saturate
+        r = _Registers(self, m)
+        self._host_access(m, r)
+        fetched = self._fetch(m, r, r.tag)
+        products = self._multiply(m, r, fetched)
+        row_total = self._reduce(m, r, products)
+        forward_done = self._finish_rows(m, r, row_total)
+        backward_done = self._update(m, r, products)
+        self._sequencer(m, r, forward_done, backward_done)
+        return m
 
-        def vector(name: str, n: int, width: int = w) -> list[Signal]:
-            return [Signal(signed(width), name=f"{name}_{i}") for i in range(n)]
-
-        xs = vector("x", sizes[0])
-        act = [vector(f"a{layer}", sizes[layer + 1]) for layer in range(layers)]
-        slope = [vector(f"d{layer}", sizes[layer + 1]) for layer in range(last)]
-        bias = [vector(f"b{layer}", sizes[layer + 1]) for layer in range(layers)]
-        delta_out = vector("delta_out", sizes[-1])
-        back_width = 2 * w + max(sizes).bit_length() + 1
-        back = [None] + [vector(f"back{layer}", sizes[layer], back_width) for layer in range(1, layers)]
-
-        def lanes_of(values: list, n_chunks: int) -> list[Array]:
-            """Per lane k, the values k, k+lanes, …, padded to whole words (padding reads as 0)."""
-            return [Array(values[c * lanes + k] if c * lanes + k < len(values) else Signal(signed(len(values[0])),
-                                                                                        name=f"pad_{k}_{c}")
-                          for c in range(n_chunks)) for k in range(lanes)]
-
-        layer_inputs = [xs, *act[:-1]]
-        input_lanes = [lanes_of(layer_inputs[layer], chunks[layer]) for layer in range(layers)]
-        back_lanes = [None] + [lanes_of(back[layer], chunks[layer]) for layer in range(1, layers)]
-
-        ports = []
-        for layer in range(layers):
-            mem = memory.Memory(shape=data.ArrayLayout(signed(w), lanes), depth=sizes[layer + 1] * chunks[layer],
-                                init=[])
-            m.submodules[f"weights{layer}"] = mem
-            ports.append((mem.read_port(), mem.write_port(granularity=1)))
-
-        row = Signal(range(max(sizes[1:]) + 1))
-        chunk = Signal(range(max(chunks) + 1))
-        issuing = Signal()
-        p_valid, p_row, p_chunk = Signal(), Signal.like(row), Signal.like(chunk)
-        acc = Signal(signed(2 * w + max(sizes[:-1]).bit_length() + 1))
-        best = Signal(signed(w))
-        count = Signal(32)
-        in_index = Signal(range(sizes[0] + sizes[1] + 1))
-
-        def finish_row(layer: int, index, a, d) -> None:
-            """Store row ``index`` of ``layer``: activation ``a`` and, for a hidden layer, its slope ``d`` (the
-            output delta and the running argmax in the last layer)."""
-            m.d.sync += Array(act[layer])[index].eq(a)
-            if layer < last:
-                m.d.sync += Array(slope[layer])[index].eq(d)
-            else:
-                target = Mux(self.label == index, self.target_high, self.target_low)
-                m.d.sync += Array(delta_out)[index].eq(sat(self._scale(a - target, d)))
-                with m.If((index == 0) | (a > best)):
-                    m.d.sync += [best.eq(a), self.prediction.eq(index)]
-
-        def issue(layer: int, on_last: str) -> None:
-            """Walk the rows and words of ``layer``'s memory, one read per cycle; the data arrives the next cycle
-            with p_valid/p_row/p_chunk. Move to state ``on_last`` when the last word has been processed."""
-            read, _ = ports[layer]
-            m.d.comb += read.addr.eq(row * chunks[layer] + chunk)
-            m.d.sync += [p_valid.eq(issuing), p_row.eq(row), p_chunk.eq(chunk)]
-            with m.If(issuing):
-                with m.If(chunk == chunks[layer] - 1):
-                    m.d.sync += [chunk.eq(0), row.eq(row + 1)]
-                    with m.If(row == sizes[layer + 1] - 1):
-                        m.d.sync += issuing.eq(0)
+    def _host_access(self, m: Module, r: _Registers) -> None:
+        """Parameters in and out through ``param_*`` while idle; outputs through ``out_index``/``out_data``."""
+        selected = []
+        for layer, (read, write) in enumerate(r.ports):
+            chunks, rows = self.chunks[layer], self.sizes[layer + 1]
+            address = self.param_row * chunks + self.param_chunk
+            in_range = (self.param_row < rows) & (self.param_chunk < chunks)
+            with m.If(~self.busy):
+                m.d.comb += read.addr.eq(address)
+            with m.If(self.param_we & ~self.busy & (self.param_layer == layer) & in_range):
+                with m.If(self.param_bias):
+                    m.d.sync += Array(r.bias[layer])[self.param_row].eq(self.param_data_in)
                 with m.Else():
-                    m.d.sync += chunk.eq(chunk + 1)
-            with m.If(p_valid & (p_row == sizes[layer + 1] - 1) & (p_chunk == chunks[layer] - 1)):
-                m.d.sync += [row.eq(0), chunk.eq(0), issuing.eq(1), p_valid.eq(0)]
-                m.next = on_last
+                    m.d.comb += [write.addr.eq(address), write.en.eq(1 << self.param_lane)]
+                    m.d.comb += [write.data[k].eq(self.param_data_in) for k in range(self.lanes)]
+            selected.append(Mux(self.param_bias, Array(r.bias[layer])[self.param_row],
+                                Array(read.data[k] for k in range(self.lanes))[self.param_lane]))
+        m.d.comb += [self.param_data_out.eq(Array(selected)[self.param_layer]),
+                     self.out_data.eq(Array(r.act[-1])[self.out_index])]
 
-        def after_forward(layer: int) -> str:
-            if layer < last:
-                return f"FORWARD{layer + 1}"
-            return f"BACKWARD{last}"
+    def _lane_values(self, values: list[Signal], chunk) -> list:
+        """Per lane k, value chunk·lanes + k of ``values`` (0 past the end)."""
+        lanes, n_chunks = self.lanes, -(-len(values) // self.lanes)
+        return [Array(values[c * lanes + k] if c * lanes + k < len(values) else Const(0, signed(len(values[0])))
+                      for c in range(n_chunks))[chunk] for k in range(lanes)]
 
+    def _fetch(self, m: Module, r: _Registers, tag) -> dict:
+        """t0 → t1: read the word at ``tag.at.addr`` and register what its lanes and its row need; t1 → t2: the
+        weight word and the row's delta (output delta, or sat(sat(Wᵀδ >> frac)·d >> frac) for a hidden layer)."""
+        layers, frac, sat = len(self.sizes) - 1, self.fmt.frac, self._saturate
+        for read, _ in r.ports:
+            with m.If(self.busy):
+                m.d.comb += read.addr.eq(tag.at.addr)
+        layer_inputs = [r.x, *r.act[:-1]]
+        per_layer = [self._lane_values(layer_inputs[i], tag.at.chunk) for i in range(layers)]
+        inputs = [self._delayed(m, Array(per_layer[i][k] for i in range(layers))[r.layer], f"fetch_input{k}")
+                  for k in range(self.lanes)]
+        bias = Array(Array(b)[tag.at.row] for b in r.bias)[r.layer]
+        t1 = Signal(tag.shape(), name="fetch_t1")
+        m.d.sync += [t1.eq(tag), t1.bias.eq(bias)]
+        backs = [Array(r.back[i + 1])[tag.at.row] for i in range(layers - 1)] + [Const(0)]
+        back_row = self._delayed(m, Array(backs)[r.layer], "fetch_back_row")
+        slopes = [Array(d)[tag.at.row] for d in r.slope] + [Const(0)]
+        slope_row = self._delayed(m, Array(slopes)[r.layer], "fetch_slope_row")
+        delta_out = self._delayed(m, Array(r.delta_out)[tag.at.row], "fetch_delta_out")
+
+        t2 = self._delayed(m, t1, "fetch_t2")
+        hidden_delta = sat(self._scale(sat(back_row >> frac), slope_row))
+        delta = self._delayed(m, Mux(r.layer == layers - 1, delta_out, hidden_delta), "row_delta")
+        words = [self._delayed(m, Array(read.data[k] for read, _ in r.ports)[r.layer], f"fetch_weight{k}")
+                 for k in range(self.lanes)]
+        return {"tag": t2, "inputs": [self._delayed(m, x, f"fetch_input{k}_t2") for k, x in enumerate(inputs)],
+                "words": words, "delta": delta}
+
+    def _multiply(self, m: Module, r: _Registers, fetched: dict) -> dict:
+        """t2 → t3: set A multiplies the inputs by the weights (forward) or by the row's delta (update), set B
+        the weights by the delta (Wᵀδ for the layer below)."""
+        words, delta = fetched["words"], fetched["delta"]
+        a = [self._delayed(m, Mux(r.backward, delta, w) * x, f"product_a{k}")
+             for k, (w, x) in enumerate(zip(words, fetched["inputs"], strict=True))]
+        b = [self._delayed(m, w * delta, f"product_b{k}") for k, w in enumerate(words)]
+        return {"tag": self._delayed(m, fetched["tag"], "product_tag"), "a": a, "b": b,
+                "words": [self._delayed(m, w, f"product_weight{k}") for k, w in enumerate(words)],
+                "delta": self._delayed(m, delta, "product_delta")}
+
+    def _reduce(self, m: Module, r: _Registers, products: dict):
+        """t3 … t3+T: sum the lanes' products a level per cycle, then accumulate the row's words. Returns the tag
+        (valid on a row's last word) and the accumulator holding that row's Σ."""
+        values, tag = products["a"], products["tag"]
+        level = 0
+        while len(values) > 1:
+            pairs = [values[i] + values[i + 1] if i + 1 < len(values) else values[i] for i in range(0, len(values), 2)]
+            values = [self._delayed(m, v, f"tree{level}_{i}") for i, v in enumerate(pairs)]
+            tag = self._delayed(m, tag, f"tree{level}_tag")
+            level += 1
+        acc = Signal(signed(2 * self.fmt.width + max(self.sizes[:-1]).bit_length() + 1))
+        with m.If(tag.at.valid & ~r.backward):
+            m.d.sync += acc.eq(Mux(tag.at.chunk == 0, 0, acc) + values[0])
+        done = Signal(tag.shape(), name="row_total_tag")
+        m.d.sync += [done.eq(tag), done.at.valid.eq(tag.at.valid & tag.end_row & ~r.backward)]
+        return done, acc
+
+    def _finish_rows(self, m: Module, r: _Registers, row_total):
+        """t4+T …: z, the activation and its slope stored; in the last layer the output delta and the argmax.
+        A measured first layer enters here from the ``inputs`` stream. Returns the last row's retirement."""
+        tag, acc = row_total
+        fmt, sat, last = self.fmt, self._saturate, len(self.sizes) - 2
+        measured, measured_value = self._measured_row(m, r)
+        source = Signal(tag.shape(), name="finish_source")
+        m.d.comb += source.eq(Mux(measured.at.valid, measured.as_value(), tag.as_value()))
+        value = Mux(measured.at.valid, measured_value, acc >> fmt.frac)
+        z = self._delayed(m, sat(value + source.bias), "finish_z")
+        f1 = self._delayed(m, source, "finish_t1")
+
+        a, d = self._activate(z)
+        a_reg, d_reg = self._delayed(m, a, "finish_a"), self._delayed(m, d, "finish_d")
+        f2 = Signal(f1.shape(), name="finish_t2")
+        m.d.sync += [f2.eq(f1), f2.at.valid.eq(f1.at.valid & (r.layer == last))]
+        with m.If(f1.at.valid):
+            for layer in range(last + 1):
+                with m.If(r.layer == layer):
+                    m.d.sync += Array(r.act[layer])[f1.at.row].eq(a)
+                    if layer < last:
+                        m.d.sync += Array(r.slope[layer])[f1.at.row].eq(d)
+
+        best = Signal(signed(fmt.width))
+        target = Mux(self.label == f2.at.row, self.target_high, self.target_low)
+        error = self._delayed(m, a_reg - target, "finish_error")
+        slope = self._delayed(m, d_reg, "finish_slope")
+        f3 = self._delayed(m, f2, "finish_t3")
+        with m.If(f2.at.valid & ((f2.at.row == 0) | (a_reg > best))):
+            m.d.sync += [best.eq(a_reg), self.prediction.eq(f2.at.row)]
+        with m.If(f3.at.valid):
+            m.d.sync += Array(r.delta_out)[f3.at.row].eq(sat(self._scale(error, slope)))
+        hidden_done = f1.at.valid & f1.last & (r.layer != last)
+        return hidden_done | (f3.at.valid & f3.last)
+
+    def _measured_row(self, m: Module, r: _Registers):
+        """The beats after the inputs, with ``measured`` set, as rows of the first layer: (tag, value)."""
+        n0, n1 = self.sizes[0], self.sizes[1]
+        row = r.in_index - n0
+        tag = Signal(r.tag.shape(), name="measured_tag")
+        value = Signal(signed(self.fmt.width), name="measured_value")
+        beat = self.inputs.valid & self.inputs.ready & self.measured & (r.in_index >= n0)
+        m.d.sync += [tag.at.valid.eq(beat), tag.at.row.eq(row), tag.last.eq(row == n1 - 1),
+                     tag.bias.eq(Array(r.bias[0])[row]), value.eq(self.inputs.payload)]
+        return tag, value
+
+    def _update(self, m: Module, r: _Registers, products: dict):
+        """t3 …: W −= round((δ ⊗ a) >> (frac + lr_shift)) written back, Wᵀδ accumulated for the layer below,
+        b −= round(δ >> lr_shift) on a row's last word. Returns the last word's retirement."""
+        tag, fmt, sat = products["tag"], self.fmt, self._saturate
+        active = tag.at.valid & r.backward
+        weight_random, bias_random = self._generators(m, active, active & tag.end_row)
+        steps = [self._delayed(m, self._round_shift(p, fmt.frac + self.lr_shift, weight_random[k]), f"step{k}")
+                 for k, p in enumerate(products["a"])]
+        bias_step = self._delayed(m, self._round_shift(products["delta"], self.lr_shift, bias_random), "bias_step")
+        t4 = Signal(tag.shape(), name="update_t4")
+        m.d.sync += [t4.eq(tag), t4.at.valid.eq(active)]
+        for layer in range(1, len(self.sizes) - 1):
+            with m.If(active & (r.layer == layer)):
+                for k, product in enumerate(products["b"]):
+                    for c, target in enumerate(r.back[layer][k::self.lanes]):
+                        with m.If(tag.at.chunk == c):
+                            m.d.sync += target.eq(Mux(tag.at.row == 0, 0, target) + product)
+
+        words = [self._delayed(m, w, f"update_weight{k}") for k, w in enumerate(products["words"])]
+        weights = [self._delayed(m, sat(w - s), f"updated{k}")
+                   for k, (w, s) in enumerate(zip(words, steps, strict=True))]
+        t5 = self._delayed(m, t4, "update_t5")
+        for layer, (_, write) in enumerate(r.ports):
+            with m.If(t4.at.valid & t4.end_row & (r.layer == layer)):
+                b = Array(r.bias[layer])[t4.at.row]
+                m.d.sync += b.eq(sat(b - bias_step))
+            with m.If(t5.at.valid & (r.layer == layer)):
+                m.d.comb += [write.addr.eq(t5.at.addr), write.en.eq(-1)]
+                m.d.comb += [write.data[k].eq(v) for k, v in enumerate(weights)]
+        return t5.at.valid & t5.last
+
+    def _generators(self, m: Module, weight_step, bias_step) -> tuple[list, Signal]:
+        """Stochastic rounding's xorshift32 generators (one per lane, one for the biases), stepped when used and
+        seeded by ``seed_load`` as :func:`~mtjhw.gateware.mlp_golden.seeded_states` says."""
+        if self.rounding != "stochastic":
+            return [None] * self.lanes, None
+        initial = [int(s) for s in seeded_states(0, self.lanes + 1)]  # (k + 1)·φ | 1
+        states = [Signal(32, init=s, name=f"random{k}") for k, s in enumerate(initial)]
+        for k, state in enumerate(states):
+            x = state ^ (state << 13)[:32]
+            x = x ^ (x >> 17)
+            x = x ^ (x << 5)[:32]
+            with m.If(self.seed_load & ~self.busy):
+                m.d.sync += state.eq((self.seed ^ initial[k]) | 1)  # (seed ⊕ (k + 1)·φ) | 1
+            with m.Elif(bias_step if k == self.lanes else weight_step):
+                m.d.sync += state.eq(x)
+        return states[:-1], states[-1]
+
+    def _sequencer(self, m: Module, r: _Registers, forward_done, backward_done) -> None:
+        """The FSM: collect the inputs, run the passes one after the other, count cycles and steps."""
+        layers, counters = len(self.sizes) - 1, r.counters
+        count = Signal(32)
         m.d.sync += self.done.eq(0)
-        m.d.comb += self.out_data.eq(Array(act[last])[self.out_index])
         with m.If(self.busy):
             m.d.sync += count.eq(count + 1)
 
-        # host access to the parameters while idle
-        selected = []
-        for layer in range(layers):
-            read, write = ports[layer]
-            address = self.param_row * chunks[layer] + self.param_chunk
-            in_range = (self.param_row < sizes[layer + 1]) & (self.param_chunk < chunks[layer])
-            m.d.comb += read.addr.eq(address)
-            with m.If(self.param_we & ~self.busy & (self.param_layer == layer) & in_range):
-                with m.If(self.param_bias):
-                    m.d.sync += Array(bias[layer])[self.param_row].eq(self.param_data_in)
-                with m.Else():
-                    m.d.comb += [write.addr.eq(address), write.en.eq(1 << self.param_lane)]
-                    m.d.comb += [write.data[k].eq(self.param_data_in) for k in range(lanes)]
-            selected.append(Mux(self.param_bias, Array(bias[layer])[self.param_row],
-                                Array(read.data[k] for k in range(lanes))[self.param_lane]))
-        m.d.comb += self.param_data_out.eq(Array(selected)[self.param_layer])
+        def then(state: str) -> None:
+            m.d.sync += [counters.valid.eq(1), counters.row.eq(0), counters.chunk.eq(0), counters.addr.eq(0)]
+            m.next = state
 
-        def start(first_state: str) -> None:
-            m.d.sync += [self.busy.eq(1), count.eq(0), in_index.eq(0), row.eq(0), chunk.eq(0), issuing.eq(1),
-                         p_valid.eq(0)]
-            m.next = first_state
+        def after_forward() -> None:
+            with m.If(self.train):
+                then(f"BACKWARD{layers - 1}")
+            with m.Else():
+                m.next = "DONE"
 
-        # one MAC array shared by all layers and both passes: set A multiplies the layer's inputs by the weights
-        # (forward) or by the row's delta (update), set B the weights by the delta (Wᵀδ for the layer below)
-        layer = Signal(range(max(layers, 2)))
-        backward = Signal()
-        words = [Signal(signed(w), name=f"weight_lane{k}") for k in range(lanes)]
-        inputs = [Signal(signed(w), name=f"input_lane{k}") for k in range(lanes)]
-        row_delta = Signal(signed(w))
-        layer_deltas = []
-        for index in range(layers):
-            if index == last:
-                layer_deltas.append(Array(delta_out)[p_row])
+        def after_forward_pass(layer: int) -> None:
+            if layer < layers - 1:
+                then(f"FORWARD{layer + 1}")
             else:
-                back_row = sat(Array(back[index + 1])[p_row] >> frac)
-                layer_deltas.append(sat(self._scale(back_row, Array(slope[index])[p_row])))
-        m.d.comb += row_delta.eq(Array(layer_deltas)[layer])
-        for k in range(lanes):
-            m.d.comb += [words[k].eq(Array(ports[index][0].data[k] for index in range(layers))[layer]),
-                         inputs[k].eq(Array(input_lanes[index][k][p_chunk] for index in range(layers))[layer])]
-        products_a = [Mux(backward, row_delta, words[k]) * inputs[k] for k in range(lanes)]
-        products_b = [words[k] * row_delta for k in range(lanes)]
-
-        # forward: accumulate a row, activate it on its last word
-        total = Mux(p_chunk == 0, 0, acc) + sum(products_a)
-        a, d = self._activate(sat((total >> frac) + Array(Array(b)[p_row] for b in bias)[layer]))
-        with m.If(p_valid & ~backward):
-            m.d.sync += acc.eq(total)
-            with m.If(p_chunk == Array(chunks)[layer] - 1):
-                for index in range(layers):
-                    with m.If(layer == index):
-                        finish_row(index, p_row, a, d)
-
-        # backward: update the word read last cycle, accumulate Wᵀδ, update the bias on the row's last word
-        with m.If(p_valid & backward):
-            for index in range(layers):
-                _, write = ports[index]
-                with m.If(layer == index):
-                    m.d.comb += [write.addr.eq(p_row * chunks[index] + p_chunk), write.en.eq(-1)]
-                    for k in range(lanes):
-                        m.d.comb += write.data[k].eq(sat(words[k] - (products_a[k] >> (frac + self.lr_shift))))
-                        if index:
-                            target = back_lanes[index][k][p_chunk]
-                            m.d.sync += target.eq(Mux(p_row == 0, 0, target) + products_b[k])
-                    with m.If(p_chunk == chunks[index] - 1):
-                        b = Array(bias[index])[p_row]
-                        m.d.sync += b.eq(sat(b - (row_delta >> self.lr_shift)))
+                after_forward()
 
         with m.FSM():
             with m.State("IDLE"):
-                m.d.comb += self.inputs.ready.eq(1)
-                with m.If(self.inputs.valid):
-                    m.d.sync += in_index.eq(in_index + 1)
-                    with m.If(in_index < sizes[0]):
-                        m.d.sync += Array(xs)[in_index].eq(self.inputs.payload)
-                    with m.Else():
-                        row_in = in_index - sizes[0]
-                        finish_row(0, row_in, *self._activate(sat(self.inputs.payload + Array(bias[0])[row_in])))
-                    with m.If(~self.measured & (in_index == sizes[0] - 1)):
-                        start("FORWARD0")
-                    with m.If(self.measured & (in_index == sizes[0] + sizes[1] - 1)):
-                        start("FORWARD1" if layers > 1 else "BACKWARD0")
-                        if layers == 1:
-                            with m.If(~self.train):
-                                m.next = "DONE"
-
-            for index in range(layers):
-                with m.State(f"FORWARD{index}"):
-                    m.d.comb += layer.eq(index)
-                    issue(index, after_forward(index))
-                    if index == last:
-                        with m.If(p_valid & (p_row == sizes[-1] - 1) & (p_chunk == chunks[index] - 1)
-                                  & ~self.train):
+                self._collect_inputs(m, r, count, then)
+            with m.State("MEASURED"):
+                with m.If(forward_done):
+                    after_forward_pass(0)
+            for layer in range(layers):
+                with m.State(f"FORWARD{layer}"):
+                    m.d.comb += r.layer.eq(layer)
+                    self._issue(m, r, layer)
+                    with m.If(forward_done):
+                        after_forward_pass(layer)
+                with m.State(f"BACKWARD{layer}"):
+                    m.d.comb += [r.layer.eq(layer), r.backward.eq(1)]
+                    self._issue(m, r, layer)
+                    with m.If(backward_done):
+                        if layer:
+                            then(f"BACKWARD{layer - 1}")
+                        else:
                             m.next = "DONE"
-                with m.State(f"BACKWARD{index}"):
-                    m.d.comb += [layer.eq(index), backward.eq(1)]
-                    issue(index, f"BACKWARD{index - 1}" if index else "DONE")
-
             with m.State("DONE"):
                 m.d.sync += [self.done.eq(1), self.busy.eq(0), self.steps.eq(self.steps + 1),
                              self.cycles.eq(count + 1)]
                 m.next = "IDLE"
-        return m
+
+    def _collect_inputs(self, m: Module, r: _Registers, count: Signal, then) -> None:
+        """IDLE: take the input beats (and the measured first layer's) and start the step."""
+        n0, n1 = self.sizes[0], self.sizes[1]
+        index = r.in_index
+        m.d.comb += self.inputs.ready.eq(1)
+        with m.If(self.inputs.valid):
+            m.d.sync += index.eq(index + 1)
+            with m.If(index < n0):
+                m.d.sync += Array(r.x)[index].eq(self.inputs.payload)
+            with m.If(Mux(self.measured, index == n0 + n1 - 1, index == n0 - 1)):
+                m.d.sync += [self.busy.eq(1), count.eq(0), index.eq(0)]
+                with m.If(self.measured):
+                    m.next = "MEASURED"
+                with m.Else():
+                    then("FORWARD0")
+
+    def _issue(self, m: Module, r: _Registers, layer: int) -> None:
+        """Walk ``layer``'s rows and words, one memory word per cycle, marking each row's last word and the
+        pass's last one."""
+        rows, chunks, counters = self.sizes[layer + 1], self.chunks[layer], r.counters
+        end_row = counters.chunk == chunks - 1
+        m.d.comb += [r.tag.end_row.eq(end_row), r.tag.last.eq(end_row & (counters.row == rows - 1))]
+        with m.If(counters.valid):
+            m.d.sync += counters.addr.eq(counters.addr + 1)
+            with m.If(end_row):
+                m.d.sync += [counters.chunk.eq(0), counters.row.eq(counters.row + 1)]
+                with m.If(counters.row == rows - 1):
+                    m.d.sync += counters.valid.eq(0)
+            with m.Else():
+                m.d.sync += counters.chunk.eq(counters.chunk + 1)

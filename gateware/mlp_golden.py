@@ -4,6 +4,13 @@ Integers throughout, as the gateware computes them: weights, biases and activati
 numbers with ``frac`` fractional bits (Q(width−frac).frac); products are accumulated at full precision and
 rescaled with an arithmetic right shift (floor), results saturate to ``width`` bits.
 
+The two shifts of the SGD update (W −= (δ ⊗ a_in) >> (frac + lr_shift), b −= δ >> lr_shift) round as the build
+chooses (:data:`ROUNDINGS`, :func:`round_shift`): ``floor`` moves a weight by +1 LSB for any small negative
+update while small positive ones vanish (a drift of +0.5 LSB per update on average); ``nearest`` rounds half to
+even; ``stochastic`` adds ``shift`` random bits before the floor, so the expected update is exact. The random bits
+come from one :func:`xorshift32` generator per MAC lane (and one for the biases), seeded from the host
+(:meth:`GoldenMLP.seed_rounding`); the engine draws them in the same order, so stochastic runs stay bit-exact.
+
 The activation returns the activation ``a`` and its derivative ``d`` (both Q format) for a pre-activation
 ``z``: :class:`HardSigmoid` is piecewise linear, σ(z) = clip(z/4 + 1/2, 0, 1) (a shift and an add; d = 1/4 inside,
 0 outside); :class:`LutSigmoid` looks the logistic function and its derivative up in a table indexed by the top
@@ -104,18 +111,79 @@ def activation_named(name: str) -> Activation:
     raise ValueError(f"unknown activation {name!r}: choose hard-sigmoid or lut-sigmoid")
 
 
+ROUNDINGS = ("floor", "nearest", "stochastic")
+_MASK32 = 0xFFFFFFFF
+_GOLDEN = 0x9E3779B9  # 2^32 / φ: spreads one seed over the lanes' generators
+
+
+def round_shift(x: np.ndarray, shift: int, rounding: str = "floor", random: np.ndarray | int = 0) -> np.ndarray:
+    """x / 2^shift rounded to an integer: ``floor``; ``nearest``, ties to even; ``stochastic``, floor after adding
+    ``random`` (uniform in 0..2^shift − 1, one per element)."""
+    x = np.asarray(x, dtype=np.int64)
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"unknown rounding {rounding!r}: choose one of {', '.join(ROUNDINGS)}")
+    if shift == 0 or rounding == "floor":
+        return x >> shift
+    if rounding == "nearest":
+        return (x + (1 << (shift - 1)) - 1 + ((x >> shift) & 1)) >> shift
+    return (x + (np.asarray(random, dtype=np.int64) & ((1 << shift) - 1))) >> shift
+
+
+def xorshift32(state: np.ndarray) -> np.ndarray:
+    """Marsaglia's xorshift32 step (13, 17, 5) on uint32 states: a linear-feedback generator, period 2^32 − 1."""
+    x = np.asarray(state, dtype=np.uint64)
+    x ^= (x << 13) & _MASK32
+    x ^= x >> 17
+    x ^= (x << 5) & _MASK32
+    return x.astype(np.uint64)
+
+
+def seeded_states(seed: int, count: int) -> np.ndarray:
+    """The generators' states after seeding with ``seed`` (32 bits): (seed ⊕ (k + 1)·φ) | 1 for generator k,
+    never the stuck all-zero state."""
+    if not 0 <= seed <= _MASK32:
+        raise ValueError(f"the rounding seed is 32 bits, got {seed}")
+    return np.array([(seed ^ ((k + 1) * _GOLDEN & _MASK32)) | 1 for k in range(count)], dtype=np.uint64)
+
+
 class GoldenMLP:
-    """Fixed-point MLP with layer ``sizes`` (inputs first), trained one sample at a time."""
+    """Fixed-point MLP with layer ``sizes`` (inputs first), trained one sample at a time, its updates rounded by
+    ``rounding``; ``lanes`` (the engine's MAC lanes) orders the stochastic draws as the engine does."""
 
     def __init__(self, sizes: tuple[int, ...], fmt: FixedFormat = DEFAULT_FORMAT, lr_shift: int = 3,
-                 seed: int = 0, activation: Activation = HARD_SIGMOID) -> None:
+                 seed: int = 0, activation: Activation = HARD_SIGMOID, rounding: str = "floor",
+                 lanes: int = 1) -> None:
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError("need at least an input and an output layer, each with >= 1 unit")
+        if rounding not in ROUNDINGS:
+            raise ValueError(f"unknown rounding {rounding!r}: choose one of {', '.join(ROUNDINGS)}")
         rng = np.random.default_rng(seed)
         self.sizes, self.fmt, self.lr_shift, self.activation = tuple(sizes), fmt, lr_shift, activation
+        self.rounding, self.lanes = rounding, int(lanes)
+        self.seed_rounding(0)
         self.weights = [fmt.quantize(rng.uniform(-0.5, 0.5, (b, a))) for a, b in zip(sizes[:-1], sizes[1:],
                                                                                        strict=True)]
         self.biases = [np.zeros(b, dtype=np.int64) for b in sizes[1:]]
+
+    def seed_rounding(self, seed: int) -> None:
+        """Seed the stochastic-rounding generators (the engine's ``seed``/``seed_load``; 0 after reset)."""
+        self._states = seeded_states(seed, self.lanes + 1)
+
+    def _draw(self, rows: int, n_in: int) -> tuple[np.ndarray, np.ndarray]:
+        """Random words for a layer's update, in the engine's order: per row, one word per memory word from each
+        lane's generator (columns lane, lanes + lane, …), and one per row from the bias generator."""
+        words = -(-n_in // self.lanes)
+        draws = np.zeros((rows, words, self.lanes), dtype=np.int64)
+        states = self._states
+        for row in range(rows):
+            for word in range(words):
+                draws[row, word] = states[:-1]
+                states[:-1] = xorshift32(states[:-1])
+        bias = np.zeros(rows, dtype=np.int64)
+        for row in range(rows):
+            bias[row] = states[-1]
+            states[-1:] = xorshift32(states[-1:])
+        return draws.reshape(rows, words * self.lanes)[:, :n_in], bias
 
     def _layers(self, x: np.ndarray, pre: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Activations and derivatives, layer by layer, computing the pre-activations after those in ``pre``."""
@@ -162,7 +230,10 @@ class GoldenMLP:
             if layer:
                 back = fmt.saturate((w.T @ delta) >> fmt.frac)
                 previous = fmt.saturate((back * slopes[layer - 1]) >> fmt.frac)
-            self.weights[layer] = fmt.saturate(w - (np.outer(delta, act[layer]) >> (fmt.frac + self.lr_shift)))
-            self.biases[layer] = fmt.saturate(self.biases[layer] - (delta >> self.lr_shift))
+            draws, bias_draws = self._draw(*w.shape) if self.rounding == "stochastic" else (0, 0)
+            step = round_shift(np.outer(delta, act[layer]), fmt.frac + self.lr_shift, self.rounding, draws)
+            self.weights[layer] = fmt.saturate(w - step)
+            bias_step = round_shift(delta, self.lr_shift, self.rounding, bias_draws)
+            self.biases[layer] = fmt.saturate(self.biases[layer] - bias_step)
             if previous is not None:
                 delta = previous

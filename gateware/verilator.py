@@ -7,12 +7,13 @@ by the Verilog, the harness and the Verilator version, so the same engine is com
 loads a model, runs all its steps and reads the parameters back in one harness process; int32 words go in on
 stdin and come back on stdout.
 
-The harness drives the ports exactly as :class:`~mtjhw.gateware.engine_session.EngineSession` does (one parameter
-write per clock, input beats one per clock, clock until ``done``, outputs read through ``out_index``, parameters
-read back one clock after each selection), so cycles, outputs and parameters are bit-identical. The only
-addition is ``rst`` held for :data:`RESET_CYCLES` clocks before the load: every register then holds its
-initial value, the state the Amaranth simulator starts in. The weight memories are not reset; the load
-writes every weight that is ever used.
+The harness drives the ports exactly as :class:`~mtjhw.gateware.engine_session.EngineSession` does (the rounding
+seed loaded in one clock, one parameter write per clock, input beats one per clock, clock until ``done``, outputs
+read through ``out_index``, parameters read back one clock after each selection), so cycles, outputs and
+parameters are bit-identical. The parameters' port addresses come from
+:func:`~mtjhw.gateware.mlp_engine.parameter_addresses`, sent with the values. The only addition is ``rst`` held
+for :data:`RESET_CYCLES` clocks first: every register then holds its initial value, the state the Amaranth
+simulator starts in. The weight memories are not reset; the load writes every weight that is ever used.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from amaranth.back import verilog
 
-from .mlp_engine import MLPEngine
+from .export import to_verilog
+from .mlp_engine import MLPEngine, parameter_addresses
 from .mlp_golden import GoldenMLP
 
 TOP = "mlp_engine"
@@ -38,9 +39,10 @@ VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O2", "--x-assign", "fast", "--x
                    "-Wno-fatal", "-Wno-lint", "-Wno-style")
 
 HARNESS = r"""// Drives mlp_engine port by port as gateware/engine_session.py does. stdin, int32 words: width, layers,
-// sizes[layers + 1], lanes, steps, each layer's rows of [weights, bias], then per step label, train, measured,
-// target_high, target_low, x[sizes[0]], z[sizes[1]]. stdout, int32 words: per step outputs[sizes[layers]],
-// prediction, cycles; each layer's rows of [weights, bias] read back; total clocks (low word, high word).
+// sizes[layers + 1], steps, rounding seed, parameter count, per parameter its port address (layer, row, bias,
+// word, lane) and value, then per step label, train, measured, target_high, target_low, x[sizes[0]], z[sizes[1]].
+// stdout, int32 words: per step outputs[sizes[layers]], prediction, cycles; the parameters read back in the
+// order loaded; total clocks (low word, high word).
 // Verilator escapes the "__" of Amaranth's flattened stream ports: inputs__valid is inputs___05Fvalid.
 #include <cstdint>
 #include <cstdio>
@@ -53,7 +55,7 @@ static Vmlp_engine* top;
 static uint64_t ticks = 0;
 static std::vector<int32_t> in, out;
 static size_t position = 0;
-static int width, lanes;
+static int width;
 
 static void fail(const char* message) {
     std::fprintf(stderr, "harness: %s\n", message);
@@ -81,12 +83,14 @@ static void tick() {
     ++ticks;
 }
 
-static void select(int layer, int row, int column, int n_in) {
-    top->param_layer = layer;
-    top->param_row = row;
-    top->param_bias = column == n_in;
-    top->param_chunk = column < n_in ? column / lanes : 0;
-    top->param_lane = column < n_in ? column % lanes : 0;
+struct Address { int layer, row, bias, word, lane; };
+
+static void select(const Address& a) {
+    top->param_layer = a.layer;
+    top->param_row = a.row;
+    top->param_bias = a.bias;
+    top->param_chunk = a.word;
+    top->param_lane = a.lane;
 }
 
 int main(int argc, char** argv) {
@@ -97,8 +101,9 @@ int main(int argc, char** argv) {
     const int layers = next_word();
     std::vector<int> sizes(layers + 1);
     for (int& size : sizes) size = next_word();
-    lanes = next_word();
     const int steps = next_word();
+    const uint32_t seed = uint32_t(next_word());
+    std::vector<Address> addresses(next_word());
     const int n_out = sizes[layers];
 
     VerilatedContext context;
@@ -109,15 +114,18 @@ int main(int argc, char** argv) {
     top->eval();
     for (int i = 0; i < RESET_CYCLES; ++i) tick();
     top->rst = 0;
+    top->seed = seed;
+    top->seed_load = 1;
+    tick();
+    top->seed_load = 0;
 
-    for (int layer = 0; layer < layers; ++layer)
-        for (int row = 0; row < sizes[layer + 1]; ++row)
-            for (int column = 0; column <= sizes[layer]; ++column) {
-                select(layer, row, column, sizes[layer]);
-                top->param_data_in = to_port(next_word());
-                top->param_we = 1;
-                tick();
-            }
+    for (Address& a : addresses) {
+        a = Address{next_word(), next_word(), next_word(), next_word(), next_word()};
+        select(a);
+        top->param_data_in = to_port(next_word());
+        top->param_we = 1;
+        tick();
+    }
     top->param_we = 0;
 
     for (int step = 0; step < steps; ++step) {
@@ -148,13 +156,11 @@ int main(int argc, char** argv) {
         out.push_back(int32_t(top->cycles));
     }
 
-    for (int layer = 0; layer < layers; ++layer)
-        for (int row = 0; row < sizes[layer + 1]; ++row)
-            for (int column = 0; column <= sizes[layer]; ++column) {
-                select(layer, row, column, sizes[layer]);
-                tick();  // the memory answers one clock after the selection
-                out.push_back(from_port(top->param_data_out));
-            }
+    for (const Address& a : addresses) {
+        select(a);
+        tick();  // the memory answers one clock after the selection
+        out.push_back(from_port(top->param_data_out));
+    }
     out.push_back(int32_t(ticks & 0xffffffffu));
     out.push_back(int32_t(ticks >> 32));
     top->final();
@@ -184,7 +190,7 @@ def default_cache() -> Path:
 
 def export_verilog(engine: MLPEngine) -> str:
     """The engine as Verilog, top module :data:`TOP`, without source locations (stable across checkouts)."""
-    return verilog.convert(engine, name=TOP, emit_src=False)
+    return to_verilog(engine, TOP, emit_src=False)
 
 
 @dataclass
@@ -241,11 +247,11 @@ class VerilatorEngine:
 
     def run(self, model: GoldenMLP, xs: np.ndarray, labels: np.ndarray, targets: tuple[int, int],
             train: np.ndarray | bool = True, zs: np.ndarray | None = None,
-            measured: np.ndarray | bool | None = None) -> VerilatorRun:
-        """Load ``model``, run one step per row of ``xs`` (steps, n_in) toward the one-hot ``labels`` with
-        (high, low) ``targets``, training where ``train``, and read the parameters back. ``zs`` (steps, n_1) are
-        measured first-layer pre-activations (bias not included), used on the steps where ``measured`` (default:
-        all steps when ``zs`` is given). All values Q format integers."""
+            measured: np.ndarray | bool | None = None, seed: int = 0) -> VerilatorRun:
+        """Seed the rounding generators with ``seed`` (each run starts from it), load ``model``, run one step per row of ``xs`` (steps, n_in)
+        toward the one-hot ``labels`` with (high, low) ``targets``, training where ``train``, and read the
+        parameters back. ``zs`` (steps, n_1) are measured first-layer pre-activations (bias not included), used
+        on the steps where ``measured`` (default: all steps when ``zs`` is given). All values Q format integers."""
         e = self.engine
         sizes = e.sizes
         if tuple(model.sizes) != sizes:
@@ -266,12 +272,17 @@ class VerilatorEngine:
         zs = np.asarray(zs, dtype=np.int64)
         if zs.shape != (steps, sizes[1]):
             raise ValueError(f"need zs of shape (steps, {sizes[1]}), got {zs.shape}")
-        header = [e.fmt.width, len(sizes) - 1, *sizes, e.lanes, steps]
-        parameters = [np.column_stack([w, b]).ravel() for w, b in zip(model.weights, model.biases, strict=True)]
+        if not 0 <= seed < 1 << 32:
+            raise ValueError(f"the rounding seed is 32 bits, got {seed}")
+        addresses = list(parameter_addresses(sizes, e.lanes))
+        header = [e.fmt.width, len(sizes) - 1, *sizes, steps, seed - (seed >> 31 << 32), len(addresses)]
+        augmented = [np.column_stack([w, b]) for w, b in zip(model.weights, model.biases, strict=True)]
+        parameters = [[a.layer, a.row, int(a.bias), a.word, a.lane, augmented[layer][row, column]]
+                      for layer, row, column, a in addresses]
         columns = [labels, np.broadcast_to(np.asarray(train, dtype=bool), (steps,)), measured,
                    np.full(steps, targets[0]), np.full(steps, targets[1])]
         records = np.column_stack([*columns, xs, zs]).astype(np.int64)
-        words = np.concatenate([header, *parameters, records.ravel()]).astype(np.int64)
+        words = np.concatenate([header, np.ravel(parameters), records.ravel()]).astype(np.int64)
         if words.min() < -(1 << 31) or words.max() >= 1 << 31:
             raise ValueError("values must fit in 32 bits")
 
@@ -285,12 +296,10 @@ class VerilatorEngine:
         n_out = sizes[-1]
         per_step = answer[:steps * (n_out + 2)].reshape(steps, n_out + 2)
         position = per_step.size
-        weights, biases = [], []
-        for n_in, rows in zip(sizes[:-1], sizes[1:], strict=True):
-            augmented = answer[position:position + rows * (n_in + 1)].reshape(rows, n_in + 1)
-            position += augmented.size
-            weights.append(augmented[:, :-1].copy())
-            biases.append(augmented[:, -1].copy())
+        for layer, row, column, _ in addresses:
+            augmented[layer][row, column] = answer[position]
+            position += 1
+        weights, biases = [a[:, :-1].copy() for a in augmented], [a[:, -1].copy() for a in augmented]
         if position + 2 != len(answer):
             raise RuntimeError(f"harness answered {len(answer)} words, expected {position + 2}")
         low, high = answer[position:]

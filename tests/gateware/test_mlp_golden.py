@@ -1,8 +1,9 @@
 """Golden model of the training engine: fixed-point arithmetic and the 3×3 letter task."""
 
 import numpy as np
+import pytest
 
-from mtjhw.gateware.mlp_golden import FixedFormat, GoldenMLP, hard_sigmoid
+from mtjhw.gateware.mlp_golden import FixedFormat, GoldenMLP, hard_sigmoid, round_shift
 from mtjhw.networks.letters import letter_dataset
 
 
@@ -47,3 +48,31 @@ def test_a_hidden_layer_learns_with_backpropagation():
             model.step(x[k], t[k])
     outputs = np.array([model.forward(row)[1][-1][0] for row in x]) / fmt.one
     assert np.all((outputs > 0.5) == np.array([False, True, True, False]))
+
+
+@pytest.mark.parametrize(("rounding", "bias"), [("floor", -0.5), ("nearest", 0.0), ("stochastic", 0.0)])
+def test_update_rounding_bias(rounding, bias):
+    # many small updates of either sign (|x| < 4 LSB after the shift): floor rounds every one down, so weights
+    # (W −= step) drift up by 0.5 LSB per update; nearest and stochastic rounding are unbiased
+    shift, n = 14, 40_000
+    x = np.random.default_rng(5).integers(-4 << shift, 4 << shift, n)
+    model = GoldenMLP((n, 1), rounding=rounding, lanes=n)
+    model.seed_rounding(77)
+    draws, _ = model._draw(1, n)  # the engine's generator words, in its order
+    error = round_shift(x, shift, rounding, draws[0]) - x / (1 << shift)
+    assert abs(error.mean() - bias) < 0.01
+    assert np.abs(error).max() <= (0.5 if rounding == "nearest" else 1.0)
+
+
+def test_stochastic_rounding_is_reproducible_from_the_seed():
+    def trained(seed):
+        model = GoldenMLP((3, 2), rounding="stochastic", lanes=2, seed=1)
+        model.seed_rounding(seed)
+        for _ in range(5):
+            model.step(np.array([300, -200, 100]), np.array([900, 50]))
+        return model.weights[0]
+
+    np.testing.assert_array_equal(trained(9), trained(9))
+    assert not np.array_equal(trained(9), trained(10))
+    with pytest.raises(ValueError, match="rounding"):
+        GoldenMLP((3, 2), rounding="up")

@@ -23,19 +23,23 @@ def golden_step(golden, x, z, label, train):
     return golden._layers(x, pre)[0][-1]
 
 
-@pytest.mark.parametrize(("sizes", "lanes", "activation", "measured_share"), [
-    ((9, 4), 9, HardSigmoid(), 0.0),
-    ((6, 5, 3), 4, LutSigmoid(), 0.5),
+@pytest.mark.parametrize(("sizes", "lanes", "activation", "measured_share", "rounding"), [
+    ((9, 4), 9, HardSigmoid(), 0.0, "nearest"),
+    ((6, 5, 3), 4, LutSigmoid(), 0.5, "stochastic"),
 ])
-def test_verilator_equals_amaranth_and_golden_model(sizes, lanes, activation, measured_share, tmp_path_factory):
+def test_verilator_equals_amaranth_and_golden_model(sizes, lanes, activation, measured_share, rounding,
+                                                    tmp_path_factory):
     if verilator.verilator_path() is None:
         pytest.skip("verilator not installed: apt-get install verilator")
     workdir = tmp_path_factory.mktemp("verilator")
 
     def engine():
-        return MLPEngine(sizes, FMT, lr_shift=2, lanes=lanes, activation=activation)
+        return MLPEngine(sizes, FMT, lr_shift=2, lanes=lanes, activation=activation, rounding=rounding)
 
-    golden, for_amaranth, for_verilator = identical_models(sizes, activation, seed=lanes, count=3)
+    golden, for_amaranth, for_verilator = identical_models(sizes, activation, seed=lanes, count=3,
+                                                           rounding=rounding, lanes=lanes)
+    seed = 0xDEAD_BEEF
+    golden.seed_rounding(seed)
     rng = np.random.default_rng(len(sizes))
     steps = 20
     xs = FMT.quantize(rng.uniform(-1, 1, (steps, sizes[0])))
@@ -46,8 +50,9 @@ def test_verilator_equals_amaranth_and_golden_model(sizes, lanes, activation, me
 
     fast = VerilatorEngine(engine(), workdir)
     assert fast.built
-    run = fast.run(for_verilator, xs, labels, TARGETS, train, zs, measured)
+    run = fast.run(for_verilator, xs, labels, TARGETS, train, zs, measured, seed=seed)
     with EngineSession(engine()) as session:
+        session.seed_rounding(seed)
         session.load(for_amaranth)
         for step in range(steps):
             z = zs[step] if measured[step] else None
