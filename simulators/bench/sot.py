@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P
-from mtjhw.simulators.physics.sot import SOTJunction, SOTParams
+from mtjhw.simulators.physics.sot import SOTJunction, SOTParams, at_temperature
+from mtjhw.simulators.physics.thermal_scaling import ThermalScaling
 from mtjhw.simulators.physics.tmr import resistance
 
 from .bias import Bias
@@ -56,6 +57,11 @@ class SOTMTJ(TwoTerminalDevice):
     magnet (``x`` or ``z``); ``state`` initial (+1 P, −1 AP); the junction's time-dependent breakdown
     (``gamma_breakdown`` 1/V, ``weibull_beta``, ``seed`` of its life: see
     :class:`~mtjhw.simulators.bench.devices.TwoTerminalDevice`).
+    Temperature: ``temperature`` K is the bath (the stage); ``ms``, ``hk``, ``r_p`` and ``tmr`` are those at
+    ``t_ref`` K (default: ``temperature``), and at T the free layer has Ms·m, μ0Hk·m^{n−1}
+    (:func:`~mtjhw.simulators.physics.sot.at_temperature`: Δ ∝ m^n/T, the critical currents ∝ m^n), the
+    junction the p-MTJ's TMR(T) and R_P(T) (:class:`~mtjhw.simulators.physics.thermal_scaling.ThermalScaling`:
+    ``t_curie`` K, ``anisotropy_exponent`` n, ``polarisation_a`` K^-3/2, ``rp_tcr`` 1/K).
     """
 
     #: the write pulses reach the line, not the junction (the bench adds no pulse to the read bias)
@@ -67,7 +73,10 @@ class SOTMTJ(TwoTerminalDevice):
                  hk: float = 0.15, alpha: float = 0.02, eta: float = 0.6, n_barrier: float = 1.3,
                  tau0: float = 0.0, temperature: float = 300.0, h_x: float = 0.0, h_offset: float = 0.0,
                  field_axis: str = "x", read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 150.0,
-                 state: int = STATE_AP, weibull_beta: float = 2.0, gamma_breakdown: float = 20.0, seed: int = 0
+                 state: int = STATE_AP, weibull_beta: float = 2.0, gamma_breakdown: float = 20.0, seed: int = 0,
+                 t_ref: float | None = None, t_curie: float = ThermalScaling.t_curie,
+                 anisotropy_exponent: float = ThermalScaling.anisotropy_exponent,
+                 polarisation_a: float = ThermalScaling.polarisation_a, rp_tcr: float = ThermalScaling.rp_tcr
                  ) -> None:
         super().__init__(read_noise, v_breakdown, r_short, weibull_beta=weibull_beta,
                          gamma_breakdown=gamma_breakdown, seed=seed)
@@ -81,16 +90,34 @@ class SOTMTJ(TwoTerminalDevice):
                 raise ValueError(f"{name} must be > 0, got {value!r}")
         if tmr < 0:
             raise ValueError("tmr must be >= 0")
-        self.r_p, self.tmr, self.v_half, self.r_line = r_p, tmr, v_half, r_line
+        self.v_half, self.r_line = v_half, r_line
         self.h_x, self.h_offset, self.field_axis = h_x, h_offset, field_axis
-        self.physics = SOTJunction(SOTParams(
+        self.thermal = ThermalScaling(temperature if t_ref is None else t_ref, t_curie, anisotropy_exponent,
+                                      polarisation_a, rp_tcr)
+        self._at_t_ref = SOTParams(
             ms=ms, thickness=thickness, diameter=diameter, hk=hk, alpha=alpha, theta_sh=theta_sh,
             fl_ratio=fl_ratio, line_width=line_width, line_thickness=line_thickness, eta=eta, n_barrier=n_barrier,
-            tau0=tau0, temperature=temperature))
+            tau0=tau0, temperature=self.thermal.t_ref)
+        self._junction_at_t_ref = r_p, tmr
         self.state = state
         self.switch_count = 0
         self._field = 0.0  # the magnet's field at the last advance (T): the tilt the readings see
         self._resistance_cache: dict[tuple[int, float, float], float] = {}
+        self.temperature = temperature
+
+    @property
+    def temperature(self) -> float:
+        """Bath (stage) temperature, K: Ms, Hk (so Δ, the critical currents and τ0), R_P and TMR follow it."""
+        return self.physics.params.temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        self.physics = SOTJunction(at_temperature(self._at_t_ref, self.thermal, value))
+        bath, (r_p, tmr) = self.temperature, self._junction_at_t_ref
+        if bath != self.thermal.t_ref:
+            r_p, tmr = self.thermal.r_p(r_p, bath), self.thermal.tmr(tmr, bath)
+        self.r_p, self.tmr = r_p, tmr
+        self._resistance_cache.clear()
 
     @property
     def state(self) -> int:

@@ -26,12 +26,17 @@ over Δ 40–60, α 0.01–0.05, h 0.1–0.3 at pulses of 10–300 ns (benchmark
 n = 1.3. τ0 is Brown's attempt time for Δ(1 − |h|)², α and μ0Hk(1 − |h|) unless given. The read current
 through the junction adds Slonczewski STT, i_STT = ∓I_read/Ic0 with Sun's Ic0 = 2eα Ms V μ0Hk/(ħη) (positive
 read current favours P). The junction's tilt in H_x is read through the TMR: cos θ = ±√(1 − h²).
+
+Temperature (:func:`at_temperature`): the free layer given at t_ref is, at T, Ms·m and μ0Hk·m^{n−1} with Bloch's
+m = Ms(T)/Ms(t_ref) and the Callen–Callen n of the p-MTJ (:mod:`~mtjhw.simulators.physics.thermal_scaling`), so
+Δ = Ms V μ0Hk/(2kBT) ∝ m^n/T, the SOT threshold g·μ0Hk/a_DL ∝ Ms·Hk ∝ m^n, Sun's Ic0 ∝ m^n, and Brown's τ0
+follows Δ and Hk; θ_SH, α, η and the write line are held.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 import numpy as np
@@ -40,6 +45,7 @@ from .brown import attempt_time
 from .constants import E_CHARGE, HBAR, KB
 from .neel_brown import STATE_AP, STATE_P
 from .telegraph import sample_interval
+from .thermal_scaling import ThermalScaling
 
 #: Above this many expected switches in one interval the two states are drawn from their equilibrium.
 _MAX_EVENTS = 20_000
@@ -111,6 +117,16 @@ class SOTParams:
     def ic0_stt(self) -> float:
         """Sun's critical current 2eα Ms V μ0Hk / (ħη) of STT through the read junction, A."""
         return 2.0 * E_CHARGE * self.alpha * self.ms * self.volume * self.hk / (HBAR * self.eta)
+
+
+def at_temperature(params: SOTParams, scaling: ThermalScaling, temperature: float) -> SOTParams:
+    """``params`` (their ``ms`` and ``hk`` those at ``scaling.t_ref``) at ``temperature`` (K): Ms ∝ m,
+    μ0Hk ∝ m^{n−1} (module docstring); ``params`` themselves at t_ref."""
+    temperature = scaling.check(temperature)
+    if temperature == scaling.t_ref:
+        return replace(params, temperature=temperature)
+    return replace(params, ms=params.ms * scaling.magnetisation(temperature),
+                               hk=params.hk * scaling.anisotropy_field(temperature), temperature=temperature)
 
 
 def llg_rate(m: np.ndarray, h: float, a: float, beta: float, alpha: float) -> np.ndarray:
