@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from mtjhw.simulators.physics.breakdown import Barrier, BreakdownLaw
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 from mtjhw.simulators.physics.resistance_noise import ResistanceNoise
-from mtjhw.simulators.physics.stno import STNO, STNOParams
+from mtjhw.simulators.physics.stno import STNO, STNOParams, at_temperature
 from mtjhw.simulators.physics.synapse import DomainWallParams, DomainWallSynapse
+from mtjhw.simulators.physics.thermal_scaling import ThermalScaling
 
 from .bias import Bias
 from .rf import RfDrive
@@ -107,17 +109,39 @@ class OscillatorDevice(TwoTerminalDevice):
     nonlinear shift and damping follow from the torques at the field unless the bench file gives ``i_th``,
     ``nonlinearity``, ``q``. Parameters: those of :class:`~mtjhw.simulators.physics.stno.STNOParams` plus
     ``read_noise``, ``v_breakdown`` (V), ``gamma_breakdown`` (1/V), ``weibull_beta``, ``r_short`` (Ω) and ``seed``
-    (of the barrier's life).
+    (of the barrier's life). Temperature: ``temperature`` K is the bath (the stage); the other parameters are
+    those at ``t_ref`` K (default: ``temperature``), and Ms, μ0Meff, TMR and R_P follow the bath
+    (:func:`~mtjhw.simulators.physics.stno.at_temperature`, with the p-MTJ's ``t_curie`` K,
+    ``anisotropy_exponent``, ``polarisation_a`` K^-3/2 and ``rp_tcr`` 1/K).
     """
 
     def __init__(self, *, read_noise: float = 2e-4, v_breakdown: float = 1.5, r_short: float = 50.0,
-                 weibull_beta: float = 2.0, gamma_breakdown: float = 20.0, seed: int = 0, **params: float) -> None:
+                 weibull_beta: float = 2.0, gamma_breakdown: float = 20.0, seed: int = 0, t_ref: float | None = None,
+                 t_curie: float = ThermalScaling.t_curie,
+                 anisotropy_exponent: float = ThermalScaling.anisotropy_exponent,
+                 polarisation_a: float = ThermalScaling.polarisation_a, rp_tcr: float = ThermalScaling.rp_tcr,
+                 **params: float) -> None:
         super().__init__(read_noise, v_breakdown, r_short, weibull_beta=weibull_beta,
                          gamma_breakdown=gamma_breakdown, seed=seed)
-        self.physics = STNO(STNOParams(**params))
+        at_bath = STNOParams(**params)
+        self.thermal = ThermalScaling(at_bath.temperature if t_ref is None else t_ref, t_curie,
+                                      anisotropy_exponent, polarisation_a, rp_tcr)
+        self._at_t_ref = replace(at_bath, temperature=self.thermal.t_ref)
         self._resistance_cache: dict[float, float] = {}
         #: DC current (A) through the junction during the last interval
         self.current = 0.0
+        self.temperature = at_bath.temperature
+
+    @property
+    def temperature(self) -> float:
+        """Bath (stage) temperature, K: Ms, μ0Meff (so the frequency, damping and threshold), the thermal
+        linewidth, R_P and TMR follow it."""
+        return self.physics.params.temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        self.physics = STNO(at_temperature(self._at_t_ref, self.thermal, value))
+        self._resistance_cache.clear()
 
     def resistance(self, voltage: float) -> float:
         """R at bias ``voltage``: the physics model's R(I) at the current I that satisfies I·R(I) = V (cached:

@@ -40,19 +40,26 @@ An RF current I_rf sin ωt through the junction drives the mode with the force F
 oscillators coupled by K c_j in each other's equation (K = |K|e^{iφ}) synchronise for
 |ω1 − ω2| ≤ 2|K| |cos φ + ν sin φ|. The spin-torque diode is the linear response of the same mode to the RF
 current, under a DC bias with the damping Γ_G(1 − ζ).
+
+Temperature (:func:`at_temperature`): parameters given at t_ref are, at T, Ms·m with Bloch's m = Ms(T)/Ms(t_ref)
+and μ0Meff = μ0Ms·m − μ0Hk⊥·m^{n−1}, the perpendicular (interface) anisotropy field μ0Hk⊥ = μ0Ms − μ0Meff at t_ref
+scaled as the p-MTJ's Hk (Callen–Callen n, :mod:`~mtjhw.simulators.physics.thermal_scaling`), with its TMR(T) and
+R_P(T). The FMR frequency, Γ_G, N, Q, I_th (∝ Ms(H + Meff/2)) and λ follow Ms and Meff; the thermal amplitude,
+hence the generation linewidth ∝ kBT/λ, follows T itself. A given ``i_th``, ``nonlinearity`` or ``q`` is held.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.integrate import quad
 
-from .constants import E_CHARGE, GAMMA_E, HBAR, KB
+from .constants import E_CHARGE, GAMMA_E, HBAR, KB, MU0
+from .thermal_scaling import ThermalScaling
 from .tmr import resistance as tmr_resistance
 
 #: lowest 1 + Q used when the derived one is not positive (hysteretic onset above μ0H = μ0Meff/4)
@@ -93,6 +100,22 @@ class STNOParams:
             raise ValueError(f"i_th must be > 0 A (or None: from the torques), got {self.i_th}")
         if self.q is not None and not self.q > -1:
             raise ValueError(f"q must be > -1 (or None: from Meff and the field), got {self.q}")
+
+
+def at_temperature(params: STNOParams, scaling: ThermalScaling, temperature: float) -> STNOParams:
+    """``params`` (those at ``scaling.t_ref``) at ``temperature`` (K): Ms, μ0Meff, TMR and R_P as the module
+    docstring says; ``params`` themselves at t_ref. ValueError where Meff would no longer be positive."""
+    temperature = scaling.check(temperature)
+    if temperature == scaling.t_ref:
+        return replace(params, temperature=temperature)
+    m = scaling.magnetisation(temperature)
+    mu0_ms = MU0 * params.ms
+    meff = mu0_ms * m - (mu0_ms - params.mu0_meff) * scaling.anisotropy_field(temperature)
+    if not meff > 0:
+        raise ValueError(f"at {temperature:g} K the perpendicular anisotropy overcomes the demagnetisation "
+                         f"(μ0Meff {meff:.3g} T): the free layer is no longer in-plane")
+    return replace(params, ms=params.ms * m, mu0_meff=meff, r_p=scaling.r_p(params.r_p, temperature),
+                   tmr=scaling.tmr(params.tmr, temperature), temperature=temperature)
 
 
 @dataclass
