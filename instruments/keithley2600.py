@@ -272,7 +272,11 @@ class Keithley2600(RaisesInstrumentErrors, SourceMeterMixin, _PyMeasureKeithley2
         self.write(f"{s}.trigger.initiate()")
 
     def _fetch_pairs(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first ``count`` (I, V) pairs; ``printbuffer`` prints only what is stored, so fewer are refused."""
         s = self.smu
+        stored = int(float(self.ask(f"print({s}.nvbuffer1.n)")))
+        if stored < count:
+            raise RuntimeError(f"{self.name}: {stored} readings stored, {count} asked for")
         data = np.asarray(self.values(f"printbuffer(1, {count}, {s}.nvbuffer1.readings, {s}.nvbuffer2.readings)"),
                           dtype=float)
         current, voltage = data[0::2], data[1::2]

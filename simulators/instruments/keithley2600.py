@@ -21,10 +21,11 @@ library, from the 2600B Reference Manual (2600BS-901-01):
   ``source.action``, ``source.limitv``/``limiti`` (the sweep's compliance, ``smuX.LIMIT_AUTO`` -1: the source's),
   ``measure.action``, ``measure.v/i/iv(buffers)``, ``count``, ``arm.count``, ``endsweep.action``, ``initiate()``
   (runs the whole sweep at once on the bench's clock).
-- ``print(...)`` (tab-separated; numbers as ``%.{p-1}e`` with ``format.asciiprecision`` p, 6 when 0),
-  ``printbuffer(start, end, buffer fields...)`` (comma-separated, or one ``#0`` block of IEEE floats with
-  ``format.data = format.REAL32``/``REAL64`` in ``format.byteorder``), ``errorqueue.count/next()/clear()``
-  (code, message, severity 20, node 0; ``0, "Queue Is Empty", 0, 0`` when empty), ``reset()``,
+- ``print(...)`` (tab-separated; numbers as ``%.{p-1}e`` with ``format.asciiprecision`` p, 6 after reset and
+  when 0), ``printbuffer(start, end, buffer fields...)`` (indices clamped to the buffer; ", "-separated, or one
+  ``#0`` block of IEEE floats with ``format.data = format.REAL32`` (2) or ``REAL64`` (3) in ``format.byteorder``),
+  ``errorqueue.count/next()/clear()`` (code, message, severity 20, node 0; ``0, "Queue Is Empty", 0, 0`` when
+  empty), ``reset()``,
   ``waitcomplete()``, ``delay(s)``, ``localnode`` (``model``, ``serialno``, ``revision``, ``linefreq``,
   ``description``), ``status.measurement.instrument.smuX.condition`` (bit 0: a voltage limit reached, bit 1: a
   current limit, as QCoDeS reads them), ``display`` (accepted, nothing shown), ``loadandrunscript`` …
@@ -503,12 +504,14 @@ def _buffer_argument(buffer: Any) -> None:
 
 
 class Format(Node):
-    fields = {"data": (1, 5), "byteorder": (0, 1), "asciiprecision": (0, 16)}
-    ASCII, REAL32, REAL64, REAL = 1, 4, 5, 5
+    """``format``: ASCII (1), single (2) or double (3) precision IEEE 754; reset: ASCII, 6 digits, little-endian."""
+
+    fields = {"data": (1, 3), "byteorder": (0, 1), "asciiprecision": (0, 16)}
+    ASCII, SREAL, REAL32, REAL, REAL64, DREAL = 1, 2, 2, 3, 3, 3
     NORMAL, BIGENDIAN, NETWORK, SWAPPED, LITTLEENDIAN = 0, 0, 0, 1, 1
 
     def __init__(self) -> None:
-        self.data, self.byteorder, self.asciiprecision = 1, 1, 0
+        self.data, self.byteorder, self.asciiprecision = 1, 1, 6
 
 
 class Keithley2600(TspStatus):
@@ -640,15 +643,18 @@ class Keithley2600(TspStatus):
         self._output.append("\t".join(self._text(v) for v in values))
 
     def _printbuffer(self, start: Any, end: Any, *fields: Any) -> None:
-        """Readings ``start``…``end`` (from 1) of each buffer field, interleaved point by point."""
+        """Readings ``start``…``end`` (from 1) of each buffer field (a buffer stands for its readings), interleaved
+        point by point; indices are clamped to 1…n (n: the shortest field), and nothing is printed when none is
+        left."""
+        fields = tuple(f.readings if isinstance(f, Buffer) else f for f in fields)
         if not fields or not all(isinstance(f, Field) for f in fields):
             raise TspError(-286, "TSP Runtime error at line 1: bad argument to 'printbuffer' (buffer field expected)")
         columns = [f.values_() for f in fields]
         size = min(len(column) for column in columns)
-        first = int(checked("printbuffer", start, 1, max(size, 1)))
-        last = int(checked("printbuffer", end, first, max(size, 1)))
-        if size == 0:
-            raise TspError(-286, "TSP Runtime error at line 1: printbuffer: the buffer is empty")
+        first = max(int(checked("printbuffer", start, -MAX_BUFFER, MAX_BUFFER)), 1)
+        last = min(int(checked("printbuffer", end, -MAX_BUFFER, MAX_BUFFER)), size)
+        if last < first:
+            return
         values = [column[k] for k in range(first - 1, last) for column in columns]
         if self.format.data == Format.ASCII:
             self._output.append(", ".join(self._number(v) for v in values))

@@ -209,6 +209,40 @@ def test_a_reset_disarms_the_trigger_line():
     assert_clean(twin)
 
 
+def test_format_constants_and_reset_defaults_are_the_manuals():
+    """2600B Reference Manual, format.data / format.asciiprecision / format.byteorder: ASCII 1, single precision 2
+    (REAL32, SREAL), double 3 (REAL, REAL64, DREAL); after reset 6 digits, little-endian."""
+    twin, _, _ = make_twin(DRIVER)
+    twin.handle("format.data = format.REAL64 format.asciiprecision = 3 format.byteorder = format.BIGENDIAN reset()")
+    reply = twin.handle("print(format.ASCII, format.REAL32, format.SREAL, format.REAL64, format.REAL, format.DREAL, "
+                        "format.data, format.asciiprecision, format.byteorder)")
+    assert [float(x) for x in reply.split("\t")] == [1, 2, 2, 3, 3, 3, 1, 6, 1]
+    twin.handle("format.data = 2")
+    twin.handle("smua.measure.v(smua.nvbuffer1)")
+    raw = twin.handle("printbuffer(1, 1, smua.nvbuffer1)")
+    assert raw[:2] == b"#0" and len(raw) == 2 + 4  # one single-precision float
+    twin.handle("format.data = 4")
+    assert [c for c, _ in error_entries(twin)] == [1101]
+
+
+def test_printbuffer_clamps_its_indices_to_the_buffer():
+    """2600B Reference Manual, printbuffer(): a start index below 1 prints from 1, an end index past n prints to n,
+    and a reading buffer stands for its readings; nothing is left to print past the end."""
+    twin, _, _ = make_twin(DRIVER)
+    twin.handle("smua.measure.count = 2 smua.measure.v(smua.nvbuffer1)")
+    stored = twin.handle("printbuffer(1, 2, smua.nvbuffer1.readings)")
+    assert len(stored.split(", ")) == 2
+    assert twin.handle("printbuffer(0, 5, smua.nvbuffer1)") == stored
+    assert twin.handle("printbuffer(3, 4, smua.nvbuffer1.readings)") is None
+    assert_clean(twin)
+
+
+def test_driver_refuses_to_fetch_more_readings_than_are_stored():
+    with expected_protocol(Keithley2600, [("print(smua.nvbuffer1.n)", "3.00000e+00")]) as inst:
+        with pytest.raises(RuntimeError, match="3 readings stored, 5 asked for"):
+            inst.fetch_readings(5)
+
+
 # ----------------------------------------------------------------------------------------------- mtjhw's driver
 def test_driver_commands_for_one_channel():
     with expected_protocol(Keithley2600, [
@@ -239,6 +273,7 @@ def test_driver_sweep_and_arm_protection():
          "smua.source.delay = 0.001 smua.trigger.endsweep.action = smua.SOURCE_IDLE smua.nvbuffer1.clear() "
          "smua.nvbuffer2.clear()", None),
         ("smua.trigger.initiate() waitcomplete()", None),
+        ("print(smua.nvbuffer1.n)", "2.00000e+00"),
         ("printbuffer(1, 2, smua.nvbuffer1.readings, smua.nvbuffer2.readings)",
          "-2.00000e-05, -1.00000e-01, 2.00000e-05, 1.00000e-01"),
         ("print(errorqueue.next())", "0.00000e+00\tQueue Is Empty\t0.00000e+00\t0.00000e+00"),
