@@ -10,7 +10,7 @@ from pathlib import Path
 from .mlp_golden import FixedFormat, activation_named
 from .top import TopConfig, register_map
 
-BOARDS = ("pynq-z2",)
+BOARDS = ("pynq-z2", "ulx3s")
 
 
 def _config(args: argparse.Namespace) -> TopConfig:
@@ -33,21 +33,40 @@ def _config_or_report(args: argparse.Namespace, command: str) -> TopConfig | Non
         return None
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from .pynq_z2 import build
+def _build(args: argparse.Namespace, config: TopConfig, progress) -> dict:
+    if args.board == "ulx3s":
+        from . import ulx3s
 
+        if args.vivado or args.no_synth:
+            raise ValueError("--vivado and --no-synth are PYNQ-Z2 options; the ULX3S build always runs Yosys, "
+                             "nextpnr and ecppack")
+        return ulx3s.build(config, args.out, progress=progress, seed=args.seed)
+    from . import pynq_z2
+
+    return pynq_z2.build(config, args.out, synth=not args.no_synth, vivado=args.vivado, progress=progress)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
     config = _config_or_report(args, "build")
     if config is None:
         return 2
     progress = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
     try:
-        summary = build(config, args.out, synth=not args.no_synth, vivado=args.vivado, progress=progress)
-    except (FileNotFoundError, RuntimeError) as exc:
+        summary = _build(args, config, progress)
+    except ValueError as exc:
+        print(f"mtjhw gateware build: error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, RuntimeError) as exc:  # TimingError is a RuntimeError
         print(f"mtjhw gateware build: error: {exc}", file=sys.stderr)
         return 1
     resources = summary.get("resources")
     if resources:
         print(json.dumps({k: resources[k] for k in ("lut", "ff", "dsp", "bram")}))
+    for clock in summary.get("timing", {}).get("clocks", []):
+        print(f"Fmax {clock['clock']}: {clock['fmax_mhz']} MHz (target {clock['target_mhz']} MHz, "
+              f"{'met' if clock['met'] else 'FAILS'})")
+    if "bitstream" in summary:
+        print(f"bitstream {summary['bitstream']}")
     print(f"written to {args.out}")
     return 0
 
@@ -98,7 +117,8 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=defaults.fmt.width, help="word width, bits")
     parser.add_argument("--frac", type=int, default=defaults.fmt.frac, help="fraction bits")
     parser.add_argument("--lr-shift", type=int, default=defaults.lr_shift, help="learning rate 2^-shift")
-    parser.add_argument("--activation", default=defaults.activation.name, choices=["hard-sigmoid", "lut-sigmoid"])
+    parser.add_argument("--activation", default=defaults.activation.name, choices=["hard-sigmoid", "lut-sigmoid"],
+                        help="activation function (default %(default)s)")
     parser.add_argument("--rows", type=int, default=defaults.rows, help="array rows driven by the readout")
     parser.add_argument("--cols", type=int, default=defaults.cols, help="array columns swept by the readout")
     parser.add_argument("--taps", type=int, default=defaults.taps, help="TDC delay-line taps")
@@ -110,18 +130,25 @@ def register(subparsers) -> None:
     gateware = subparsers.add_parser("gateware", help="FPGA gateware: build, deploy, register map")
     sub = gateware.add_subparsers(dest="gateware_command", metavar="ACTION", required=True)
 
-    build = sub.add_parser("build", help="write Verilog, constraints and the Vivado script; count resources",
-                           description="Writes the board's Verilog, XDC, Vivado script, register map and (with "
-                           "Yosys) resources.json into --out; runs Vivado when it is on the PATH.")
-    build.add_argument("--board", choices=BOARDS, default="pynq-z2")
+    build = sub.add_parser("build", help="build the accelerator for a board, with timing",
+                           description="pynq-z2: writes the Verilog, XDC, Vivado script, register map and (with "
+                           "Yosys) resources.json into --out; runs Vivado when it is on the PATH, which writes the "
+                           "bitstream only if routing meets timing (timing_summary.txt beside it). ulx3s: builds "
+                           "mtjhw_ulx3s.bit with Yosys, nextpnr-ecp5 and ecppack (the PyPI wheels), printing each "
+                           "stage and its time; fails unpacked when nextpnr's Fmax misses 100 MHz. Either way "
+                           "build.json in --out holds the configuration, resources and Fmax per clock.")
+    build.add_argument("--board", choices=BOARDS, default="pynq-z2",
+                       help="pynq-z2 (Zynq, Vivado; the primary target) or ulx3s (ECP5 85F, open toolchain, UART "
+                       "host link); default %(default)s")
     build.add_argument("--out", required=True, type=Path, help="build directory")
     _add_config_arguments(build)
-    build.add_argument("--no-synth", action="store_true", help="skip the Yosys resource count")
+    build.add_argument("--no-synth", action="store_true", help="pynq-z2: skip the Yosys resource count")
     vivado = build.add_mutually_exclusive_group()
     vivado.add_argument("--vivado", dest="vivado", action="store_const", const=True, default=None,
-                        help="run Vivado (fail if it is not installed)")
+                        help="pynq-z2: run Vivado (fail if it is not installed)")
     vivado.add_argument("--no-vivado", dest="vivado", action="store_const", const=False,
-                        help="do not run Vivado even if installed")
+                        help="pynq-z2: do not run Vivado even if installed")
+    build.add_argument("--seed", type=int, default=1, help="ulx3s: nextpnr placement seed (default %(default)s)")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     build.set_defaults(func=cmd_build)
 

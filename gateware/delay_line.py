@@ -19,9 +19,12 @@ regions (the "ultra-wide bins" of J. Wu, Z. Shi, "The 10-ps wave union TDC", IEE
 flip-flop sees its carry output with its own offset (clock skew plus the route from the carry output to the
 flip-flop, ~8 ps rms here), so narrow bins come out of order: the sampled thermometer has
 bubbles, which the TDC's ones-counter absorbs (S. Engström, "A 1.8 ps TDC ... using a ones-counter encoding
-scheme", LiTH-ISY-EX--20/5343--SE, 2020). Delays drift with temperature and supply (:func:`delay_scale`); the
-chain's length is whatever these give, not the clock period, and the host learns the bins by code-density
-calibration (:mod:`mtjhw.gateware.calibration`).
+scheme", LiTH-ISY-EX--20/5343--SE, 2020). Delays drift with temperature and supply (:func:`delay_scale`: +2.5 %
+per 10 K, an assumed figure of the few %/10 K order that carry-chain TDCs show, cf. the temperature study of
+M. W. Fishburn et al., "A 19.6 ps, FPGA-based TDC with multiple channels for open source applications", IEEE
+Trans. Nucl. Sci. 60(3), 2013; the supply through T. Sakurai, A. R. Newton's alpha-power law, IEEE JSSC 25(2),
+1990); the chain's length is whatever these give, not the clock period, and the host learns the bins by
+code-density calibration (:mod:`mtjhw.gateware.calibration`).
 """
 
 from __future__ import annotations

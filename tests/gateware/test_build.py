@@ -1,11 +1,14 @@
 """PYNQ-Z2 build: Verilog, constraints, Vivado script, Yosys resource report; deploy without a board."""
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
 from mtjhw.cli import main
-from mtjhw.gateware.pynq_z2 import PART, constraints, pin_assignment
+from mtjhw.gateware.pynq_z2 import PART, TIMING_SUMMARY, constraints, pin_assignment, vivado_script
+from mtjhw.gateware.timing import vivado_summary
 from mtjhw.gateware.top import TopConfig
 
 
@@ -60,3 +63,158 @@ def test_the_documented_register_map_is_current():
 
     readme = (Path(__file__).parents[2] / "gateware" / "README.md").read_text()
     assert register_map(DEFAULT_CONFIG).markdown() in readme
+
+
+def vivado_timing_report(wns: float, whs: float = 0.05, period: float = 10.0) -> str:
+    """A ``report_timing_summary`` text in Vivado's layout for one clock (FCLK0) with these slacks (ns)."""
+    dashes = "    -------      -------  ---------------------  -------------------      -------      -------"
+    header = "    WNS(ns)      TNS(ns)  TNS Failing Endpoints  TNS Total Endpoints      WHS(ns)      THS(ns)"
+    tns = min(wns, 0) * 12
+    return f"""Copyright 1986-2022 Xilinx, Inc. All Rights Reserved.
+| Tool Version : Vivado v.2022.2
+------------------------------------------------------------------------------------------------
+| Design Timing Summary
+| ---------------------
+------------------------------------------------------------------------------------------------
+
+{header}  THS Failing Endpoints  THS Total Endpoints
+{dashes}  ---------------------  -------------------
+{wns:11.3f}  {tns:11.3f}                     12                 4321  {whs:11.3f}        0.000{"0":>23}{"4321":>21}
+
+
+------------------------------------------------------------------------------------------------
+| Clock Summary
+| -------------
+------------------------------------------------------------------------------------------------
+
+Clock       Waveform(ns)         Period(ns)      Frequency(MHz)
+-----       ------------         ----------      --------------
+clk_fpga_0  {{0.000 {period / 2:.3f}}}        {period:.3f}          {1000 / period:.3f}
+
+
+------------------------------------------------------------------------------------------------
+| Intra Clock Table
+| -----------------
+------------------------------------------------------------------------------------------------
+
+Clock             WNS(ns)      TNS(ns)  TNS Failing Endpoints  TNS Total Endpoints      WHS(ns)      THS(ns)
+-----             -------      -------  ---------------------  -------------------      -------      -------
+clk_fpga_0    {wns:11.3f}  {tns:11.3f}                     12                 4321  {whs:11.3f}        0.000
+
+"""
+
+
+def test_vivado_timing_summary_gives_slack_and_fmax_per_clock():
+    timing = vivado_summary(vivado_timing_report(wns=-2.5, whs=0.04))
+    assert timing["wns_ns"] == -2.5 and timing["tns_ns"] == -30.0 and timing["whs_ns"] == 0.04
+    (clock,) = timing["clocks"]
+    assert clock.clock == "clk_fpga_0" and clock.target == pytest.approx(100e6)
+    assert clock.fmax == pytest.approx(1 / 12.5e-9) and not clock.met  # a 10 ns period missed by 2.5 ns
+    assert clock.slack == pytest.approx(-2.5e-9)
+    with pytest.raises(ValueError, match="Design Timing Summary"):
+        vivado_summary("no report here")
+
+
+def run_tcl(script: Path, slack: float) -> list[str]:
+    """Source ``build.tcl`` in a Tcl interpreter where every Vivado command is a stub that logs its name: the
+    routed design's worst setup and hold slack is ``slack`` ns; ``write_bitstream`` writes its file."""
+    tkinter = pytest.importorskip("tkinter")
+    tcl = tkinter.Tcl()
+    tcl.eval(f"""
+        set ::calls {{}}
+        proc unknown {{name args}} {{ lappend ::calls $name; return "" }}
+        proc get_timing_paths {{args}} {{ lappend ::calls get_timing_paths; return path }}
+        proc get_property {{property args}} {{
+            if {{$property eq "SLACK"}} {{ return {slack} }}
+            if {{$property eq "STATUS"}} {{ return "route_design Complete!" }}
+            return ""
+        }}
+        proc write_bitstream {{args}} {{ lappend ::calls write_bitstream; close [open [lindex $args end] w] }}
+    """)
+    handoff = script.parent / "vivado" / "mtjhw.gen" / "sources_1" / "bd" / "mtjhw" / "hw_handoff"
+    handoff.mkdir(parents=True)
+    (handoff / "mtjhw.hwh").write_text("<hwh/>")
+    try:
+        tcl.eval(f"source {{{script}}}")
+    finally:
+        calls = tcl.eval("set ::calls").split()
+    return calls
+
+
+def test_the_vivado_script_checks_slack_after_routing_and_refuses_a_failing_bitstream(tmp_path):
+    for slack, name in ((0.4, "meets"), (-0.7, "fails")):
+        out = tmp_path / name
+        out.mkdir()
+        (out / "build.tcl").write_text(vivado_script())
+        if slack >= 0:
+            calls = run_tcl(out / "build.tcl", slack)
+            assert (out / "mtjhw.bit").exists() and (out / "mtjhw.hwh").exists()
+            assert calls.index("report_timing_summary") < calls.index("write_bitstream")
+            continue
+        import tkinter
+        with pytest.raises(tkinter.TclError, match=r"timing not met \(WNS -0.7 ns"):
+            run_tcl(out / "build.tcl", slack)
+        assert not (out / "mtjhw.bit").exists() and not (out / "mtjhw.hwh").exists()
+    assert f"report_timing_summary -max_paths 10 -file $out/{TIMING_SUMMARY}" in vivado_script()
+
+
+FAKE_VIVADO = """#!{python}
+import pathlib, sys
+pathlib.Path("{summary}").write_text(pathlib.Path({report!r}).read_text())
+pathlib.Path("mtjhw.bit").write_bytes(b"bits")
+sys.exit({exit})
+"""
+
+
+def build_with_fake_vivado(tmp_path, monkeypatch, wns: float, exit: int) -> tuple[int, Path]:
+    """``mtjhw gateware build --vivado`` with a ``vivado`` on the PATH that writes a timing summary with ``wns``
+    and a bitstream (as a script that forgot to check would), then exits with ``exit``."""
+    import sys
+
+    bin_dir, out = tmp_path / "bin", tmp_path / "build"
+    bin_dir.mkdir()
+    report = tmp_path / "report.txt"
+    report.write_text(vivado_timing_report(wns))
+    fake = bin_dir / "vivado"
+    fake.write_text(FAKE_VIVADO.format(python=sys.executable, summary=TIMING_SUMMARY, report=str(report), exit=exit))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    code = main(["gateware", "build", "--out", str(out), "--sizes", "4,3", "--lanes", "2", "--rows", "2", "--cols",
+                 "2", "--taps", "8", "--no-synth", "--vivado", "-q"])
+    return code, out
+
+
+@pytest.mark.parametrize("exit", [0, 1])
+def test_a_build_with_negative_slack_fails_and_leaves_no_bitstream(tmp_path, monkeypatch, capsys, exit):
+    code, out = build_with_fake_vivado(tmp_path, monkeypatch, wns=-1.25, exit=exit)
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "fails timing" in error and "WNS -1.25 ns" in error and "no bitstream" in error
+    assert not (out / "mtjhw.bit").exists()
+    timing = json.loads((out / "build.json").read_text())["timing"]  # the figures stay for the user
+    assert timing["wns_ns"] == -1.25 and timing["clocks"][0]["fmax_mhz"] == pytest.approx(1000 / 11.25, abs=0.01)
+
+
+def test_a_build_that_meets_timing_keeps_its_bitstream_and_reports_fmax(tmp_path, monkeypatch, capsys):
+    code, out = build_with_fake_vivado(tmp_path, monkeypatch, wns=2.0, exit=0)
+    assert code == 0
+    assert (out / "mtjhw.bit").read_bytes() == b"bits"
+    assert "Fmax clk_fpga_0: 125.0 MHz (target 100.0 MHz, met)" in capsys.readouterr().out
+    build = json.loads((out / "build.json").read_text())
+    assert build["bitstream"] == str(out / "mtjhw.bit") and build["timing"]["clocks"][0]["met"]
+
+
+def test_build_help_explains_every_option():
+    import argparse
+
+    from mtjhw.cli import build_parser
+
+    def subparser(parser, name):
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return action.choices[name]
+
+    build = subparser(subparser(build_parser(), "gateware"), "build")
+    options = [a for a in build._actions if a.option_strings]
+    assert {"--board", "--seed", "--vivado", "--no-synth"} <= {s for a in options for s in a.option_strings}
+    assert [a.option_strings for a in options if not a.help] == []
+    assert "ulx3s" in build.format_help() and "timing" in build.description
