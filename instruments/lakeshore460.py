@@ -25,8 +25,9 @@ class LakeShore460(Instrument):
         "AUTO?", "AUTO %d", "Control whether the selected channel ranges automatically (bool).",
         validator=strict_discrete_set, values={True: 1, False: 0}, map_values=True)
     range = Instrument.control(
-        "RANGE?", "RANGE %d", "Control the selected channel's range, 0 (3 G) … 4 (30 kG); setting it ends auto range.",
-        validator=strict_discrete_set, values=[0, 1, 2, 3, 4], cast=int)
+        "RANGE?", "RANGE %d", "Control the selected channel's range, 0 (the highest: 30 kG with the high-sensitivity "
+        "probe) … 3 (the lowest: 30 G); setting it ends auto range.",
+        validator=strict_discrete_set, values=[0, 1, 2, 3], cast=int)
     field_mantissa = Instrument.measurement(
         "FIELD?", "Measure the selected channel's reading in the unit, before its multiplier (str; OL on overload).",
         cast=str)

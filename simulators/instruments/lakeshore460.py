@@ -1,11 +1,14 @@
 """Virtual Lake Shore Model 460 three-channel gaussmeter with a three-axis Hall probe at the DUT position.
 
-Follows the remote-operation chapter of the Model 460 user's manual: Lake Shore's own flat headers, not SCPI.
+Follows the remote-operation chapter of the Model 460 user's manual (as the drivers written against a real 460
+use it: the manual's text was not at hand): Lake Shore's own flat headers, not SCPI.
 ``CHNL X|Y|Z|V`` selects the channel the channel commands act on (V: the vector magnitude of X, Y and Z);
 ``FIELD?`` answers the selected channel's reading as a mantissa in the unit (``UNIT G|T``) and ``FIELDM?`` its
-multiplier (``u``, ``m``, a space for none, ``k``); ``AUTO``, ``RANGE``, ``FILT`` and ``ONOFF`` are kept per
-channel. Like the other Lake Shore gaussmeters it has no error queue: a refused command sets a bit of ``*ESR?``
-(CME, EXE) and a refused query sends nothing. Replies end with CR LF.
+multiplier (``u``, ``m``, a space for none, ``k``); ``ALLF?`` the mantissas of X, Y, Z and V, comma-separated,
+each read with its own channel's ``FIELDM?``. ``AUTO``, ``RANGE`` (0 the highest: 30 kG … 3 the lowest: 30 G with
+the high-sensitivity probe), ``FILT`` and ``ONOFF`` (0 on, 1 off) are kept per channel. Like the other Lake Shore
+gaussmeters it has no error queue: a refused command sets a bit of ``*ESR?`` (CME, EXE) and a refused query sends
+nothing. Replies end with CR LF.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from .base import BenchInstrument
 _PER_TESLA = {"G": 1e4, "T": 1.0}
 #: FIELDM? multipliers, largest first, as the 460 writes them.
 _MULTIPLIERS = (("k", 1e3), (" ", 1.0), ("m", 1e-3), ("u", 1e-6))
-#: RANGE codes → full scale (T) with the high-sensitivity three-axis probe: 3 G … 30 kG.
-_RANGES_T = {0: 3e-4, 1: 3e-3, 2: 3e-2, 3: 3e-1, 4: 3.0}
+#: RANGE codes → full scale (T) with the high-sensitivity three-axis probe, highest first: 30 kG … 30 G.
+_RANGES_T = {0: 3.0, 1: 3e-1, 2: 3e-2, 3: 3e-3}
+_ON, _OFF = 0, 1  #: ONOFF codes
 _CHANNELS = ("X", "Y", "Z", "V")
 
 
@@ -52,7 +56,7 @@ class LakeShore460(BenchInstrument):
 
     def reset(self) -> None:
         super().reset()
-        self.per_channel = {c: {"AUTO": 1, "RANGE": 4, "FILT": 0, "ONOFF": 1} for c in _CHANNELS}
+        self.per_channel = {c: {"AUTO": 1, "RANGE": 0, "FILT": 0, "ONOFF": _ON} for c in _CHANNELS}
 
     # ----------------------------------------------------------------- probe physics
     def axis_fields(self) -> dict[str, float]:
@@ -65,7 +69,7 @@ class LakeShore460(BenchInstrument):
     def _range(self, channel: str, b: float) -> int:
         settings = self.per_channel[channel]
         if settings["AUTO"]:
-            settings["RANGE"] = next((k for k, fs in _RANGES_T.items() if abs(b) < 0.95 * fs), 4)
+            settings["RANGE"] = next((k for k, fs in reversed(_RANGES_T.items()) if abs(b) < 0.95 * fs), 0)
         return settings["RANGE"]
 
     # ----------------------------------------------------------------- readings
@@ -77,12 +81,18 @@ class LakeShore460(BenchInstrument):
     def _multiplier(self) -> str:
         return self._reading()[1]
 
-    def _reading(self) -> tuple[str, str]:
-        settings = self.per_channel[self.channel]
-        if not settings["ONOFF"]:
-            raise ScpiError(-221, f"channel {self.channel} is off (ONOFF 1 turns it on)")
-        b = self.axis_fields()[self.channel]
-        if abs(b) > 1.05 * _RANGES_T[self._range(self.channel, b)]:
+    @command("ALLF?")
+    def _all_fields(self) -> str:
+        fields = self.axis_fields()
+        return ",".join(self._reading(channel, fields)[0] for channel in _CHANNELS)
+
+    def _reading(self, channel: str | None = None, fields: dict[str, float] | None = None) -> tuple[str, str]:
+        """(mantissa, multiplier) of ``channel`` (the selected one) from ``fields`` (a fresh reading)."""
+        channel = channel or self.channel
+        if self.per_channel[channel]["ONOFF"] != _ON:
+            raise ScpiError(-221, f"channel {channel} is off (ONOFF 0 turns it on)")
+        b = (fields or self.axis_fields())[channel]
+        if abs(b) > 1.05 * _RANGES_T[self._range(channel, b)]:
             return "OL", " "
         return reading_and_multiplier(b * _PER_TESLA[self.unit])
 
@@ -101,7 +111,7 @@ class LakeShore460(BenchInstrument):
     def _get_auto(self) -> str:
         return self._get("AUTO")
 
-    @command("RANGE", Integer(4, 0, 4))
+    @command("RANGE", Integer(0, 0, 3))
     def _set_range(self, value: int) -> None:
         self._set("RANGE", value)
         self._set("AUTO", 0)
@@ -118,7 +128,7 @@ class LakeShore460(BenchInstrument):
     def _get_filter(self) -> str:
         return self._get("FILT")
 
-    @command("ONOFF", Integer(1, 0, 1))
+    @command("ONOFF", Integer(_ON, 0, 1))
     def _set_on(self, value: int) -> None:
         self._set("ONOFF", value)
 

@@ -77,7 +77,7 @@ def test_460_reads_the_bench_vector(transport):
         assert probe.measure_axis("V") == pytest.approx(math.hypot(*expected), abs=1e-4)
         probe.unit = "T"
         probe.channel = "Z"
-        probe.range = 1  # 30 G: the 300 G field overloads it
+        probe.range = 3  # 30 G, the lowest: the 300 G field overloads it
         with pytest.raises(ProbeOverloadError):
             probe.measure_axis("Z")
         probe.auto_range = True
@@ -91,9 +91,47 @@ def test_460_twin_refuses_as_the_instrument_does():
         twin = served.twin
         for bad in ("CHNL W", "RANGE 7", "FIELDX?"):
             assert twin.handle(bad) is None
-        twin.handle("ONOFF 0")
+        twin.handle("ONOFF 1")
         assert twin.handle("FIELD?") is None  # a channel switched off answers nothing
         assert len(twin.errors) == 4
+
+
+def test_460_ranges_count_down_from_the_highest_and_onoff_0_is_on():
+    """As the drivers written against a real 460 use it (MPIMeasurements.jl, after the manual's §3.4): RANGE 0 is
+    the highest (30 kG with the high-sensitivity probe) … 3 the lowest (30 G); ONOFF 0 turns a channel on."""
+    with serve("lakeshore460", "in-process") as served:
+        served.bench.axis_magnet("z").set_current(-1.0)
+        served.bench.advance(0.5)
+        twin = served.twin
+        twin.handle("CHNL Z")
+        assert twin.handle("ONOFF?") == "0" and twin.handle("AUTO?") == "1"  # after power-up: on, auto range
+        assert twin.handle("FIELD?") != "OL" and twin.handle("RANGE?") == "1"  # auto: 300 G needs the 3 kG range
+        twin.handle("RANGE 0")
+        assert twin.handle("FIELD?") != "OL"
+        twin.handle("RANGE 3")
+        assert twin.handle("FIELD?") == "OL"
+        assert twin.handle("RANGE 4") is None and twin.handle("RANGE?") == "3"
+        twin.handle("ONOFF 1")
+        assert twin.handle("ONOFF?") == "1" and twin.handle("FIELD?") is None
+        twin.handle("ONOFF 0")
+        assert twin.handle("FIELD?") == "OL"
+
+
+def test_460_allf_reads_every_channel_in_its_own_multiplier():
+    with serve("lakeshore460", "in-process") as served:
+        served.bench.axis_magnet("x").set_current(2.0)
+        served.bench.advance(0.5)
+        twin = served.twin
+        twin.handle("UNIT T")
+        mantissas = twin.handle("ALLF?").split(",")
+        multipliers = {"u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3}
+        fields = []
+        for mantissa, channel in zip(mantissas, "XYZV", strict=True):
+            twin.handle(f"CHNL {channel}")
+            fields.append(float(mantissa) * multipliers[twin.handle("FIELDM?").strip()])
+        expected = [*served.bench.field_vector, math.hypot(*served.bench.field_vector)]
+        assert fields == pytest.approx(expected, abs=1e-4)
+        assert_clean(twin)
 
 
 # ----------------------------------------------------------------- one Kepco per axis
