@@ -179,8 +179,8 @@ def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None 
         require_vivado_timing(summary["timing"], out)
         summary["bitstream"] = str(out / "mtjhw.bit")
     else:
-        progress(f"gateware: Vivado not run; on a machine with Vivado: cd {out} && vivado -mode batch -source "
-                 "build.tcl")
+        progress(f"gateware: Vivado not run, so no timing (the ulx3s board times the same design with nextpnr); "
+                 f"on a machine with Vivado: cd {out} && vivado -mode batch -source build.tcl")
     (out / "build.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -18,6 +18,8 @@ is dropped without a response: a host that gave up mid-frame resynchronises by w
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from amaranth import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -60,74 +62,86 @@ class UartBridge(wiring.Component):
         m.submodules.uart_rx = rx = UartRx(self.divider)
         m.submodules.uart_tx = tx = UartTx(self.divider)
         m.d.comb += [rx.rx.eq(self.rx), self.tx.eq(tx.tx)]
-        command, address, data = Signal(8), Signal(32), Signal(32)
-        count = Signal(range(5))
-        reply, reply_bytes = Signal(40), Signal(range(6))  # status, then data for reads, LSB first
-        waited = Signal(range(self.timeout + 1))
-        byte = rx.data.payload
-
-        def respond(status, value=0, n=1):
-            m.d.sync += [reply.eq(status | value << 8), reply_bytes.eq(n)]
-            m.next = "respond"
-
-        def receive(into, then):
-            m.d.comb += rx.data.ready.eq(1)
-            m.d.sync += waited.eq(waited + 1)
-            with m.If(rx.data.valid):
-                m.d.sync += [into.eq(byte << 24 | into >> 8), count.eq(count + 1), waited.eq(0)]
-                with m.If(count == 3):
-                    m.d.sync += count.eq(0)
-                    m.next = then
-            with m.Elif(waited == self.timeout):
-                m.next = "idle"
-
+        frame = SimpleNamespace(rx=rx.data, tx=tx.data, command=Signal(8), address=Signal(32), data=Signal(32),
+                                count=Signal(range(5)), waited=Signal(range(self.timeout + 1)),
+                                reply=Signal(40), reply_bytes=Signal(range(6)))  # status, then read data
         with m.FSM():
-            with m.State("idle"):
-                m.d.comb += rx.data.ready.eq(1)
-                m.d.sync += [count.eq(0), waited.eq(0)]
-                with m.If(rx.data.valid & ((byte == READ) | (byte == WRITE))):
-                    m.d.sync += command.eq(byte)
-                    m.next = "address"
-                with m.Elif(rx.data.valid):
-                    respond(BAD_COMMAND)
-            with m.State("address"):
-                receive(address, "data")
-            with m.State("data"):
-                with m.If(command == READ):
-                    m.next = "access"
-                with m.Else():
-                    receive(data, "access")
-            with m.State("access"):
-                with m.If(address >> self.address_width != 0):
-                    respond(SLVERR, 0, Mux(command == READ, 5, 1))
-                with m.Elif(command == WRITE):
-                    m.d.sync += [self.awaddr.eq(address), self.wdata.eq(data), self.wstrb.eq(0xF),
-                                 self.awvalid.eq(1), self.wvalid.eq(1)]
-                    m.next = "write"
-                with m.Else():
-                    m.d.sync += [self.araddr.eq(address), self.arvalid.eq(1)]
-                    m.next = "read"
-            with m.State("write"):
-                m.d.comb += self.bready.eq(1)
-                with m.If(self.awready):
-                    m.d.sync += self.awvalid.eq(0)
-                with m.If(self.wready):
-                    m.d.sync += self.wvalid.eq(0)
-                with m.If(self.bvalid):
-                    respond(self.bresp)
-            with m.State("read"):
-                m.d.comb += self.rready.eq(1)
-                with m.If(self.arready):
-                    m.d.sync += self.arvalid.eq(0)
-                with m.If(self.rvalid):
-                    respond(self.rresp, self.rdata, 5)
-            with m.State("respond"):
-                m.d.comb += [tx.data.payload.eq(reply[:8]), tx.data.valid.eq(1)]
-                with m.If(tx.data.ready):
-                    m.d.sync += [reply.eq(reply >> 8), reply_bytes.eq(reply_bytes - 1)]
-                    with m.If(reply_bytes == 1):
-                        m.next = "idle"
+            self._request_states(m, frame)
+            self._bus_states(m, frame)
+            self._response_state(m, frame)
         return m
+
+    @staticmethod
+    def _reply(m: Module, frame: SimpleNamespace, status, value=0, n=1) -> None:
+        m.d.sync += [frame.reply.eq(status | value << 8), frame.reply_bytes.eq(n)]
+        m.next = "respond"
+
+    def _receive_word(self, m: Module, frame: SimpleNamespace, into: Signal, then: str) -> None:
+        """Four bytes, LSB first, into ``into``; back to idle when the line stays quiet for ``timeout``."""
+        m.d.comb += frame.rx.ready.eq(1)
+        m.d.sync += frame.waited.eq(frame.waited + 1)
+        with m.If(frame.rx.valid):
+            m.d.sync += [into.eq(frame.rx.payload << 24 | into >> 8), frame.count.eq(frame.count + 1),
+                         frame.waited.eq(0)]
+            with m.If(frame.count == 3):
+                m.d.sync += frame.count.eq(0)
+                m.next = then
+        with m.Elif(frame.waited == self.timeout):
+            m.next = "idle"
+
+    def _request_states(self, m: Module, frame: SimpleNamespace) -> None:
+        byte = frame.rx.payload
+        with m.State("idle"):
+            m.d.comb += frame.rx.ready.eq(1)
+            m.d.sync += [frame.count.eq(0), frame.waited.eq(0)]
+            with m.If(frame.rx.valid & ((byte == READ) | (byte == WRITE))):
+                m.d.sync += frame.command.eq(byte)
+                m.next = "address"
+            with m.Elif(frame.rx.valid):
+                self._reply(m, frame, BAD_COMMAND)
+        with m.State("address"):
+            self._receive_word(m, frame, frame.address, "data")
+        with m.State("data"):
+            with m.If(frame.command == READ):
+                m.next = "access"
+            with m.Else():
+                self._receive_word(m, frame, frame.data, "access")
+
+    def _bus_states(self, m: Module, frame: SimpleNamespace) -> None:
+        """One AXI-Lite write or read; an address beyond the window is refused without one."""
+        with m.State("access"):
+            with m.If(frame.address >> self.address_width != 0):
+                self._reply(m, frame, SLVERR, 0, Mux(frame.command == READ, 5, 1))
+            with m.Elif(frame.command == WRITE):
+                m.d.sync += [self.awaddr.eq(frame.address), self.wdata.eq(frame.data), self.wstrb.eq(0xF),
+                             self.awvalid.eq(1), self.wvalid.eq(1)]
+                m.next = "write"
+            with m.Else():
+                m.d.sync += [self.araddr.eq(frame.address), self.arvalid.eq(1)]
+                m.next = "read"
+        with m.State("write"):
+            m.d.comb += self.bready.eq(1)
+            with m.If(self.awready):
+                m.d.sync += self.awvalid.eq(0)
+            with m.If(self.wready):
+                m.d.sync += self.wvalid.eq(0)
+            with m.If(self.bvalid):
+                self._reply(m, frame, self.bresp)
+        with m.State("read"):
+            m.d.comb += self.rready.eq(1)
+            with m.If(self.arready):
+                m.d.sync += self.arvalid.eq(0)
+            with m.If(self.rvalid):
+                self._reply(m, frame, self.rresp, self.rdata, 5)
+
+    @staticmethod
+    def _response_state(m: Module, frame: SimpleNamespace) -> None:
+        with m.State("respond"):
+            m.d.comb += [frame.tx.payload.eq(frame.reply[:8]), frame.tx.valid.eq(1)]
+            with m.If(frame.tx.ready):
+                m.d.sync += [frame.reply.eq(frame.reply >> 8), frame.reply_bytes.eq(frame.reply_bytes - 1)]
+                with m.If(frame.reply_bytes == 1):
+                    m.next = "idle"
 
 
 class UartAccelerator(wiring.Component):
