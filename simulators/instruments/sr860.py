@@ -12,12 +12,14 @@ input noise, 2.5 nV/√Hz (voltage input) or 130 fA/√Hz and 13 fA/√Hz (curre
 noise bandwidth of the filter.
 
 Protocol (SR860 manual, remote programming): mnemonics of up to 14 letters, case-insensitive, ``?`` right after the
-mnemonic for a query, parameters after white space separated by commas, commands by semicolons, replies ending
-with LF. Enumerated parameters are integers or the manual's tokens (``RSRC EXT``, ``OUTP? X``); indices start at 0.
-Bad input sets CME (bit 5) or EXE (bit 4) of ``*ESR``: the command is ignored and a query is not answered. Like the
-SR830 the SR860 keeps no error queue: ``errors`` records each refusal, with its SCPI code, for inspection only.
-``LIAS?`` (16 bits) sets bit 4 on an output overload; ``ERRS?`` reports hardware faults, 0 on a healthy instrument.
-The capture buffer keeps its settings (``CAPTURELEN``, ``CAPTURECFG``, ``CAPTURERATE``) and captures nothing.
+mnemonic for a query, parameters after white space separated by commas, commands by semicolons, the replies to
+the queries of one line separated by semicolons and ending with LF. Enumerated parameters are integers or the
+manual's tokens (``RSRC EXT``, ``OUTP? X``); indices start at 0. Bad input sets CME (bit 5) or EXE (bit 4) of
+``*ESR``: the command is ignored and a query is not answered. Like the SR830 the SR860 keeps no error queue:
+``errors`` records each refusal, with its SCPI code, for inspection only. ``LIAS?`` (16 bits) sets bit 4 on an
+output overload; ``ERRS?`` reports hardware faults, 0 on a healthy instrument. The capture buffer keeps its
+settings (``CAPTURELEN`` in kB, rounded up to even: the buffer is made of 2 kB blocks; ``CAPTURECFG``,
+``CAPTURERATE``) and captures nothing.
 """
 
 from __future__ import annotations
@@ -132,21 +134,25 @@ class SR860(LockInTwin):
 
     # ----------------------------------------------------------------- message processing
     def _handle_line(self, message: str) -> str | None:
+        lines = [self._line(line) for line in re.split(r"[\r\n]", message)]
+        return "\n".join(line for line in lines if line is not None) or None
+
+    def _line(self, line: str) -> str | None:
+        """The replies to the queries of one line, ';'-separated (None without any)."""
         replies: list[str] = []
-        for line in re.split(r"[\r\n]", message):
-            self._update_status()
-            for unit in line.split(";"):
-                unit = re.sub(r"\s+", " ", unit).strip().upper()
-                if not unit:
-                    continue
-                try:
-                    reply = self._execute(unit)
-                except ScpiError as err:
-                    self.push_error(err.code, f"{err.text} ({unit})")
-                    continue
-                if reply is not None:
-                    replies.append(reply)
-        return "\n".join(replies) if replies else None
+        self._update_status()
+        for unit in line.split(";"):
+            unit = re.sub(r"\s+", " ", unit).strip().upper()
+            if not unit:
+                continue
+            try:
+                reply = self._execute(unit)
+            except ScpiError as err:
+                self.push_error(err.code, f"{err.text} ({unit})")
+                continue
+            if reply is not None:
+                replies.append(reply)
+        return ";".join(replies) if replies else None
 
     def _execute(self, unit: str) -> str | None:
         match = _HEADER.fullmatch(unit)
@@ -245,6 +251,10 @@ class SR860(LockInTwin):
     def _set_freq(self, frequency: float) -> None:
         """The internal frequency; harmonic × frequency at most 500 kHz."""
         self.settings["FREQ"] = min(frequency, MAX_DETECTION / self.settings["HARM"])
+
+    def _set_capturelen(self, kilobytes: int) -> None:
+        """An odd length is rounded up: the buffer is made of 2 kB blocks."""
+        self.settings["CAPTURELEN"] = kilobytes + kilobytes % 2
 
     def _set_harm(self, harmonic_number: int) -> None:
         if harmonic_number * self._frequency() > MAX_DETECTION:

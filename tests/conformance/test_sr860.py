@@ -48,10 +48,22 @@ def test_identity_defaults_and_reply_formats():
     assert lockin.handle("SCAL?") == "0" and lockin.handle("OFLT?") == "10"  # 1 V, 100 ms
     lockin.handle("*RST")
     assert lockin.handle("RSRC?") == "0" and lockin.handle("SLVL?") == "1.000000e+00"
-    assert lockin.handle("CDSP? 0;CDSP? 3") == "0\n3" and lockin.handle("CAPTURERATE?") == "1.250000e+06"
+    assert lockin.handle("CDSP? 0;CDSP? 3") == "0;3" and lockin.handle("CAPTURERATE?") == "1.250000e+06"
     assert lockin.handle("ENBW?") == f"{1 / 8 / 0.1:.6e}"  # 12 dB/oct at 100 ms
     assert len(lockin.handle("SNAP? X,Y,FINT").split(",")) == 3 and len(lockin.handle("SNAPD?").split(",")) == 4
     assert esr(lockin) == 0
+
+
+def test_replies_and_capture_length_as_the_manual_has_them():
+    """SR860 manual, Command Syntax: the queries of one line answer in one semicolon-separated line; CAPTURELEN:
+    the buffer is made of 2 kB blocks, an odd length n is set to n + 1."""
+    lockin = twin()
+    assert lockin.handle("HARM?;SCAL 3;SCAL?;RSRC?") == "1;3;1"
+    assert lockin.handle("HARM?\nSCAL?") == "1\n3"  # two lines, two replies
+    for length, stored in ((255, "256"), (256, "256"), (1, "2"), (4095, "4096")):
+        lockin.handle(f"CAPTURELEN {length}")
+        assert lockin.handle("CAPTURELEN?") == stored
+    assert lockin.handle("CAPTURELEN 4097") is None and esr(lockin) == EXE
 
 
 def test_tokens_and_integer_codes_are_the_same_setting():
