@@ -10,14 +10,21 @@ Inputs A–D are platinum RTDs (PT-100, standard curve 6) on the stage; outputs 
 off/low/medium/high), outputs 3 and 4 the analog voltage outputs (range off/on) with nothing to heat. The stage
 follows output 1, or output 2 when only output 2 has its heater on in closed-loop, zone or open-loop mode. A
 temperature limit (``TLIMIT``, 0: off) exceeded on any input switches every output off, as on the instrument.
+
+A DUT model whose physics does not follow the stage (one without a ``temperature``: ``dw-synapse``, ``array``)
+gets a ``UserWarning`` the first time the stage is sent away from its base: the twin accepts the set point, as
+the instrument would (refusing it would stop a procedure over a limit of the simulation, not of the bench), but
+the readings then come from a DUT still at the base temperature.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.cryostat import RANGE_POWER
+from mtjhw.simulators.bench.models import MODELS
 from mtjhw.simulators.scpi import Integer, Numeric, Raw, ScpiError, command
 from mtjhw.simulators.scpi.instrument import STB_ESB, STB_MSS
 
@@ -56,6 +63,7 @@ class LakeShore336(BenchInstrument):
 
     def __init__(self, bench: VirtualBench) -> None:
         self.stage = bench.stage
+        self._warned = False  # that the DUT does not follow the stage (once per twin)
         super().__init__(bench)
 
     def reset(self) -> None:
@@ -95,6 +103,18 @@ class LakeShore336(BenchInstrument):
             stage.ramp_rate, target = (rate / 60.0 if on and rate > 0 else 0.0), self.setpoints[n]
         if target != stage.setpoint:
             stage.set_setpoint(target)
+            self._warn_if_dut_stays(target)
+
+    def _warn_if_dut_stays(self, target: float) -> None:
+        """Warn once that the stage heads to ``target`` (K) away from its base but the DUT does not follow it."""
+        dut, base = self.bench.dut, self.stage.base_temperature
+        if self._warned or target == base or hasattr(dut, "temperature"):
+            return
+        self._warned = True
+        following = ", ".join(name for name, (cls, _) in MODELS.items() if hasattr(cls, "temperature"))
+        warnings.warn(f"the stage heads to {target:g} K, but the DUT ({type(dut).__name__}) does not follow the "
+                      f"stage temperature: its physics stays at the base, {base:g} K (the DUT models that follow "
+                      f"it: {following})", UserWarning, stacklevel=2)
 
     def _enforce_limits(self) -> None:
         """Every output off once the stage has crossed a nonzero temperature limit (the stage trips its heater
