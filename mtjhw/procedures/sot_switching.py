@@ -414,6 +414,8 @@ def _i50_points(data: dict[str, np.ndarray]) -> tuple[list[float], list[float]]:
             sel = (data["field_set"] == field) & (np.sign(data["current"]) == sign)
             order = np.argsort(np.abs(data["current"][sel]))
             i, p = np.abs(data["current"][sel][order]), data["probability"][sel][order]
+            if p.size == 0:  # this field was swept in one polarity only
+                continue
             k = int(np.argmax(p >= 0.5))
             if k > 0 and p[k] >= 0.5:
                 fields.append(field * 1e3)

@@ -11,6 +11,8 @@ import pytest
 from mtjhw.bench import Bench
 from mtjhw.config import BenchConfig
 from mtjhw.procedures.sot_switching import (
+    SOTSwitching,
+    _i50_points,
     critical_current,
     fit_threshold,
     observed,
@@ -138,3 +140,14 @@ def test_campaign_device_with_a_built_in_field_recovers_delta_with_an_honest_err
     for key, true in truth.items():
         assert s[key] == pytest.approx(true, rel=0.10)
         assert abs(s[key] - true) < 3 * s[f"{key}_err"]
+
+
+def test_a_one_polarity_map_plots_its_i50_points(tmp_path):
+    """With ``both_polarities`` off no negative currents exist: the plot shows the positive crossings only."""
+    current = np.tile(np.linspace(0.2e-3, 0.8e-3, 7), 2)
+    data = {"field_set": np.repeat([-0.02, 0.02], 7), "current": current, "width": np.full(14, 10e-9),
+            "probability": np.clip((current - 0.3e-3) / 0.4e-3, 0, 1)}
+    SOTSwitching.plot(data, {}, tmp_path / "map.png")
+    fields, currents = _i50_points(data)
+    assert fields == [-20.0, 20.0] and currents == pytest.approx([0.5, 0.5])
+    assert (tmp_path / "map.png").stat().st_size > 0
