@@ -18,7 +18,8 @@ reference waveforms are not modelled: ``DATa:SOUrce MATH1`` is refused, -224). `
 and timing types of the Keysight twin's analysis on a slot's source and answers 9.91E37 for the others.
 
 Errors are Tektronix events: queued as they happen, made readable by ``*ESR?`` (which also forgets the events a
-previous ``*ESR?`` made readable and nobody read), then read with ``EVMsg?``, ``EVENT?`` or ``ALLEv?``. The scope
+previous ``*ESR?`` made readable and nobody read), then read with ``EVMsg?``, ``EVENT?`` or ``ALLEv?``; their
+codes are the SCPI numbers without the sign (113 "Undefined header", 222 "Data out of range"). The scope
 has no ``SYSTem:ERRor?``. Replies carry no headers (``HEADer OFF``, what drivers set) and keywords in their long
 form (``VERBose ON``, the default); both settings are stored, neither changes the replies.
 """
@@ -56,11 +57,12 @@ _MAX_SAMPLE_RATE = 10e9  # S/s
 _SCALE_RANGE = (200e-12, 1000.0)  # s/div
 _NOT_AVAILABLE = 9.91e37  # what a measurement that cannot be made answers
 #: DATa:ENCdg → (WFMOutpre:ENCdg, BN_Fmt, BYT_Or)
+#: (FAStest: the fastest for the source, signed integers MSB first for a channel)
 _ENCODINGS = {"ASCII": ("ASCII", "RI", "MSB"), "RIBINARY": ("BINARY", "RI", "MSB"),
               "RPBINARY": ("BINARY", "RP", "MSB"), "FPBINARY": ("BINARY", "FP", "MSB"),
               "SRIBINARY": ("BINARY", "RI", "LSB"), "SRPBINARY": ("BINARY", "RP", "LSB"),
-              "SFPBINARY": ("BINARY", "FP", "LSB")}
-_ENCODING_NAMES = ["ASCIi", "RIBinary", "RPBinary", "FPBinary", "SRIbinary", "SRPbinary", "SFPbinary"]
+              "SFPBINARY": ("BINARY", "FP", "LSB"), "FASTEST": ("BINARY", "RI", "MSB")}
+_ENCODING_NAMES = ["ASCIi", "FAStest", "RIBinary", "RPBinary", "FPBinary", "SRIbinary", "SRPbinary", "SFPbinary"]
 _SOURCES = [f"CH{ch}" for ch in _CHANNELS]
 #: MEASUrement types this twin computes → the measurement of :func:`.scope_analysis.measure`; others answer
 #: 9.91E37, as the scope does for a measurement it cannot make on the signal.
@@ -587,18 +589,18 @@ class TektronixMSO5000(BenchInstrument):
     @command("EVMsg?")
     def _event_message(self) -> str:
         code, text = self._next_event()
-        return f'{code},"{text}"'
+        return f'{abs(code)},"{text}"'
 
     @command("EVENT?")
     def _event(self) -> str:
-        return str(self._next_event()[0])
+        return str(abs(self._next_event()[0]))
 
     @command("ALLEv?")
     def _all_events(self) -> str:
         events = [self._next_event()]
         while self.readable and len(self.errors):
             events.append(self._next_event())
-        return ",".join(f'{code},"{text}"' for code, text in events)
+        return ",".join(f'{abs(code)},"{text}"' for code, text in events)
 
     @command("*CLS")
     def _cls(self) -> None:
