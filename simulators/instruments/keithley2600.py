@@ -8,10 +8,10 @@ longer, an endless loop, fails with -286 where the instrument would run on, so t
 library, from the 2600B Reference Manual (2600BS-901-01):
 
 - ``smuX.source``: ``func`` (``smuX.OUTPUT_DCAMPS`` 0, ``OUTPUT_DCVOLTS`` 1), ``levelv``/``leveli``,
-  ``limitv``/``limiti`` (compliance; reset 20 V and 100 mA), ``rangev``/``rangei``, ``autorangev``/``autorangei``,
-  ``output`` (``OUTPUT_OFF`` 0/``OUTPUT_ON`` 1), ``offmode``, ``offlimiti``/``offlimitv``, ``delay``,
-  ``compliance`` (true at a limit); the 2600B has no ``protectv`` (it is not a
-  field: assigning it is a runtime error): its protection is the compliance itself.
+  ``limitv``/``limiti`` (compliance; reset 20 V and 100 mA; 20 mV–200 V, 100 pA–1.5 A), ``rangev``/``rangei``,
+  ``autorangev``/``autorangei``, ``output`` (``OUTPUT_OFF`` 0/``OUTPUT_ON`` 1), ``offmode``,
+  ``offlimiti``/``offlimitv`` (reset 1 mA, 40 V), ``delay``, ``compliance`` (true at a limit); the 2600B has no
+  ``protectv`` (it is not a field: assigning it is a runtime error): its protection is the compliance itself.
 - ``smuX.measure``: ``v()``, ``i()``, ``r()``, ``p()``, ``iv()`` (optionally into buffers), ``nplc``
   (0.001–25), ``count``, ``interval``, ``rangev``/``rangei``, ``autorangev``/``autorangei``, ``autozero``;
   ``smuX.sense`` (``SENSE_LOCAL`` 0, ``SENSE_REMOTE`` 1); ``smuX.reset()``.
@@ -195,7 +195,7 @@ class Source(Node):
         self._smu = smu
         self.func, self.levelv, self.leveli, self.limitv, self.limiti = 1, 0.0, 0.0, 20.0, 0.1
         self.rangev, self.rangei, self.autorangev, self.autorangei = 0.2, 1e-7, 1, 1
-        self.output, self.offmode, self.delay, self.offlimiti, self.offlimitv = 0, 0, -1, 1e-3, 20.0
+        self.output, self.offmode, self.delay, self.offlimiti, self.offlimitv = 0, 0, -1, 1e-3, 40.0
         self._ready = True
 
     @property

@@ -225,6 +225,18 @@ def test_format_constants_and_reset_defaults_are_the_manuals():
     assert [c for c, _ in error_entries(twin)] == [1101]
 
 
+def test_source_reset_defaults_are_the_manuals():
+    """2600B Reference Manual, smuX.source.limitY and offlimitY on a 2636B: limits 20 V and 100 mA, output-off limits
+    1 mA and 40 V, levels 0 V and 0 A; a limit of 0 is too small."""
+    twin, _, _ = make_twin(DRIVER)
+    twin.handle("smua.source.limitv = 5 smua.source.offlimitv = 2 smua.source.levelv = 0.1 smua.reset()")
+    reply = twin.handle("print(smua.source.limitv, smua.source.limiti, smua.source.offlimiti, smua.source.offlimitv, "
+                        "smua.source.levelv, smua.source.leveli)")
+    assert [float(x) for x in reply.split("\t")] == [20, 0.1, 1e-3, 40, 0, 0]
+    twin.handle("smua.source.limitv = 0")
+    assert [c for c, _ in error_entries(twin)] == [1102]
+
+
 def test_printbuffer_clamps_its_indices_to_the_buffer():
     """2600B Reference Manual, printbuffer(): a start index below 1 prints from 1, an end index past n prints to n,
     and a reading buffer stands for its readings; nothing is left to print past the end."""
