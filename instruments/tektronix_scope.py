@@ -20,9 +20,9 @@ from pymeasure.instruments.validators import strict_discrete_set, strict_range
 from .errors import InstrumentError
 
 CHANNELS = (1, 2, 3, 4)
-#: The preamble's fields (``WFMOutpre?``, HEADer OFF), in the manual's order.
+#: The preamble's fields (``WFMOutpre?``, HEADer OFF), in the manual's order; NR_FR: the FastFrame frames.
 PREAMBLE = ("BYT_NR", "BIT_NR", "ENCDG", "BN_FMT", "BYT_OR", "WFID", "NR_PT", "PT_FMT", "XUNIT", "XINCR", "XZERO",
-            "PT_OFF", "YUNIT", "YMULT", "YOFF", "YZERO")
+            "PT_OFF", "YUNIT", "YMULT", "YOFF", "YZERO", "NR_FR")
 _NO_EVENTS = (0, 1)  # "queue empty", "new events pending *ESR?"
 
 

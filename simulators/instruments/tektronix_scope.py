@@ -411,16 +411,21 @@ class TektronixMSO5000(BenchInstrument):
         wfid = (f'"Ch{ch}, {self.coupling[ch]} coupling, {self.scale[ch]:g}V/div, '
                 f'{self.settings["horizontal_scale"]:g}s/div, {len(record.values)} points, '
                 f'{self.acquire_mode.capitalize()} mode"')
-        return {"BYT_NR": str(self.width), "BIT_NR": str(8 * self.width), "ENCDG": self.wfm_encoding[:3] if
-                self.wfm_encoding == "BINARY" else "ASC", "BN_FMT": self.number_format, "BYT_OR": self.byte_order,
-                "WFID": wfid, "NR_PT": str(len(record.values)), "PT_FMT": "Y", "XUNIT": '"s"',
+        return {"BYT_NR": str(self.width), "BIT_NR": str(8 * self.width), "ENCDG": self.wfm_encoding,
+                "BN_FMT": self.number_format, "BYT_OR": self.byte_order, "WFID": wfid,
+                "NR_PT": str(len(record.values)), "PT_FMT": "Y", "XUNIT": '"s"',
                 "XINCR": nr3(record.dx), "XZERO": nr3(record.x0), "PT_OFF": "0", "YUNIT": '"V"',
-                "YMULT": nr3(y_mult), "YOFF": nr3(y_off), "YZERO": nr3(y_zero)}
+                "YMULT": nr3(y_mult), "YOFF": nr3(y_off), "YZERO": nr3(y_zero), "NR_FR": "1"}
 
     @command("WFMOutpre?")
     def _preamble(self) -> str:
-        """All the fields, in the manual's order, ';'-separated (with their headers when VERBose and HEADer)."""
+        """All the fields, in the manual's order (BYT_NR … YZERO, NR_FR), ';'-separated."""
         return ";".join(self._preamble_fields().values())
+
+    @command("WFMOutpre:NRFr?")
+    def _frames(self) -> str:
+        """Frames in the record: one (FastFrame is not modelled)."""
+        return self._preamble_fields()["NR_FR"]
 
     @command("WFMOutpre:NRPt?")
     def _points(self) -> str:

@@ -143,6 +143,8 @@ def test_every_encoding_decodes_to_the_same_volts(transport):
         assert np.mean(reference) == pytest.approx(v, abs=1e-3)
         visa.write("DAT:ENC SRI;:WFMO:BYT_N 2")
         assert visa.query("WFMO:ENC?;BN_F?;BYT_O?;BYT_N?;:DAT:ENC?") == "BINARY;RI;LSB;2;SRIBINARY"
+        preamble = visa.query("WFMO?").split(";")  # the manual's 17 fields, the FastFrame frames last
+        assert len(preamble) == 17 and preamble[:5] == ["2", "16", "BINARY", "RI", "LSB"] and preamble[-1] == "1"
         visa.write("CURV?")
         assert visa.read_bytes(6) == b"#48000"  # 4000 samples × 2 bytes
         visa.read_raw()
@@ -178,8 +180,8 @@ def exchange(points: int, codes: np.ndarray) -> list[tuple[str | None, bytes | s
     """What :meth:`TektronixMSO5000.acquire` sends and reads for one record of ``codes`` (int16, LSB first)."""
     payload = codes.astype("<i2").tobytes()
     block = f"#{len(str(len(payload)))}{len(payload)}".encode() + payload + b"\n"
-    preamble = (f'2;16;BIN;RI;LSB;"Ch1, DC coupling";{points};Y;"s";1.0000E-08;-1.0000E-06;0;"V";'
-                "1.0000E-04;2.0000E+00;5.0000E-02")
+    preamble = (f'2;16;BINARY;RI;LSB;"Ch1, DC coupling";{points};Y;"s";1.0000E-08;-1.0000E-06;0;"V";'
+                "1.0000E-04;2.0000E+00;5.0000E-02;1")
     return [("HOR:MODE MANUAL", None), (f"HOR:MODE:RECO {points}", None),
             (f"HOR:MODE:SAMPLER {points / 1e-5:g}", None),
             (f"DAT:SOU CH1;ENC SRI;STAR 1;STOP {points};:WFMO:BYT_N 2;:ACQ:STOPA SEQ;STATE ON", None),
