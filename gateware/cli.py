@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -76,6 +78,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     from .host import MmioBus
 
     build_info = json.loads((args.build / "build.json").read_text())
+    if build_info.get("board") == "ulx3s":
+        return _deploy_ulx3s(args, build_info)
     bitstream = args.bitstream or args.build / "mtjhw.bit"
     if not bitstream.exists():
         print(f"mtjhw gateware deploy: error: no bitstream at {bitstream}; run build.tcl with Vivado first",
@@ -99,6 +103,40 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     print(f"mtjhw accelerator {version >> 16}.{version & 0xFFFF} at {base:#x}: network "
           f"{build_info['config']['sizes']}, readout {build_info['config']['rows']}×{build_info['config']['cols']}")
     return 0
+
+
+def _deploy_ulx3s(args: argparse.Namespace, build_info: dict) -> int:
+    bitstream = args.bitstream or args.build / f"{build_info['top']}.bit"
+    try:
+        version = _load_ulx3s(args.port, bitstream, build_info)
+    except RuntimeError as exc:
+        print(f"mtjhw gateware deploy: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"mtjhw accelerator {version >> 16}.{version & 0xFFFF} on {args.port}: network "
+          f"{build_info['config']['sizes']}, readout {build_info['config']['rows']}×{build_info['config']['cols']}")
+    return 0
+
+
+def _load_ulx3s(port: str | None, bitstream: Path, build_info: dict) -> int:
+    """Load ``bitstream`` with openFPGALoader, check the accelerator answers on ``port``; its VERSION."""
+    from .blocks import Accelerator, GatewareError
+    from .host import BusError
+    from .serial_bus import SerialBus
+
+    if port is None:
+        raise RuntimeError("--port is needed for the ULX3S (its FTDI serial port, e.g. /dev/ttyUSB0)")
+    if not bitstream.exists():
+        raise RuntimeError(f"no bitstream at {bitstream}; run mtjhw gateware build --board ulx3s first")
+    loader = shutil.which("openFPGALoader")
+    if loader is None:
+        raise RuntimeError("openFPGALoader is not on the PATH (apt-get install openfpgaloader)")
+    if subprocess.run([loader, "-b", "ulx3s", str(bitstream)]).returncode != 0:
+        raise RuntimeError(f"openFPGALoader could not load {bitstream}")
+    try:
+        accelerator = Accelerator(SerialBus.open(port, build_info["baud"]), TopConfig.from_dict(build_info["config"]))
+        return accelerator.registers.read("VERSION")
+    except (GatewareError, BusError, OSError) as exc:  # TimeoutError is an OSError
+        raise RuntimeError(f"the accelerator does not answer on {port}: {exc}") from exc
 
 
 def cmd_registers(args: argparse.Namespace) -> int:
@@ -152,9 +190,12 @@ def register(subparsers) -> None:
     build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     build.set_defaults(func=cmd_build)
 
-    deploy = sub.add_parser("deploy", help="load the bitstream on the board (through pynq) and check it answers")
-    deploy.add_argument("--build", required=True, type=Path, help="build directory (build.json, mtjhw.bit/.hwh)")
-    deploy.add_argument("--bitstream", type=Path, help="bitstream (default: mtjhw.bit in the build directory)")
+    deploy = sub.add_parser("deploy", help="load the bitstream on the board and check it answers",
+                            description="pynq-z2 (run on the board): loads mtjhw.bit/.hwh through pynq. ulx3s: "
+                            "loads mtjhw_ulx3s.bit with openFPGALoader and talks to it over --port.")
+    deploy.add_argument("--build", required=True, type=Path, help="build directory (build.json and the bitstream)")
+    deploy.add_argument("--bitstream", type=Path, help="bitstream (default: the build directory's)")
+    deploy.add_argument("--port", help="ulx3s: the board's serial port (e.g. /dev/ttyUSB0, or a pyserial URL)")
     deploy.set_defaults(func=cmd_deploy)
 
     registers = sub.add_parser("registers", help="print the register map (Markdown) for a configuration")

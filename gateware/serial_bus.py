@@ -30,12 +30,13 @@ class SerialBus:
 
     @classmethod
     def open(cls, port: str, baudrate: int = BAUD, timeout: float = 1.0) -> SerialBus:
-        """A bus on serial ``port`` (e.g. ``/dev/ttyUSB0``) at ``baudrate`` bit/s, ``timeout`` s per reply."""
+        """A bus on serial ``port`` (``/dev/ttyUSB0``, or a pyserial URL such as ``socket://host:port``) at
+        ``baudrate`` bit/s, ``timeout`` s per reply."""
         try:
             import serial
         except ImportError:
             raise ImportError("pyserial is not installed: `pip install pyserial` (mtjhw[gateware])") from None
-        return cls(serial.Serial(port, baudrate, timeout=timeout))
+        return cls(serial.serial_for_url(port, baudrate=baudrate, timeout=timeout))
 
     def read(self, offset: int) -> int:
         reply = self._transact(bytes([READ]) + _word(offset), 5, f"read at {offset:#x}")

@@ -85,3 +85,30 @@ def test_a_design_that_misses_its_clock_is_not_packed(tmp_path):
     assert not (tmp_path / "counter.bit").exists()
     (clock,) = json.loads((tmp_path / "build.json").read_text())["timing"]["clocks"]
     assert clock["target_mhz"] == 400.0 and 50 < clock["fmax_mhz"] < 400 and not clock["met"]
+
+
+def test_deploy_loads_the_bitstream_with_openfpgaloader_then_asks_the_port(tmp_path, monkeypatch, capsys):
+    """A fake openFPGALoader logs its arguments; pyserial's ``loop://`` echoes each request, which no bridge
+    would answer: deploy must say the accelerator does not answer there."""
+    import os
+    import sys
+
+    config = TopConfig(sizes=(4, 3), lanes=2, rows=3, cols=4, taps=8)
+    (tmp_path / "build.json").write_text(json.dumps({"board": "ulx3s", "top": TOP_NAME, "baud": 1_000_000,
+                                                     "config": config.to_dict()}))
+    bitstream = tmp_path / f"{TOP_NAME}.bit"
+    deploy = ["gateware", "deploy", "--build", str(tmp_path)]
+    assert main([*deploy, "--port", "loop://"]) == 1
+    assert "no bitstream" in capsys.readouterr().err
+    bitstream.write_bytes(b"bits")
+    assert main(deploy) == 1
+    assert "--port" in capsys.readouterr().err
+    bin_dir, log = tmp_path / "bin", tmp_path / "loader.log"
+    bin_dir.mkdir()
+    loader = bin_dir / "openFPGALoader"
+    loader.write_text(f"#!{sys.executable}\nimport sys\nopen({str(log)!r}, 'w').write(' '.join(sys.argv[1:]))\n")
+    loader.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    assert main([*deploy, "--port", "loop://"]) == 1
+    assert log.read_text() == f"-b ulx3s {bitstream}"
+    assert "does not answer on loop://" in capsys.readouterr().err
