@@ -384,7 +384,8 @@ class TektronixMSO5000(BenchInstrument):
             return 1.0, 0.0, 0.0
         levels = _CODES_PER_DIVISION * (256 if self.width == 2 else 1)
         position = self.position[int(self.source[-1])]
-        unsigned = (128 if self.width == 1 else 32768) if self.number_format == "RP" else 0
+        # RPBinary: the screen's centre is code 127 in one byte (the manual); 32768 in two (not stated there)
+        unsigned = (127 if self.width == 1 else 32768) if self.number_format == "RP" else 0
         return record.scale / levels, position * levels + unsigned, record.offset + position * record.scale
 
     def _codes(self, record: Record) -> np.ndarray:

@@ -141,10 +141,12 @@ def test_every_encoding_decodes_to_the_same_volts(transport):
             step = 0.01 / 25 / (256 if key[1] == 2 else 1)
             assert len(volts) == 4000 and np.max(np.abs(volts - reference)) <= step * 0.51 + 1e-12, key
         assert np.mean(reference) == pytest.approx(v, abs=1e-3)
+        visa.write("DAT:ENC RPB;:WFMO:BYT_N 1;:CH1:POS 0")
+        assert float(visa.query("WFMO:YOF?")) == 127  # RPBinary: the screen's centre is 127
+        preamble = visa.query("WFMO?").split(";")  # the manual's 17 fields, the FastFrame frames last
+        assert len(preamble) == 17 and preamble[:5] == ["1", "8", "BINARY", "RP", "MSB"] and preamble[-1] == "1"
         visa.write("DAT:ENC SRI;:WFMO:BYT_N 2")
         assert visa.query("WFMO:ENC?;BN_F?;BYT_O?;BYT_N?;:DAT:ENC?") == "BINARY;RI;LSB;2;SRIBINARY"
-        preamble = visa.query("WFMO?").split(";")  # the manual's 17 fields, the FastFrame frames last
-        assert len(preamble) == 17 and preamble[:5] == ["2", "16", "BINARY", "RI", "LSB"] and preamble[-1] == "1"
         visa.write("CURV?")
         assert visa.read_bytes(6) == b"#48000"  # 4000 samples × 2 bytes
         visa.read_raw()
