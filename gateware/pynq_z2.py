@@ -163,6 +163,7 @@ def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None 
         progress("gateware: synth (Yosys synth_xilinx, resource counts) …")
         start = time.monotonic()
         resources = synthesize(out / f"{TOP_NAME}.v", TOP_NAME, out)
+        progress(f"gateware: synth done in {time.monotonic() - start:.1f} s")
         (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
         summary["resources"] = resources
         used = ", ".join(f"{resources[k]} {k.upper()} ({100 * resources[k] / XC7Z020[k]:.1f} %)"
@@ -175,7 +176,6 @@ def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None 
         if executable is None:
             raise FileNotFoundError("vivado is not on the PATH: source Vivado's settings64.sh, or build without "
                                     "--vivado and run `vivado -mode batch -source build.tcl` where it is installed")
-        progress(f"gateware: synth done in {time.monotonic() - start:.1f} s")
         summary["timing"] = run_vivado(executable, out, progress)
         (out / "build.json").write_text(json.dumps(summary, indent=2) + "\n")
         require_vivado_timing(summary["timing"], out)
