@@ -62,26 +62,37 @@ def test_the_ulx3s_bitstream_builds_and_meets_100_mhz(tmp_path, capsys):
     assert 0 < build["resources"]["dsp"] <= build["resources"]["capacity"]["dsp"]
 
 
+class Counter(Elaboratable):
+    """A 32-bit counter on LED 0, clocked by the board's oscillator."""
+
+    def elaborate(self, platform):
+        m = Module()
+        count = Signal(32)
+        m.d.sync += count.eq(count + 1)
+        m.submodules.led = led = io.Buffer("o", platform.request("led", 0, dir="-"))
+        m.d.comb += led.o.eq(count[-1])
+        return m
+
+
+def test_a_design_that_meets_its_clock_is_packed(tmp_path):
+    summary = build_ecp5(ulx3s.ULX3S_85F_Platform(), Counter(), "counter", tmp_path, {}, progress=lambda _: None)
+    (clock,) = summary["timing"]["clocks"]
+    assert clock["target_mhz"] == 25.0 and clock["fmax_mhz"] > 25 and clock["met"]
+    bitstream = tmp_path / "counter.bit"
+    assert summary["bitstream"] == str(bitstream) and bitstream.stat().st_size > 10_000
+    assert json.loads((tmp_path / "build.json").read_text())["bitstream"] == str(bitstream)
+
+
 def test_a_design_that_misses_its_clock_is_not_packed(tmp_path):
-    """A 32-bit counter on the ULX3S pins, its oscillator declared at 400 MHz: nextpnr cannot meet that, the
-    build stops before ecppack and leaves the figures."""
+    """The counter with its oscillator declared at 400 MHz: nextpnr cannot meet that, the build stops before
+    ecppack and leaves the figures."""
 
     class Overclocked(ulx3s.ULX3S_85F_Platform):
         resources = [Resource("clk25", 0, Pins("G2", dir="i"), Clock(400e6), Attrs(IO_TYPE="LVCMOS33")),
                      *[r for r in ulx3s.ULX3S_85F_Platform.resources if r.name != "clk25"]]
 
-    class Counter(Elaboratable):
-        def elaborate(self, platform):
-            m = Module()
-            count = Signal(32)
-            m.d.sync += count.eq(count + 1)
-            m.submodules.led = led = io.Buffer("o", platform.request("led", 0, dir="-"))
-            m.d.comb += led.o.eq(count[-1])
-            return m
-
-    summary = {}
     with pytest.raises(TimingError, match="no bitstream written: .*400.0 MHz"):
-        build_ecp5(Overclocked(), Counter(), "counter", tmp_path, summary, progress=lambda message: None)
+        build_ecp5(Overclocked(), Counter(), "counter", tmp_path, {}, progress=lambda _: None)
     assert not (tmp_path / "counter.bit").exists()
     (clock,) = json.loads((tmp_path / "build.json").read_text())["timing"]["clocks"]
     assert clock["target_mhz"] == 400.0 and 50 < clock["fmax_mhz"] < 400 and not clock["met"]
