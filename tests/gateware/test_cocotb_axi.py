@@ -1,6 +1,6 @@
-"""The exported accelerator Verilog, unedited, under cocotb + cocotbext-axi on Icarus and Verilator: every register,
-error responses, byte strobes, channel orders, back-pressure, X-free reset and training steps against the golden
-model (the bench is ``cocotb/axi_bench.py``)."""
+"""The exported accelerator Verilog, unedited, under cocotb + cocotbext-axi on Icarus and Verilator (and the PYNQ-Z2
+board top, its CARRY4s behavioural, on Icarus): every register, error responses, byte strobes, channel orders,
+back-pressure, X-free reset and training steps against the golden model (the bench is ``cocotb/axi_bench.py``)."""
 
 import importlib.util
 import json
@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 import pytest
 
 from mtjhw.gateware.export import to_verilog
+from mtjhw.gateware.pynq_z2 import PynqZ2Top
 from mtjhw.gateware.top import AcceleratorTop, TopConfig
 
 runner = pytest.importorskip("cocotb_tools.runner", reason="cocotb is not installed: pip install -e '.[dev]'")
@@ -23,7 +24,14 @@ BENCH = Path(__file__).parent / "cocotb"
 TOP = "mtjhw_accelerator"
 #: A small accelerator: two layers, two MAC lanes (two words per row), a 4×4 readout.
 CONFIG = TopConfig(sizes=(4, 3, 2), lanes=2, rows=4, cols=4)
-SIMULATORS = ("icarus", "verilator")
+#: The tops: component, ports for the bench (clock, reset and its active level, the engine's path, front-end
+#: inputs held at 0), and extra Verilog sources.
+TOPS = {
+    "accelerator": (AcceleratorTop, {"clock": "clk", "reset": "rst", "reset_level": 1, "engine": "engine",
+                                     "quiet": ["taps_in"]}, []),
+    "pynq-z2": (PynqZ2Top, {"clock": "aclk", "reset": "aresetn", "reset_level": 0, "engine": "core.engine",
+                            "quiet": ["comparator"]}, [BENCH / "carry4.v"]),
+}
 #: cocotb 2's Verilator main loop calls VerilatedVpi::evalNeeded and doInertialPuts, new in Verilator 5.036.
 COCOTB_VERILATOR = (5, 36)
 
@@ -60,22 +68,25 @@ def failures(results: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("simulator", SIMULATORS)
-def test_axi_bench(simulator, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("simulator", "top"), [("icarus", "accelerator"), ("verilator", "accelerator"),
+                                               ("icarus", "pynq-z2")])
+def test_axi_bench(simulator, top, tmp_path, monkeypatch):
     if simulator == "verilator":
         use_verilator_for_cocotb(monkeypatch)
     elif shutil.which("iverilog") is None:
         pytest.skip("icarus is not installed: apt-get install iverilog")
+    component, ports, models = TOPS[top]
     source = tmp_path / f"{TOP}.v"
-    source.write_text(to_verilog(AcceleratorTop(CONFIG), TOP, emit_src=False))
+    source.write_text(to_verilog(component(CONFIG), TOP, emit_src=False))
     monkeypatch.syspath_prepend(str(BENCH))  # the runner hands its sys.path to the simulator's Python
     sim = runner.get_runner(simulator)
-    sim.build(sources=[source], hdl_toplevel=TOP, build_dir=tmp_path / "build", timescale=("1ns", "1ps"),
+    sim.build(sources=[source, *models], hdl_toplevel=TOP, build_dir=tmp_path / "build", timescale=("1ns", "1ps"),
               build_args=["-Wno-fatal", "-Wno-lint", "-Wno-style"] if simulator == "verilator" else [])
     results = tmp_path / "results.xml"
     try:
         sim.test(test_module="axi_bench", hdl_toplevel=TOP, build_dir=tmp_path / "build", test_dir=tmp_path,
-                 results_xml=str(results), extra_env={"MTJHW_TOP_CONFIG": json.dumps(CONFIG.to_dict())})
+                 results_xml=str(results), extra_env={"MTJHW_TOP_CONFIG": json.dumps(CONFIG.to_dict()),
+                                                      "MTJHW_TOP_PORTS": json.dumps(ports)})
     except SystemExit:  # the runner exits when a test failed: the results file says which
         pass
     assert results.exists(), f"the simulation ended before writing its results; see the log above ({tmp_path})"

@@ -5,11 +5,13 @@ read-back, access and byte strobes, SLVERR on every unmapped word, the channel o
 master may apply; training steps go through the project's own host classes (unchanged) and are compared with
 the golden model bit for bit. :class:`AxiMonitor` watches every cycle of every test: no X or Z on the slave's
 outputs, responses held until accepted, one response per request. ``test_cocotb_axi.py`` runs this module on
-Icarus and Verilator; the configuration comes in ``MTJHW_TOP_CONFIG`` (:meth:`TopConfig.to_dict` as JSON).
+Icarus and Verilator; the configuration comes in ``MTJHW_TOP_CONFIG`` (:meth:`TopConfig.to_dict` as JSON), the
+top's clock, reset and quiet inputs in ``MTJHW_TOP_PORTS`` (:data:`PORTS`: ``AcceleratorTop`` or the PYNQ-Z2 top).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -29,6 +31,8 @@ from mtjhw.gateware.mlp_golden import GoldenMLP
 from mtjhw.gateware.top import IDENTIFIER, AcceleratorTop, TopConfig, register_map
 
 CONFIG = TopConfig.from_dict(json.loads(os.environ["MTJHW_TOP_CONFIG"]))
+#: clock and reset port, the reset's active level, the engine's instance path, inputs held at 0 (the front end)
+PORTS = json.loads(os.environ["MTJHW_TOP_PORTS"])
 MAP = register_map(CONFIG)
 RW = [r for r in MAP.registers if r.access == "rw"]
 RO = [r for r in MAP.registers if r.access == "ro"]
@@ -37,6 +41,14 @@ SLAVE_OUTPUTS = [name for name, member in AcceleratorTop(CONFIG).signature.membe
                  if name.startswith("s_axi_") and member.flow == wiring.Out]
 PAYLOADS = {"b": ("bresp",), "r": ("rresp", "rdata")}  # what a held response must keep
 CLOCK_PERIOD = 10  # ns
+
+
+def clock(dut):
+    return getattr(dut, PORTS["clock"])
+
+
+def reset(dut):
+    return getattr(dut, PORTS["reset"])
 
 
 class AxiMonitor:
@@ -77,8 +89,8 @@ class AxiMonitor:
     async def _run(self) -> None:
         held: dict[str, tuple | None] = dict.fromkeys(PAYLOADS)
         while True:
-            await RisingEdge(self.dut.clk)
-            if self.dut.rst.value:
+            await RisingEdge(clock(self.dut))
+            if reset(self.dut).value == PORTS["reset_level"]:
                 held = dict.fromkeys(PAYLOADS)
                 self.handshakes = {channel: [] for channel in self.handshakes}
                 continue
@@ -97,18 +109,20 @@ class Bench:
 
     def __init__(self, dut) -> None:
         self.dut = dut
-        cocotb.start_soon(Clock(dut.clk, CLOCK_PERIOD, unit="ns").start())
-        self.axi = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi"), dut.clk, dut.rst)
+        cocotb.start_soon(Clock(clock(dut), CLOCK_PERIOD, unit="ns").start())
+        self.axi = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi"), clock(dut), reset(dut),
+                                 reset_active_level=bool(PORTS["reset_level"]))
         for side in (self.axi.write_if, self.axi.read_if):
             side.log.setLevel(logging.WARNING)  # not every transaction
         self.monitor = AxiMonitor(dut)
 
     async def reset(self) -> None:
-        self.dut.taps_in.value = 0
-        self.dut.rst.value = 1
-        await ClockCycles(self.dut.clk, 4)
-        self.dut.rst.value = 0
-        await ClockCycles(self.dut.clk, 2)
+        for name in PORTS["quiet"]:
+            getattr(self.dut, name).value = 0
+        reset(self.dut).value = PORTS["reset_level"]
+        await ClockCycles(clock(self.dut), 4)
+        reset(self.dut).value = 1 - PORTS["reset_level"]
+        await ClockCycles(clock(self.dut), 2)
 
     async def read(self, address: int) -> tuple[int, AxiResp]:
         answer = await self.axi.read(address, 4)
@@ -137,7 +151,7 @@ async def reset_leaves_no_x_and_reset_values(dut) -> None:
     for name in SLAVE_OUTPUTS:
         value = getattr(dut, name).value
         assert value.is_resolvable, f"{name} is {value} after reset"
-    ready = dut.engine.inputs__ready.value
+    ready = functools.reduce(getattr, PORTS["engine"].split("."), dut).inputs__ready.value
     assert ready.is_resolvable and ready == 1, f"engine inputs.ready is {ready} after reset (idle: 1)"
     for register in RW:
         await bench.expect(register.offset, register.reset)
@@ -212,7 +226,7 @@ async def write_with_channel_order(bench: Bench, address: int, value: int, order
         held.pause = True
     pending = cocotb.start_soon(bench.write(address, value))
     if held is not None:
-        await ClockCycles(bench.dut.clk, 6)
+        await ClockCycles(clock(bench.dut), 6)
         assert len(bench.monitor.handshakes["b"]) == responses and not bench.dut.s_axi_bvalid.value, \
             f"{order}: a response before both channels came"
         held.pause = False
@@ -245,7 +259,7 @@ async def back_pressure(dut) -> None:
                          (bench.axi.read_if.r_channel, bench.read(register.offset))]:
         sink.pause = True
         pending = cocotb.start_soon(access)
-        await ClockCycles(dut.clk, 10)
+        await ClockCycles(clock(dut), 10)
         assert not pending.done(), "the access completed with its response channel stalled"
         sink.pause = False
         await pending
