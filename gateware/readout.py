@@ -10,16 +10,18 @@ host's calibration) sets the TDC's code scale. Each code leaves on ``codes`` wit
 the clock to the delay line instead of the comparator (stops uniform in time, for code-density calibration).
 
 :func:`golden_sweep` is the bit-exact model: the codes a sweep streams for the intervals the front end produced.
+:class:`CodeConverter` turns codes into the engine's fixed-point inputs, :func:`golden_converted` its model.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from amaranth import Module, Signal
+from amaranth import Module, Mux, Signal, Value, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .delay_line import DelayLineModel
+from .mlp_golden import FixedFormat
 from .tdc import TDC, golden_codes
 
 
@@ -92,3 +94,49 @@ def golden_sweep(intervals: np.ndarray, line: DelayLineModel, bins: int | None =
     ``bins`` per clock period (default: the taps)."""
     codes = golden_codes(intervals, line, bins, code_width)
     return [(int(code), column, column == len(codes) - 1) for column, code in enumerate(codes)]
+
+
+class CodeConverter(wiring.Component):
+    """x = sat(((code − offset)·gain) >> shift) in ``fmt``, a stream stage of :attr:`LATENCY` registers (subtract,
+    multiply, shift, saturate) that passes one code a cycle. Each register loads when it is empty or its content
+    moves on the same edge, so back-pressure on ``values`` stalls the pipeline without losing or repeating a
+    code. ``offset``, ``gain`` and ``shift`` are held while codes flow."""
+
+    LATENCY = 4
+
+    def __init__(self, code_width: int, fmt: FixedFormat) -> None:
+        self.fmt = fmt
+        super().__init__({
+            "offset": In(16),
+            "gain": In(signed(16)),
+            "shift": In(5),
+            "codes": In(stream.Signature(code_width)),
+            "values": Out(stream.Signature(signed(fmt.width))),
+        })
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        fmt = self.fmt
+        steps = [lambda code: (code - self.offset).as_signed(), lambda x: x * self.gain,
+                 lambda x: x >> self.shift, lambda x: Mux(x > fmt.high, fmt.high, Mux(x < fmt.low, fmt.low, x))]
+        valid, data, ready = self.codes.valid, self.codes.payload, self.codes.ready
+        for i, step in enumerate(steps):
+            valid, data, ready = self._stage(m, i, valid, step(data), ready)
+        m.d.comb += [self.values.valid.eq(valid), self.values.payload.eq(data), ready.eq(self.values.ready)]
+        return m
+
+    @staticmethod
+    def _stage(m: Module, i: int, valid: Value, data: Value, ready: Signal) -> tuple[Signal, Signal, Signal]:
+        """A register for ``data``: it loads when empty or drained (``loads`` is the ``ready`` upstream); returns
+        its valid, its data and the ready it waits on."""
+        held_valid, held = Signal(name=f"valid_{i}"), Signal(data.shape(), name=f"data_{i}")
+        drained, loads = Signal(name=f"drained_{i}"), Signal(name=f"loads_{i}")
+        m.d.comb += [ready.eq(loads), loads.eq(~held_valid | drained)]
+        with m.If(loads):
+            m.d.sync += [held_valid.eq(valid), held.eq(data)]
+        return held_valid, held, drained
+
+
+def golden_converted(codes: np.ndarray, fmt: FixedFormat, offset: int, gain: int, shift: int) -> np.ndarray:
+    """What :class:`CodeConverter` makes of ``codes``: sat(((code − offset)·gain) >> shift) in ``fmt``."""
+    return fmt.saturate((np.asarray(codes, dtype=np.int64) - offset) * gain >> shift)

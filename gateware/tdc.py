@@ -10,7 +10,9 @@ taps: the host writes it after calibration (``bins`` = the taps before; codes th
 One LSB is on average ``clock_period / bins``.
 
 The ones-counter is pipelined, so the sample of edge k is counted a few cycles later; the TDC delays its start
-by the same latency, and the code is the same as without the pipeline. Simulations drive ``taps_in`` from
+by the same latency, and the code is the same as without the pipeline. The code arithmetic is pipelined too
+(the edge's base and count held, then subtracted, then clamped: a code leaves three cycles after its edge's
+count), so that it meets 100 MHz. Simulations drive ``taps_in`` from
 :class:`~mtjhw.gateware.delay_line.DelayLineModel`; :func:`golden_codes` is the bit-exact model. Calibrating a
 600-tap chain takes ~100 hits per bin, tens of thousands of simulated measurements, so the readout and host
 tests use coarse chains of tens of taps (``DelayLineModel.uniform``) and the full-size ones-counter is checked
@@ -20,7 +22,7 @@ on its own against bubbly samples of a 7-series chain (``tests/gateware/test_tdc
 from __future__ import annotations
 
 import numpy as np
-from amaranth import Module, Mux, Signal
+from amaranth import Module, Mux, Signal, Value, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -101,24 +103,31 @@ class TDC(wiring.Component):
         m.d.comb += ones.bits.eq(self.taps_in)
         started = self._delayed_start(m, ones.latency)
         limit = (1 << self.code_width) - 1
-        base = Signal(self.code_width + 17)  # k·bins at edge k of the (delayed) measurement
-        running = Signal()
-        m.d.comb += self.busy.eq(running)
-        code = Signal(base.shape().width + 1)
-        m.d.comb += code.eq(Mux(base > ones.count, base - ones.count, 0))
-        with m.If(self.codes.valid & self.codes.ready):
-            m.d.sync += self.codes.valid.eq(0)
+        base = Signal(range(limit + self.taps + (1 << 16)))  # k·bins at edge k of the (delayed) measurement
+        running, hit, hit_base, hit_fine = Signal(), Signal(), Signal.like(base), Signal.like(ones.count)
+        m.d.sync += hit.eq(0)
         with m.If(started):
             m.d.sync += [base.eq(self.bins), running.eq(1)]
         with m.Elif(running):
-            with m.If(ones.count != 0):
-                m.d.sync += [self.codes.payload.eq(Mux(code > limit, limit, code)), self.codes.valid.eq(1),
-                             running.eq(0)]
-            with m.Elif(base > limit + self.taps):  # every later code would exceed the limit
-                m.d.sync += [self.codes.payload.eq(limit), self.codes.valid.eq(1), running.eq(0)]
+            with m.If((ones.count != 0) | (base > limit + self.taps)):  # a stop, or every later code too large
+                m.d.sync += [hit.eq(1), hit_base.eq(base), hit_fine.eq(ones.count), running.eq(0)]
             with m.Else():
                 m.d.sync += base.eq(base + self.bins)
+        valid, code = self._clamped(m, hit, hit_base, hit_fine)
+        m.d.comb += self.busy.eq(running | hit | valid)
+        with m.If(self.codes.valid & self.codes.ready):
+            m.d.sync += self.codes.valid.eq(0)
+        with m.If(valid):
+            m.d.sync += [self.codes.payload.eq(code), self.codes.valid.eq(1)]
         return m
+
+    def _clamped(self, m: Module, hit: Signal, base: Signal, fine: Signal) -> tuple[Signal, Value]:
+        """``base − fine`` registered (``valid`` the cycle after ``hit``), and that clamped to 0 .. 2^code_width − 1
+        for the caller to register: the subtraction and the clamp in separate cycles."""
+        valid, difference = Signal(), Signal(signed(len(base) + 1))
+        m.d.sync += [valid.eq(hit), difference.eq(base - fine)]
+        too_large = difference[self.code_width:-1].any()
+        return valid, Mux(difference[-1], 0, Mux(too_large, (1 << self.code_width) - 1, difference))
 
     def _delayed_start(self, m: Module, latency: int) -> Signal:
         """``start`` delayed by the ones-counter's ``latency``, so that each edge's count meets its coarse count."""

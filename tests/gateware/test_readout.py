@@ -1,13 +1,17 @@
-"""Readout sequencer with the analog front-end model: codes against the golden model, physics and back-pressure."""
+"""Readout sequencer with the analog front-end model: codes against the golden model, physics and back-pressure;
+the code converter's pipeline against its model behind a stalled FIFO."""
 
 import numpy as np
 import pytest
+from amaranth import Module
+from amaranth.lib import fifo
 from amaranth.sim import Simulator
 
 from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
 from mtjhw.gateware.calibration import code_density
 from mtjhw.gateware.delay_line import DelayLineModel
-from mtjhw.gateware.readout import ReadoutSequencer, golden_sweep
+from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT
+from mtjhw.gateware.readout import CodeConverter, ReadoutSequencer, golden_converted, golden_sweep
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
 PERIOD = 10e-9
@@ -108,3 +112,55 @@ def test_calibration_mode_feeds_code_density_calibration():
 def test_an_empty_array_is_refused():
     with pytest.raises(ValueError, match="at least one row"):
         ReadoutSequencer(0, 3)
+
+
+def converted(codes, params, offered, popped, depth=4):
+    """Codes offered to a :class:`CodeConverter` with probability ``offered`` per cycle, its values into a FIFO of
+    ``depth`` popped with probability ``popped``: the values popped, in order, and the cycles taken."""
+    m = Module()
+    m.submodules.converter = converter = CodeConverter(16, DEFAULT_FORMAT)
+    m.submodules.queue = queue = fifo.SyncFIFOBuffered(width=DEFAULT_FORMAT.width, depth=depth)
+    m.d.comb += [queue.w_data.eq(converter.values.payload), queue.w_en.eq(converter.values.valid),
+                 converter.values.ready.eq(queue.w_rdy)]
+    out, cycles = [], [0]
+
+    async def testbench(ctx):
+        rng = np.random.default_rng(11)
+        for port, value in zip((converter.offset, converter.gain, converter.shift), params, strict=True):
+            ctx.set(port, value)
+        pending = list(codes)
+        while len(out) < len(codes):
+            offer = bool(pending) and rng.random() < offered
+            ctx.set(converter.codes.valid, offer)
+            ctx.set(converter.codes.payload, pending[0] if offer else 0)
+            ctx.set(queue.r_en, rng.random() < popped)
+            if offer and ctx.get(converter.codes.ready):
+                pending.pop(0)
+            if ctx.get(queue.r_en) and ctx.get(queue.r_rdy):
+                out.append(ctx.get(queue.r_data.as_signed()))
+            await ctx.tick()
+            cycles[0] += 1
+
+    sim = Simulator(m)
+    sim.add_clock(PERIOD)
+    sim.add_testbench(testbench)
+    sim.run()
+    return out, cycles[0]
+
+
+@pytest.mark.parametrize("params", [(300, 45, 3), (40_000, -7, 0), (0, 32767, 31), (1000, -32768, 12)])
+def test_the_converter_passes_every_code_once_in_order_through_a_stalled_fifo(params):
+    codes = np.random.default_rng(5).integers(0, 1 << 16, 300)
+    expected = golden_converted(codes, DEFAULT_FORMAT, *params)
+    got, _ = converted(codes.tolist(), params, offered=0.7, popped=0.15)
+    assert got == expected.tolist()
+
+
+def test_the_converter_saturates_both_ways_and_takes_a_code_a_cycle():
+    codes = np.random.default_rng(6).integers(0, 1 << 16, 200)
+    params = (1 << 15, 300, 2)  # (code − 32768)·75 spans ±2.5e6, well past the Q format's ±32768
+    expected = golden_converted(codes, DEFAULT_FORMAT, *params)
+    assert {DEFAULT_FORMAT.low, DEFAULT_FORMAT.high} <= set(expected.tolist())  # both limits exercised
+    got, cycles = converted(codes.tolist(), params, offered=1.0, popped=1.0)
+    assert got == expected.tolist()
+    assert cycles <= len(codes) + CodeConverter.LATENCY + 2  # no bubbles: a code a cycle once the pipeline is full
