@@ -9,21 +9,22 @@ A step starts when the ``inputs`` stream has delivered the n_in input values (an
 first layer's pre-activations measured on a device array, bias not included: n_1 more beats). Then each layer
 is one *pass* (forward from the first layer, with ``train`` backward from the last) that reads one weight word
 per cycle into a pipeline; a pass issues all its rows·words reads back to back, and the next pass starts when
-the last word has left the pipeline (a layer's rows need the whole layer below). The pipeline, one register per
-stage (cycle t of a word issued at t = 0):
+the last word has left the pipeline (a layer's rows need the whole layer below). The pipeline has one register
+per stage; each stage works from its own copy of the pass (layer, direction) that travels with the word. In the
+cycle t after the word's issue at t = 0:
 
-==========  =======================================================================================
-fetch       t0: memory address, the lane inputs of the word, the row's bias (forward) or its delta
-            sources (backward); t1: weight word from memory, the row's delta
-multiply    t2: ``lanes`` products a·w (forward) or δ·a (backward), and w·δ (Wᵀδ, backward)
-reduce      t3 … t2+T: adder tree over the lanes, T = ⌈log2 lanes⌉ levels; t3+T: row accumulator
-finish row  t4+T: z = sat((Σ >> frac) + b); t5+T: activation a and slope d stored (a hidden layer retires);
-            last layer: t6+T: a − target and the running argmax; t7+T: output delta stored (retires)
-update      t3: rounded step (δ·a) >> (frac + lr_shift), Wᵀδ accumulated, bias step; t4: sat(w − step),
-            bias stored; t5: the word written back (retires)
-==========  =======================================================================================
+==========  ============================================================================================
+fetch       t0: memory address, the lane inputs of the word, the row's bias (forward) or its delta's
+            sources (backward); t1: the word out of memory, the row's delta; t2: the multiplier operands
+multiply    t3: ``lanes`` products a·w (forward) or δ·a (backward), and w·δ (Wᵀδ, backward)
+reduce      t4 … t3+T: adder tree over the lanes, T = ⌈log2 lanes⌉ levels; t4+T: row accumulator (from b·2^frac)
+finish row  t5+T: z = sat((Σ + b·2^frac) >> frac); t6+T: activation a and slope d stored (a hidden layer retires);
+            last layer: t7+T: a − target and the running argmax; t8+T: output delta stored (retires)
+update      t4: rounded step (δ·a) >> (frac + lr_shift), Wᵀδ accumulated, the bias's step; t5: sat(w − step),
+            bias stored; t6: the word written back (retires)
+==========  ============================================================================================
 
-so a forward pass of R rows of W words takes R·W + 5 + T cycles (+ 2 for the last layer), a backward pass R·W + 5
+so a forward pass of R rows of W words takes R·W + 6 + T cycles (+ 2 for the last layer), a backward pass R·W + 6
 (:func:`engine_cycles`). A measured first layer goes straight into the finish stages as its values stream in
 (2 cycles after the last beat, 4 when it is the last layer). Measured with Yosys ``synth_ecp5`` and nextpnr-ecp5
 (LFE5U-85F −6, ``benchmarks/gateware_timing.py``): see ``benchmarks/README.md``.
@@ -70,14 +71,14 @@ def tree_levels(lanes: int) -> int:
 
 def engine_cycles(sizes: tuple[int, ...], lanes: int, train: bool = True, measured: bool = False) -> int:
     """Clock cycles of one step, from the cycle after the last input beat to ``done`` (the module docstring
-    derives them): forward passes R·W + 5 + T (+ 2 for the last layer), with ``train`` backward passes R·W + 5,
+    derives them): forward passes R·W + 6 + T (+ 2 for the last layer), with ``train`` backward passes R·W + 6,
     and 1 to finish; a ``measured`` first layer costs 2 (4 when it is the last layer) instead of its pass."""
     words = [rows * c for rows, c in zip(sizes[1:], layer_chunks(sizes, lanes), strict=True)]
-    forward = [n + 5 + tree_levels(lanes) for n in words]
+    forward = [n + 6 + tree_levels(lanes) for n in words]
     forward[-1] += 2
     if measured:
         forward[0] = 4 if len(words) == 1 else 2
-    return sum(forward) + (sum(n + 5 for n in words) if train else 0) + 1
+    return sum(forward) + (sum(n + 6 for n in words) if train else 0) + 1
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,10 @@ def _counter_layout(sizes: tuple[int, ...], chunks: list[int]) -> data.StructLay
 
 
 def _tag_layout(sizes: tuple[int, ...], chunks: list[int], width: int) -> data.StructLayout:
-    """What travels with a word down the pipeline: the counters, whether it ends its row and the pass, and the
-    row's bias (forward)."""
-    return data.StructLayout({"at": _counter_layout(sizes, chunks), "end_row": 1, "last": 1, "bias": signed(width)})
+    """What travels with a word down the pipeline: the counters, whether it ends its row and the pass, the pass
+    (layer, direction: each stage decides from its own copy) and the row's bias (forward)."""
+    return data.StructLayout({"at": _counter_layout(sizes, chunks), "end_row": 1, "last": 1,
+                              "layer": range(max(len(sizes) - 1, 2)), "backward": 1, "bias": signed(width)})
 
 
 class _Registers:
@@ -156,11 +158,11 @@ class _Registers:
                                 init=[])
             m.submodules[f"weights{i}"] = mem
             self.ports.append((mem.read_port(), mem.write_port(granularity=1)))
-        self.layer = Signal(range(max(layers, 2)))  # the pass under way (comb, from the sequencer)
+        self.layer = Signal(range(max(layers, 2)))  # the pass under way (set by the sequencer)
         self.backward = Signal()
         self.counters = Signal(_counter_layout(sizes, engine.chunks))
         self.tag = Signal(_tag_layout(sizes, engine.chunks, w), name="issue")
-        m.d.comb += self.tag.at.eq(self.counters)
+        m.d.comb += [self.tag.at.eq(self.counters), self.tag.layer.eq(self.layer), self.tag.backward.eq(self.backward)]
         self.in_index = Signal(range(sizes[0] + sizes[1] + 1))
 
 
@@ -212,8 +214,16 @@ class MLPEngine(wiring.Component):
 
     # -- arithmetic shared by the stages --------------------------------------------------------------------
     def _saturate(self, value):
-        fmt = self.fmt
-        return Mux(value > fmt.high, fmt.high, Mux(value < fmt.low, fmt.low, value))
+        """``value`` clipped to a word: in range when the bits from the word's sign bit up are all equal (a
+        reduction, no comparator)."""
+        fmt, value = self.fmt, Value.cast(value)
+        shape, w = value.shape(), fmt.width
+        if shape.width < w or (shape.signed and shape.width == w):
+            return value
+        top = value[w - 1:]
+        in_range = (~top.any() | top.all()) if shape.signed else ~top.any()
+        overflow = Mux(value[-1], fmt.low, fmt.high) if shape.signed else fmt.high
+        return Mux(in_range, value[:w].as_signed(), overflow)
 
     def _activate(self, z):
         """(a, d) for pre-activation ``z``, as the golden model's activation computes them."""
@@ -257,7 +267,7 @@ class MLPEngine(wiring.Component):
         m = Module()
         r = _Registers(self, m)
         self._host_access(m, r)
-        fetched = self._fetch(m, r, r.tag)
+        fetched = self._fetch(m, r)
         products = self._multiply(m, r, fetched)
         row_total = self._reduce(m, r, products)
         forward_done = self._finish_rows(m, r, row_total)
@@ -291,10 +301,10 @@ class MLPEngine(wiring.Component):
         return [Array(values[c * lanes + k] if c * lanes + k < len(values) else Const(0, signed(len(values[0])))
                       for c in range(n_chunks))[chunk] for k in range(lanes)]
 
-    def _fetch(self, m: Module, r: _Registers, tag) -> dict:
+    def _fetch(self, m: Module, r: _Registers) -> dict:
         """t0 → t1: read the word at ``tag.at.addr`` and register what its lanes and its row need; t1 → t2: the
         weight word and the row's delta (output delta, or sat(sat(Wᵀδ >> frac)·d >> frac) for a hidden layer)."""
-        layers, frac, sat = len(self.sizes) - 1, self.fmt.frac, self._saturate
+        layers, frac, sat, tag = len(self.sizes) - 1, self.fmt.frac, self._saturate, r.tag
         for read, _ in r.ports:
             with m.If(self.busy):
                 m.d.comb += read.addr.eq(tag.at.addr)
@@ -313,25 +323,29 @@ class MLPEngine(wiring.Component):
 
         t2 = self._delayed(m, t1, "fetch_t2")
         hidden_delta = sat(self._scale(sat(back_row >> frac), slope_row))
-        delta = self._delayed(m, Mux(r.layer == layers - 1, delta_out, hidden_delta), "row_delta")
-        words = [self._delayed(m, Array(read.data[k] for read, _ in r.ports)[r.layer], f"fetch_weight{k}")
+        delta = self._delayed(m, Mux(t1.layer == layers - 1, delta_out, hidden_delta), "row_delta")
+        words = [self._delayed(m, Array(read.data[k] for read, _ in r.ports)[t1.layer], f"fetch_weight{k}")
                  for k in range(self.lanes)]
         return {"tag": t2, "inputs": [self._delayed(m, x, f"fetch_input{k}_t2") for k, x in enumerate(inputs)],
                 "words": words, "delta": delta}
 
     def _multiply(self, m: Module, r: _Registers, fetched: dict) -> dict:
-        """t2 → t3: set A multiplies the inputs by the weights (forward) or by the row's delta (update), set B
-        the weights by the delta (Wᵀδ for the layer below)."""
-        words, delta = fetched["words"], fetched["delta"]
-        a = [self._delayed(m, Mux(r.backward, delta, w) * x, f"product_a{k}")
-             for k, (w, x) in enumerate(zip(words, fetched["inputs"], strict=True))]
+        """t2 → t3: the operands; t3 → t4: set A multiplies the inputs by the weights (forward) or by the row's
+        delta (update), set B the weights by the delta (Wᵀδ for the layer below)."""
+        tag = fetched["tag"]
+        words = [self._delayed(m, w, f"operand_weight{k}") for k, w in enumerate(fetched["words"])]
+        left = [self._delayed(m, Mux(tag.backward, fetched["delta"], w), f"operand_a{k}")
+                for k, w in enumerate(fetched["words"])]
+        inputs = [self._delayed(m, x, f"operand_input{k}") for k, x in enumerate(fetched["inputs"])]
+        delta = self._delayed(m, fetched["delta"], "operand_delta")
+        a = [self._delayed(m, w * x, f"product_a{k}") for k, (w, x) in enumerate(zip(left, inputs, strict=True))]
         b = [self._delayed(m, w * delta, f"product_b{k}") for k, w in enumerate(words)]
-        return {"tag": self._delayed(m, fetched["tag"], "product_tag"), "a": a, "b": b,
+        return {"tag": self._delayed(m, self._delayed(m, tag, "operand_tag"), "product_tag"), "a": a, "b": b,
                 "words": [self._delayed(m, w, f"product_weight{k}") for k, w in enumerate(words)],
                 "delta": self._delayed(m, delta, "product_delta")}
 
     def _reduce(self, m: Module, r: _Registers, products: dict):
-        """t3 … t3+T: sum the lanes' products a level per cycle, then accumulate the row's words. Returns the tag
+        """t4 … t4+T: sum the lanes' products a level per cycle, then accumulate the row's words. Returns the tag
         (valid on a row's last word) and the accumulator holding that row's Σ."""
         values, tag = products["a"], products["tag"]
         level = 0
@@ -341,31 +355,31 @@ class MLPEngine(wiring.Component):
             tag = self._delayed(m, tag, f"tree{level}_tag")
             level += 1
         acc = Signal(signed(2 * self.fmt.width + max(self.sizes[:-1]).bit_length() + 1))
-        with m.If(tag.at.valid & ~r.backward):
-            m.d.sync += acc.eq(Mux(tag.at.chunk == 0, 0, acc) + values[0])
+        with m.If(tag.at.valid & ~tag.backward):
+            # the row's bias enters as the accumulator's start, b·2^frac: (Σ + b·2^frac) >> frac = (Σ >> frac) + b
+            m.d.sync += acc.eq(Mux(tag.at.chunk == 0, tag.bias << self.fmt.frac, acc) + values[0])
         done = Signal(tag.shape(), name="row_total_tag")
-        m.d.sync += [done.eq(tag), done.at.valid.eq(tag.at.valid & tag.end_row & ~r.backward)]
+        m.d.sync += [done.eq(tag), done.at.valid.eq(tag.at.valid & tag.end_row & ~tag.backward)]
         return done, acc
 
     def _finish_rows(self, m: Module, r: _Registers, row_total):
-        """t4+T …: z, the activation and its slope stored; in the last layer the output delta and the argmax.
+        """t5+T …: z, the activation and its slope stored; in the last layer the output delta and the argmax.
         A measured first layer enters here from the ``inputs`` stream. Returns the last row's retirement."""
         tag, acc = row_total
         fmt, sat, last = self.fmt, self._saturate, len(self.sizes) - 2
         measured, measured_value = self._measured_row(m, r)
         source = Signal(tag.shape(), name="finish_source")
         m.d.comb += source.eq(Mux(measured.at.valid, measured.as_value(), tag.as_value()))
-        value = Mux(measured.at.valid, measured_value, acc >> fmt.frac)
-        z = self._delayed(m, sat(value + source.bias), "finish_z")
+        z = self._delayed(m, sat(Mux(measured.at.valid, measured_value, acc >> fmt.frac)), "finish_z")
         f1 = self._delayed(m, source, "finish_t1")
 
         a, d = self._activate(z)
         a_reg, d_reg = self._delayed(m, a, "finish_a"), self._delayed(m, d, "finish_d")
         f2 = Signal(f1.shape(), name="finish_t2")
-        m.d.sync += [f2.eq(f1), f2.at.valid.eq(f1.at.valid & (r.layer == last))]
+        m.d.sync += [f2.eq(f1), f2.at.valid.eq(f1.at.valid & (f1.layer == last))]
         with m.If(f1.at.valid):
             for layer in range(last + 1):
-                with m.If(r.layer == layer):
+                with m.If(f1.layer == layer):
                     m.d.sync += Array(r.act[layer])[f1.at.row].eq(a)
                     if layer < last:
                         m.d.sync += Array(r.slope[layer])[f1.at.row].eq(d)
@@ -379,25 +393,27 @@ class MLPEngine(wiring.Component):
             m.d.sync += [best.eq(a_reg), self.prediction.eq(f2.at.row)]
         with m.If(f3.at.valid):
             m.d.sync += Array(r.delta_out)[f3.at.row].eq(sat(self._scale(error, slope)))
-        hidden_done = f1.at.valid & f1.last & (r.layer != last)
+        hidden_done = f1.at.valid & f1.last & (f1.layer != last)
         return hidden_done | (f3.at.valid & f3.last)
 
     def _measured_row(self, m: Module, r: _Registers):
-        """The beats after the inputs, with ``measured`` set, as rows of the first layer: (tag, value)."""
+        """The beats after the inputs, with ``measured`` set, as rows of the first layer: (tag, value + bias)."""
         n0, n1 = self.sizes[0], self.sizes[1]
-        row = r.in_index - n0
+        row = Signal(range(n1), name="measured_row")
         tag = Signal(r.tag.shape(), name="measured_tag")
-        value = Signal(signed(self.fmt.width), name="measured_value")
+        value = Signal(signed(self.fmt.width + 1), name="measured_value")
         beat = self.inputs.valid & self.inputs.ready & self.measured & (r.in_index >= n0)
         m.d.sync += [tag.at.valid.eq(beat), tag.at.row.eq(row), tag.last.eq(row == n1 - 1),
-                     tag.bias.eq(Array(r.bias[0])[row]), value.eq(self.inputs.payload)]
+                     value.eq(self.inputs.payload + Array(r.bias[0])[row])]
+        with m.If(beat):
+            m.d.sync += row.eq(Mux(row == n1 - 1, 0, row + 1))
         return tag, value
 
     def _update(self, m: Module, r: _Registers, products: dict):
-        """t3 …: W −= round((δ ⊗ a) >> (frac + lr_shift)) written back, Wᵀδ accumulated for the layer below,
+        """t4 …: W −= round((δ ⊗ a) >> (frac + lr_shift)) written back, Wᵀδ accumulated for the layer below,
         b −= round(δ >> lr_shift) on a row's last word. Returns the last word's retirement."""
         tag, fmt, sat = products["tag"], self.fmt, self._saturate
-        active = tag.at.valid & r.backward
+        active = tag.at.valid & tag.backward
         weight_random, bias_random = self._generators(m, active, active & tag.end_row)
         steps = [self._delayed(m, self._round_shift(p, fmt.frac + self.lr_shift, weight_random[k]), f"step{k}")
                  for k, p in enumerate(products["a"])]
@@ -405,7 +421,7 @@ class MLPEngine(wiring.Component):
         t4 = Signal(tag.shape(), name="update_t4")
         m.d.sync += [t4.eq(tag), t4.at.valid.eq(active)]
         for layer in range(1, len(self.sizes) - 1):
-            with m.If(active & (r.layer == layer)):
+            with m.If(active & (tag.layer == layer)):
                 for k, product in enumerate(products["b"]):
                     for c, target in enumerate(r.back[layer][k::self.lanes]):
                         with m.If(tag.at.chunk == c):
@@ -416,10 +432,10 @@ class MLPEngine(wiring.Component):
                    for k, (w, s) in enumerate(zip(words, steps, strict=True))]
         t5 = self._delayed(m, t4, "update_t5")
         for layer, (_, write) in enumerate(r.ports):
-            with m.If(t4.at.valid & t4.end_row & (r.layer == layer)):
+            with m.If(t4.at.valid & t4.end_row & (t4.layer == layer)):
                 b = Array(r.bias[layer])[t4.at.row]
                 m.d.sync += b.eq(sat(b - bias_step))
-            with m.If(t5.at.valid & (r.layer == layer)):
+            with m.If(t5.at.valid & (t5.layer == layer)):
                 m.d.comb += [write.addr.eq(t5.at.addr), write.en.eq(-1)]
                 m.d.comb += [write.data[k].eq(v) for k, v in enumerate(weights)]
         return t5.at.valid & t5.last
@@ -449,21 +465,23 @@ class MLPEngine(wiring.Component):
         with m.If(self.busy):
             m.d.sync += count.eq(count + 1)
 
-        def then(state: str) -> None:
-            m.d.sync += [counters.valid.eq(1), counters.row.eq(0), counters.chunk.eq(0), counters.addr.eq(0)]
-            m.next = state
+        def then(layer: int, backward: bool) -> None:
+            m.d.sync += [counters.valid.eq(1), counters.row.eq(0), counters.chunk.eq(0), counters.addr.eq(0),
+                         r.layer.eq(layer), r.backward.eq(backward)]
+            m.next = f"{'BACKWARD' if backward else 'FORWARD'}{layer}"
 
-        def after_forward() -> None:
-            with m.If(self.train):
-                then(f"BACKWARD{layers - 1}")
-            with m.Else():
-                m.next = "DONE"
+        def finish() -> None:
+            m.d.sync += [r.layer.eq(0), r.backward.eq(0)]
+            m.next = "DONE"
 
         def after_forward_pass(layer: int) -> None:
             if layer < layers - 1:
-                then(f"FORWARD{layer + 1}")
+                then(layer + 1, False)
             else:
-                after_forward()
+                with m.If(self.train):
+                    then(layers - 1, True)
+                with m.Else():
+                    finish()
 
         with m.FSM():
             with m.State("IDLE"):
@@ -473,18 +491,16 @@ class MLPEngine(wiring.Component):
                     after_forward_pass(0)
             for layer in range(layers):
                 with m.State(f"FORWARD{layer}"):
-                    m.d.comb += r.layer.eq(layer)
                     self._issue(m, r, layer)
                     with m.If(forward_done):
                         after_forward_pass(layer)
                 with m.State(f"BACKWARD{layer}"):
-                    m.d.comb += [r.layer.eq(layer), r.backward.eq(1)]
                     self._issue(m, r, layer)
                     with m.If(backward_done):
                         if layer:
-                            then(f"BACKWARD{layer - 1}")
+                            then(layer - 1, True)
                         else:
-                            m.next = "DONE"
+                            finish()
             with m.State("DONE"):
                 m.d.sync += [self.done.eq(1), self.busy.eq(0), self.steps.eq(self.steps + 1),
                              self.cycles.eq(count + 1)]
@@ -504,7 +520,7 @@ class MLPEngine(wiring.Component):
                 with m.If(self.measured):
                     m.next = "MEASURED"
                 with m.Else():
-                    then("FORWARD0")
+                    then(0, False)
 
     def _issue(self, m: Module, r: _Registers, layer: int) -> None:
         """Walk ``layer``'s rows and words, one memory word per cycle, marking each row's last word and the

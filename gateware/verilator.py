@@ -248,10 +248,11 @@ class VerilatorEngine:
     def run(self, model: GoldenMLP, xs: np.ndarray, labels: np.ndarray, targets: tuple[int, int],
             train: np.ndarray | bool = True, zs: np.ndarray | None = None,
             measured: np.ndarray | bool | None = None, seed: int = 0) -> VerilatorRun:
-        """Seed the rounding generators with ``seed`` (each run starts from it), load ``model``, run one step per row of ``xs`` (steps, n_in)
-        toward the one-hot ``labels`` with (high, low) ``targets``, training where ``train``, and read the
-        parameters back. ``zs`` (steps, n_1) are measured first-layer pre-activations (bias not included), used
-        on the steps where ``measured`` (default: all steps when ``zs`` is given). All values Q format integers."""
+        """Seed the rounding generators with ``seed`` (each run starts from it), load ``model``, run one step per
+        row of ``xs`` (steps, n_in) toward the one-hot ``labels`` with (high, low) ``targets``, training where
+        ``train``, and read the parameters back. ``zs`` (steps, n_1) are measured first-layer pre-activations
+        (bias not included), used on the steps where ``measured`` (default: all steps when ``zs`` is given). All
+        values Q format integers."""
         e = self.engine
         sizes = e.sizes
         if tuple(model.sizes) != sizes:
