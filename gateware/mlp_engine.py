@@ -20,8 +20,8 @@ multiply    t3: ``lanes`` products a·w (forward) or δ·a (backward), and w·δ
 reduce      t4 … t3+T: adder tree over the lanes, T = ⌈log2 lanes⌉ levels; t4+T: row accumulator (from b·2^frac)
 finish row  t5+T: z = sat((Σ + b·2^frac) >> frac); t6+T: activation a and slope d stored (a hidden layer retires);
             last layer: t7+T: a − target and the running argmax; t8+T: output delta stored (retires)
-update      t4: rounded step (δ·a) >> (frac + lr_shift), Wᵀδ accumulated, the bias's step; t5: sat(w − step),
-            bias stored; t6: the word written back (retires)
+update      t4: rounded step (δ·a) >> (frac + lr_shift), Wᵀδ accumulated, the bias's step; t5: sat(w − step)
+            and sat(b − step); t6: the word written back, on a row's last word its bias (retires)
 ==========  ============================================================================================
 
 so a forward pass of R rows of W words takes R·W + 6 + T cycles (+ 2 for the last layer), a backward pass R·W + 6
@@ -418,8 +418,8 @@ class MLPEngine(wiring.Component):
         steps = [self._delayed(m, self._round_shift(p, fmt.frac + self.lr_shift, weight_random[k]), f"step{k}")
                  for k, p in enumerate(products["a"])]
         bias_step = self._delayed(m, self._round_shift(products["delta"], self.lr_shift, bias_random), "bias_step")
-        t4 = Signal(tag.shape(), name="update_t4")
-        m.d.sync += [t4.eq(tag), t4.at.valid.eq(active)]
+        t5 = Signal(tag.shape(), name="update_t5")
+        m.d.sync += [t5.eq(tag), t5.at.valid.eq(active)]
         for layer in range(1, len(self.sizes) - 1):
             with m.If(active & (tag.layer == layer)):
                 for k, product in enumerate(products["b"]):
@@ -430,15 +430,15 @@ class MLPEngine(wiring.Component):
         words = [self._delayed(m, w, f"update_weight{k}") for k, w in enumerate(products["words"])]
         weights = [self._delayed(m, sat(w - s), f"updated{k}")
                    for k, (w, s) in enumerate(zip(words, steps, strict=True))]
-        t5 = self._delayed(m, t4, "update_t5")
+        bias = self._delayed(m, sat(t5.bias - bias_step), "updated_bias")  # the row's bias as fetched at t0
+        t6 = self._delayed(m, t5, "update_t6")
         for layer, (_, write) in enumerate(r.ports):
-            with m.If(t4.at.valid & t4.end_row & (t4.layer == layer)):
-                b = Array(r.bias[layer])[t4.at.row]
-                m.d.sync += b.eq(sat(b - bias_step))
-            with m.If(t5.at.valid & (t5.layer == layer)):
-                m.d.comb += [write.addr.eq(t5.at.addr), write.en.eq(-1)]
+            with m.If(t6.at.valid & (t6.layer == layer)):
+                m.d.comb += [write.addr.eq(t6.at.addr), write.en.eq(-1)]
                 m.d.comb += [write.data[k].eq(v) for k, v in enumerate(weights)]
-        return t5.at.valid & t5.last
+                with m.If(t6.end_row):
+                    m.d.sync += Array(r.bias[layer])[t6.at.row].eq(bias)
+        return t6.at.valid & t6.last
 
     def _generators(self, m: Module, weight_step, bias_step) -> tuple[list, Signal]:
         """Stochastic rounding's xorshift32 generators (one per lane, one for the biases), stepped when used and
