@@ -31,8 +31,8 @@ so a forward pass of R rows of W words takes R·W + 6 + T cycles (+ 2 for the la
 
 ``done`` pulses when the step is over (``cycles`` then holds its length). The host reads and writes weights
 while the engine is idle through ``param_*`` (:func:`parameter_address` maps a weight to them);
-``param_data_out`` shows the selection one cycle after it is set. With ``stochastic`` rounding, a pulse on
-``seed_load`` while idle seeds the rounding generators from ``seed``.
+``param_data_out`` shows the selection one cycle after it is set, a write lands the cycle after it is made.
+With ``stochastic`` rounding, a pulse on ``seed_load`` while idle seeds the rounding generators from ``seed``.
 """
 
 from __future__ import annotations
@@ -276,20 +276,24 @@ class MLPEngine(wiring.Component):
         return m
 
     def _host_access(self, m: Module, r: _Registers) -> None:
-        """Parameters in and out through ``param_*`` while idle; outputs through ``out_index``/``out_data``."""
+        """Parameters in and out through ``param_*`` while idle (a write lands the cycle after it is made);
+        outputs through ``out_index``/``out_data``."""
+        ports = ("param_layer", "param_row", "param_chunk", "param_lane", "param_bias", "param_data_in")
+        request = {name: self._delayed(m, getattr(self, name), f"host_{name}") for name in ports}
+        write_request = self._delayed(m, self.param_we & ~self.busy, "host_write")
         selected = []
         for layer, (read, write) in enumerate(r.ports):
             chunks, rows = self.chunks[layer], self.sizes[layer + 1]
-            address = self.param_row * chunks + self.param_chunk
-            in_range = (self.param_row < rows) & (self.param_chunk < chunks)
             with m.If(~self.busy):
-                m.d.comb += read.addr.eq(address)
-            with m.If(self.param_we & ~self.busy & (self.param_layer == layer) & in_range):
-                with m.If(self.param_bias):
-                    m.d.sync += Array(r.bias[layer])[self.param_row].eq(self.param_data_in)
+                m.d.comb += read.addr.eq(self.param_row * chunks + self.param_chunk)
+            row, chunk = request["param_row"], request["param_chunk"]
+            with m.If(write_request & (request["param_layer"] == layer) & (row < rows) & (chunk < chunks)):
+                value = request["param_data_in"]
+                with m.If(request["param_bias"]):
+                    m.d.sync += Array(r.bias[layer])[row].eq(value)
                 with m.Else():
-                    m.d.comb += [write.addr.eq(address), write.en.eq(1 << self.param_lane)]
-                    m.d.comb += [write.data[k].eq(self.param_data_in) for k in range(self.lanes)]
+                    m.d.comb += [write.addr.eq(row * chunks + chunk), write.en.eq(1 << request["param_lane"])]
+                    m.d.comb += [write.data[k].eq(value) for k in range(self.lanes)]
             selected.append(Mux(self.param_bias, Array(r.bias[layer])[self.param_row],
                                 Array(read.data[k] for k in range(self.lanes))[self.param_lane]))
         m.d.comb += [self.param_data_out.eq(Array(selected)[self.param_layer]),
