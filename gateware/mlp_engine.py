@@ -305,6 +305,19 @@ class MLPEngine(wiring.Component):
         return [Array(values[c * lanes + k] if c * lanes + k < len(values) else Const(0, signed(len(values[0])))
                       for c in range(n_chunks))[chunk] for k in range(lanes)]
 
+    def _row_select(self, m: Module, per_layer: list[list[Signal]], tag, name: str, group: int = 8):
+        """``per_layer[layer][row]`` of the word issued in ``tag``, in two steps: among each ``group`` of rows by
+        the row's low bits at t0, registered, then among the groups by its high bits at t1 (returned as a function
+        of the t1 tag; register it into t2)."""
+        low = tag.at.row[:group.bit_length() - 1]
+        n_groups = -(-max(len(values) for values in per_layer) // group)
+        groups = []
+        for g in range(n_groups):
+            options = [Array(values[g * group + i] if g * group + i < len(values) else Const(0)
+                             for i in range(group))[low] for values in per_layer]
+            groups.append(self._delayed(m, Array(options)[tag.layer], f"{name}_group{g}"))
+        return lambda t1: Array(groups)[t1.at.row[group.bit_length() - 1:]] if n_groups > 1 else groups[0]
+
     def _fetch(self, m: Module, r: _Registers) -> dict:
         """t0 → t1: read the word at ``tag.at.addr`` and register what its lanes and its row need; t1 → t2: the
         weight word and the row's delta (output delta, or sat(sat(Wᵀδ >> frac)·d >> frac) for a hidden layer)."""
@@ -316,16 +329,17 @@ class MLPEngine(wiring.Component):
         per_layer = [self._lane_values(layer_inputs[i], tag.at.chunk) for i in range(layers)]
         inputs = [self._delayed(m, Array(per_layer[i][k] for i in range(layers))[r.layer], f"fetch_input{k}")
                   for k in range(self.lanes)]
-        bias = Array(Array(b)[tag.at.row] for b in r.bias)[r.layer]
+        bias = self._row_select(m, r.bias, tag, "fetch_bias")
         t1 = Signal(tag.shape(), name="fetch_t1")
-        m.d.sync += [t1.eq(tag), t1.bias.eq(bias)]
+        m.d.sync += t1.eq(tag)
         backs = [Array(r.back[i + 1])[tag.at.row] for i in range(layers - 1)] + [Const(0)]
         back_row = self._delayed(m, Array(backs)[r.layer], "fetch_back_row")
         slopes = [Array(d)[tag.at.row] for d in r.slope] + [Const(0)]
         slope_row = self._delayed(m, Array(slopes)[r.layer], "fetch_slope_row")
         delta_out = self._delayed(m, Array(r.delta_out)[tag.at.row], "fetch_delta_out")
 
-        t2 = self._delayed(m, t1, "fetch_t2")
+        t2 = Signal(tag.shape(), name="fetch_t2")
+        m.d.sync += [t2.eq(t1), t2.bias.eq(bias(t1))]
         hidden_delta = sat(self._scale(sat(back_row >> frac), slope_row))
         delta = self._delayed(m, Mux(t1.layer == layers - 1, delta_out, hidden_delta), "row_delta")
         words = [self._delayed(m, Array(read.data[k] for read, _ in r.ports)[t1.layer], f"fetch_weight{k}")
