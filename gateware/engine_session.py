@@ -2,8 +2,8 @@
 
 :class:`EngineSession` is the cycle-accurate reference run of :class:`~mtjhw.gateware.mlp_engine.MLPEngine` (tests,
 ``--backend gateware``, benchmarks); the board and the register-level host go through
-:class:`~mtjhw.gateware.blocks.TrainingEngineHost` instead. The simulation runs on a background thread and advances
-only while a request is being served (:class:`~mtjhw.gateware.sim_thread.SimulationThread`).
+:class:`~mtjhw.gateware.accelerator_host.TrainingEngineHost` instead. The simulation runs on a background thread and
+advances only while a request is being served (:class:`~mtjhw.gateware.sim_thread.SimulationThread`).
 """
 
 from __future__ import annotations

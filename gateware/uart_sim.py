@@ -3,7 +3,7 @@
 :class:`SimulatedUart` drives the design's receive line bit by bit (8N1, ``divider`` clock cycles per bit) and a
 background testbench decodes its transmit line into a buffer, so replies that start while a request is still
 being sent are not lost. :func:`simulated_uart_accelerator` puts the UART bridge and the accelerator in the
-simulator behind the same :class:`~mtjhw.gateware.blocks.Accelerator` that runs on a board.
+simulator behind the same :class:`~mtjhw.gateware.accelerator_host.Accelerator` that runs on a board.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .blocks import Accelerator, TdcHost
+from .accelerator_host import Accelerator, TdcHost
 from .serial_bus import SerialBus
 from .sim_thread import SimulationThread
 from .top import DEFAULT_CONFIG, TopConfig

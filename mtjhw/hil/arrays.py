@@ -207,12 +207,12 @@ def _chosen_reader(bench, reader: str) -> str:
 
 
 class TdcReadArray(SimulatedArray):
-    """The crossbar read through the FPGA's readout: for output j the sequencer strings, row by row, the w cell
-    of the pair where x_i = 1 and the ¬w cell where x_i = 0, charges the capacitor through the string and the
-    gateware TDC times the comparator edge (:class:`mtjhw.gateware.blocks.TdcHost`). A string with m mismatching cells
-    (AP) takes m·``unit_time`` longer than with none, and m(0) − m(x) = x·W, so the dot products come from two
-    sweeps, the input's and an all-zero reference one (re-measured after every programming pass), timed with the
-    TDC's calibration (:meth:`~mtjhw.gateware.blocks.TdcHost.measure`): x·W = (t(0) − t(x)) / unit_time.
+    """The crossbar read through the FPGA's readout: for output j the sequencer strings, row by row, the w cell of the
+    pair where x_i = 1 and the ¬w cell where x_i = 0, charges the capacitor through the string and the gateware TDC
+    times the comparator edge (:class:`mtjhw.gateware.accelerator_host.TdcHost`). A string with m mismatching cells (AP)
+    takes m·``unit_time`` longer than with none, and m(0) − m(x) = x·W, so the dot products come from two sweeps, the
+    input's and an all-zero reference one (re-measured after every programming pass), timed with the TDC's calibration
+    (:meth:`~mtjhw.gateware.accelerator_host.TdcHost.measure`): x·W = (t(0) − t(x)) / unit_time.
     ``unit_time`` (s) = (R_AP − R_P)·C·ln(V/(V − V_th)); one TDC LSB resolves ΔR = LSB / (C·ln(V/(V − V_th))).
 
     Programming and verification are the simulated array's (pulses with Néel–Brown switching); the inherited

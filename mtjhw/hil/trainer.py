@@ -96,10 +96,10 @@ class GoldenTrainer:
 
 
 class GatewareTrainer(GoldenTrainer):
-    """The training engine as the HIL trainer: each step pushes the inputs and the measured pre-activations to
-    the engine (a :class:`mtjhw.gateware.blocks.TrainingEngineHost`, on the simulated bus or a board) and lets it run
-    the delta and the update; the weights are read back when the array is to be programmed. The engine must
-    hold a ``n_inputs`` → ``n_outputs`` network; it starts from the same weights as :class:`GoldenTrainer` with
+    """The training engine as the HIL trainer: each step pushes the inputs and the measured pre-activations to the
+    engine (a :class:`mtjhw.gateware.accelerator_host.TrainingEngineHost`, on the simulated bus or a board) and lets it
+    run the delta and the update; the weights are read back when the array is to be programmed. The engine must hold a
+    ``n_inputs`` → ``n_outputs`` network; it starts from the same weights as :class:`GoldenTrainer` with
     the same seed, so the two train identically."""
 
     def __init__(self, engine, n_inputs: int, n_outputs: int, lr_shift: int = 3, gain: float = 0.5,

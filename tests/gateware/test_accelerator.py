@@ -4,12 +4,13 @@ on the simulated bus and through a fake ``pynq.MMIO``."""
 import numpy as np
 import pytest
 
+from mtjhw.gateware.accelerator_host import Accelerator, GatewareError, simulated_accelerator
 from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
-from mtjhw.gateware.blocks import Accelerator, GatewareError, simulated_accelerator
+from mtjhw.gateware.delay_line import DelayLineModel
 from mtjhw.gateware.host import MmioBus
+from mtjhw.gateware.mlp_engine import engine_cycles
 from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP, LutSigmoid
 from mtjhw.gateware.readout import golden_sweep
-from mtjhw.gateware.tdc import DelayLineModel
 from mtjhw.gateware.top import TopConfig
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
@@ -19,9 +20,11 @@ HIGH, LOW = int(FMT.quantize(0.95)), int(FMT.quantize(0.05))
 
 def train_through(accelerator, sizes, seed, steps=5, measured=False):
     """Load a golden model, run steps through the host classes; return (outcomes, parameters, golden)."""
-    activation = accelerator.config.activation
-    initial = GoldenMLP(sizes, FMT, lr_shift=accelerator.config.lr_shift, seed=seed, activation=activation)
-    golden = GoldenMLP(sizes, FMT, lr_shift=accelerator.config.lr_shift, seed=seed, activation=activation)
+    c = accelerator.config
+    initial, golden = (GoldenMLP(sizes, FMT, lr_shift=c.lr_shift, seed=seed, activation=c.activation,
+                                 rounding=c.rounding, lanes=c.lanes) for _ in range(2))
+    golden.seed_rounding(seed)
+    accelerator.engine.seed_rounding(seed)
     accelerator.engine.load(initial)
     rng = np.random.default_rng(seed)
     outcomes = []
@@ -46,8 +49,8 @@ def test_engine_through_the_register_bank_equals_the_golden_model():
     config = TopConfig(sizes=(5, 6, 3), lanes=2, activation=LutSigmoid(), lr_shift=2, rows=2, cols=2)
     with simulated_accelerator(config) as accelerator:
         outcomes, _ = train_through(accelerator, config.sizes, seed=3)
-        assert {o.cycles for o in outcomes} == {2 * (6 * 3 + 1 + 3 * 3 + 1) + 1}
-    config = TopConfig(sizes=(9, 4), lanes=4, rows=2, cols=2)
+        assert {o.cycles for o in outcomes} == {engine_cycles(config.sizes, config.lanes)}
+    config = TopConfig(sizes=(9, 4), lanes=4, rows=2, cols=2, rounding="stochastic")
     with simulated_accelerator(config) as accelerator:
         train_through(accelerator, config.sizes, seed=4, measured=True)
 
@@ -109,24 +112,47 @@ def crossbar(rows, cols, seed):
     return array
 
 
-def test_tdc_sweeps_and_calibration_through_the_host():
-    config = TopConfig(sizes=(4, 2), lanes=2, rows=4, cols=6, taps=8)
-    line = DelayLineModel(8, 10e-9, nonuniformity=0.5, rng=np.random.default_rng(2))
+def test_tdc_sweeps_calibration_and_scheduled_recalibration_through_the_host():
+    config = TopConfig(sizes=(4, 2), lanes=2, rows=4, cols=6, taps=12)
+    line = DelayLineModel.uniform(12, 10e-9, length=1.6, nonuniformity=0.3, rng=np.random.default_rng(2))
     afe = AnalogFrontEnd(series_columns(crossbar(4, 6, 1)), line, capacitance=0.2e-12, v_noise=0.01,
-                         calibration_span=16, rng=np.random.default_rng(5))
+                         calibration_span=8, rng=np.random.default_rng(5))
     with simulated_accelerator(config, afe) as accelerator:
-        codes = accelerator.tdc.sweep(0b1011, settle=2)
+        tdc = accelerator.tdc
+        codes = tdc.sweep(0b1011, settle=2)
         assert [(int(c), k, k == 5) for k, c in enumerate(codes)] == golden_sweep(afe.intervals(), line)
         with pytest.raises(ValueError, match=r"READOUT_ROWS.mask: must be an integer in 0..15"):
-            accelerator.tdc.sweep(0b10000)
-        calibration = accelerator.tdc.calibrate(800)
-    assert np.max(np.abs(calibration.widths - line.delays)) / calibration.lsb < 0.5
+            tdc.sweep(0b10000)
+        calibration = tdc.calibrate(800)
+        truth = line.bin_widths()
+        assert calibration.bins < 12 and truth[calibration.bins:].sum() < 0.3 * 10e-9 / 800  # used length, all
+        assert accelerator.registers.read_fields("READOUT_SETTLE")["cycles"] == 2  # restored after calibrating
+        assert np.max(np.abs(calibration.widths - truth[:calibration.bins])) / calibration.lsb < 0.5
+        logged = len(afe.log)
+        codes = tdc.sweep(0b1011)  # on the calibrated scale
+        assert [(int(c), k, k == 5) for k, c in enumerate(codes)] == golden_sweep(afe.intervals()[logged:], line,
+                                                                                  calibration.bins)
+        line.set_conditions(temperature=85.0)  # 15 % slower: fewer bins to a period
+        tdc.schedule_calibration(every=2, hits=800)
+        tdc.sweep(0b1011)
+        assert tdc.calibration is calibration  # one sweep since the calibration, two due
+        logged = len(afe.log)
+        times = tdc.measure(0b1011)
+        error = times - afe.intervals()[-6:] - line.thresholds.min()
+        assert len(afe.log) - logged > 800 and np.max(np.abs(error)) < line.bin_widths().max()
+        assert tdc.calibration is not calibration
+        latest = tdc.calibration
+        with pytest.raises(ValueError, match="at least"):  # too few hits: the table and the scale stay
+            tdc.calibrate(12)
+        assert tdc.calibration is latest
+        assert accelerator.registers.read_fields("READOUT_BINS")["bins"] == latest.bins
+    assert tdc.calibration.bins < calibration.bins
 
 
 def test_readout_codes_routed_into_the_engine():
     # the engine's inputs are the converted TDC codes of a sweep over the array's columns
     config = TopConfig(sizes=(6, 2), lanes=3, rows=4, cols=6, taps=8)
-    line = DelayLineModel(8, 10e-9)
+    line = DelayLineModel.uniform(8, 10e-9)
     afe = AnalogFrontEnd(series_columns(crossbar(4, 6, 9)), line, capacitance=0.2e-12, rng=np.random.default_rng(1))
     golden = GoldenMLP(config.sizes, FMT, lr_shift=config.lr_shift, seed=2)
     initial = GoldenMLP(config.sizes, FMT, lr_shift=config.lr_shift, seed=2)

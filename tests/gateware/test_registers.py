@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from amaranth import Elaboratable, Module, signed
 
+from mtjhw.gateware.accelerator_host import simulated_accelerator
 from mtjhw.gateware.axi_lite import AxiLiteRegisters
-from mtjhw.gateware.blocks import simulated_accelerator
 from mtjhw.gateware.host import MmioBus, RegisterFile, SimulatedAxiBus
 from mtjhw.gateware.registers import Field, Register, RegisterMap
 from mtjhw.gateware.top import TopConfig, identification, register_map

@@ -25,7 +25,7 @@ from cocotb.task import bridge, resume
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
 
-from mtjhw.gateware.blocks import Accelerator
+from mtjhw.gateware.accelerator_host import Accelerator
 from mtjhw.gateware.host import BusError
 from mtjhw.gateware.mlp_golden import GoldenMLP
 from mtjhw.gateware.top import IDENTIFIER, AcceleratorTop, TopConfig, register_map
