@@ -2,8 +2,9 @@
 
 ``read(offset) -> int`` and ``write(offset, value)`` on byte offsets of 32-bit registers: on a PYNQ board
 :class:`MmioBus` wraps ``pynq.MMIO`` (imported only there); in CI :class:`SimulatedAxiBus` drives an AXI-Lite
-master against the Amaranth simulation of the same gateware. Host classes (:class:`RegisterFile` and the
-per-block classes built on it) only see the protocol, so the same code runs on both.
+master against the Amaranth simulation of the same gateware; on the ULX3S
+:class:`~mtjhw.gateware.serial_bus.SerialBus` sends the UART bridge's frames. Host classes (:class:`RegisterFile`
+and the per-block classes built on it) only see the protocol, so the same code runs on all of them.
 """
 
 from __future__ import annotations

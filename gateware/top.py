@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from amaranth import Module, Mux, Signal, Value, signed
+from amaranth import Module, Signal, signed
 from amaranth.lib import fifo, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -28,7 +28,7 @@ from .mlp_golden import (
     LutSigmoid,
     activation_named,
 )
-from .readout import ReadoutSequencer
+from .readout import CodeConverter, ReadoutSequencer
 from .registers import Field, Register, RegisterMap
 
 IDENTIFIER = 0x4D544A48  # "MTJH"
@@ -242,12 +242,17 @@ class AcceleratorTop(wiring.Component):
 
     def _wire_inputs(self, m: Module, bus: AxiLiteRegisters, engine: MLPEngine, readout: ReadoutSequencer,
                      inputs: fifo.SyncFIFOBuffered, codes: fifo.SyncFIFOBuffered) -> None:
-        """The engine's input FIFO: host pushes, or converted readout codes when routed (the code FIFO gets
-        them otherwise); a push that cannot be taken raises the dropped flag until ENGINE_CTRL is written."""
+        """The engine's input FIFO: host pushes, or readout codes through the converter when routed (the code
+        FIFO gets them otherwise); a push that cannot be taken raises the dropped flag until ENGINE_CTRL is
+        written."""
         regs, route, host_push = bus.registers, bus.registers.ENGINE_CTRL.route, bus.reg_ENGINE_INPUT_written
+        m.submodules.converter = converter = CodeConverter(self.config.code_width, self.config.fmt)
+        m.d.comb += [converter.offset.eq(regs.CODE_OFFSET.offset), converter.gain.eq(regs.CODE_GAIN.gain),
+                     converter.shift.eq(regs.CODE_SHIFT.shift), converter.codes.payload.eq(readout.codes.payload.code)]
         with m.If(route):
-            m.d.comb += [inputs.w_data.eq(self._converted(regs, readout.codes.payload.code)),
-                         inputs.w_en.eq(readout.codes.valid), readout.codes.ready.eq(inputs.w_rdy)]
+            m.d.comb += [converter.codes.valid.eq(readout.codes.valid), readout.codes.ready.eq(converter.codes.ready),
+                         inputs.w_data.eq(converter.values.payload), inputs.w_en.eq(converter.values.valid),
+                         converter.values.ready.eq(inputs.w_rdy)]
         with m.Else():
             m.d.comb += [inputs.w_data.eq(regs.ENGINE_INPUT.value), inputs.w_en.eq(host_push),
                          codes.w_data.eq(readout.codes.payload.as_value()), codes.w_en.eq(readout.codes.valid),
@@ -260,12 +265,6 @@ class AcceleratorTop(wiring.Component):
             m.d.sync += dropped.eq(0)
         with m.If(host_push & (route | ~inputs.w_rdy)):
             m.d.sync += dropped.eq(1)
-
-    def _converted(self, regs: SimpleNamespace, code: Value) -> Value:
-        """x = sat(((code − offset)·gain) >> shift), in the engine's Q format."""
-        fmt = self.config.fmt
-        x = ((code - regs.CODE_OFFSET.offset).as_signed() * regs.CODE_GAIN.gain) >> regs.CODE_SHIFT.shift
-        return Mux(x > fmt.high, fmt.high, Mux(x < fmt.low, fmt.low, x))
 
     def _wire_readout(self, m: Module, bus: AxiLiteRegisters, readout: ReadoutSequencer,
                       codes: fifo.SyncFIFOBuffered) -> None:
