@@ -18,15 +18,15 @@ fetch       t0: memory address, the lane inputs of the word, the row's bias (for
             sources (backward); t1: the word out of memory, the row's delta; t2: the multiplier operands
 multiply    t3: ``lanes`` products a·w (forward) or δ·a (backward), and w·δ (Wᵀδ, backward)
 reduce      t4 … t3+T: adder tree over the lanes, T = ⌈log2 lanes⌉ levels; t4+T: row accumulator (from b·2^frac)
-finish row  t5+T: z = sat((Σ + b·2^frac) >> frac); t6+T: activation a and slope d stored (a hidden layer retires);
-            last layer: t7+T: a − target and the running argmax; t8+T: output delta stored (retires)
+finish row  t5+T: z = sat((Σ + b·2^frac) >> frac); t6+T: activation a and slope d; t7+T: both stored (a hidden
+            layer retires), in the last layer a − target and the running argmax; t8+T: output delta stored (retires)
 update      t4: rounded step (δ·a) >> (frac + lr_shift), Wᵀδ accumulated, the bias's step; t5: sat(w − step)
             and sat(b − step); t6: the word written back, on a row's last word its bias (retires)
 ==========  ============================================================================================
 
-so a forward pass of R rows of W words takes R·W + 6 + T cycles (+ 2 for the last layer), a backward pass R·W + 6
+so a forward pass of R rows of W words takes R·W + 7 + T cycles (+ 1 for the last layer), a backward pass R·W + 6
 (:func:`engine_cycles`). A measured first layer goes straight into the finish stages as its values stream in
-(2 cycles after the last beat, 4 when it is the last layer). Measured with Yosys ``synth_ecp5`` and nextpnr-ecp5
+(3 cycles after the last beat, 4 when it is the last layer). Measured with Yosys ``synth_ecp5`` and nextpnr-ecp5
 (LFE5U-85F −6, ``benchmarks/gateware_timing.py``): see ``benchmarks/README.md``.
 
 ``done`` pulses when the step is over (``cycles`` then holds its length). The host reads and writes weights
@@ -71,13 +71,13 @@ def tree_levels(lanes: int) -> int:
 
 def engine_cycles(sizes: tuple[int, ...], lanes: int, train: bool = True, measured: bool = False) -> int:
     """Clock cycles of one step, from the cycle after the last input beat to ``done`` (the module docstring
-    derives them): forward passes R·W + 6 + T (+ 2 for the last layer), with ``train`` backward passes R·W + 6,
-    and 1 to finish; a ``measured`` first layer costs 2 (4 when it is the last layer) instead of its pass."""
+    derives them): forward passes R·W + 7 + T (+ 1 for the last layer), with ``train`` backward passes R·W + 6,
+    and 1 to finish; a ``measured`` first layer costs 3 (4 when it is the last layer) instead of its pass."""
     words = [rows * c for rows, c in zip(sizes[1:], layer_chunks(sizes, lanes), strict=True)]
-    forward = [n + 6 + tree_levels(lanes) for n in words]
-    forward[-1] += 2
+    forward = [n + 7 + tree_levels(lanes) for n in words]
+    forward[-1] += 1
     if measured:
-        forward[0] = 4 if len(words) == 1 else 2
+        forward[0] = 4 if len(words) == 1 else 3
     return sum(forward) + (sum(n + 6 for n in words) if train else 0) + 1
 
 
@@ -395,12 +395,13 @@ class MLPEngine(wiring.Component):
         a_reg, d_reg = self._delayed(m, a, "finish_a"), self._delayed(m, d, "finish_d")
         f2 = Signal(f1.shape(), name="finish_t2")
         m.d.sync += [f2.eq(f1), f2.at.valid.eq(f1.at.valid & (f1.layer == last))]
-        with m.If(f1.at.valid):
+        stored = self._delayed(m, f1, "finish_store")
+        with m.If(stored.at.valid):
             for layer in range(last + 1):
-                with m.If(f1.layer == layer):
-                    m.d.sync += Array(r.act[layer])[f1.at.row].eq(a)
+                with m.If(stored.layer == layer):
+                    m.d.sync += Array(r.act[layer])[stored.at.row].eq(a_reg)
                     if layer < last:
-                        m.d.sync += Array(r.slope[layer])[f1.at.row].eq(d)
+                        m.d.sync += Array(r.slope[layer])[stored.at.row].eq(d_reg)
 
         best = Signal(signed(fmt.width))
         target = Mux(self.label == f2.at.row, self.target_high, self.target_low)
@@ -411,7 +412,7 @@ class MLPEngine(wiring.Component):
             m.d.sync += [best.eq(a_reg), self.prediction.eq(f2.at.row)]
         with m.If(f3.at.valid):
             m.d.sync += Array(r.delta_out)[f3.at.row].eq(sat(self._scale(error, slope)))
-        hidden_done = f1.at.valid & f1.last & (f1.layer != last)
+        hidden_done = stored.at.valid & stored.last & (stored.layer != last)
         return hidden_done | (f3.at.valid & f3.last)
 
     def _measured_row(self, m: Module, r: _Registers):
