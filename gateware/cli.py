@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .mlp_golden import FixedFormat, activation_named
+from .mlp_golden import ROUNDINGS, FixedFormat, activation_named
 from .top import TopConfig, register_map
 
 BOARDS = ("pynq-z2", "ulx3s")
@@ -22,8 +22,8 @@ def _config(args: argparse.Namespace) -> TopConfig:
         raise ValueError(f"--sizes takes comma-separated layer sizes, e.g. 9,4 or 64,32,10; got {args.sizes!r}") \
             from None
     return TopConfig(sizes=sizes, lanes=args.lanes, fmt=FixedFormat(args.width, args.frac), lr_shift=args.lr_shift,
-                     activation=activation_named(args.activation), rows=args.rows, cols=args.cols, taps=args.taps,
-                     code_width=args.code_width)
+                     activation=activation_named(args.activation), rounding=args.rounding, rows=args.rows,
+                     cols=args.cols, taps=args.taps, code_width=args.code_width)
 
 
 def _config_or_report(args: argparse.Namespace, command: str) -> TopConfig | None:
@@ -74,7 +74,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from .blocks import Accelerator, GatewareError
+    from .accelerator_host import Accelerator, GatewareError
     from .host import MmioBus
 
     build_info = json.loads((args.build / "build.json").read_text())
@@ -119,7 +119,7 @@ def _deploy_ulx3s(args: argparse.Namespace, build_info: dict) -> int:
 
 def _load_ulx3s(port: str | None, bitstream: Path, build_info: dict) -> int:
     """Load ``bitstream`` with openFPGALoader, check the accelerator answers on ``port``; its VERSION."""
-    from .blocks import Accelerator, GatewareError
+    from .accelerator_host import Accelerator, GatewareError
     from .host import BusError
     from .serial_bus import SerialBus
 
@@ -157,6 +157,8 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr-shift", type=int, default=defaults.lr_shift, help="learning rate 2^-shift")
     parser.add_argument("--activation", default=defaults.activation.name, choices=["hard-sigmoid", "lut-sigmoid"],
                         help="activation function (default %(default)s)")
+    parser.add_argument("--rounding", default=defaults.rounding, choices=ROUNDINGS,
+                        help="rounding of the SGD update (default %(default)s)")
     parser.add_argument("--rows", type=int, default=defaults.rows, help="array rows driven by the readout")
     parser.add_argument("--cols", type=int, default=defaults.cols, help="array columns swept by the readout")
     parser.add_argument("--taps", type=int, default=defaults.taps, help="TDC delay-line taps")

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from amaranth import ClockDomain, ClockSignal, Module, ResetSignal
-from amaranth.back import verilog
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from .delay_line import CarryChainDelayLine, carry4_per_tap
+from .delay_line import CarryChainDelayLine, placement
+from .export import to_verilog
 from .synthesis import XC7Z020, synthesize
 from .timing import TimingError, vivado_summary
 from .top import AXI_PORTS, AcceleratorTop, TopConfig, register_map
@@ -58,7 +58,7 @@ class PynqZ2Top(wiring.Component):
         m.d.comb += [ClockSignal("sync").eq(self.aclk), ResetSignal("sync").eq(~self.aresetn)]
         m.submodules.core = core = self._core
         c = self.config
-        m.submodules.delay_line = line = CarryChainDelayLine(c.taps, carry4_per_tap(c.taps, 1 / FCLK0))
+        m.submodules.delay_line = line = CarryChainDelayLine(c.taps // 4)
         m.d.comb += [line.stop.eq(self.comparator), core.taps_in.eq(line.taps)]
         for name, member in self.signature.members.items():
             if name.startswith("s_axi_") or name in ("column", "row_drive", "charge", "calibration_stop"):
@@ -81,6 +81,15 @@ def pin_assignment(config: TopConfig) -> dict[str, str]:
 
 
 def constraints(config: TopConfig) -> str:
+    """Pins, the comparator's false path, and the delay line's placement: the xc7z020's fabric is 3 clock regions
+    of 50 CLBs tall, so a slice column holds at most 150 CARRY4. The chain takes the bottom of column SLICE_X96,
+    in the right half (clock regions X1Y0–X1Y2), where the columns run the full height beside the PS (not
+    checked against Vivado's device model here), one CARRY4 and its four sampling flip-flops per slice."""
+    column, height = 96, 150
+    carry4s = config.taps // 4
+    if carry4s > height:
+        raise ValueError(f"{carry4s} CARRY4 do not fit the {height} slices of an xc7z020 column: use taps <= "
+                         f"{4 * height}")
     lines = [f"# PYNQ-Z2 ({PART}) pins of the mtjhw readout front end; the AXI clock comes from the PS (FCLK0)."]
     for port, pin in pin_assignment(config).items():
         lines.append(f"set_property -dict {{PACKAGE_PIN {pin} IOSTANDARD LVCMOS33}} [get_ports {{{port}}}]")
@@ -89,6 +98,9 @@ def constraints(config: TopConfig) -> str:
         "set_false_path -from [get_ports comparator]",
         "# keep the delay line's carry chain whole (calibration measures whatever placement gives)",
         "set_property DONT_TOUCH true [get_cells -hierarchical -filter {REF_NAME == CARRY4 && NAME =~ *delay_line*}]",
+        f"# the delay line: {carry4s} CARRY4 up slice column X{column} from its bottom, every carry output sampled "
+        "in its own slice",
+        *placement(carry4s, column),
     ]
     return "\n".join(lines) + "\n"
 
@@ -153,7 +165,7 @@ def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None 
     out.mkdir(parents=True, exist_ok=True)
     progress(f"gateware: exporting Verilog for {config.sizes} with {config.lanes} lanes, "
              f"{config.rows}×{config.cols} readout")
-    (out / f"{TOP_NAME}.v").write_text(verilog.convert(PynqZ2Top(config), name=TOP_NAME))
+    (out / f"{TOP_NAME}.v").write_text(to_verilog(PynqZ2Top(config), TOP_NAME))
     (out / "pynq_z2.xdc").write_text(constraints(config))
     (out / "build.tcl").write_text(vivado_script())
     (out / "register_map.md").write_text(register_map(config).markdown() + "\n")

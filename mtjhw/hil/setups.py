@@ -1,7 +1,8 @@
 """Ready-made HIL set-ups for the 3×3 letter task: an array backend and a trainer chosen by name.
 
 Arrays: ``simulated`` (binary crossbar physics, bit-line currents), ``bench`` (a bench file's array through the
-source-meter and the 707B switch matrix), ``tdc`` (the crossbar read through the simulated FPGA's RC/TDC
+source-meter and the 707B switch matrix, its cell states read by ``reader``: see
+:class:`~mtjhw.hil.arrays.BenchArray`), ``tdc`` (the crossbar read through the simulated FPGA's RC/TDC
 readout), ``domain-wall`` and ``compound`` (multi-level synapses, write-verified analog weights). Trainers:
 ``float`` (numpy), ``golden`` (the FPGA engine's golden model), ``gateware`` (the engine in the Amaranth
 simulator, through its register-level host class). ``tdc`` and ``gateware`` share one simulated accelerator.
@@ -49,25 +50,28 @@ def _unit_current(params: CrossbarParams) -> float:
 
 @contextmanager
 def letter_setup(array: str, trainer: str, seed: int = 0, bench_file: Path | None = None,
-                 read_noise: float = 0.01) -> Iterator[HilSetup]:
+                 read_noise: float = 0.01, reader: str = "auto") -> Iterator[HilSetup]:
     """The named array and trainer for the 9-input, 4-output letter network (closed on exit)."""
     if array not in ARRAYS or trainer not in TRAINERS:
         raise ValueError(f"array must be one of {', '.join(ARRAYS)} and trainer one of {', '.join(TRAINERS)}")
     if (array == "bench") != (bench_file is not None):
         raise ValueError("the bench array needs a bench file (--bench), and only it takes one")
+    if reader != "auto" and array != "bench":
+        raise ValueError(f"only the bench array reads its cells through a chosen role (--reader {reader})")
     rng = np.random.default_rng(seed + 1)
     with ExitStack() as stack:
         accelerator = None
         if array == "tdc" or trainer == "gateware":
+            from mtjhw.gateware.accelerator_host import simulated_accelerator
             from mtjhw.gateware.afe import AnalogFrontEnd, xnor_pair_columns
-            from mtjhw.gateware.blocks import simulated_accelerator
-            from mtjhw.gateware.tdc import DelayLineModel
+            from mtjhw.gateware.delay_line import DelayLineModel
             from mtjhw.gateware.top import TopConfig
 
             front_end = None
             if array == "tdc":
                 cells = CrossbarArray(ROWS, 2 * OUTPUTS, CrossbarParams(read_noise=0.0), rng=rng)
-                line = DelayLineModel(TAPS, CLOCK_PERIOD, nonuniformity=0.3, rng=np.random.default_rng(seed + 2))
+                line = DelayLineModel.uniform(TAPS, CLOCK_PERIOD, length=1.0, nonuniformity=0.3,
+                                              rng=np.random.default_rng(seed + 2))  # coarse: simulates fast
                 front_end = AnalogFrontEnd(xnor_pair_columns(cells, READ_VOLTAGE), line, capacitance=1e-12,
                                            v_noise=0.002, rng=rng)
             config = TopConfig(sizes=(ROWS, OUTPUTS), lanes=ROWS, lr_shift=LR_SHIFT, rows=ROWS, cols=OUTPUTS,
@@ -88,13 +92,13 @@ def letter_setup(array: str, trainer: str, seed: int = 0, bench_file: Path | Non
             params = bench.virtual.dut.physics.params if config.simulated else CrossbarParams()
             r_ap = float(tmr_resistance(params.r_p, params.tmr, -1.0, READ_VOLTAGE, params.v_half))
             backend = BenchArray(bench, ROWS, 2 * OUTPUTS, r_threshold=math.sqrt(params.r_p * r_ap),
-                                 read_voltage=READ_VOLTAGE)
+                                 read_voltage=READ_VOLTAGE, reader=reader)
             unit = _unit_current(params)
         elif array == "tdc":
             params = CrossbarParams()
             r_ap = float(tmr_resistance(params.r_p, params.tmr, -1.0, READ_VOLTAGE, params.v_half))
             unit_time = (r_ap - params.r_p) * 1e-12 * math.log(2)
-            backend = TdcReadArray(cells, rng, accelerator.tdc, unit_time, lsb=CLOCK_PERIOD / TAPS)
+            backend = TdcReadArray(cells, rng, accelerator.tdc, unit_time)
         elif array == "domain-wall":
             synapses = DomainWallSynapse(DomainWallParams(), n=ROWS * 2 * OUTPUTS, rng=rng)
             backend = MultiLevelArray(ROWS, OUTPUTS, synapses, rng, PulseSchedule(110e-6, 10e-6, 300e-6, 10e-9),

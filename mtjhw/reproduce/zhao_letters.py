@@ -33,13 +33,14 @@ def sense(pixels: np.ndarray, sensitivity: np.ndarray, read_noise: float, rng: n
 
 
 def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift: int = 4, seed: int = 0,
-          backend: str = "golden", readout_bits: int | None = None) -> list[float]:
+          backend: str = "golden", readout_bits: int | None = None, rounding: str = "floor") -> list[float]:
     """Training, an epoch being one freshly sensed presentation of each letter (as the array reads them);
     accuracy on 100 held-out sensed letters after every epoch (stops at 100 %). ``backend`` "golden" steps the
     engine's golden model; "gateware" runs every step through the engine in the Amaranth simulator, "verilator"
     through its Verilator build (slower to start, the same numbers: the three are bit-exact). ``readout_bits``:
     the sensor outputs digitised over [0, 1] with that many bits before the engine (None: the engine's own Q6.10
-    resolution)."""
+    resolution). ``rounding``: of the engine's SGD update (floor, nearest, stochastic; see
+    :mod:`mtjhw.gateware.mlp_golden`)."""
     fmt = DEFAULT_FORMAT
     rng = np.random.default_rng(seed)
 
@@ -50,7 +51,7 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
     x_test = digitise(sense(test_pixels, sensitivity, read_noise, rng))
     high, low = int(fmt.quantize(0.95)), int(fmt.quantize(0.05))
     targets = np.where(np.eye(4, dtype=bool), high, low)
-    model = GoldenMLP((9, 4), fmt, lr_shift=lr_shift, seed=seed + 1)
+    model = GoldenMLP((9, 4), fmt, lr_shift=lr_shift, seed=seed + 1, rounding=rounding, lanes=9)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     engine = fast = None
@@ -58,13 +59,14 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
         from mtjhw.gateware.engine_session import EngineSession
         from mtjhw.gateware.mlp_engine import MLPEngine
 
-        engine = EngineSession(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9), clock_period=1 / CLOCK)
+        engine = EngineSession(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9, rounding=rounding),
+                               clock_period=1 / CLOCK)
         engine.load(model)
     elif backend == "verilator":
         from mtjhw.gateware.mlp_engine import MLPEngine
         from mtjhw.gateware.verilator import VerilatorEngine
 
-        fast = VerilatorEngine(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9))
+        fast = VerilatorEngine(MLPEngine((9, 4), fmt, lr_shift=lr_shift, lanes=9, rounding=rounding))
     history: list[float] = []
     try:
         while len(history) < max_epochs and (not history or history[-1] < 1.0):

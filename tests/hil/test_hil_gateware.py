@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from mtjhw.gateware.accelerator_host import simulated_accelerator
 from mtjhw.gateware.afe import AnalogFrontEnd, xnor_pair_columns
-from mtjhw.gateware.blocks import simulated_accelerator
-from mtjhw.gateware.tdc import DelayLineModel
+from mtjhw.gateware.delay_line import DelayLineModel
 from mtjhw.gateware.top import TopConfig
 from mtjhw.hil.arrays import SimulatedArray, TdcReadArray
 from mtjhw.hil.loop import HilLoop
@@ -48,14 +48,14 @@ def test_hil_trains_letters_to_100_percent_through_the_simulated_gateware():
     params = CrossbarParams(read_noise=0.0)
     rng = np.random.default_rng(3)
     array = CrossbarArray(9, 8, params, rng=rng)
-    line = DelayLineModel(16, 10e-9, nonuniformity=0.3, rng=np.random.default_rng(4))
+    line = DelayLineModel.uniform(16, 10e-9, length=1.0, nonuniformity=0.3, rng=np.random.default_rng(4))
     capacitance, read_voltage = 1e-12, 0.05
     front_end = AnalogFrontEnd(xnor_pair_columns(array, read_voltage), line, capacitance=capacitance,
                                v_noise=0.002, rng=rng)
     r_ap = params.r_p * (1 + params.tmr / (1 + (read_voltage / params.v_half) ** 2))
     unit_time = (r_ap - params.r_p) * capacitance * math.log(2)
     with simulated_accelerator(ENGINE, front_end) as accelerator:
-        reader = TdcReadArray(array, rng, accelerator.tdc, unit_time, lsb=10e-9 / 16)
+        reader = TdcReadArray(array, rng, accelerator.tdc, unit_time)
         trainer = GatewareTrainer(accelerator.engine, 9, 4, lr_shift=2)
         result = HilLoop(reader, trainer, x, y).run(30)
         assert result.status == "converged" and result.accuracy == 1.0
@@ -67,7 +67,7 @@ def test_hil_trains_letters_to_100_percent_through_the_simulated_gateware():
 def test_a_tdc_array_must_fit_the_readout():
     with simulated_accelerator(TopConfig(sizes=(4, 2), lanes=2, rows=4, cols=2)) as accelerator:
         with pytest.raises(ValueError, match="needs a readout"):
-            TdcReadArray(CrossbarArray(9, 8), np.random.default_rng(0), accelerator.tdc, 1e-9, 1e-9)
+            TdcReadArray(CrossbarArray(9, 8), np.random.default_rng(0), accelerator.tdc, 1e-9)
         with pytest.raises(ValueError, match="the engine holds"):
             GatewareTrainer(accelerator.engine, 9, 4)
     with pytest.raises(ValueError, match="unit_current"):
