@@ -169,6 +169,27 @@ class LockInTwin(BenchInstrument):
         """The model's own parser: execute every command of ``message``, return the answers."""
         raise NotImplementedError
 
+    def _normalised(self, unit: str) -> str:
+        """One command as the model's parser takes it: upper case, whitespace dropped."""
+        return re.sub(r"\s+", "", unit).upper()
+
+    def _line_replies(self, line: str) -> list[str | bytes]:
+        """The replies to the ';'-separated commands of one line; a failing command queues its error, the rest
+        run."""
+        self._update_status()
+        replies: list[str | bytes] = []
+        for unit in map(self._normalised, line.split(";")):
+            if not unit:
+                continue
+            try:
+                reply = self._execute(unit)
+            except ScpiError as err:
+                self.push_error(err.code, f"{err.text} ({unit})")
+                continue
+            if reply is not None:
+                replies.append(reply)
+        return replies
+
 
 class SR830(LockInTwin):
     """SR830 DSP lock-in on the bench: X, Y, R, θ of the DUT voltage at the AM reference frequency.
@@ -204,20 +225,7 @@ class SR830(LockInTwin):
     # ----------------------------------------------------------------- message processing
     def _handle_line(self, message: str) -> str | bytes | None:
         lines = re.split(r"[\r\n]", message) if self.interface == "RS232" else message.split("\n")
-        replies: list[str | bytes] = []
-        for line in lines:
-            self._update_status()
-            for unit in line.split(";"):
-                unit = re.sub(r"\s+", "", unit).upper()
-                if not unit:
-                    continue
-                try:
-                    reply = self._execute(unit)
-                except ScpiError as err:
-                    self.push_error(err.code, f"{err.text} ({unit})")
-                    continue
-                if reply is not None:
-                    replies.append(reply)
+        replies = [reply for line in lines for reply in self._line_replies(line)]
         if not replies or self.output_to != (1 if self.interface == "GPIB" else 0):
             return None  # no answer, or the answers go to the other interface
         if any(isinstance(r, bytes) for r in replies):

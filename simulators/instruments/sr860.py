@@ -137,22 +137,14 @@ class SR860(LockInTwin):
         lines = [self._line(line) for line in re.split(r"[\r\n]", message)]
         return "\n".join(line for line in lines if line is not None) or None
 
+    def _normalised(self, unit: str) -> str:
+        """One command as the SR860 takes it: upper case, a space (at least one) kept before the arguments."""
+        return re.sub(r"\s+", " ", unit).strip().upper()
+
     def _line(self, line: str) -> str | None:
         """The replies to the queries of one line, ';'-separated (None without any)."""
-        replies: list[str] = []
-        self._update_status()
-        for unit in line.split(";"):
-            unit = re.sub(r"\s+", " ", unit).strip().upper()
-            if not unit:
-                continue
-            try:
-                reply = self._execute(unit)
-            except ScpiError as err:
-                self.push_error(err.code, f"{err.text} ({unit})")
-                continue
-            if reply is not None:
-                replies.append(reply)
-        return ";".join(replies) if replies else None
+        replies = self._line_replies(line)
+        return ";".join(replies) if replies else None  # type: ignore[arg-type]
 
     def _execute(self, unit: str) -> str | None:
         match = _HEADER.fullmatch(unit)

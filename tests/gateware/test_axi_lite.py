@@ -5,7 +5,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from mtjhw.gateware.axi_lite import OKAY, SLVERR, AxiLiteRegisters
-from mtjhw.gateware.host import BusError, MmioBus, RegisterFile, SimulatedAxiBus
+from mtjhw.gateware.host import BusError, RegisterFile, SimulatedAxiBus
 from mtjhw.gateware.registers import Field, Register, RegisterMap
 
 MAP = RegisterMap([
@@ -89,18 +89,6 @@ def test_random_handshakes_and_back_pressure():
     assert {kind for kind, _ in log} == {"w", "r"}
 
 
-class FakeMMIO:
-    """Shaped like pynq.MMIO: read(offset) / write(offset, value) on a word array."""
-
-    def __init__(self):
-        self.words = {}
-
-    def read(self, offset):
-        return self.words.get(offset, 0)
-
-    def write(self, offset, value):
-        self.words[offset] = value
-
 
 def exercise(registers: RegisterFile) -> list[int]:
     """The same host code for both backends."""
@@ -109,7 +97,7 @@ def exercise(registers: RegisterFile) -> list[int]:
     return [registers.read("control"), registers.read("scratch")]
 
 
-def test_host_code_runs_unchanged_on_the_simulated_bus_and_on_mmio():
+def test_host_code_runs_unchanged_on_the_simulated_bus_and_on_mmio(mmio_bus):
     with SimulatedAxiBus(AxiLiteRegisters(MAP)) as bus:
         simulated = exercise(RegisterFile(bus, MAP))
         assert bus.cycles > 8
@@ -117,8 +105,8 @@ def test_host_code_runs_unchanged_on_the_simulated_bus_and_on_mmio():
             bus.write(0x08, 1)  # read-only
         with pytest.raises(BusError):
             bus.read(0x40)  # unmapped
-    mmio = exercise(RegisterFile(MmioBus(mmio=FakeMMIO()), MAP))
+    mmio = exercise(RegisterFile(mmio_bus, MAP))
     assert simulated == mmio == [0x0000_0101, 0x1234_5678]
     with pytest.raises(PermissionError):
-        RegisterFile(MmioBus(mmio=FakeMMIO()), MAP).write("status", 1)
+        RegisterFile(mmio_bus, MAP).write("status", 1)
 

@@ -7,7 +7,7 @@ from amaranth import Elaboratable, Module, signed
 
 from mtjhw.gateware.accelerator_host import simulated_accelerator
 from mtjhw.gateware.axi_lite import AxiLiteRegisters
-from mtjhw.gateware.host import MmioBus, RegisterFile, SimulatedAxiBus
+from mtjhw.gateware.host import RegisterFile, SimulatedAxiBus
 from mtjhw.gateware.registers import Field, Register, RegisterMap
 from mtjhw.gateware.top import TopConfig, identification, register_map
 
@@ -56,29 +56,17 @@ def test_fields_written_by_the_host_are_the_fields_the_fabric_sees():
             assert registers.read_fields("out") == values
 
 
-class Words:
-    """Shaped like pynq.MMIO, over a dict of words."""
 
-    def __init__(self):
-        self.words = {}
-
-    def read(self, offset):
-        return self.words.get(offset, 0)
-
-    def write(self, offset, value):
-        self.words[offset] = value
-
-
-def test_field_writes_and_reads_on_the_data_sheet_bits():
-    registers = RegisterFile(MmioBus(mmio=Words()), LOOP)
+def test_field_writes_and_reads_on_the_data_sheet_bits(mmio_bus):
+    registers = RegisterFile(mmio_bus, LOOP)
     registers.write("out", a=5, s=-1, flag=True)  # mid not named: its reset, 0
     assert registers.read("out") == 5 | 0b11111 << 7 | 1 << 31
     registers.bus.write(0x4, 1 | 0x1FF << 4 | 7 << 25)
     assert registers.read_fields("back") == {"flag": 1, "s": -1, "mid": 0, "a": 7}
 
 
-def test_bad_values_and_declarations_are_refused_by_name():
-    registers = RegisterFile(MmioBus(mmio=Words()), LOOP)
+def test_bad_values_and_declarations_are_refused_by_name(mmio_bus):
+    registers = RegisterFile(mmio_bus, LOOP)
     with pytest.raises(ValueError, match=r"out\.s: must be an integer in -16\.\.15"):
         registers.write("out", s=16)
     with pytest.raises(ValueError, match=r"out\.a: must be an integer in 0\.\.7"):
