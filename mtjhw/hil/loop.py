@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
+
+from mtjhw.progress import bar
 
 from .arrays import ArrayBackend, differential, weights_to_states
 
@@ -87,9 +90,15 @@ class HilLoop:
         return report.pulses, report.failed
 
     def run(self, epochs: int, progress: Callable[[EpochRecord], None] | None = None,
-            stop: threading.Event | None = None, stop_at_target: bool = True) -> HilResult:
-        """Train up to ``epochs`` epochs (continuing from the last checkpoint when there is one)."""
+            stop: threading.Event | None = None, stop_at_target: bool = True, quiet: bool = False) -> HilResult:
+        """Train up to ``epochs`` epochs (continuing from the last checkpoint when there is one), with a bar of
+        the epochs on stderr (accuracy, loss and write pulses of the last one; ``quiet`` hides it)."""
         self._resume()
+        with bar(epochs, "hil", unit="epoch", quiet=quiet, initial=len(self.history)) as epochs_bar:
+            return self._train(epochs, progress, stop, stop_at_target, epochs_bar)
+
+    def _train(self, epochs: int, progress: Callable[[EpochRecord], None] | None, stop: threading.Event | None,
+               stop_at_target: bool, epochs_bar: tqdm) -> HilResult:
         if not self.history:
             self.program()  # the devices start from the trainer's initial weights
         elif stop_at_target and self.history[-1].accuracy >= 1.0:
@@ -105,6 +114,8 @@ class HilLoop:
             record = EpochRecord(len(self.history) + 1, accuracy, loss / len(self.x), pulses, failed)
             self.history.append(record)
             self._checkpoint()
+            epochs_bar.set_postfix(accuracy=f"{100 * accuracy:.1f} %", loss=f"{record.loss:.3g}", pulses=pulses)
+            epochs_bar.update(1)
             if progress is not None:
                 progress(record)
             if stop_at_target and accuracy >= 1.0:
