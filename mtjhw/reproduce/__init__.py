@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mtjhw.progress import StepBar
+
 from .jung_crossbar import reproduce_jung_crossbar
 from .population_coding import reproduce_population_coding
 from .stno_reservoir import reproduce_stno_reservoir
@@ -27,16 +29,18 @@ REPRODUCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 def run_reproduction(name: str, out_dir: str | Path, quick: bool = False,
-                     progress: Callable[[str], None] | None = None, **options: Any) -> dict[str, Any]:
-    """Run reproduction ``name`` and write its report into ``out_dir``; returns the report. ``options`` go to
-    the reproductions that take them (``mnist_dir`` for ``jung-crossbar``)."""
+                     progress: bool = True, **options: Any) -> dict[str, Any]:
+    """Run reproduction ``name`` and write its report into ``out_dir``; returns the report. ``progress`` shows
+    a bar of its steps (training, sweep points) with ETA on stderr. ``options`` go to the reproductions that
+    take them (``mnist_dir`` for ``jung-crossbar``)."""
     try:
         function = REPRODUCTIONS[name]
     except KeyError:
         raise ValueError(f"unknown reproduction {name!r}; known: {', '.join(sorted(REPRODUCTIONS))}") from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    report = function(out, quick=quick, progress=progress or (lambda message: None), **options)
+    with StepBar(name, quiet=not progress) as steps:
+        report = function(out, quick=quick, progress=steps, **options)
     (out / "report.json").write_text(json.dumps(_finite(report), indent=2) + "\n")
     return report
 

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from mtjhw.networks.datasets import load_iris
 from mtjhw.networks.spiking import cross_validate
 from mtjhw.plotting import figure
+from mtjhw.progress import StepBar
 
 PAPER = {"reference": "review Table 3: superparamagnetic-MTJ population coding with a 2-layer SNN, "
                       "unsupervised, Iris", "accuracy": 0.95, "accuracy_with_20pc_variation": 0.85}
 
 
-def reproduce_population_coding(out: Path, quick: bool, progress: Callable[[str], None]) -> dict[str, Any]:
+def reproduce_population_coding(out: Path, quick: bool, progress: StepBar) -> dict[str, Any]:
     features, labels = load_iris()
     x = (features - features.min(axis=0)) / (features.max(axis=0) - features.min(axis=0))
     repeats = 1 if quick else 3
+    variations = [0.0, 0.4] if quick else [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    deltas = [3.0] if quick else [1.5, 3.0, 6.0]
+    progress.expect(2 + len(variations) + len(deltas))
     progress(f"population-coding: {repeats}× 5-fold cross-validation, ideal devices")
     clean = cross_validate(x, labels, repeats=repeats)
     progress("population-coding: ±20 % device variation")
     varied = cross_validate(x, labels, repeats=repeats, variation=0.2)
     sweeps: dict[str, list[dict[str, float]]] = {"variation": [], "delta": []}
-    for variation in ([0.0, 0.4] if quick else [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]):
+    for variation in variations:
         progress(f"population-coding: variation ±{100 * variation:.0f} %")
         sweeps["variation"].append({"x": variation, "accuracy": cross_validate(x, labels, variation=variation)})
-    for delta in ([3.0] if quick else [1.5, 3.0, 6.0]):
+    for delta in deltas:
+        progress(f"population-coding: thermal stability Δ = {delta:g}")
         sweeps["delta"].append({"x": delta, "accuracy": cross_validate(x, labels, delta=delta)})
     _plot(sweeps, clean, out / "report.png")
     return {

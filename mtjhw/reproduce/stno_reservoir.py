@@ -3,28 +3,32 @@ beside it, the same task on a physical reservoir of superparamagnetic MTJs (sMTJ
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from mtjhw.networks.reservoir import SmtjReservoir, StnoReservoir, classify_waveforms, default_stno
 from mtjhw.plotting import figure
+from mtjhw.progress import StepBar
 
 PAPER = {"reference": "review Table 3: single STNO reservoir with delayed feedback (time multiplexing), "
                       "sine/square waveform classification", "accuracy": 0.9984}
 
 
-def reproduce_stno_reservoir(out: Path, quick: bool, progress: Callable[[str], None]) -> dict[str, Any]:
+def reproduce_stno_reservoir(out: Path, quick: bool, progress: StepBar) -> dict[str, Any]:
     periods = 120 if quick else 400
+    temperatures = [300.0, 600.0] if quick else [77.0, 300.0, 450.0, 600.0]
+    adc_bits = [4, 8] if quick else [3, 4, 6, 8]
+    sigmas = [0.0, 0.2] if quick else [0.0, 0.1, 0.2, 0.3]
+    progress.expect(2 + len(temperatures) + len(adc_bits) + len(sigmas))
     reservoir = StnoReservoir(default_stno())
     progress(f"stno-reservoir: {periods} waveform periods, {reservoir.n_virtual} virtual nodes")
     main = classify_waveforms(reservoir, n_periods=periods)
     sweeps: dict[str, list[dict[str, float]]] = {"temperature_K": [], "adc_bits": []}
-    for temperature in ([300.0, 600.0] if quick else [77.0, 300.0, 450.0, 600.0]):
+    for temperature in temperatures:
         progress(f"stno-reservoir: temperature {temperature:g} K")
         r = StnoReservoir(default_stno(temperature))
         sweeps["temperature_K"].append({"x": temperature, **classify_waveforms(r, n_periods=periods)})
-    for bits in ([4, 8] if quick else [3, 4, 6, 8]):
+    for bits in adc_bits:
         progress(f"stno-reservoir: {bits}-bit readout")
         r = StnoReservoir(default_stno(), adc_bits=bits)
         sweeps["adc_bits"].append({"x": bits, **classify_waveforms(r, n_periods=periods)})
@@ -32,7 +36,7 @@ def reproduce_stno_reservoir(out: Path, quick: bool, progress: Callable[[str], N
     progress(f"stno-reservoir: sMTJ reservoir of {smtj.n_nodes}×{smtj.devices_per_node} junctions")
     smtj_main = classify_waveforms(smtj, n_periods=periods, **SMTJ_READOUT)
     sweeps["smtj_sigma_delta"] = []
-    for sigma in ([0.0, 0.2] if quick else [0.0, 0.1, 0.2, 0.3]):
+    for sigma in sigmas:
         progress(f"stno-reservoir: sMTJ reservoir, Δ spread {sigma:g}")
         r = SmtjReservoir(sigma_delta=sigma)
         sweeps["smtj_sigma_delta"].append({"x": sigma, **classify_waveforms(r, n_periods=periods, **SMTJ_READOUT)})

@@ -9,7 +9,6 @@ come from the engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
 from mtjhw.networks.letters import letter_dataset
 from mtjhw.networks.readout import quantize
 from mtjhw.plotting import figure
+from mtjhw.progress import StepBar
 
 PAPER = {"reference": "review Table 3 (Zhao et al. 2023): 3×3 MTJ sensor array, letters Z/Y/H/L, backpropagation "
                       "on an FPGA", "accuracy": 1.0, "epochs_to_100": 52, "seconds_per_image": 9e-6}
@@ -74,8 +74,7 @@ def train(sensitivity: np.ndarray, read_noise: float, max_epochs: int, lr_shift:
             x = digitise(sense(pixels, sensitivity, read_noise, rng))
             order = rng.permutation(4)
             if fast is not None:  # the epoch's steps in one run of the Verilator build
-                run = fast.run(model, x[order], labels[order], (high, low))
-                model.weights, model.biases = run.weights, run.biases
+                fast.run(model, x[order], labels[order], (high, low)).update(model)  # generators continue
             elif engine is not None:
                 for k in order:
                     engine.step(x[k], labels[k], (high, low))
@@ -97,21 +96,28 @@ def accuracy_for(sigma: float, noise: float, max_epochs: int, seed: int = 0,
     return history[-1], len(history)
 
 
-def reproduce_zhao_letters(out: Path, quick: bool, progress: Callable[[str], None],
+def reproduce_zhao_letters(out: Path, quick: bool, progress: StepBar,
                            backend: str = "golden") -> dict[str, Any]:
     max_epochs = 100 if quick else 300
+    sigmas = [0.0, 0.3] if quick else [0.0, 0.1, 0.2, 0.3, 0.5]
+    noises = [0.05, 0.3] if quick else [0.0, 0.05, 0.1, 0.2, 0.3]
+    readout_bits = [1, 4] if quick else [1, 2, 3, 4, 6]
+    progress.expect(1 + len(sigmas) + len(noises) + len(readout_bits))
     progress(f"zhao-letters: training the 9→4 layer on sensed letters ({backend} backend of the FPGA engine)")
     sensitivity = 1 + 0.05 * np.random.default_rng(100).standard_normal(9)
     history = train(sensitivity, 0.05, max_epochs, backend=backend)
     cycles = engine_cycles((9, 4), 9)
     sweeps: dict[str, list[dict[str, float]]] = {"sigma_sensitivity": [], "read_noise": [], "readout_bits": []}
-    for sigma in ([0.0, 0.3] if quick else [0.0, 0.1, 0.2, 0.3, 0.5]):
+    for sigma in sigmas:
+        progress(f"zhao-letters: sensitivity spread {sigma:g}")
         acc, epochs = accuracy_for(sigma, 0.05, max_epochs)
         sweeps["sigma_sensitivity"].append({"x": sigma, "accuracy": acc, "epochs": epochs})
-    for noise in ([0.05, 0.3] if quick else [0.0, 0.05, 0.1, 0.2, 0.3]):
+    for noise in noises:
+        progress(f"zhao-letters: read noise {noise:g}")
         acc, epochs = accuracy_for(0.05, noise, max_epochs)
         sweeps["read_noise"].append({"x": noise, "accuracy": acc, "epochs": epochs})
-    for bits in ([1, 4] if quick else [1, 2, 3, 4, 6]):
+    for bits in readout_bits:
+        progress(f"zhao-letters: {bits}-bit sensor readout")
         acc, epochs = accuracy_for(0.2, 0.1, max_epochs, readout_bits=bits)
         sweeps["readout_bits"].append({"x": bits, "accuracy": acc, "epochs": epochs})
     fig, (ax, ax_s, ax_b) = figure(1, 3, size=(13.0, 3.6))
