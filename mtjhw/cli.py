@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
+import math
+import re
+import shutil
 import socket
 import sys
+import textwrap
 import threading
 from collections.abc import Sequence
+from numbers import Real
 from pathlib import Path
 from typing import Any
-
-from mtjhw.gateware.cli import register as register_gateware
 
 from . import __version__
 from .config import BenchConfig, BenchConfigError
@@ -19,30 +23,8 @@ from .config import BenchConfig, BenchConfigError
 log = logging.getLogger("mtjhw")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr (plain percentages when stderr is not a terminal)."""
-
-    def __init__(self, label: str, stream: Any = None) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._last = -1
-
-    def __call__(self, percent: float) -> None:
-        step = int(percent)
-        if step == self._last or (not self.tty and step % 10 and step != 100):
-            return
-        self._last = step
-        if self.tty:
-            filled = int(30 * percent / 100)
-            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {percent:5.1f} %")
-            if step >= 100:
-                self.stream.write("\n")
-        else:
-            self.stream.write(f"{self.label}: {step} %\n")
-        self.stream.flush()
+#: Summary units printed without a symbol.
+DIMENSIONLESS = frozenset({"", "1", "count", "ratio"})
 
 
 def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
@@ -60,7 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .bench_record import BenchInUseError
     from .connection import InstrumentUnreachableError
     from .run_journal import RunDirectoryError
-    from .runner import run_procedure
+    from .runner import procedure_class, run_procedure
 
     try:  # names, values and the output directory are checked before any instrument is opened
         settings = _parse_settings(args.set or [])
@@ -69,15 +51,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (BenchConfigError, ValueError, RunDirectoryError) as exc:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    progress = None if args.quiet else ProgressBar(args.procedure)
     try:
         bench = Bench.open(config, seed=seed)
     except (InstrumentUnreachableError, BenchInUseError) as exc:
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        outcome = run_procedure(args.procedure, bench, args.out, settings, progress=progress,
-                                stop=threading.Event(), resume=args.resume)
+        outcome = run_procedure(args.procedure, bench, args.out, settings, progress=not args.quiet,
+                                stop=threading.Event(), resume=args.resume, bench_file=args.bench)
     except (ValueError, RunDirectoryError) as exc:  # checked above already; the directory may have changed since
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -88,11 +69,59 @@ def cmd_run(args: argparse.Namespace) -> int:
               "instruments are reachable", file=sys.stderr)
         return EXIT_FAILED
     print(f"{args.procedure}: {outcome.status}, {outcome.points} points -> {outcome.out_dir}")
-    for key, value in outcome.summary.items():
-        print(f"  {key:>20} = {value:.6g}" if isinstance(value, float) else f"  {key:>20} = {value}")
+    for line in summary_lines(outcome.summary, procedure_class(args.procedure).summary_keys):
+        print(line)
     if outcome.error:
         print(f"mtjhw run: {outcome.error}", file=sys.stderr)
     return {"finished": EXIT_OK, "aborted": EXIT_ABORTED}.get(outcome.status, EXIT_FAILED)
+
+
+def summary_lines(summary: dict[str, Any], units: dict[str, str]) -> list[str]:
+    """A run summary as printed: each value with its unit, SI-prefixed where the unit is a single SI unit, and its
+    ``<key>_err`` on the same line (``r_p = 1.2345 ± 0.0021 kΩ``)."""
+    lines = []
+    for key, value in summary.items():
+        if key.endswith("_err") and key.removesuffix("_err") in summary:
+            continue
+        text = _with_unit(value, summary.get(f"{key}_err"), units.get(key, ""))
+        lines.append(f"  {key:>20} = {text}")
+    return lines
+
+
+def _with_unit(value: Any, error: Any, unit: str) -> str:
+    if not isinstance(value, Real) or isinstance(value, bool):
+        return str(value)
+    value, error, symbol = _prefixed(float(value), error, unit)
+    return f"{_value_text(value, error)} {symbol}".rstrip()
+
+
+def _value_text(value: float, error: float | None) -> str:
+    """``value ± error`` with the error to two significant digits and the value to the same decimal place."""
+    if error is None:
+        return f"{value:.4g}"
+    if not (math.isfinite(error) and error > 0 and math.isfinite(value)):
+        return f"{value:.4g} ± {error:.2g}"
+    decimals = max(0, 1 - math.floor(math.log10(error)))
+    return f"{value:.{decimals}f} ± {error:.{decimals}f}"
+
+
+def _prefixed(value: float, error: Any, unit: str) -> tuple[float, Any, str]:
+    """``value`` and ``error`` in ``unit`` with the SI prefix that suits ``value``, and the prefixed symbol; units
+    that are dimensionless, compound (T/s, m²) or not SI (kBT) are kept as they are."""
+    if unit in DIMENSIONLESS:
+        return value, error, ""
+    from pint.errors import PintError
+    from pymeasure.units import ureg
+
+    try:
+        quantity = ureg.Quantity(value, unit)
+    except (PintError, ValueError, TypeError):
+        return value, error, unit
+    if [power for _, power in quantity.unit_items()] != [1] or not math.isfinite(value):
+        return value, error, unit
+    compact = quantity.to_compact()
+    scaled_error = None if error is None else ureg.Quantity(float(error), unit).to(compact.units).magnitude
+    return compact.magnitude, scaled_error, f"{compact.units:~P}"
 
 
 def _run_seed(args: argparse.Namespace) -> int | None:
@@ -128,15 +157,24 @@ def _close(bench: Any) -> str | None:
 def cmd_procedures(args: argparse.Namespace) -> int:
     from .procedures import PROCEDURES
 
+    width = shutil.get_terminal_size().columns
     for name, cls in sorted(PROCEDURES.items()):
-        print(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0]}")
+        print(textwrap.fill(f"{name}: {_description(cls)}", width, subsequent_indent="    "))
         for key, param in cls().parameter_objects().items():
             if key == "bench_file":
                 continue
             unit = f" [{param.units}]" if getattr(param, "units", None) else ""
-            print(f"    --set {key}=<{param.default}>{unit}  {param.name}")
-        print("    summary: " + ", ".join(f"{k} ({u})" for k, u in cls.summary_keys.items()))
+            print(textwrap.fill(f"--set {key}=<{param.default}>{unit}  {param.name}", width,
+                                initial_indent="    ", subsequent_indent="        "))
+        keys = ", ".join(f"{k} ({u})" for k, u in cls.summary_keys.items())
+        print(textwrap.fill(f"summary: {keys}", width, initial_indent="    ", subsequent_indent="      "))
     return EXIT_OK
+
+
+def _description(cls: type) -> str:
+    """The first paragraph of ``cls``'s docstring, on one line, without reST markup (``x``, :func:`x`)."""
+    paragraph = inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0]
+    return " ".join(re.sub(r":\w+:`~?([^`]+)`", r"\1", paragraph).replace("``", "").split())
 
 
 def _load_bench_file(path: Path, command: str) -> BenchConfig | None:
@@ -249,15 +287,12 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from .reproduce import run_reproduction
 
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(message, file=sys.stderr, flush=True)
-
     try:
         options = {"mnist_dir": args.mnist} if args.mnist else {}
         if args.backend:
             options["backend"] = args.backend
-        report = run_reproduction(args.name, args.out, quick=args.quick, progress=progress, **options)
+        report = run_reproduction(args.name, args.out, quick=args.quick, progress=not args.quiet,
+                                  **options)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"mtjhw reproduce: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -280,19 +315,13 @@ def cmd_hil(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
 
-    def progress(record) -> None:
-        if not args.quiet:
-            print(f"epoch {record.epoch}: accuracy {100 * record.accuracy:.1f} %, loss {record.loss:.3g}, "
-                  f"{record.pulses} pulses, {len(record.failed_cells)} cells not programmed", file=sys.stderr,
-                  flush=True)
-
     x, y = letter_dataset(args.per_class, args.noise, np.random.default_rng(args.seed))
     try:
         with letter_setup(args.array, args.trainer, seed=args.seed, bench_file=args.bench,
                           reader=args.reader) as setup:
             loop = HilLoop(setup.array, setup.trainer, x, y, setup.unit_current, max_attempts=args.max_attempts,
                            pulse_budget=args.pulse_budget, checkpoint_dir=args.out, seed=args.seed)
-            result = loop.run(args.epochs, progress=progress, stop=stop)
+            result = loop.run(args.epochs, stop=stop, quiet=args.quiet)
     except (ValueError, BenchConfigError) as exc:
         print(f"mtjhw hil: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -315,7 +344,8 @@ def cmd_hil(args: argparse.Namespace) -> int:
     return EXIT_ABORTED if result.status == "stopped" else EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(expand: str | None = None) -> argparse.ArgumentParser:
+    """The ``mtjhw`` parser; of the :data:`LAZY_COMMANDS` only ``expand`` gets its options (imported)."""
     parser = argparse.ArgumentParser(prog="mtjhw", description="Hardware-in-the-loop framework for MTJs and "
                                      "STNOs: procedures on real or simulated benches, virtual instruments, "
                                      "FPGA gateware.")
@@ -375,16 +405,24 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--backend", choices=["golden", "gateware", "verilator"],
                        help="trainer of zhao-letters: the engine's golden model (default), the engine in the "
                        "Amaranth simulator, or its Verilator build")
-    repro.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    repro.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     repro.set_defaults(func=cmd_reproduce)
 
+    for name, (summary, add) in LAZY_COMMANDS.items():
+        if name == expand:
+            add(sub)
+        else:  # a stand-in that lists the command; main() builds the full one when it is chosen
+            sub.add_parser(name, help=summary, add_help=False).set_defaults(expand=name)
+    return parser
+
+
+def _add_hil(sub: Any) -> None:
     from .hil.arrays import READERS
     from .hil.setups import ARRAYS, TRAINERS
 
-    hil = sub.add_parser("hil", help="train the 3×3 letter network in the loop: forward on an array, backward in "
-                         "a trainer", description="Hardware-in-the-loop training of the Z/Y/H/L letter task. Writes "
-                         "a checkpoint into --out every epoch; run the same command again to resume; Ctrl-C stops "
-                         "after the current sample.")
+    hil = sub.add_parser("hil", help=LAZY_COMMANDS["hil"][0], description="Hardware-in-the-loop training of the "
+                         "Z/Y/H/L letter task. Writes a checkpoint into --out every epoch; run the same command again "
+                         "to resume; Ctrl-C stops after the current sample.")
     hil.add_argument("--array", choices=ARRAYS, default="simulated", help="where the forward pass runs")
     hil.add_argument("--trainer", choices=TRAINERS, default="float", help="where gradients and updates run")
     hil.add_argument("--bench", type=Path, help="bench file of the bench array (e.g. examples/simulated-array.yaml)")
@@ -398,16 +436,26 @@ def build_parser() -> argparse.ArgumentParser:
     hil.add_argument("--max-attempts", type=int, default=30, help="write pulses per cell and epoch")
     hil.add_argument("--pulse-budget", type=int, default=10_000, help="write pulses per epoch in all")
     hil.add_argument("--seed", type=int, default=0)
-    hil.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")
+    hil.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     hil.set_defaults(func=cmd_hil)
 
-    register_gateware(sub)
-    return parser
+
+def _add_gateware(sub: Any) -> None:
+    from mtjhw.gateware.cli import register
+
+    register(sub)
+
+
+#: Commands whose options need heavy imports (physics, Amaranth): name -> (help, adds the full parser).
+LAZY_COMMANDS = {
+    "hil": ("train the 3×3 letter network in the loop: forward on an array, backward in a trainer", _add_hil),
+    "gateware": ("FPGA gateware: build, deploy, register map", _add_gateware),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    chosen, _ = build_parser().parse_known_args(argv)
+    args = build_parser(getattr(chosen, "expand", None)).parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     return args.func(args)

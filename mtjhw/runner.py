@@ -25,6 +25,7 @@ from .analysis import AnalysisError
 from .bench import Bench
 from .procedures import PROCEDURES, BenchProcedure
 from .procedures.base import columns_as_arrays
+from .progress import PercentBar
 from .run_journal import RunDirectoryError, RunJournal
 
 log = logging.getLogger(__name__)
@@ -103,13 +104,15 @@ class _CsvSink:
 
 
 def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[str, Any] | None = None,
-                  progress: Callable[[float], None] | None = None, stop: threading.Event | None = None,
-                  resume: bool = False) -> RunOutcome:
+                  progress: bool | Callable[[float], None] = True, stop: threading.Event | None = None,
+                  resume: bool = False, bench_file: str | Path | None = None) -> RunOutcome:
     """Run procedure ``name`` on an opened ``bench``; write data, plot and summary into ``out_dir``.
 
-    ``progress`` receives the percentage done; setting ``stop`` (or Ctrl-C) aborts after the current point.
+    ``progress``: True shows a bar with rate and ETA on stderr (a widget in Jupyter), False shows nothing, a
+    callable receives the percentage done instead; setting ``stop`` (or Ctrl-C) aborts after the current point.
     ``resume`` continues the run in ``out_dir`` after its last recorded point, with that run's settings
     (``settings`` may only repeat them) on the same bench and seed.
+    ``bench_file``, the file the bench was opened from, is recorded in the data file's header.
     """
     out = Path(out_dir)
     journal = RunJournal.load(out) if resume else None
@@ -119,6 +122,7 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
         settings = resumed_settings(name, journal, settings)
     procedure = make_procedure(name, settings)
     procedure.bench = bench
+    procedure.bench_file = str(bench_file or "")
     if journal is None:
         parameters = {k: _jsonable(v) for k, v in _parameter_values(procedure).items()}
         journal = RunJournal.start(out, name, parameters, bench.config.name, _bench_seed(bench))
@@ -129,12 +133,14 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
         log.info("resuming %s after %d recorded points", name, done)
     procedure.out_dir = out  # where procedures write bulk data (HDF5) beside data.csv
     sink = _CsvSink(Results(procedure, str(journal.data_file)), done)
+    bar = None if callable(progress) else PercentBar(name, quiet=not progress)
+    report = bar or progress
 
     def emit(topic: str, record: Any) -> None:
         if topic == "results":
             sink.write(record)
-        elif topic == "progress" and progress is not None:
-            progress(float(record))
+        elif topic == "progress":
+            report(float(record))
 
     procedure.emit = emit
     stop = stop if stop is not None else threading.Event()
@@ -150,6 +156,8 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
         outcome = RunOutcome(status, sink.points, out, error=error)
         _finish(procedure, outcome)
         _end(journal, outcome)
+        if bar is not None:
+            bar.close()
     return outcome
 
 
