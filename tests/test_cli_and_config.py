@@ -24,6 +24,7 @@ def test_run_writes_data_plot_and_summary(tmp_path, capsys):
     assert summary["run"]["status"] == "finished" and summary["run"]["parameters"]["points"] == 61
     assert (out / "plot.png").stat().st_size > 10_000
     assert (out / "data.csv").read_text().startswith("#Procedure: <mtjhw.procedures.rh_loop.RHLoop>")
+    assert f"#\tBench file: {EXAMPLE}\n" in (out / "data.csv").read_text()
     assert "rh-loop: finished, 244 points" in capsys.readouterr().out
 
 
