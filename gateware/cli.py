@@ -99,8 +99,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     except GatewareError as exc:
         print(f"mtjhw gateware deploy: error: {exc}", file=sys.stderr)
         return 1
-    version = accelerator.registers.read("VERSION")
-    print(f"mtjhw accelerator {version >> 16}.{version & 0xFFFF} at {base:#x}: network "
+    version = accelerator.registers.read_fields("VERSION")
+    print(f"mtjhw accelerator {version['major']}.{version['minor']} at {base:#x}: network "
           f"{build_info['config']['sizes']}, readout {build_info['config']['rows']}×{build_info['config']['cols']}")
     return 0
 
@@ -112,13 +112,13 @@ def _deploy_ulx3s(args: argparse.Namespace, build_info: dict) -> int:
     except RuntimeError as exc:
         print(f"mtjhw gateware deploy: error: {exc}", file=sys.stderr)
         return 1
-    print(f"mtjhw accelerator {version >> 16}.{version & 0xFFFF} on {args.port}: network "
+    print(f"mtjhw accelerator {version['major']}.{version['minor']} on {args.port}: network "
           f"{build_info['config']['sizes']}, readout {build_info['config']['rows']}×{build_info['config']['cols']}")
     return 0
 
 
-def _load_ulx3s(port: str | None, bitstream: Path, build_info: dict) -> int:
-    """Load ``bitstream`` with openFPGALoader, check the accelerator answers on ``port``; its VERSION."""
+def _load_ulx3s(port: str | None, bitstream: Path, build_info: dict) -> dict[str, int]:
+    """Load ``bitstream`` with openFPGALoader, check the accelerator answers on ``port``; its VERSION fields."""
     from .accelerator_host import Accelerator, GatewareError
     from .host import BusError
     from .serial_bus import SerialBus
@@ -134,7 +134,7 @@ def _load_ulx3s(port: str | None, bitstream: Path, build_info: dict) -> int:
         raise RuntimeError(f"openFPGALoader could not load {bitstream}")
     try:
         accelerator = Accelerator(SerialBus.open(port, build_info["baud"]), TopConfig.from_dict(build_info["config"]))
-        return accelerator.registers.read("VERSION")
+        return accelerator.registers.read_fields("VERSION")
     except (GatewareError, BusError, OSError) as exc:  # TimeoutError is an OSError
         raise RuntimeError(f"the accelerator does not answer on {port}: {exc}") from exc
 
