@@ -168,7 +168,7 @@ class _Registers:
 
 class MLPEngine(wiring.Component):
     def __init__(self, sizes: tuple[int, ...], fmt: FixedFormat = DEFAULT_FORMAT, lr_shift: int = 3,
-                 lanes: int = 4, activation: Activation = HARD_SIGMOID, rounding: str = "floor") -> None:
+                 lanes: int = 4, activation: Activation = HARD_SIGMOID, rounding: str = "nearest") -> None:
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"need at least an input and an output layer, each with >= 1 unit, got {sizes}")

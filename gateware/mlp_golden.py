@@ -22,6 +22,7 @@ a learning rate of 2^−lr_shift with no multiplier.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -151,7 +152,7 @@ class GoldenMLP:
     ``rounding``; ``lanes`` (the engine's MAC lanes) orders the stochastic draws as the engine does."""
 
     def __init__(self, sizes: tuple[int, ...], fmt: FixedFormat = DEFAULT_FORMAT, lr_shift: int = 3,
-                 seed: int = 0, activation: Activation = HARD_SIGMOID, rounding: str = "floor",
+                 seed: int = 0, activation: Activation = HARD_SIGMOID, rounding: str = "nearest",
                  lanes: int = 1) -> None:
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError("need at least an input and an output layer, each with >= 1 unit")
@@ -165,9 +166,29 @@ class GoldenMLP:
                                                                                        strict=True)]
         self.biases = [np.zeros(b, dtype=np.int64) for b in sizes[1:]]
 
+    @classmethod
+    def for_config(cls, config: Any, seed: int = 0) -> GoldenMLP:
+        """The golden model of an engine ``config`` (a :class:`~mtjhw.gateware.top.TopConfig` or an
+        :class:`~mtjhw.gateware.mlp_engine.MLPEngine`): its sizes, format, learning rate, activation, rounding and
+        lanes, weights drawn from ``seed``."""
+        return cls(config.sizes, config.fmt, config.lr_shift, seed, config.activation, config.rounding,
+                   config.lanes)
+
     def seed_rounding(self, seed: int) -> None:
         """Seed the stochastic-rounding generators (the engine's ``seed``/``seed_load``; 0 after reset)."""
         self._states = seeded_states(seed, self.lanes + 1)
+
+    @property
+    def rounding_states(self) -> np.ndarray:
+        """The stochastic-rounding generators' states (32-bit words: one per lane, then the biases')."""
+        return self._states.copy()
+
+    @rounding_states.setter
+    def rounding_states(self, states: np.ndarray) -> None:
+        states = np.asarray(states, dtype=np.uint64)
+        if states.shape != (self.lanes + 1,) or states.max() >> 32 or not states.all():
+            raise ValueError(f"need {self.lanes + 1} nonzero 32-bit generator states, got {states}")
+        self._states = states.copy()
 
     def _draw(self, rows: int, n_in: int) -> tuple[np.ndarray, np.ndarray]:
         """Random words for a layer's update, in the engine's order: per row, one word per memory word from each

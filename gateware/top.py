@@ -25,6 +25,7 @@ from .mlp_golden import (
     ROUNDINGS,
     Activation,
     FixedFormat,
+    GoldenMLP,
     LutSigmoid,
     activation_named,
 )
@@ -54,7 +55,7 @@ class TopConfig:
     taps: int = 600
     code_width: int = 16
     fifo_depth: int = field(default=0)  # engine input FIFO; 0: one sample with a measured first layer
-    rounding: str = "floor"  # of the SGD update: floor, nearest (ties to even) or stochastic (seeded LFSRs)
+    rounding: str = "nearest"  # of the SGD update: nearest (ties to even), floor or stochastic (seeded LFSRs)
 
     def __post_init__(self) -> None:
         if not 1 <= self.rows <= 32 or not 1 <= self.cols <= 4095:
@@ -84,7 +85,12 @@ class TopConfig:
         activation = LutSigmoid(**spec) if name == "lut-sigmoid" else activation_named(name)
         return cls(sizes=tuple(d["sizes"]), lanes=d["lanes"], fmt=FixedFormat(d["width"], d["frac"]),
                    lr_shift=d["lr_shift"], activation=activation, rows=d["rows"], cols=d["cols"], taps=d["taps"],
-                   code_width=d["code_width"], fifo_depth=d.get("fifo_depth", 0), rounding=d.get("rounding", "floor"))
+                   code_width=d["code_width"], fifo_depth=d.get("fifo_depth", 0),
+                   rounding=d.get("rounding", "floor"))  # builds from before the key rounded by floor
+
+    def golden(self, seed: int = 0) -> GoldenMLP:
+        """The bit-exact golden model of this build's engine, weights drawn from ``seed``."""
+        return GoldenMLP.for_config(self, seed)
 
     @property
     def input_depth(self) -> int:

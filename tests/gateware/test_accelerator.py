@@ -9,7 +9,7 @@ from mtjhw.gateware.afe import AnalogFrontEnd, series_columns
 from mtjhw.gateware.delay_line import DelayLineModel
 from mtjhw.gateware.host import MmioBus
 from mtjhw.gateware.mlp_engine import engine_cycles
-from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP, LutSigmoid
+from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, LutSigmoid
 from mtjhw.gateware.readout import golden_sweep
 from mtjhw.gateware.top import TopConfig
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
@@ -18,11 +18,10 @@ FMT = DEFAULT_FORMAT
 HIGH, LOW = int(FMT.quantize(0.95)), int(FMT.quantize(0.05))
 
 
-def train_through(accelerator, sizes, seed, steps=5, measured=False):
+def train_through(accelerator, seed, steps=5, measured=False):
     """Load a golden model, run steps through the host classes; return (outcomes, parameters, golden)."""
     c = accelerator.config
-    initial, golden = (GoldenMLP(sizes, FMT, lr_shift=c.lr_shift, seed=seed, activation=c.activation,
-                                 rounding=c.rounding, lanes=c.lanes) for _ in range(2))
+    sizes, initial, golden = c.sizes, c.golden(seed), c.golden(seed)
     golden.seed_rounding(seed)
     accelerator.engine.seed_rounding(seed)
     accelerator.engine.load(initial)
@@ -48,11 +47,11 @@ def train_through(accelerator, sizes, seed, steps=5, measured=False):
 def test_engine_through_the_register_bank_equals_the_golden_model():
     config = TopConfig(sizes=(5, 6, 3), lanes=2, activation=LutSigmoid(), lr_shift=2, rows=2, cols=2)
     with simulated_accelerator(config) as accelerator:
-        outcomes, _ = train_through(accelerator, config.sizes, seed=3)
+        outcomes, _ = train_through(accelerator, seed=3)
         assert {o.cycles for o in outcomes} == {engine_cycles(config.sizes, config.lanes)}
     config = TopConfig(sizes=(9, 4), lanes=4, rows=2, cols=2, rounding="stochastic")
     with simulated_accelerator(config) as accelerator:
-        train_through(accelerator, config.sizes, seed=4, measured=True)
+        train_through(accelerator, seed=4, measured=True)
 
 
 class FakeMmio:
@@ -83,7 +82,7 @@ def test_the_same_host_code_runs_on_the_simulated_bus_and_on_mmio():
                 accelerator = Accelerator(MmioBus(mmio=mmio), config)
             else:
                 accelerator = direct
-            outcomes, parameters = train_through(accelerator, config.sizes, seed=7, steps=3)
+            outcomes, parameters = train_through(accelerator, seed=7, steps=3)
             results.append(([o.outputs.tolist() for o in outcomes], [p.tolist() for p in parameters[0]]))
     assert results[0] == results[1]
     assert any(kind == "write" for kind, _, _ in mmio.log) and any(kind == "read" for kind, _, _ in mmio.log)
@@ -154,8 +153,7 @@ def test_readout_codes_routed_into_the_engine():
     config = TopConfig(sizes=(6, 2), lanes=3, rows=4, cols=6, taps=8)
     line = DelayLineModel.uniform(8, 10e-9)
     afe = AnalogFrontEnd(series_columns(crossbar(4, 6, 9)), line, capacitance=0.2e-12, rng=np.random.default_rng(1))
-    golden = GoldenMLP(config.sizes, FMT, lr_shift=config.lr_shift, seed=2)
-    initial = GoldenMLP(config.sizes, FMT, lr_shift=config.lr_shift, seed=2)
+    golden, initial = config.golden(seed=2), config.golden(seed=2)
     offset, gain, shift = 200, 45, 3
     with simulated_accelerator(config, afe) as accelerator:
         engine, tdc = accelerator.engine, accelerator.tdc

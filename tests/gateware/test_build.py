@@ -33,6 +33,14 @@ def test_build_writes_the_vivado_project_inputs_and_a_resource_report(tmp_path, 
     assert PART in tcl and "M_AXI_GP0" in tcl and "FCLK_CLK0" in tcl and "write_bitstream" in tcl
     build = json.loads((out / "build.json").read_text())
     assert TopConfig.from_dict(build["config"]) == TopConfig(sizes=(4, 3), lanes=2, rows=3, cols=4, taps=8)
+    assert build["config"]["rounding"] == "nearest"  # new builds round the update without bias
+
+
+def test_a_build_file_without_rounding_was_a_floor_build():
+    old = TopConfig().to_dict()
+    del old["rounding"]  # build.json from before the rounding modes
+    assert TopConfig.from_dict(old) == TopConfig(rounding="floor")
+    assert TopConfig.from_dict(old).golden(seed=1).rounding == "floor"  # its golden model follows the bitstream
 
 
 def test_every_front_end_port_gets_its_own_pin():

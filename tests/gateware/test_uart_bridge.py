@@ -10,7 +10,7 @@ from amaranth.sim import Simulator
 
 from mtjhw.gateware.axi_lite import AxiLiteRegisters
 from mtjhw.gateware.host import BusError
-from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT, GoldenMLP
+from mtjhw.gateware.mlp_golden import DEFAULT_FORMAT
 from mtjhw.gateware.registers import Field, Register, RegisterMap
 from mtjhw.gateware.serial_bus import SerialBus
 from mtjhw.gateware.top import TopConfig
@@ -141,10 +141,10 @@ def test_a_training_step_through_the_uart_equals_the_golden_model():
     """Accelerator (unchanged host classes) → SerialBus → bit-level UART → bridge → AXI-Lite → engine."""
     fmt = DEFAULT_FORMAT
     config = TopConfig(sizes=(4, 3), lanes=2, rows=2, cols=2)
-    golden = GoldenMLP(config.sizes, fmt, lr_shift=config.lr_shift, seed=11)
+    golden = config.golden(seed=11)
     rng = np.random.default_rng(11)
     with simulated_uart_accelerator(config, divider=DIVIDER) as accelerator:
-        accelerator.engine.load(GoldenMLP(config.sizes, fmt, lr_shift=config.lr_shift, seed=11))
+        accelerator.engine.load(config.golden(seed=11))
         for _ in range(2):
             x, label = fmt.quantize(rng.uniform(-1, 1, 4)), int(rng.integers(3))
             outcome = accelerator.engine.step(x, label)

@@ -27,7 +27,6 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
 
 from mtjhw.gateware.accelerator_host import Accelerator
 from mtjhw.gateware.host import BusError
-from mtjhw.gateware.mlp_golden import GoldenMLP
 from mtjhw.gateware.top import IDENTIFIER, AcceleratorTop, TopConfig, register_map
 
 CONFIG = TopConfig.from_dict(json.loads(os.environ["MTJHW_TOP_CONFIG"]))
@@ -306,7 +305,7 @@ def train_against_golden(bus: CocotbAxiBus, steps: int, seed: int) -> None:
     steps through the host, and compare outputs, predictions and the weights read back, bit for bit."""
     c = CONFIG
     engine = Accelerator(bus, c, timeout=600.0).engine
-    golden = GoldenMLP(c.sizes, c.fmt, c.lr_shift, seed=seed, activation=c.activation)
+    golden = c.golden(seed)
     engine.load(golden)
     high, low = int(c.fmt.quantize(0.9)), int(c.fmt.quantize(0.1))
     engine.set_targets(high, low)
