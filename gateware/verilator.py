@@ -13,7 +13,9 @@ read through ``out_index``, parameters read back one clock after each selection)
 parameters are bit-identical. The parameters' port addresses come from
 :func:`~mtjhw.gateware.mlp_engine.parameter_addresses`, sent with the values. The only addition is ``rst`` held
 for :data:`RESET_CYCLES` clocks first: every register then holds its initial value, the state the Amaranth
-simulator starts in. The weight memories are not reset; the load writes every weight that is ever used.
+simulator starts in. The weight memories are not reset; the load writes every weight that is ever used. Without a
+seed, the stochastic-rounding generators (``random0`` …, made public by :data:`CONFIGURATION`) are written with the
+model's states and read back after the last step, so successive runs draw as one long run does.
 """
 
 from __future__ import annotations
@@ -39,16 +41,18 @@ VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O2", "--x-assign", "fast", "--x
                    "-Wno-fatal", "-Wno-lint", "-Wno-style")
 
 HARNESS = r"""// Drives mlp_engine port by port as gateware/engine_session.py does. stdin, int32 words: width, layers,
-// sizes[layers + 1], steps, rounding seed, parameter count, per parameter its port address (layer, row, bias,
-// word, lane) and value, then per step label, train, measured, target_high, target_low, x[sizes[0]], z[sizes[1]].
-// stdout, int32 words: per step outputs[sizes[layers]], prediction, cycles; the parameters read back in the
-// order loaded; total clocks (low word, high word).
+// sizes[layers + 1], steps, rounding seed, whether the generator states follow (else the seed is loaded), the
+// states if so, parameter count, per parameter its port address (layer, row, bias, word, lane) and value, then per
+// step label, train, measured, target_high, target_low, x[sizes[0]], z[sizes[1]]. stdout, int32 words: per step
+// outputs[sizes[layers]], prediction, cycles; the parameters read back in the order loaded; the generator states;
+// total clocks (low word, high word).
 // Verilator escapes the "__" of Amaranth's flattened stream ports: inputs__valid is inputs___05Fvalid.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 #include "Vmlp_engine.h"
+#include "Vmlp_engine___024root.h"
 #include "verilated.h"
 
 static Vmlp_engine* top;
@@ -83,6 +87,11 @@ static void tick() {
     ++ticks;
 }
 
+// The stochastic-rounding generators (public through the configuration file), in the golden model's order.
+static std::vector<uint32_t*> generators() {
+    return {GENERATORS};
+}
+
 struct Address { int layer, row, bias, word, lane; };
 
 static void select(const Address& a) {
@@ -103,6 +112,9 @@ int main(int argc, char** argv) {
     for (int& size : sizes) size = next_word();
     const int steps = next_word();
     const uint32_t seed = uint32_t(next_word());
+    const bool given_states = next_word();
+    std::vector<uint32_t> states;
+    if (given_states) for (int k = 0; k < GENERATOR_COUNT; ++k) states.push_back(uint32_t(next_word()));
     std::vector<Address> addresses(next_word());
     const int n_out = sizes[layers];
 
@@ -114,10 +126,14 @@ int main(int argc, char** argv) {
     top->eval();
     for (int i = 0; i < RESET_CYCLES; ++i) tick();
     top->rst = 0;
-    top->seed = seed;
-    top->seed_load = 1;
-    tick();
-    top->seed_load = 0;
+    if (given_states) {
+        for (size_t k = 0; k < states.size(); ++k) *generators()[k] = states[k];
+    } else {
+        top->seed = seed;
+        top->seed_load = 1;
+        tick();
+        top->seed_load = 0;
+    }
 
     for (Address& a : addresses) {
         a = Address{next_word(), next_word(), next_word(), next_word(), next_word()};
@@ -161,6 +177,7 @@ int main(int argc, char** argv) {
         tick();  // the memory answers one clock after the selection
         out.push_back(from_port(top->param_data_out));
     }
+    for (uint32_t* state : generators()) out.push_back(int32_t(*state));
     out.push_back(int32_t(ticks & 0xffffffffu));
     out.push_back(int32_t(ticks >> 32));
     top->final();
@@ -169,6 +186,21 @@ int main(int argc, char** argv) {
     return 0;
 }
 """.replace("RESET_CYCLES", str(RESET_CYCLES))
+CONFIGURATION = """`verilator_config
+public_flat_rw -module "mlp_engine" -var "random*"
+"""
+
+
+def generator_count(engine: MLPEngine) -> int:
+    """The engine's stochastic-rounding generators: one per lane and one for the biases (none otherwise)."""
+    return engine.lanes + 1 if engine.rounding == "stochastic" else 0
+
+
+def harness_source(engine: MLPEngine) -> str:
+    """:data:`HARNESS` for ``engine``, its generator registers (``random0`` …) named."""
+    count = generator_count(engine)
+    names = ", ".join(f"&top->rootp->{TOP}__DOT__random{k}" for k in range(count))
+    return HARNESS.replace("GENERATORS", names).replace("GENERATOR_COUNT", str(count))
 
 
 class VerilatorUnavailable(RuntimeError):
@@ -200,8 +232,15 @@ class VerilatorRun:
     cycles: np.ndarray  # (steps,) the engine's ``cycles`` register: last input beat to done
     weights: list[np.ndarray]  # per layer (n_out, n_in), read back after the last step
     biases: list[np.ndarray]  # per layer (n_out,)
+    states: np.ndarray  # the stochastic-rounding generators' states after the last step (empty for other roundings)
     simulated_cycles: int  # clocks the harness ran: reset, load, steps and read-back
     wall_seconds: float  # harness run time (s), compilation excluded
+
+    def update(self, model: GoldenMLP) -> None:
+        """Give ``model`` the run's final parameters and generator states: the next run continues this one."""
+        model.weights, model.biases = self.weights, self.biases
+        if len(self.states):
+            model.rounding_states = self.states
 
 
 class VerilatorEngine:
@@ -213,8 +252,9 @@ class VerilatorEngine:
             raise VerilatorUnavailable()
         self.engine = engine
         version = subprocess.run([verilator, "--version"], capture_output=True, text=True, check=True).stdout
-        text = export_verilog(engine)
-        key = hashlib.sha256("\0".join([text, HARNESS, version, *VERILATOR_FLAGS]).encode()).hexdigest()[:20]
+        text, self.source = export_verilog(engine), harness_source(engine)
+        key = hashlib.sha256("\0".join([text, self.source, CONFIGURATION, version, *VERILATOR_FLAGS]).encode())
+        key = key.hexdigest()[:20]
         self.directory = Path(workdir) if workdir is not None else default_cache()
         self.executable = self.directory / key / "harness"
         self.built = False  # whether this instance compiled (False: an earlier build was reused)
@@ -228,10 +268,11 @@ class VerilatorEngine:
         scratch = Path(tempfile.mkdtemp(prefix="build-", dir=self.directory))
         try:
             (scratch / f"{TOP}.v").write_text(text)
-            (scratch / "harness.cpp").write_text(HARNESS)
+            (scratch / "harness.cpp").write_text(self.source)
+            (scratch / "public.vlt").write_text(CONFIGURATION)
             result = subprocess.run([verilator, *VERILATOR_FLAGS, "--top-module", TOP, "--Mdir", "obj", "-o",
-                                     "harness", f"{TOP}.v", "harness.cpp"], cwd=scratch, capture_output=True,
-                                    text=True)
+                                     "harness", "public.vlt", f"{TOP}.v", "harness.cpp"], cwd=scratch,
+                                    capture_output=True, text=True)
             if result.returncode:
                 raise RuntimeError(f"verilator build failed in {scratch}:\n{result.stderr[-4000:]}")
             (scratch / "obj" / "harness").rename(scratch / "harness")
@@ -247,8 +288,10 @@ class VerilatorEngine:
 
     def run(self, model: GoldenMLP, xs: np.ndarray, labels: np.ndarray, targets: tuple[int, int],
             train: np.ndarray | bool = True, zs: np.ndarray | None = None,
-            measured: np.ndarray | bool | None = None, seed: int = 0) -> VerilatorRun:
-        """Seed the rounding generators with ``seed`` (each run starts from it), load ``model``, run one step per
+            measured: np.ndarray | bool | None = None, seed: int | None = None) -> VerilatorRun:
+        """Seed the rounding generators with ``seed`` or, without one, start them from ``model``'s
+        (:attr:`GoldenMLP.rounding_states`, so that a run continues the previous one after
+        :meth:`VerilatorRun.update`), load ``model``, run one step per
         row of ``xs`` (steps, n_in) toward the one-hot ``labels`` with (high, low) ``targets``, training where
         ``train``, and read the parameters back. ``zs`` (steps, n_1) are measured first-layer pre-activations
         (bias not included), used on the steps where ``measured`` (default: all steps when ``zs`` is given). All
@@ -273,10 +316,13 @@ class VerilatorEngine:
         zs = np.asarray(zs, dtype=np.int64)
         if zs.shape != (steps, sizes[1]):
             raise ValueError(f"need zs of shape (steps, {sizes[1]}), got {zs.shape}")
-        if not 0 <= seed < 1 << 32:
+        if seed is not None and not 0 <= seed < 1 << 32:
             raise ValueError(f"the rounding seed is 32 bits, got {seed}")
+        states = [] if seed is not None or not generator_count(e) else model.rounding_states.tolist()
+        if len(states) not in (0, generator_count(e)):
+            raise ValueError(f"model has {len(states)} rounding generators, the engine {generator_count(e)}")
         addresses = list(parameter_addresses(sizes, e.lanes))
-        header = [e.fmt.width, len(sizes) - 1, *sizes, steps, seed - (seed >> 31 << 32), len(addresses)]
+        header = [e.fmt.width, len(sizes) - 1, *sizes, steps, seed or 0, bool(states), *states, len(addresses)]
         augmented = [np.column_stack([w, b]) for w, b in zip(model.weights, model.biases, strict=True)]
         parameters = [[a.layer, a.row, int(a.bias), a.word, a.lane, augmented[layer][row, column]]
                       for layer, row, column, a in addresses]
@@ -284,6 +330,7 @@ class VerilatorEngine:
                    np.full(steps, targets[0]), np.full(steps, targets[1])]
         records = np.column_stack([*columns, xs, zs]).astype(np.int64)
         words = np.concatenate([header, np.ravel(parameters), records.ravel()]).astype(np.int64)
+        words[:len(header)] = words[:len(header)] - (words[:len(header)] >> 31 << 32)  # seed, states: as int32
         if words.min() < -(1 << 31) or words.max() >= 1 << 31:
             raise ValueError("values must fit in 32 bits")
 
@@ -301,9 +348,11 @@ class VerilatorEngine:
             augmented[layer][row, column] = answer[position]
             position += 1
         weights, biases = [a[:, :-1].copy() for a in augmented], [a[:, -1].copy() for a in augmented]
-        if position + 2 != len(answer):
-            raise RuntimeError(f"harness answered {len(answer)} words, expected {position + 2}")
-        low, high = answer[position:]
+        count = generator_count(e)
+        if position + count + 2 != len(answer):
+            raise RuntimeError(f"harness answered {len(answer)} words, expected {position + count + 2}")
+        final = (answer[position:position + count] & 0xFFFFFFFF).astype(np.uint64)
+        low, high = answer[position + count:]
         return VerilatorRun(outputs=per_step[:, :n_out].copy(), predictions=per_step[:, n_out].copy(),
-                            cycles=per_step[:, n_out + 1].copy(), weights=weights, biases=biases,
+                            cycles=per_step[:, n_out + 1].copy(), weights=weights, biases=biases, states=final,
                             simulated_cycles=int(low & 0xFFFFFFFF) | int(high) << 32, wall_seconds=wall)

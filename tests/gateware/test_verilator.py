@@ -1,5 +1,7 @@
 """The Verilator build of the training engine against the Amaranth simulator and the golden model, bit for bit."""
 
+import copy
+
 import numpy as np
 import pytest
 from test_mlp_engine import identical_models
@@ -7,7 +9,7 @@ from test_mlp_engine import identical_models
 from mtjhw.gateware import verilator
 from mtjhw.gateware.engine_session import EngineSession
 from mtjhw.gateware.mlp_engine import MLPEngine
-from mtjhw.gateware.mlp_golden import FixedFormat, HardSigmoid, LutSigmoid
+from mtjhw.gateware.mlp_golden import FixedFormat, GoldenMLP, HardSigmoid, LutSigmoid
 from mtjhw.gateware.verilator import RESET_CYCLES, VerilatorEngine, VerilatorUnavailable
 
 FMT = FixedFormat(16, 10)
@@ -76,3 +78,26 @@ def test_missing_verilator_is_explained(monkeypatch):
     monkeypatch.setattr(verilator, "verilator_path", lambda: None)
     with pytest.raises(VerilatorUnavailable, match="apt-get install verilator"):
         VerilatorEngine(MLPEngine((3, 2), FMT, lanes=3))
+
+
+def test_successive_runs_continue_the_stochastic_generators(tmp_path_factory):
+    """Training split over two runs (one per epoch, as zhao-letters does) equals one golden model trained on both
+    batches: the second run starts its rounding generators where the first left them."""
+    if verilator.verilator_path() is None:
+        pytest.skip("verilator not installed: apt-get install verilator")
+    engine = MLPEngine((5, 3), FMT, lr_shift=2, lanes=2, rounding="stochastic")
+    fast = VerilatorEngine(engine, tmp_path_factory.mktemp("verilator"))
+    model, golden = GoldenMLP.for_config(engine, seed=5), GoldenMLP.for_config(engine, seed=5)
+    rng = np.random.default_rng(5)
+    xs, labels = FMT.quantize(rng.uniform(-1, 1, (16, 5))), rng.integers(0, 3, 16)
+    expected = [golden_step(golden, x, None, label, True) for x, label in zip(xs, labels, strict=True)]
+    fast.run(model, xs[:8], labels[:8], TARGETS).update(model)
+    after_first = copy.deepcopy(model)
+    second = fast.run(model, xs[8:], labels[8:], TARGETS)
+    second.update(model)
+    assert second.outputs.tolist() == np.array(expected[8:]).tolist()
+    np.testing.assert_array_equal(model.weights[0], golden.weights[0])
+    np.testing.assert_array_equal(model.biases[0], golden.biases[0])
+    np.testing.assert_array_equal(model.rounding_states, golden.rounding_states)
+    restarted = fast.run(after_first, xs[8:], labels[8:], TARGETS, seed=0)  # a seed restarts the generators
+    assert not np.array_equal(restarted.weights[0], second.weights[0])
