@@ -221,7 +221,7 @@ def test_build_help_explains_every_option():
         action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         return action.choices[name]
 
-    build = subparser(subparser(build_parser(), "gateware"), "build")
+    build = subparser(subparser(build_parser("gateware"), "gateware"), "build")  # the lazy command expanded
     options = [a for a in build._actions if a.option_strings]
     assert {"--board", "--seed", "--vivado", "--no-synth"} <= {s for a in options for s in a.option_strings}
     assert [a.option_strings for a in options if not a.help] == []
