@@ -57,14 +57,14 @@ def main() -> None:
     amaranth_steps, verilator_steps = (5, 2000) if args.quick else (20, 20000)
 
     with EngineSession(MLPEngine((9, 4), FMT, lanes=9)) as session:
-        session.load(GoldenMLP((9, 4), FMT))
+        session.load(GoldenMLP.for_config(session.engine))
         result = session.step(np.full(9, FMT.one // 2), 1, TARGETS)
     confirm("train_step_cycles_9x4", [result.cycles], engine_cycles((9, 4), 9))
 
     xs, labels = samples(amaranth_steps)
     with EngineSession(MLPEngine(SIZES, FMT, lanes=LANES)) as session:
         start = time.perf_counter()
-        session.load(GoldenMLP(SIZES, FMT))
+        session.load(GoldenMLP.for_config(session.engine))
         results = [session.step(x, label, TARGETS) for x, label in zip(xs, labels, strict=True)]
         session.parameters()
         amaranth_speed = session.cycles / (time.perf_counter() - start)
@@ -78,7 +78,7 @@ def main() -> None:
     fast = VerilatorEngine(MLPEngine(SIZES, FMT, lanes=LANES))
     print(f"verilator_build_s: {time.perf_counter() - start:.1f} ({'compiled' if fast.built else 'cached'})")
     xs, labels = samples(verilator_steps)
-    run = fast.run(GoldenMLP(SIZES, FMT), xs, labels, TARGETS)
+    run = fast.run(GoldenMLP.for_config(fast.engine), xs, labels, TARGETS)
     if run.outputs[:amaranth_steps].tolist() != [r.outputs.tolist() for r in results]:
         raise SystemExit("the Verilator build and the Amaranth simulator disagree on the first steps")
     confirm(f"verilator_{verilator_steps}_step_cycles", run.cycles.tolist(), engine_cycles(SIZES, LANES))

@@ -48,13 +48,24 @@ def _build(args: argparse.Namespace, config: TopConfig, progress) -> dict:
     return pynq_z2.build(config, args.out, synth=not args.no_synth, vivado=args.vivado, progress=progress)
 
 
+def _stages(args: argparse.Namespace) -> int:
+    """How many stages the build runs: ULX3S synth, pnr, pack; PYNQ-Z2 the Yosys count and Vivado, if run."""
+    if args.board == "ulx3s":
+        return 3
+    vivado = args.vivado if args.vivado is not None else shutil.which("vivado") is not None
+    return int(not args.no_synth) + int(vivado)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config_or_report(args, "build")
     if config is None:
         return 2
-    progress = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
-    try:
-        summary = _build(args, config, progress)
+    from mtjhw.progress import StepBar
+
+    try:  # the build's stages (messages ending in '…') are the bar's steps, its other messages lines above it
+        with StepBar("gateware build", _stages(args), quiet=args.quiet) as stages:
+            summary = _build(args, config, lambda message: (stages if message.endswith("…") else stages.write)(
+                message))
     except ValueError as exc:
         print(f"mtjhw gateware build: error: {exc}", file=sys.stderr)
         return 2

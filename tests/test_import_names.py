@@ -46,9 +46,11 @@ def test_instrumentkit_imports_beside_mtjhw(tmp_path):
     assert ours.startswith(str(REPO / "instruments"))
 
 
-@pytest.mark.parametrize(("package", "allowed"), [("instruments", ("mtjhw.instruments",)),
-                                                  ("simulators", ("mtjhw.simulators",)),
-                                                  ("gateware", ("mtjhw.gateware", "mtjhw.simulators", "mtjhw.progress"))])
+@pytest.mark.parametrize(("package", "allowed"), [
+    ("instruments", ("mtjhw.instruments",)),
+    ("simulators", ("mtjhw.simulators",)),
+    ("gateware", ("mtjhw.gateware", "mtjhw.simulators", "mtjhw.progress")),
+])
 def test_layers_import_only_downwards(package, allowed):
     """Drivers and twins meet only at a VISA resource string; the gateware uses the physics for its models (and its
     build command the one progress reporter)."""
