@@ -169,6 +169,28 @@ class LockInTwin(BenchInstrument):
         """The model's own parser: execute every command of ``message``, return the answers."""
         raise NotImplementedError
 
+    @staticmethod
+    def _count(args: list, low: int, high: int | None = None) -> None:
+        """Refuse fewer than ``low`` or more than ``high`` (default ``low``) parameters, as -109/-108."""
+        high = low if high is None else high
+        if len(args) < low:
+            raise ScpiError(-109, f"{low} parameter(s) needed")
+        if len(args) > high:
+            raise ScpiError(-108, f"at most {high} parameter(s)")
+
+    def _q_idn(self, args: list) -> str:
+        self._count(args, 0)
+        return ",".join(self.idn)
+
+    def _c_rst(self, args: list) -> None:
+        self._count(args, 0)
+        self.reset()
+
+    def _c_cls(self, args: list) -> None:
+        """Clears the status registers; the enable registers are kept."""
+        self._count(args, 0)
+        self.esr = self.lias = self.errs = 0
+
     def _normalised(self, unit: str) -> str:
         """One command as the model's parser takes it: upper case, whitespace dropped."""
         return re.sub(r"\s+", "", unit).upper()
@@ -266,14 +288,6 @@ class SR830(LockInTwin):
                 raise ScpiError(-222, f"'{token}' is out of range")
             values.append(value)
         return values
-
-    @staticmethod
-    def _count(args: list[float], low: int, high: int | None = None) -> None:
-        high = low if high is None else high
-        if len(args) < low:
-            raise ScpiError(-109, f"{low} parameter(s) needed")
-        if len(args) > high:
-            raise ScpiError(-108, f"at most {high} parameter(s)")
 
     @staticmethod
     def _index(value: float, indices: range) -> int:
@@ -374,19 +388,6 @@ class SR830(LockInTwin):
         return None
 
     # ----------------------------------------------------------------- interface and status
-    def _q_idn(self, args: list[float]) -> str:
-        self._count(args, 0)
-        return ",".join(self.idn)
-
-    def _c_rst(self, args: list[float]) -> None:
-        self._count(args, 0)
-        self.reset()
-
-    def _c_cls(self, args: list[float]) -> None:
-        """Clears the status bytes; the enable registers are kept."""
-        self._count(args, 0)
-        self.esr = self.lias = self.errs = 0
-
     def _register_query(self, register: str) -> Callable[[list[float]], str]:
         def query(args: list[float]) -> str:
             self._count(args, 0, 1)

@@ -164,14 +164,6 @@ class SR860(LockInTwin):
         return method(args)
 
     @staticmethod
-    def _count(args: list[str], low: int, high: int | None = None) -> None:
-        high = low if high is None else high
-        if len(args) < low:
-            raise ScpiError(-109, f"{low} parameter(s) needed")
-        if len(args) > high:
-            raise ScpiError(-108, f"at most {high} parameter(s)")
-
-    @staticmethod
     def _value(spec: Stored, text: str) -> float | int:
         """A parameter: a number in range, or one of the setting's tokens."""
         tokens = spec.tokens if isinstance(spec, Enumerated) else ()
@@ -262,19 +254,6 @@ class SR860(LockInTwin):
         self._set_freq(self._value(SETTINGS["FREQ"], args[0]))
 
     # ----------------------------------------------------------------- interface and status
-    def _q_idn(self, args: list[str]) -> str:
-        self._count(args, 0)
-        return ",".join(self.idn)
-
-    def _c_rst(self, args: list[str]) -> None:
-        self._count(args, 0)
-        self.reset()
-
-    def _c_cls(self, args: list[str]) -> None:
-        """Clears the status registers; the enable registers are kept."""
-        self._count(args, 0)
-        self.esr = self.lias = self.errs = 0
-
     def _q_opc(self, args: list[str]) -> str:
         self._count(args, 0)
         return "1"
