@@ -7,6 +7,7 @@ from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from .errors import RaisesInstrumentErrors
+from .ieee_block import read_definite_block
 
 
 class KeysightDSOX3000(RaisesInstrumentErrors, SCPIMixin, Instrument):
@@ -46,19 +47,9 @@ class KeysightDSOX3000(RaisesInstrumentErrors, SCPIMixin, Instrument):
         preamble = [float(x) for x in self.ask(":WAV:PRE?").split(",")]
         _fmt, _type, n, _count, x_inc, x_origin, x_ref, y_inc, y_origin, y_ref = preamble
         self.write(":WAV:DATA?")
-        codes = np.frombuffer(self._read_block(), dtype=">u2").astype(float)
+        codes = np.frombuffer(read_definite_block(self), dtype=">u2").astype(float)
         if codes.size != int(n):
             raise RuntimeError(f"{self.name}: {codes.size} samples transferred, preamble says {int(n)}")
         t = x_origin + (np.arange(codes.size) - x_ref) * x_inc
         return t, (codes - y_ref) * y_inc + y_origin
-
-    def _read_block(self) -> bytes:
-        """An IEEE 488.2 definite-length block (#<n><length><bytes>) and its termination, byte-exact."""
-        head = self.read_bytes(2)
-        if head[:1] != b"#" or not head[1:2].isdigit() or head[1:2] == b"0":
-            raise RuntimeError(f"{self.name}: expected a definite-length block, got {head!r}")
-        length = int(self.read_bytes(int(head[1:2])))
-        payload = self.read_bytes(length)
-        self.read_bytes(1)  # the message terminator
-        return payload
 

@@ -18,6 +18,7 @@ from pymeasure.instruments import Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from .errors import InstrumentError
+from .ieee_block import read_definite_block
 
 CHANNELS = (1, 2, 3, 4)
 #: The preamble's fields (``WFMOutpre?``, HEADer OFF), in the manual's order; NR_FR: the FastFrame frames.
@@ -81,7 +82,7 @@ class TektronixMSO5000(Instrument):
         self.check_errors()
         fields = dict(zip(PREAMBLE, self.ask("WFMO?").split(";"), strict=True))
         self.write("CURV?")
-        codes = np.frombuffer(self._read_block(), dtype="<i2").astype(float)
+        codes = np.frombuffer(read_definite_block(self), dtype="<i2").astype(float)
         if codes.size != int(fields["NR_PT"]):
             raise RuntimeError(f"{self.name}: {codes.size} samples transferred, preamble says {fields['NR_PT']}")
         x_incr, x_zero, pt_off = (float(fields[k]) for k in ("XINCR", "XZERO", "PT_OFF"))
@@ -101,13 +102,3 @@ class TektronixMSO5000(Instrument):
         if events:
             raise InstrumentError(self.name, events)
         return events
-
-    def _read_block(self) -> bytes:
-        """An IEEE 488.2 definite-length block (#<n><length><bytes>) and its termination, byte-exact."""
-        head = self.read_bytes(2)
-        if head[:1] != b"#" or not head[1:2].isdigit() or head[1:2] == b"0":
-            raise RuntimeError(f"{self.name}: expected a definite-length block, got {head!r}")
-        length = int(self.read_bytes(int(head[1:2])))
-        payload = self.read_bytes(length)
-        self.read_bytes(1)  # the message terminator
-        return payload
