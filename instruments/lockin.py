@@ -12,7 +12,20 @@ from .safety_gate import GateLimits, Rule, install, sr830_units
 _SINE_STEP, _SINE_MIN = 0.002, 0.004  # V rms: the sine output's resolution and smallest amplitude
 
 
-class SR830(_PyMeasureSR830):
+class LockInReadings:
+    """What the ``LockIn`` role adds to PyMeasure's SRS drivers, the same on every model."""
+
+    def settle_time(self) -> float:
+        """Time (s) for the output to settle after a change: five time constants."""
+        return 5 * float(self.time_constant)
+
+    def read_xy(self) -> tuple[float, float]:
+        """In-phase and quadrature components (V rms) at the same instant."""
+        x, y = self.snap("X", "Y")
+        return float(x), float(y)
+
+
+class SR830(LockInReadings, _PyMeasureSR830):
     """Fills the :class:`~mtjhw.instruments.roles.LockIn` role; external reference, X/Y read together (SNAP).
 
     The sine output (``SLVL``, V rms) drives the DUT (the lock-in's excitation through the sample): every message
@@ -53,11 +66,3 @@ class SR830(_PyMeasureSR830):
         self.time_constant = time_constant
         self.sensitivity = sensitivity
 
-    def settle_time(self) -> float:
-        """Time (s) for the output to settle after a change: five time constants."""
-        return 5 * float(self.time_constant)
-
-    def read_xy(self) -> tuple[float, float]:
-        """In-phase and quadrature components (V rms) at the same instant."""
-        x, y = self.snap("X", "Y")
-        return float(x), float(y)

@@ -7,6 +7,7 @@ import math
 
 from pymeasure.instruments.srs import SR860 as _PyMeasureSR860
 
+from .lockin import LockInReadings
 from .safety import SafetyLimitError, SafetyLimits
 from .safety_gate import GateLimits, Rule, install, sr830_units
 
@@ -16,7 +17,7 @@ _RESET_SINE = 1.0
 _PEAK = math.sqrt(2.0)
 
 
-class SR860(_PyMeasureSR860):
+class SR860(LockInReadings, _PyMeasureSR860):
     """Fills the :class:`~mtjhw.instruments.roles.LockIn` role; reference external (the RF source's AM clock) or,
     for harmonic detection, internal with the sine output driving the DUT; X/Y read together (``SNAP?``).
 
@@ -82,11 +83,3 @@ class SR860(_PyMeasureSR860):
         self.time_constant = time_constant
         self.sensitivity = sensitivity
 
-    def settle_time(self) -> float:
-        """Time (s) for the output to settle after a change: five time constants."""
-        return 5 * float(self.time_constant)
-
-    def read_xy(self) -> tuple[float, float]:
-        """In-phase and quadrature components (V rms) at the same instant."""
-        x, y = self.snap("X", "Y")
-        return float(x), float(y)
