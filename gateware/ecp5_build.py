@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .synthesis import tool_command
+from .synthesis import log_stage, tool_command
 from .timing import ClockTiming, nextpnr_clocks, require_met
 
 _PACKAGES = {"BG256": "CABGA256", "MG285": "CSFBGA285", "BG381": "CABGA381", "BG554": "CABGA554",
@@ -66,7 +66,7 @@ def pack(name: str, out: Path, progress: Callable[[str], None]) -> Path:
 
 
 def build_ecp5(platform: Any, top: Any, name: str, out: Path, summary: dict,
-               progress: Callable[[str], None] = print, seed: int = 1) -> dict:
+               progress: Callable[[str], None] = log_stage, seed: int = 1) -> dict:
     """Prepare ``top`` for ``platform`` in ``out``, place and route it, check timing, pack ``<name>.bit``.
 
     ``summary`` gains ``timing`` (per clock) and ``resources`` and is written to ``build.json`` before the timing

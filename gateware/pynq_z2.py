@@ -25,7 +25,7 @@ from amaranth.lib.wiring import In
 
 from .delay_line import CarryChainDelayLine, placement
 from .export import to_verilog
-from .synthesis import XC7Z020, synthesize
+from .synthesis import XC7Z020, log_stage, synthesize
 from .timing import TimingError, vivado_summary
 from .top import AXI_PORTS, AcceleratorTop, TopConfig, register_map
 
@@ -159,7 +159,7 @@ file copy -force [lindex [glob $out/vivado/mtjhw.*/sources_1/bd/mtjhw/hw_handoff
 
 
 def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None = None,
-          progress: Callable[[str], None] = print) -> dict:
+          progress: Callable[[str], None] = log_stage) -> dict:
     """Write the PYNQ-Z2 build into ``out``; with ``synth`` count resources with Yosys (``resources.json``);
     run Vivado when ``vivado`` is True, or None and Vivado is on the PATH. Returns a summary."""
     out.mkdir(parents=True, exist_ok=True)
@@ -199,7 +199,7 @@ def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None 
     return summary
 
 
-def run_vivado(executable: str, out: Path, progress: Callable[[str], None] = print) -> dict:
+def run_vivado(executable: str, out: Path, progress: Callable[[str], None] = log_stage) -> dict:
     """Run ``build.tcl`` in ``out``; return the routed design's timing from its summary: WNS/TNS/WHS/THS (ns),
     Vivado's exit status and the clocks (``ClockTiming.to_dict`` form)."""
     (out / "mtjhw.bit").unlink(missing_ok=True)

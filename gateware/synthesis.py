@@ -9,6 +9,7 @@ half of one). LUTs used as distributed RAM are reported apart (``lutram``).
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,13 @@ from pathlib import Path
 
 #: xc7z020 programmable-logic capacity.
 XC7Z020 = {"lut": 53_200, "ff": 106_400, "dsp": 220, "bram": 140}
+
+
+def log_stage(message: str) -> None:
+    """The default progress of a build called from Python: each stage a log record of ``mtjhw.gateware`` (the
+    CLI shows them as a progress bar instead), so nothing reaches stdout."""
+    logging.getLogger("mtjhw.gateware").info(message)
+
 
 _LUTS = {f"LUT{n}" for n in range(1, 7)}
 _FFS = {"FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE"}

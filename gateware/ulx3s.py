@@ -25,6 +25,7 @@ from amaranth.lib import cdc, io
 
 from .ecp5_build import build_ecp5
 from .serial_bus import BAUD
+from .synthesis import log_stage
 from .top import TopConfig, register_map
 from .uart_bridge import UartAccelerator
 
@@ -95,7 +96,7 @@ def _buffer(m: Module, name: str, direction: str, port) -> Signal:
     return buffer.i if direction == "i" else buffer.o
 
 
-def build(config: TopConfig, out: Path, progress: Callable[[str], None] = print, seed: int = 1) -> dict:
+def build(config: TopConfig, out: Path, progress: Callable[[str], None] = log_stage, seed: int = 1) -> dict:
     """Build ``mtjhw_ulx3s.bit`` for ``config`` into ``out`` (fails, unpacked, when timing is not met);
     returns the summary also written to ``build.json``."""
     try:

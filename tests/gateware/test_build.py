@@ -53,6 +53,16 @@ def test_every_front_end_port_gets_its_own_pin():
         pin_assignment(TopConfig(rows=32, cols=9))
 
 
+def test_a_build_called_from_python_logs_its_stages_and_prints_nothing(tmp_path, capsys, caplog):
+    from mtjhw.gateware.pynq_z2 import build
+
+    with caplog.at_level("INFO", logger="mtjhw.gateware"):
+        summary = build(TopConfig(sizes=(4, 3), lanes=2, rows=3, cols=4, taps=8), tmp_path, synth=False, vivado=False)
+    assert capsys.readouterr().out == ""
+    assert summary["board"] == "pynq-z2"
+    assert any(r.getMessage().startswith("gateware: exporting Verilog") for r in caplog.records)
+
+
 def test_bad_build_options_and_deploy_without_a_board(tmp_path, capsys):
     assert main(["gateware", "build", "--out", str(tmp_path), "--sizes", "9;4", "--no-synth", "-q"]) == 2
     assert "--sizes" in capsys.readouterr().err
