@@ -96,13 +96,16 @@ class DaskExecutor(Executor):
         except ImportError as exc:
             raise ImportError("running on several workers or a scheduler needs dask.distributed: "
                               "pip install 'mtjhw[scale]'") from exc
+        _quiet_cluster_logs()
         self.cluster = None
         if scheduler is None:
             if workers is None or workers < 2:
                 raise ValueError(f"a local cluster needs workers >= 2, got {workers}")
-            # a failed task is raised in this process: the workers' own error logs would say it twice
+            # a failed task is raised in this process: the workers' own error logs would say it twice; no
+            # dashboard, and the scheduler's HTTP endpoint on a free port (several clusters may run at once)
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.CRITICAL)
+                                        dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                        silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         else:
             self.client = Client(scheduler)
@@ -148,6 +151,13 @@ class DaskExecutor(Executor):
 
     def __repr__(self) -> str:
         return f"DaskExecutor({self.client.scheduler.address!r}, workers={self.workers})"
+
+
+def _quiet_cluster_logs() -> None:
+    """The cluster's INFO lines (workers and clients coming and going) only when the root logger is at debug
+    level (``mtjhw -v``); dask.distributed sets its loggers to INFO when it is imported."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 def _task_bar(total: int, desc: str | None, quiet: bool) -> Any:
