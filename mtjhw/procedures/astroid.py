@@ -84,6 +84,7 @@ class Astroid(BenchProcedure):
 
     DATA_COLUMNS = ["Time (s)", "Angle (rad)", "Loop", "Branch", "Field set (T)", "Field (T)", "Voltage (V)",
                     "Current (A)", "Resistance (ohm)"]
+    PLOT_AXES = ("Field (T)", "Resistance (ohm)")
 
     def field_angles(self) -> np.ndarray:
         """The ``angles`` angles (rad) from angle_min to angle_max; ValueError for one near the hard axis."""

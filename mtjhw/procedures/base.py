@@ -33,6 +33,8 @@ class BenchProcedure(Procedure):
     name: ClassVar[str] = ""
     #: Summary keys the analysis returns, with their units (documentation and tests rely on it).
     summary_keys: ClassVar[dict[str, str]] = {}
+    #: The two DATA_COLUMNS (x, y) of the procedure's natural live plot (``mtjhw gui``), e.g. R vs H.
+    PLOT_AXES: ClassVar[tuple[str, str]]
 
     bench_file = Parameter("Bench file", default="")
 

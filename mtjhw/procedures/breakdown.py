@@ -77,6 +77,7 @@ class Breakdown(BenchProcedure):
 
     DATA_COLUMNS = ["Device", "Row", "Column", "Ramp rate (V/s)", "Broken", "Breakdown voltage (V)",
                     "Breakdown time (s)", "Resistance before (ohm)", "Resistance after (ohm)"]
+    PLOT_AXES = ("Ramp rate (V/s)", "Breakdown voltage (V)")
 
     # ----------------------------------------------------------------- plan
     def _devices(self) -> list[tuple[int, int]]:

@@ -50,6 +50,7 @@ class HardAxis(BenchProcedure):
 
     DATA_COLUMNS = ["Time (s)", "Loop", "Branch", "Field set (T)", "Field (T)", "Voltage (V)", "Current (A)",
                     "Resistance (ohm)"]
+    PLOT_AXES = ("Field (T)", "Resistance (ohm)")
 
     def configure(self) -> None:
         bench = self.bench

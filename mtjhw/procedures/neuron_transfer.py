@@ -31,6 +31,7 @@ class NeuronTransfer(BenchProcedure):
     nplc = FloatParameter("Reading integration", units="PLC", default=0.01, minimum=0.01, maximum=10.0)
 
     DATA_COLUMNS = ["Current (A)", "Resistance (ohm)", "Resistance std (ohm)"]
+    PLOT_AXES = ("Current (A)", "Resistance (ohm)")
 
     def configure(self) -> None:
         if self.i_max <= self.i_min or self.i_min * self.i_max >= 0:

@@ -60,6 +60,7 @@ class NoisePsd(BenchProcedure):
 
     #: Averages: effective number of independent periodogram values in the band (the fit's weight)
     DATA_COLUMNS = ["Bias point", "Current (A)", "Voltage (V)", "Frequency (Hz)", "PSD (V^2/Hz)", "Averages"]
+    PLOT_AXES = ("Frequency (Hz)", "PSD (V^2/Hz)")
 
     def configure(self) -> None:
         if self.i_start * self.i_stop <= 0:

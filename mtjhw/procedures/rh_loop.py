@@ -91,6 +91,7 @@ class RHLoop(BenchProcedure):
 
     DATA_COLUMNS = ["Time (s)", "Sweep rate (T/s)", "Loop", "Branch", "Field set (T)", "Field (T)", "Voltage (V)",
                     "Current (A)", "Resistance (ohm)"]
+    PLOT_AXES = ("Field (T)", "Resistance (ohm)")
 
     def configure(self) -> None:
         if sweep_rates(self.sweep_rate, self.sweep_rates)[-1] < 1e-6:

@@ -53,6 +53,7 @@ class RVLoop(BenchProcedure):
     compliance = FloatParameter("Compliance current", units="A", default=1e-3, minimum=1e-9, maximum=1.0)
 
     DATA_COLUMNS = ["Time (s)", "Loop", "Write voltage (V)", "Voltage (V)", "Current (A)", "Resistance (ohm)"]
+    PLOT_AXES = ("Write voltage (V)", "Resistance (ohm)")
 
     def configure(self) -> None:
         if 0 < self.pulse_width < MIN_SMU_PULSE:

@@ -260,6 +260,7 @@ class SOTSwitching(BenchProcedure):
     DATA_COLUMNS = ["Field set (T)", "Field (T)", "Current (A)", "Amplitude (V)", "Width (s)", "Trials",
                     "Switched", "Probability", "Target state", "Reset checks", "Reset failures",
                     "Resistance low (ohm)", "Resistance high (ohm)"]
+    PLOT_AXES = ("Current (A)", "Probability")
 
     def configure(self) -> None:
         if self.current_max <= self.current_min:

@@ -71,6 +71,7 @@ class StFmr(BenchProcedure):
                                      maximum=5.0)
 
     DATA_COLUMNS = ["Bias (A)", "Frequency (Hz)", "Field (T)", "Voltage (V)", "Fine"]
+    PLOT_AXES = ("Field (T)", "Voltage (V)")
 
     def configure(self) -> None:
         bench = self.bench

@@ -44,6 +44,7 @@ class StnoSpectrum(BenchProcedure):
 
     DATA_COLUMNS = ["Current (A)", "Frequency (Hz)", "Frequency error (Hz)", "Linewidth (Hz)", "Linewidth error (Hz)",
                     "Power (W)", "Voltage (V)"]
+    PLOT_AXES = ("Current (A)", "Frequency (Hz)")
 
     def configure(self) -> None:
         bench = self.bench

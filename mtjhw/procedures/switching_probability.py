@@ -87,6 +87,7 @@ class SwitchingProbability(BenchProcedure):
     DATA_COLUMNS = ["Amplitude (V)", "Current (A)", "Width (s)", "Trials", "Switched", "Probability",
                     "Reset checks", "Reset failures", "Field (T)", "Resistance low (ohm)", "Resistance high (ohm)",
                     "Pulse resistance low (ohm)", "Pulse resistance high (ohm)"]
+    PLOT_AXES = ("Amplitude (V)", "Probability")
 
     def configure(self) -> None:
         if self.v_max <= self.v_min:

@@ -33,6 +33,7 @@ class SynapseLtpLtd(BenchProcedure):
     cycles = IntegerParameter("LTP/LTD cycles", default=2, minimum=1, maximum=1000)
 
     DATA_COLUMNS = ["Cycle", "Phase", "Pulse", "Conductance (S)"]
+    PLOT_AXES = ("Pulse", "Conductance (S)")
 
     def configure(self) -> None:
         smu = self.bench.smu

@@ -45,6 +45,7 @@ class Telegraph(BenchProcedure):
 
     DATA_COLUMNS = ["Current (A)", "Tau P (s)", "Tau AP (s)", "Tau P error (s)", "Tau AP error (s)", "Dwells P",
                     "Dwells AP", "Level P (V)", "Level AP (V)", "Sample interval (s)"]
+    PLOT_AXES = ("Current (A)", "Tau P (s)")
 
     def configure(self) -> None:
         self.bench.smu.source_current_mode(compliance_voltage=min(0.5, self.bench.config.safety.max_voltage))

@@ -101,6 +101,7 @@ class ThermalStability(BenchProcedure):
 
     DATA_COLUMNS = ["Temperature set (K)", "Temperature (K)", "Time (s)", "Sweep rate (T/s)", "Loop", "Branch",
                     "Field set (T)", "Field (T)", "Voltage (V)", "Current (A)", "Resistance (ohm)"]
+    PLOT_AXES = ("Field (T)", "Resistance (ohm)")
 
     def set_points(self) -> np.ndarray:
         """The temperature set points (K) of the run."""
