@@ -330,3 +330,32 @@ class ArrayDevice(TwoTerminalDevice):
                 if current and rng.random() < self.physics.write_probability(row, col, target, current, duration):
                     self.physics.state[row, col] = target
         return self.operating_point(bias)
+
+
+class ShortedJunction(TwoTerminalDevice):
+    """A die whose barrier has pinholes: an ohmic ``r_short`` Ω with no TMR and nothing to switch."""
+
+    def __init__(self, *, r_short: float = 150.0, read_noise: float = 2e-4, seed: int = 0) -> None:
+        super().__init__(read_noise, 1.5, r_short, seed=seed)
+        self.broken = True
+
+    def resistance(self, voltage: float) -> float:
+        return self.r_short
+
+    def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
+        return self.operating_point(bias)
+
+
+class OpenJunction(TwoTerminalDevice):
+    """A die the probes do not reach (no contact, a broken via): ``r_open`` Ω, i.e. no current to speak of."""
+
+    r_open = 1e9  # Ω
+
+    def __init__(self, *, read_noise: float = 2e-4, seed: int = 0) -> None:
+        super().__init__(read_noise, 1.5, self.r_open, seed=seed)
+
+    def resistance(self, voltage: float) -> float:
+        return self.r_open
+
+    def advance(self, duration: float, bias: Bias, field_t: float, rng: np.random.Generator) -> tuple[float, float]:
+        return self.operating_point(bias)
