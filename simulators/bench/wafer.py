@@ -46,7 +46,7 @@ class WaferSpec:
     """Geometry and variation of a wafer (SI units): ``diameter`` m, ``die_pitch`` m, ``edge_exclusion`` m;
     ``gradients`` parameter → {"radial": fraction at the edge relative to the centre, "wedge_x"/"wedge_y": fraction
     across the diameter}; ``spread`` parameter → relative σ die to die; ``short_fraction``, ``open_fraction`` of the
-    dies; ``seed`` of every draw."""
+    dies; ``seed`` of every draw; ``name`` the wafer's identity (e.g. its lot and slot, "W7")."""
 
     diameter: float = 0.1
     die_pitch: float = 5e-3
@@ -56,6 +56,7 @@ class WaferSpec:
     short_fraction: float = 0.0
     open_fraction: float = 0.0
     seed: int = 0
+    name: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.01 <= self.diameter <= 0.45:
