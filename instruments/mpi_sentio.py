@@ -28,6 +28,11 @@ def _index_pair(text: str) -> tuple[int, int]:
     return column, row
 
 
+def _current_die(text: str) -> tuple[int, int]:
+    """(column, row) of a ``map:die:get_current_index`` reply: path index, column, row."""
+    return _index_pair(text.split(",", 1)[1])
+
+
 class MPISentio(Instrument):
     """Fills the :class:`~mtjhw.instruments.roles.Prober` role: steps the chuck from die to die of SENTIO's wafer
     map, lands and lifts the needles. A step while in contact, and a die not on the map, are refused before
@@ -35,11 +40,11 @@ class MPISentio(Instrument):
 
     die = Instrument.measurement("map:die:get_current_index",
                                  "Measure the (column, row) of the die under the needles.",
-                                 get_process=lambda reply: _index_pair(reply), cast=str, separator="\x00")
+                                 get_process=lambda reply: _current_die(reply), cast=str, separator="\x00")
     position = Instrument.measurement("get_chuck_xy",
                                       "Measure the chuck's (x, y) position (m) from the wafer centre.",
                                       get_process=lambda reply: _micron_pair(reply), cast=str, separator="\x00")
-    chuck_z = Instrument.measurement("get_chuck_z",
+    chuck_z = Instrument.measurement("get_chuck_z Contact",
                                      "Measure the chuck's height (m) from the contact height (0 in contact).",
                                      get_process=lambda z: z * 1e-6)
 

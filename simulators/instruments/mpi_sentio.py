@@ -2,9 +2,11 @@
 
 Protocol (SENTIO remote command set, TCP port 35555; ``*RCS 1`` selects the native set): one command a line, a
 reply of ``errcode,cmd_id,message`` to every native command (0: success). The twin knows ``map:step_die col, row``,
-``map:die:get_current_index``, ``map:get_num_dies``, ``map:path:get_die index`` (the testable dies in order),
-``move_chuck_contact``, ``move_chuck_separation``, ``get_chuck_xy`` (µm from the wafer centre), ``get_chuck_z``
-(µm from the contact height: 0 in contact, −``SEPARATION`` separated) and ``*IDN?``. A command it does not know gets
+``map:die:get_current_index`` (path index, column, row), ``map:get_num_dies``, ``map:path:get_die index`` (the
+testable dies in order), ``move_chuck_contact`` and ``move_chuck_separation`` (reply: the height, µm from the z
+axis' zero), ``get_chuck_xy`` (µm from the wafer centre), ``get_chuck_z [Zero|Contact|Separation]`` (µm from that
+reference), ``get_chuck_site_heights`` (contact height, separation gap, overtravel, hover gap; µm),
+``status:get_version`` and ``*IDN?``. A command it does not know gets
 :data:`UNKNOWN_COMMAND`, a bad parameter :data:`INVALID_PARAMETER`, a step while the needles are down
 :data:`NOT_SEPARATED` (the twin is stricter than SENTIO, which would lift first).
 
@@ -25,6 +27,7 @@ from .base import BenchInstrument
 log = logging.getLogger(__name__)
 
 UNKNOWN_COMMAND, INVALID_PARAMETER, NOT_SEPARATED, INTERNAL_ERROR = 2, 3, 4, 1
+CONTACT_HEIGHT = 10000.0  #: µm from the chuck's z zero at which the needles touch the wafer
 SEPARATION = 50.0  #: µm the chuck drops below the contact height to separate
 
 
@@ -65,13 +68,17 @@ class MPISentio(BenchInstrument):
                 return self._reply(INTERNAL_ERROR, "internal error")
 
     def _reply(self, code: int, message: str) -> str:
+        """The reply line; a refusal is also kept in ``errors`` (SENTIO's log), for inspection."""
+        if code:
+            self.push_error(code, message)
         return f"{code},{self._cmd_id},{message}"
 
     def _native(self) -> dict:
         return {"map:step_die": self._step_die, "map:die:get_current_index": self._index,
                 "map:get_num_dies": self._num_dies, "map:path:get_die": self._path_die,
                 "move_chuck_contact": self._contact, "move_chuck_separation": self._separate,
-                "get_chuck_xy": self._xy, "get_chuck_z": self._z}
+                "get_chuck_xy": self._xy, "get_chuck_z": self._z, "get_chuck_site_heights": self._heights,
+                "status:get_version": lambda args: f"Version: {self.idn[3]}.0"}
 
     @staticmethod
     def _ints(args: list[str], count: int) -> list[int]:
@@ -84,7 +91,7 @@ class MPISentio(BenchInstrument):
         return values
 
     def _step_die(self, args: list[str]) -> str:
-        column, row = self._ints(args, 2)
+        column, row, *_ = self._ints(args, 2) + self._ints(args[2:], len(args[2:3]))
         if self.contacted:
             raise _Refused(NOT_SEPARATED, "chuck is in contact: separate first")
         try:
@@ -94,7 +101,7 @@ class MPISentio(BenchInstrument):
         return f"{column}, {row}, 0"
 
     def _index(self, args: list[str]) -> str:
-        return f"{self.die.column}, {self.die.row}"
+        return f"{self.wafer.dies().index(self.die)}, {self.die.column}, {self.die.row}"
 
     def _num_dies(self, args: list[str]) -> str:
         return str(len(self.wafer.dies()))
@@ -112,18 +119,26 @@ class MPISentio(BenchInstrument):
             if hasattr(dut, "temperature"):
                 dut.temperature = self.bench.stage.temperature
             self.bench.dut, self.contacted = dut, True
-        return "0"
+        return f"{CONTACT_HEIGHT:g}"
 
     def _separate(self, args: list[str]) -> str:
         if self.contacted:
             self.bench.dut, self.contacted = OpenJunction(), False
-        return f"{-SEPARATION:g}"
+        return f"{CONTACT_HEIGHT - SEPARATION:g}"
 
     def _xy(self, args: list[str]) -> str:
         return f"{self.die.x * 1e6:.1f}, {self.die.y * 1e6:.1f}"
 
     def _z(self, args: list[str]) -> str:
-        return "0" if self.contacted else f"{-SEPARATION:g}"
+        z = CONTACT_HEIGHT - (0.0 if self.contacted else SEPARATION)
+        references = {"zero": 0.0, "contact": CONTACT_HEIGHT, "separation": CONTACT_HEIGHT - SEPARATION}
+        reference = (args[0] if args else "zero").lower()
+        if reference not in references:
+            raise _Refused(INVALID_PARAMETER, f"unknown z reference {args[0]!r}")
+        return f"{z - references[reference]:g}"
+
+    def _heights(self, args: list[str]) -> str:
+        return f"{CONTACT_HEIGHT:g}, {SEPARATION:g}, 0, 0"
 
 
 class _Refused(Exception):

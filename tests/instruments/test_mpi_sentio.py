@@ -23,9 +23,9 @@ MAP = [("map:get_num_dies", "0,1,2"), ("map:path:get_die 0", "0,2,4, 0"), ("map:
 
 
 def test_driver_steps_lands_and_lifts():
-    with expected_protocol(MPISentio, [("*RCS 1", None), *MAP, ("get_chuck_z", "0,4,-50"),
-                                       ("map:step_die 5, 0", "0,5,5, 0, 0"), ("move_chuck_contact", "0,6,0"),
-                                       ("move_chuck_separation", "0,7,-50")]) as prober:
+    with expected_protocol(MPISentio, [("*RCS 1", None), *MAP, ("get_chuck_z Contact", "0,4,-50"),
+                                       ("map:step_die 5, 0", "0,5,5, 0, 0"), ("move_chuck_contact", "0,6,10000"),
+                                       ("move_chuck_separation", "0,7,9950")]) as prober:
         prober.move_to_die(5, 0)
         prober.contact()
         prober.separate()
@@ -33,8 +33,8 @@ def test_driver_steps_lands_and_lifts():
 
 def test_driver_reads_positions_in_si_units():
     with expected_protocol(MPISentio, [("*RCS 1", None), ("get_chuck_xy", "0,1,-17500.0, 2500.0"),
-                                       ("map:die:get_current_index", "0,2,3, 7"), ("get_chuck_z", "0,3,0"),
-                                       ("get_chuck_z", "0,4,-50")]) as prober:
+                                       ("map:die:get_current_index", "0,2,41, 3, 7"), ("get_chuck_z Contact", "0,3,0"),
+                                       ("get_chuck_z Contact", "0,4,-50")]) as prober:
         assert prober.position == pytest.approx((-17.5e-3, 2.5e-3))
         assert prober.die == (3, 7)
         assert prober.contacted is True
@@ -42,7 +42,7 @@ def test_driver_reads_positions_in_si_units():
 
 
 def test_driver_refuses_a_step_in_contact_and_a_die_off_the_map():
-    with expected_protocol(MPISentio, [("*RCS 1", None), *MAP, ("get_chuck_z", "0,4,0")]) as prober:
+    with expected_protocol(MPISentio, [("*RCS 1", None), *MAP, ("get_chuck_z Contact", "0,4,0")]) as prober:
         with pytest.raises(ValueError, match="not on the wafer map"):
             prober.move_to_die(9, 9)
         with pytest.raises(RuntimeError, match="separate before moving"):
