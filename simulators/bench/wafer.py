@@ -191,8 +191,13 @@ class VirtualWafer:
         return int(np.random.SeedSequence([self.spec.seed, die.column, die.row, _SEED_STREAM]).generate_state(1)[0])
 
     def dut_config(self, die: Die) -> dict[str, Any]:
-        """A complete ``dut:`` mapping for the die (its varied parameters, its own seed); a defective die's
-        device is built by :func:`build_die`, not from this mapping."""
+        """A complete ``dut:`` mapping for the die: its varied parameters and its own seed, or for a defective die
+        ``model: short`` (at the nominal ``r_short``) or ``model: open``."""
+        defect = self.defect(die)
+        if defect == "short":
+            return {"model": "short", "r_short": float(self._base.get("r_short", 150.0)), "seed": self.die_seed(die)}
+        if defect == "open":
+            return {"model": "open", "seed": self.die_seed(die)}
         config = dict(self.nominal)
         varied = set(self.spec.gradients) | set(self.spec.spread)
         if "hk" in self.spec.gradients:
@@ -203,12 +208,5 @@ class VirtualWafer:
         return config
 
     def build(self, die: Die) -> Any:
-        """The die's device: a shorted or open junction for a defective die, else its varied model."""
-        from .devices import OpenJunction, ShortedJunction
-
-        defect = self.defect(die)
-        if defect == "short":
-            return ShortedJunction(r_short=float(self._base.get("r_short", 150.0)), seed=self.die_seed(die))
-        if defect == "open":
-            return OpenJunction(seed=self.die_seed(die))
+        """The die's device (:func:`~mtjhw.simulators.bench.models.build_dut` of :meth:`dut_config`)."""
         return build_dut(self.dut_config(die))

@@ -43,11 +43,15 @@ def test_same_spec_same_dies_in_any_visiting_order():
     assert _wafer(seed=12).dut_config(dies[0]) != forward[0]
 
 
-def test_every_die_config_builds_a_plausible_device():
+def test_every_die_config_builds_a_plausible_device_and_dead_dies_build_dead():
     wafer = _wafer()
+    kinds = {"short": ShortedJunction, "open": OpenJunction}
     for die in wafer.dies():
         dut = build_dut(wafer.dut_config(die))
-        assert 1e3 < dut.r_p < 1e4 and 1.0 < dut.tmr < 2.0
+        if wafer.defect(die) is None:
+            assert 1e3 < dut.r_p < 1e4 and 1.0 < dut.tmr < 2.0
+        else:
+            assert type(dut) is kinds[wafer.defect(die)]
 
 
 def _fit(wafer: VirtualWafer, name: str) -> np.ndarray:
@@ -88,8 +92,8 @@ def test_defect_fractions_within_binomial_bounds_and_devices_match():
     defects = [wafer.defect(d) for d in dies]
     for kind, p in (("short", 0.1), ("open", 0.05)):
         assert abs(defects.count(kind) - n * p) <= 4 * math.sqrt(n * p * (1 - p))
-    built = {kind: type(wafer.build(d)) for d, kind in zip(dies, defects, strict=True)}
-    assert built == {"short": ShortedJunction, "open": OpenJunction, None: PerpendicularMTJ}
+    built = {(kind, type(wafer.build(d))) for d, kind in zip(dies, defects, strict=True)}
+    assert built == {("short", ShortedJunction), ("open", OpenJunction), (None, PerpendicularMTJ)}
 
 
 def test_bad_specs_name_the_key():
