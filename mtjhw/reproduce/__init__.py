@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from mtjhw.progress import StepBar
+from mtjhw.scaleout import Executor, SerialExecutor
 
 from .jung_crossbar import reproduce_jung_crossbar
 from .population_coding import reproduce_population_coding
 from .stno_reservoir import reproduce_stno_reservoir
 from .zhao_letters import reproduce_zhao_letters
 
-#: name → function(out_dir, quick, progress) -> report
+#: name → function(out_dir, quick, progress, executor) -> report
 REPRODUCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "stno-reservoir": reproduce_stno_reservoir,
     "jung-crossbar": reproduce_jung_crossbar,
@@ -28,11 +29,12 @@ REPRODUCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def run_reproduction(name: str, out_dir: str | Path, quick: bool = False,
-                     progress: bool = True, **options: Any) -> dict[str, Any]:
+def run_reproduction(name: str, out_dir: str | Path, quick: bool = False, progress: bool = True,
+                     executor: Executor | None = None, **options: Any) -> dict[str, Any]:
     """Run reproduction ``name`` and write its report into ``out_dir``; returns the report. ``progress`` shows
-    a bar of its steps (training, sweep points) with ETA on stderr. ``options`` go to the reproductions that
-    take them (``mnist_dir`` for ``jung-crossbar``)."""
+    a bar of its steps (training, sweep points) with ETA on stderr. The sweep points run on ``executor`` (this
+    process by default; the same report on any executor). ``options`` go to the reproductions that take them
+    (``mnist_dir`` for ``jung-crossbar``, ``backend`` for ``zhao-letters``)."""
     try:
         function = REPRODUCTIONS[name]
     except KeyError:
@@ -40,7 +42,7 @@ def run_reproduction(name: str, out_dir: str | Path, quick: bool = False,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with StepBar(name, quiet=not progress) as steps:
-        report = function(out, quick=quick, progress=steps, **options)
+        report = function(out, quick=quick, progress=steps, executor=executor or SerialExecutor(), **options)
     (out / "report.json").write_text(json.dumps(_finite(report), indent=2) + "\n")
     return report
 

@@ -6,6 +6,7 @@ directory with the MNIST IDX files to run on MNIST itself.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from mtjhw.networks.binary import BinaryMLP, XnorCrossbar
 from mtjhw.networks.datasets import load_digits, load_mnist, split
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
+from mtjhw.scaleout import Executor
 from mtjhw.simulators.physics.crossbar import CrossbarParams
+
+from .sweeps import SweepPoint, run_sweeps
 
 PAPER = {"reference": "review Table 3 (Jung et al. 2022): binary MTJ crossbar, resistance summation, 4-bit TDC, "
                       "2-layer perceptron on MNIST", "accuracy": 0.9323, "software_accuracy": 0.9524}
@@ -33,7 +37,13 @@ def _data(mnist_dir: str | Path | None, rng: np.random.Generator):
     return "MNIST", binarise(xtr), ytr.astype(int), binarise(xte), yte.astype(int)
 
 
-def reproduce_jung_crossbar(out: Path, quick: bool, progress: StepBar,
+def crossbar_accuracy(model: BinaryMLP, x: np.ndarray, y: np.ndarray, params: CrossbarParams,
+                      **crossbar: Any) -> dict[str, float]:
+    """One sweep point: the test accuracy of ``model`` on a crossbar of ``params`` (``crossbar``: its options)."""
+    return {"accuracy": XnorCrossbar(model, params, seed=2, **crossbar).accuracy(x, y)}
+
+
+def reproduce_jung_crossbar(out: Path, quick: bool, progress: StepBar, executor: Executor,
                             mnist_dir: str | Path | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     dataset, x_train, y_train, x_test, y_test = _data(mnist_dir, rng)
@@ -41,7 +51,7 @@ def reproduce_jung_crossbar(out: Path, quick: bool, progress: StepBar,
     sigmas = [0.0, 0.2] if quick else [0.0, 0.05, 0.1, 0.2, 0.3]
     tdc_bits = [2, 4] if quick else [2, 3, 4, 5, 6, None]
     stuck_fractions = [0.0, 0.05] if quick else [0.0, 0.01, 0.02, 0.05, 0.1]
-    progress.expect(2 + len(sigmas) + len(tdc_bits) + len(stuck_fractions))
+    progress.expect(3 + len(sigmas) + len(tdc_bits) + len(stuck_fractions))
     progress(f"jung-crossbar: training a {x_train.shape[1]}-{hidden}-10 binary perceptron on {dataset}")
     model = BinaryMLP((x_train.shape[1], hidden, 10), seed=1)
     model.train(x_train, y_train, epochs=epochs, lr=0.003)
@@ -49,21 +59,15 @@ def reproduce_jung_crossbar(out: Path, quick: bool, progress: StepBar,
     nominal = CrossbarParams()
     progress("jung-crossbar: inference on the simulated crossbar with a 4-bit TDC")
     hardware = XnorCrossbar(model, nominal, tdc_bits=4, seed=2).accuracy(x_test, y_test)
-    sweeps: dict[str, list[dict[str, float]]] = {"sigma_log_rp": [], "tdc_bits": [], "stuck_fraction": []}
-    for sigma in sigmas:
-        progress(f"jung-crossbar: R_P spread σ(ln R_P) = {sigma:g}")
-        params = CrossbarParams(sigma_log_rp=sigma)
-        sweeps["sigma_log_rp"].append({"x": sigma, "accuracy": XnorCrossbar(model, params, seed=2).accuracy(
-            x_test, y_test)})
-    for bits in tdc_bits:
-        progress(f"jung-crossbar: {bits or 'ideal'}-bit TDC")
-        sweeps["tdc_bits"].append({"x": bits, "accuracy": XnorCrossbar(model, nominal, tdc_bits=bits, seed=2)
-                                   .accuracy(x_test, y_test)})
-    for stuck in stuck_fractions:
-        progress(f"jung-crossbar: {100 * stuck:g} % stuck cells")
-        params = CrossbarParams(stuck_at_p=stuck / 2, stuck_at_ap=stuck / 2)
-        sweeps["stuck_fraction"].append({"x": stuck, "accuracy": XnorCrossbar(model, params, seed=2).accuracy(
-            x_test, y_test)})
+    point = partial(crossbar_accuracy, model, x_test, y_test)
+    points = [SweepPoint("sigma_log_rp", sigma, f"jung-crossbar: R_P spread σ(ln R_P) = {sigma:g}",
+                         partial(point, CrossbarParams(sigma_log_rp=sigma))) for sigma in sigmas]
+    points += [SweepPoint("tdc_bits", bits, f"jung-crossbar: {bits or 'ideal'}-bit TDC",
+                          partial(point, nominal, tdc_bits=bits)) for bits in tdc_bits]
+    points += [SweepPoint("stuck_fraction", stuck, f"jung-crossbar: {100 * stuck:g} % stuck cells",
+                          partial(point, CrossbarParams(stuck_at_p=stuck / 2, stuck_at_ap=stuck / 2)))
+               for stuck in stuck_fractions]
+    sweeps = run_sweeps("jung-crossbar", points, progress, executor)
     _plot(sweeps, hardware, software, out / "report.png")
     return {
         "name": "jung-crossbar",

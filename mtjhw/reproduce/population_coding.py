@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from mtjhw.networks.datasets import load_iris
 from mtjhw.networks.spiking import cross_validate
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
+from mtjhw.scaleout import Executor
+
+from .sweeps import SweepPoint, run_sweeps
 
 PAPER = {"reference": "review Table 3: superparamagnetic-MTJ population coding with a 2-layer SNN, "
                       "unsupervised, Iris", "accuracy": 0.95, "accuracy_with_20pc_variation": 0.85}
 
 
-def reproduce_population_coding(out: Path, quick: bool, progress: StepBar) -> dict[str, Any]:
+def cv_accuracy(x: np.ndarray, labels: np.ndarray, **devices: float) -> dict[str, float]:
+    """One sweep point: the cross-validated accuracy with the p-bits of ``devices`` (variation, delta)."""
+    return {"accuracy": cross_validate(x, labels, **devices)}
+
+
+def reproduce_population_coding(out: Path, quick: bool, progress: StepBar, executor: Executor) -> dict[str, Any]:
     features, labels = load_iris()
     x = (features - features.min(axis=0)) / (features.max(axis=0) - features.min(axis=0))
     repeats = 1 if quick else 3
     variations = [0.0, 0.4] if quick else [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
     deltas = [3.0] if quick else [1.5, 3.0, 6.0]
-    progress.expect(2 + len(variations) + len(deltas))
+    progress.expect(3 + len(variations) + len(deltas))
     progress(f"population-coding: {repeats}× 5-fold cross-validation, ideal devices")
     clean = cross_validate(x, labels, repeats=repeats)
     progress("population-coding: ±20 % device variation")
     varied = cross_validate(x, labels, repeats=repeats, variation=0.2)
-    sweeps: dict[str, list[dict[str, float]]] = {"variation": [], "delta": []}
-    for variation in variations:
-        progress(f"population-coding: variation ±{100 * variation:.0f} %")
-        sweeps["variation"].append({"x": variation, "accuracy": cross_validate(x, labels, variation=variation)})
-    for delta in deltas:
-        progress(f"population-coding: thermal stability Δ = {delta:g}")
-        sweeps["delta"].append({"x": delta, "accuracy": cross_validate(x, labels, delta=delta)})
+    points = [SweepPoint("variation", variation, f"population-coding: variation ±{100 * variation:.0f} %",
+                         partial(cv_accuracy, x, labels, variation=variation)) for variation in variations]
+    points += [SweepPoint("delta", delta, f"population-coding: thermal stability Δ = {delta:g}",
+                          partial(cv_accuracy, x, labels, delta=delta)) for delta in deltas]
+    sweeps = run_sweeps("population-coding", points, progress, executor)
     _plot(sweeps, clean, out / "report.png")
     return {
         "name": "population-coding",

@@ -3,43 +3,50 @@ beside it, the same task on a physical reservoir of superparamagnetic MTJs (sMTJ
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from mtjhw.networks.reservoir import SmtjReservoir, StnoReservoir, classify_waveforms, default_stno
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
+from mtjhw.scaleout import Executor
+
+from .sweeps import SweepPoint, run_sweeps
 
 PAPER = {"reference": "review Table 3: single STNO reservoir with delayed feedback (time multiplexing), "
                       "sine/square waveform classification", "accuracy": 0.9984}
 
 
-def reproduce_stno_reservoir(out: Path, quick: bool, progress: StepBar) -> dict[str, Any]:
+def stno_point(periods: int, temperature: float = 300.0, **reservoir: Any) -> dict[str, float]:
+    """One sweep point: the STNO reservoir at ``temperature`` (K) with ``reservoir`` options (adc_bits)."""
+    return classify_waveforms(StnoReservoir(default_stno(temperature), **reservoir), n_periods=periods)
+
+
+def smtj_point(periods: int, sigma_delta: float) -> dict[str, float]:
+    """One sweep point: the sMTJ reservoir with a relative spread ``sigma_delta`` of Δ."""
+    return classify_waveforms(SmtjReservoir(sigma_delta=sigma_delta), n_periods=periods, **SMTJ_READOUT)
+
+
+def reproduce_stno_reservoir(out: Path, quick: bool, progress: StepBar, executor: Executor) -> dict[str, Any]:
     periods = 120 if quick else 400
     temperatures = [300.0, 600.0] if quick else [77.0, 300.0, 450.0, 600.0]
     adc_bits = [4, 8] if quick else [3, 4, 6, 8]
     sigmas = [0.0, 0.2] if quick else [0.0, 0.1, 0.2, 0.3]
-    progress.expect(2 + len(temperatures) + len(adc_bits) + len(sigmas))
+    progress.expect(3 + len(temperatures) + len(adc_bits) + len(sigmas))
     reservoir = StnoReservoir(default_stno())
     progress(f"stno-reservoir: {periods} waveform periods, {reservoir.n_virtual} virtual nodes")
     main = classify_waveforms(reservoir, n_periods=periods)
-    sweeps: dict[str, list[dict[str, float]]] = {"temperature_K": [], "adc_bits": []}
-    for temperature in temperatures:
-        progress(f"stno-reservoir: temperature {temperature:g} K")
-        r = StnoReservoir(default_stno(temperature))
-        sweeps["temperature_K"].append({"x": temperature, **classify_waveforms(r, n_periods=periods)})
-    for bits in adc_bits:
-        progress(f"stno-reservoir: {bits}-bit readout")
-        r = StnoReservoir(default_stno(), adc_bits=bits)
-        sweeps["adc_bits"].append({"x": bits, **classify_waveforms(r, n_periods=periods)})
     smtj = SmtjReservoir()
     progress(f"stno-reservoir: sMTJ reservoir of {smtj.n_nodes}×{smtj.devices_per_node} junctions")
     smtj_main = classify_waveforms(smtj, n_periods=periods, **SMTJ_READOUT)
-    sweeps["smtj_sigma_delta"] = []
-    for sigma in sigmas:
-        progress(f"stno-reservoir: sMTJ reservoir, Δ spread {sigma:g}")
-        r = SmtjReservoir(sigma_delta=sigma)
-        sweeps["smtj_sigma_delta"].append({"x": sigma, **classify_waveforms(r, n_periods=periods, **SMTJ_READOUT)})
+    points = [SweepPoint("temperature_K", temperature, f"stno-reservoir: temperature {temperature:g} K",
+                         partial(stno_point, periods, temperature)) for temperature in temperatures]
+    points += [SweepPoint("adc_bits", bits, f"stno-reservoir: {bits}-bit readout",
+                          partial(stno_point, periods, adc_bits=bits)) for bits in adc_bits]
+    points += [SweepPoint("smtj_sigma_delta", sigma, f"stno-reservoir: sMTJ reservoir, Δ spread {sigma:g}",
+                          partial(smtj_point, periods, sigma)) for sigma in sigmas]
+    sweeps = run_sweeps("stno-reservoir", points, progress, executor)
     _plot(sweeps, main["accuracy"], out / "report.png")
     return {
         "name": "stno-reservoir",

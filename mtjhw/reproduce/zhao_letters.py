@@ -9,6 +9,7 @@ come from the engine.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from mtjhw.networks.letters import letter_dataset
 from mtjhw.networks.readout import quantize
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
+from mtjhw.scaleout import Executor
+
+from .sweeps import SweepPoint, run_sweeps
 
 PAPER = {"reference": "review Table 3 (Zhao et al. 2023): 3×3 MTJ sensor array, letters Z/Y/H/L, backpropagation "
                       "on an FPGA", "accuracy": 1.0, "epochs_to_100": 52, "seconds_per_image": 9e-6}
@@ -96,30 +100,30 @@ def accuracy_for(sigma: float, noise: float, max_epochs: int, seed: int = 0,
     return history[-1], len(history)
 
 
-def reproduce_zhao_letters(out: Path, quick: bool, progress: StepBar,
+def sweep_point(sigma: float, noise: float, max_epochs: int, readout_bits: int | None = None) -> dict[str, Any]:
+    """One sweep point: the final accuracy and the epochs of :func:`accuracy_for`."""
+    accuracy, epochs = accuracy_for(sigma, noise, max_epochs, readout_bits=readout_bits)
+    return {"accuracy": accuracy, "epochs": epochs}
+
+
+def reproduce_zhao_letters(out: Path, quick: bool, progress: StepBar, executor: Executor,
                            backend: str = "golden") -> dict[str, Any]:
     max_epochs = 100 if quick else 300
     sigmas = [0.0, 0.3] if quick else [0.0, 0.1, 0.2, 0.3, 0.5]
     noises = [0.05, 0.3] if quick else [0.0, 0.05, 0.1, 0.2, 0.3]
     readout_bits = [1, 4] if quick else [1, 2, 3, 4, 6]
-    progress.expect(1 + len(sigmas) + len(noises) + len(readout_bits))
+    progress.expect(2 + len(sigmas) + len(noises) + len(readout_bits))
     progress(f"zhao-letters: training the 9→4 layer on sensed letters ({backend} backend of the FPGA engine)")
     sensitivity = 1 + 0.05 * np.random.default_rng(100).standard_normal(9)
     history = train(sensitivity, 0.05, max_epochs, backend=backend)
     cycles = engine_cycles((9, 4), 9)
-    sweeps: dict[str, list[dict[str, float]]] = {"sigma_sensitivity": [], "read_noise": [], "readout_bits": []}
-    for sigma in sigmas:
-        progress(f"zhao-letters: sensitivity spread {sigma:g}")
-        acc, epochs = accuracy_for(sigma, 0.05, max_epochs)
-        sweeps["sigma_sensitivity"].append({"x": sigma, "accuracy": acc, "epochs": epochs})
-    for noise in noises:
-        progress(f"zhao-letters: read noise {noise:g}")
-        acc, epochs = accuracy_for(0.05, noise, max_epochs)
-        sweeps["read_noise"].append({"x": noise, "accuracy": acc, "epochs": epochs})
-    for bits in readout_bits:
-        progress(f"zhao-letters: {bits}-bit sensor readout")
-        acc, epochs = accuracy_for(0.2, 0.1, max_epochs, readout_bits=bits)
-        sweeps["readout_bits"].append({"x": bits, "accuracy": acc, "epochs": epochs})
+    points = [SweepPoint("sigma_sensitivity", sigma, f"zhao-letters: sensitivity spread {sigma:g}",
+                         partial(sweep_point, sigma, 0.05, max_epochs)) for sigma in sigmas]
+    points += [SweepPoint("read_noise", noise, f"zhao-letters: read noise {noise:g}",
+                          partial(sweep_point, 0.05, noise, max_epochs)) for noise in noises]
+    points += [SweepPoint("readout_bits", bits, f"zhao-letters: {bits}-bit sensor readout",
+                          partial(sweep_point, 0.2, 0.1, max_epochs, bits)) for bits in readout_bits]
+    sweeps = run_sweeps("zhao-letters", points, progress, executor)
     fig, (ax, ax_s, ax_b) = figure(1, 3, size=(13.0, 3.6))
     ax.plot(np.arange(1, len(history) + 1), np.array(history) * 100, "o-")
     ax.axvline(PAPER["epochs_to_100"], color="grey", ls="--", label="paper: 100 % at 52 epochs")
