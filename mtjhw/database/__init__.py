@@ -2,10 +2,21 @@
 
 ``Database()`` opens :func:`default_url` (``$MTJHW_DATABASE``, else a SQLite file in the user's data folder), or
 any SQLAlchemy URL (``postgresql+psycopg://host/db`` for a lab-wide one); the schema is migrated on open.
+The names are imported on first use, so that ``mtjhw --help`` (which builds ``mtjhw db``'s options from
+:mod:`mtjhw.database.cli`) does not import SQLAlchemy.
 """
 
-from .filters import FilterError
-from .record import RunRecord, RunRow, run_record
-from .store import Database, default_url
+from __future__ import annotations
 
-__all__ = ["Database", "FilterError", "RunRecord", "RunRow", "default_url", "run_record"]
+import importlib
+from typing import Any
+
+_WHERE = {"Database": "store", "default_url": "store", "FilterError": "filters", "RunRecord": "record",
+          "RunRow": "record", "run_record": "record"}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
