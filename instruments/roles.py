@@ -247,6 +247,35 @@ class Rotator(Protocol):
         """Stop any motion: the safe state."""
 
 
+@runtime_checkable
+class Prober(Protocol):
+    """A probe station stepping a wafer's dies under the needles (positions in m from the wafer centre)."""
+
+    def move_to_die(self, column: int, row: int) -> None:
+        """Step the chuck to die (``column``, ``row``); refused while contacted (separate first) or off the map."""
+
+    def contact(self) -> None:
+        """Needles down on the present die."""
+
+    def separate(self) -> None:
+        """Needles off the wafer: the safe state."""
+
+    @property
+    def die(self) -> tuple[int, int]:
+        """(column, row) of the present die."""
+
+    @property
+    def contacted(self) -> bool:
+        """Whether the needles are down."""
+
+    @property
+    def position(self) -> tuple[float, float]:
+        """Chuck (x, y) from the wafer centre, m."""
+
+    def dies(self) -> list[tuple[int, int]]:
+        """The prober's wafer map of testable dies, (column, row)."""
+
+
 @dataclass(frozen=True)
 class Role:
     """A role a bench file assigns: the protocol its driver fills and how it is made safe."""
@@ -279,4 +308,5 @@ ROLES: dict[str, Role] = {
     "lockin": Role(LockIn, "lock-in amplifier on the DUT's DC port, referenced to the RF modulation"),
     "temperature": Role(TemperatureController, "temperature controller of the sample stage", "heater_off"),
     "rotator": Role(Rotator, "rotation stage turning the sample in the magnet's field", "stop"),
+    "prober": Role(Prober, "wafer probe station stepping the dies under the needles", "separate"),
 }

@@ -77,6 +77,29 @@ class Safety(_Section):
     max_angle: float = _setting("Largest angle of the rotation stage", "rad", ge=-100.0, le=100.0)
 
 
+class Gradient(_Section):
+    """How a DUT parameter varies across the wafer, relative to its value at the centre."""
+
+    radial: float = _setting("Fraction by which it differs at the edge (∝ (r/R)²)", ge=-0.9, le=9.0)
+    wedge_x: float = _setting("Fraction by which it changes across the diameter along x", ge=-0.9, le=0.9)
+    wedge_y: float = _setting("Fraction by which it changes across the diameter along y", ge=-0.9, le=0.9)
+
+
+class Wafer(_Section):
+    """A simulated wafer whose dies a virtual prober steps (only with simulated: true; SI units)."""
+
+    name: str = _setting("Identity of the wafer (e.g. W7), recorded with every die's runs")
+    diameter: float = _setting("Wafer diameter (default 0.1)", "m", ge=0.01, le=0.45)
+    die_pitch: float = _setting("Die pitch (default 5e-3)", "m", ge=1e-4, le=0.1)
+    edge_exclusion: float = _setting("Rim without testable dies (default 3e-3)", "m", ge=0.0, le=0.1)
+    gradients: dict[str, Gradient] = _setting("DUT parameter → its variation across the wafer")
+    spread: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = _setting(
+        "DUT parameter → relative σ of its die-to-die (lognormal) spread")
+    short_fraction: float = _setting("Fraction of dies shorted by pinholes", ge=0.0, le=1.0)
+    open_fraction: float = _setting("Fraction of dies without contact (open)", ge=0.0, le=1.0)
+    seed: int = _setting("Seed of the wafer's variation (default 0)", ge=0)
+
+
 class InstrumentEntry(_Section):
     """One instrument: its driver, its VISA resource and the VISA settings of the connection."""
 
@@ -200,6 +223,8 @@ class BenchFile(_Section):
     realtime: bool = Field(False, description="Simulated time follows wall time (for clients over TCP)")
     safety: Safety = Field(default_factory=Safety)
     dut: Dut = Field(default_factory=Dut)
+    wafer: Wafer = _setting("A simulated wafer of dies of the DUT model, stepped by a virtual prober (role "
+                            "prober, added unless instruments lists one)")
     instruments: Instruments = _setting("The instruments by role (a simulated bench without this section gets "
                                         "virtual ones for its DUT model)")
 
@@ -212,6 +237,9 @@ class BenchFile(_Section):
         data = {key: value for key, value in data.items() if value is not None or key not in _SECTIONS}
         if "instruments" not in data and data.get("simulated", True) is True:
             data["instruments"] = _default_instruments(data.get("dut"))
+        if data.get("wafer") is not None and data.get("simulated", True) is True \
+                and isinstance(data.get("instruments"), dict) and "prober" not in data["instruments"]:
+            data["instruments"] = {**data["instruments"], "prober": {"driver": "mpi-sentio"}}
         return data
 
 
@@ -250,6 +278,8 @@ def _dut_problems(simulated: Any, dut: dict[str, Any] | None) -> list[str]:
 
 def _rules(bench: BenchFile) -> list[str]:
     """Problems across keys: instruments a real bench needs, resources given twice, field control in pairs."""
+    if bench.wafer is not None and not bench.simulated:
+        return ["wafer: a simulated wafer needs simulated: true (a real prober has its own wafer map)"]
     if bench.instruments is None:
         return [] if bench.simulated else ["instruments: required when simulated is false"]
     entries = bench.instruments.entries()

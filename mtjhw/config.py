@@ -74,6 +74,8 @@ class BenchConfig:
     instruments: dict[str, InstrumentConfig]
     seed: int | None = None
     realtime: bool = False
+    #: the ``wafer:`` mapping of a simulated wafer (SI units), None without one
+    wafer: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> BenchConfig:
@@ -118,5 +120,6 @@ class BenchConfig:
         safety = SafetyLimits(**bench.safety.model_dump(exclude_none=True))
         seed = bench.seed if bench.seed is not None else bench.dut.seed
         name = bench.name if bench.name is not None else Path(source).stem
+        wafer = bench.wafer.model_dump(exclude_none=True) if bench.wafer is not None else None
         return cls(name, bench.simulated, safety, bench.dut.model_dump(exclude_none=True), instruments, seed,
-                   bench.realtime)
+                   bench.realtime, wafer)

@@ -23,6 +23,7 @@ from mtjhw.instruments import (
     lakeshore336,
     lakeshore460,
     lockin,
+    mpi_sentio,
     newport_esp300,
     oscilloscope,
     pulse_generator,
@@ -137,6 +138,9 @@ register("newport-esp300", "Newport ESP300 motion controller with a rotation sta
 register("rs-fsw", "Rohde & Schwarz FSW signal and spectrum analyzer", spectrum_analyzer.RohdeSchwarzFSW,
          {"analyzer"}, twins.RohdeSchwarzFSW, "TCPIP0::192.168.0.32::inst0::INSTR",
          ("pymeasure.instruments.rohdeschwarz.FSW",))
+register("mpi-sentio", "MPI probe station under SENTIO (remote command set over TCP)", mpi_sentio.MPISentio,
+         {"prober"}, twins.MPISentio, "TCPIP0::192.168.0.50::35555::SOCKET",
+         ("sentio_prober_control.Sentio.ProberSentio.SentioProber",))
 
 
 def instrument_table() -> str:

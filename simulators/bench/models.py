@@ -16,7 +16,7 @@ from mtjhw.simulators.physics.resistance_noise import ResistanceNoise, Resistanc
 from mtjhw.simulators.physics.stno import STNOParams
 from mtjhw.simulators.physics.synapse import DomainWallParams
 
-from .devices import ArrayDevice, DomainWallDevice, OscillatorDevice, TwoTerminalDevice
+from .devices import ArrayDevice, DomainWallDevice, OpenJunction, OscillatorDevice, ShortedJunction, TwoTerminalDevice
 from .pmtj import MacrospinPerpendicularMTJ, PerpendicularMTJ
 from .sot import SOTMTJ
 
@@ -86,6 +86,8 @@ MODELS: dict[str, tuple[type, dict[str, Any]]] = {
     "dw-synapse": (DomainWallDevice, {}),
     "array": (ArrayDevice, {}),
     "sot-mtj": (SOTMTJ, {}),
+    "short": (ShortedJunction, {}),  # a dead die: pinholes through the barrier
+    "open": (OpenJunction, {}),  # a dead die: no contact
 }
 
 #: ``dut.engine`` of the models that have more than one: the fast event-driven engine (default) or the sLLGS

@@ -17,6 +17,7 @@ from .lakeshore336 import LakeShore336
 from .lakeshore425 import LakeShore425
 from .lakeshore460 import LakeShore460
 from .lockin import SR830
+from .mpi_sentio import MPISentio
 from .oscilloscope import KeysightDSOX3000
 from .pulse_generator import Keysight33500B, Keysight81160A
 from .rf_source import AgilentE8257D, AnritsuMG3692C, KeysightN5183B, RohdeSchwarzSMB100A
@@ -29,5 +30,6 @@ __all__ = ["AgilentE8257D", "AnritsuMG3692C", "ESP300", "Keithley707B", "Keithle
            "Keithley2600", "Keysight33500B",
            "Keysight81160A", "KeysightB2902A", "KeysightDSOX3000", "KeysightN5183B", "KeysightN9010B",
            "KeysightN9030B", "KepcoBOP",
-           "LakeShore336", "LakeShore425", "LakeShore460", "RohdeSchwarzFSW", "RohdeSchwarzSMB100A", "SR830",
+           "LakeShore336", "LakeShore425", "LakeShore460", "MPISentio", "RohdeSchwarzFSW", "RohdeSchwarzSMB100A",
+           "SR830",
            "SR860", "TektronixMSO5000"]

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from mtjhw.registry import REGISTRY
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.bench.models import build_dut
-from mtjhw.simulators.instruments import esp300, lockin, sr860
+from mtjhw.simulators.instruments import esp300, lockin, mpi_sentio, sr860
 from mtjhw.simulators.scpi import Boolean, Enum, Numeric, String, Variadic
 from mtjhw.simulators.scpi.commands import CommandEntry, Node
 from mtjhw.simulators.scpi.errors import STANDARD_ERRORS, ScpiError
@@ -61,9 +61,17 @@ def _esp_code(code: int) -> bool:
     return code in esp300.GENERAL_ERRORS or (1 <= code // 100 <= 3 and code % 100 in esp300.AXIS_ERRORS)
 
 
+#: Valid SENTIO remote commands, seeds for the mutations.
+SENTIO_LINES = ("map:step_die 5, 5", "move_chuck_contact", "move_chuck_separation", "map:die:get_current_index",
+                "map:get_num_dies", "map:path:get_die 3", "get_chuck_xy", "get_chuck_z", "*RCS 1")
+SENTIO_CODES = {mpi_sentio.INTERNAL_ERROR, mpi_sentio.UNKNOWN_COMMAND, mpi_sentio.INVALID_PARAMETER,
+                mpi_sentio.NOT_SEPARATED}
+
+
 #: Twins whose instruments do not speak SCPI: (valid lines to mutate, whether a code is one of the instrument's own)
 NATIVE = {"keithley707b": (TSP_LINES, lambda code: True), "newport-esp300": (ESP_LINES, _esp_code),
-          "keithley2636b": (K2600_LINES, lambda code: code in (-285, -286, 1101, 1102))}
+          "keithley2636b": (K2600_LINES, lambda code: code in (-285, -286, 1101, 1102)),
+          "mpi-sentio": (SENTIO_LINES, lambda code: code in SENTIO_CODES)}
 ALPHABET = ":;,?*'\"#()[] \t\r\n.-+eE019AaZz\x00\x7f\u00b2\u0663"
 
 
