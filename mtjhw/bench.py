@@ -19,6 +19,7 @@ from mtjhw.instruments.roles import (
     FieldController,
     LockIn,
     Oscilloscope,
+    Prober,
     PulseGenerator,
     ResistanceMeter,
     RFSource,
@@ -46,6 +47,11 @@ def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, r
 
     virtual = VirtualBench(build_dut(config.dut), seed=config.seed if seed is None else seed,
                            realtime=config.realtime if realtime is None else realtime)
+    wafer = None
+    if config.wafer is not None:
+        from mtjhw.simulators.bench.wafer import VirtualWafer, WaferSpec
+
+        wafer = VirtualWafer(WaferSpec.from_mapping(config.wafer), config.dut)
     instruments: dict[str, tuple[str, Any]] = {}
     for role, inst in config.instruments.items():
         entry = registration(inst.driver)
@@ -56,6 +62,8 @@ def build_virtual_instruments(config: BenchConfig, *, seed: int | None = None, r
         # a two-channel SMU's twin puts the DUT on the channel the driver uses
         on = {"dut_channel": inst.options["channel"]} if "channel" in inst.options and \
             "dut_channel" in inspect.signature(entry.twin).parameters else {}
+        if wafer is not None and "wafer" in inspect.signature(entry.twin).parameters:
+            on["wafer"] = wafer  # the prober steps the bench file's wafer
         twin = entry.twin(virtual, **on) if axis is None else entry.twin(virtual, magnet=virtual.axis_magnet(axis))
         virtual.wire(twin, role)  # an array DUT takes each source's bias on the matrix rows of its role
         instruments[role] = (resource, twin)
@@ -126,6 +134,23 @@ class Bench:
         if "rotator" in drivers:
             drivers["rotator"].set_clock(self.now, self.sleep)  # waits for the stage to stop on our clock
         self._arm_protection()
+        self._identities = {role: self._identity(role, driver) for role, driver in drivers.items()}
+
+    def _identity(self, role: str, driver: Any) -> dict[str, str]:
+        """Driver name, ``*IDN?`` reply and firmware (the reply's 4th field) of one instrument; an instrument
+        whose identity cannot be read gets "" (logged at info level), the bench still opens."""
+        inst = self.config.instruments.get(role)
+        try:
+            idn = str(driver.id).strip()
+        except Exception as exc:
+            log.info("%s: reading *IDN? failed (%s); its identity is not recorded", role, exc)
+            idn = ""
+        fields = [part.strip() for part in idn.split(",")]
+        return {"driver": inst.driver if inst else "", "idn": idn, "firmware": fields[3] if len(fields) > 3 else ""}
+
+    def identities(self) -> dict[str, dict[str, str]]:
+        """role → {"driver", "idn", "firmware"} of every instrument, as read when the bench was opened."""
+        return {role: dict(identity) for role, identity in self._identities.items()}
 
     def _arm_protection(self) -> None:
         """Set each instrument's own limits from the bench's, where it has them, so that a crash of this host
@@ -197,6 +222,14 @@ class Bench:
     @property
     def has_resistance(self) -> bool:
         return "resistance" in self.drivers
+
+    @property
+    def prober(self) -> Prober:
+        return self._role("prober")
+
+    @property
+    def has_prober(self) -> bool:
+        return "prober" in self.drivers
 
     @property
     def field(self) -> FieldController:

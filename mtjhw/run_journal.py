@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class RunJournal:
     bench: str
     seed: int | None
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))  # the run's identity in the database
 
     @property
     def data_file(self) -> Path:
@@ -84,7 +86,7 @@ class RunJournal:
         try:
             fields = json.loads(path.read_text(encoding="utf-8"))
             return cls(out, fields["procedure"], fields["parameters"], fields["bench"], fields["seed"],
-                       fields["attempts"])
+                       fields["attempts"], **({"uid": fields["uid"]} if fields.get("uid") else {}))
         except FileNotFoundError:
             raise RunDirectoryError(f"{out} has no {JOURNAL}: it was not written by `mtjhw run`, so it cannot be "
                                     "resumed") from None
@@ -122,7 +124,7 @@ class RunJournal:
             (self.out / LOCK).unlink(missing_ok=True)
 
     def write(self) -> None:
-        document = {"procedure": self.procedure, "parameters": self.parameters, "bench": self.bench,
+        document = {"uid": self.uid, "procedure": self.procedure, "parameters": self.parameters, "bench": self.bench,
                     "seed": self.seed, "attempts": self.attempts}
         temporary = self.out / f".{JOURNAL}.tmp"
         temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

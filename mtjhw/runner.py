@@ -40,6 +40,7 @@ class RunOutcome:
     out_dir: Path
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    record: Any = None  # the mtjhw.database.RunRecord of the run (filled whether or not it was recorded)
 
     @property
     def data_file(self) -> Path:
@@ -105,7 +106,8 @@ class _CsvSink:
 
 def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[str, Any] | None = None,
                   progress: bool | Callable[[float], None] = True, stop: threading.Event | None = None,
-                  resume: bool = False, bench_file: str | Path | None = None) -> RunOutcome:
+                  resume: bool = False, bench_file: str | Path | None = None, device: dict[str, Any] | None = None,
+                  database: Any = None, campaign: str | None = None, plot: bool = True) -> RunOutcome:
     """Run procedure ``name`` on an opened ``bench``; write data, plot and summary into ``out_dir``.
 
     ``progress``: True shows a bar with rate and ETA on stderr (a widget in Jupyter), False shows nothing, a
@@ -113,6 +115,10 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
     ``resume`` continues the run in ``out_dir`` after its last recorded point, with that run's settings
     (``settings`` may only repeat them) on the same bench and seed.
     ``bench_file``, the file the bench was opened from, is recorded in the data file's header.
+    The run is recorded (``outcome.record``) with ``device`` (its identity, e.g. wafer/die) and ``campaign`` into
+    ``database``: None or True the default one, a URL or a ``mtjhw.database.Database`` that one, False none; a
+    database failure is logged and noted in ``outcome.error``, the run and its files stay as they are.
+    ``plot`` False leaves out ``plot.png`` (a campaign of many dies saves the plotting time).
     """
     out = Path(out_dir)
     journal = RunJournal.load(out) if resume else None
@@ -154,11 +160,49 @@ def run_procedure(name: str, bench: Bench, out_dir: str | Path, settings: dict[s
             error = (error + "; " if error else "") + f"switching outputs off failed: {exc}"
         sink.close()
         outcome = RunOutcome(status, sink.points, out, error=error)
-        _finish(procedure, outcome)
+        _finish(procedure, outcome, plot)
         _end(journal, outcome)
+        _record(outcome, procedure, bench, journal, device, campaign, bench_file, database)
         if bar is not None:
             bar.close()
     return outcome
+
+
+def _record(outcome: RunOutcome, procedure: BenchProcedure, bench: Bench, journal: RunJournal,
+            device: dict[str, Any] | None, campaign: str | None, bench_file: Any, database: Any) -> None:
+    """Fill ``outcome.record`` and record it into ``database`` (see :func:`run_procedure`)."""
+    from .database import Database, run_record
+
+    try:
+        outcome.record = run_record(outcome, procedure, bench, journal, device=device, campaign=campaign,
+                                    bench_file=bench_file)
+        if database is False:
+            return
+        db = database if isinstance(database, Database) else Database(database if isinstance(database, str)
+                                                                      else None)
+        db.record(outcome.record)
+        if db is not database:
+            db.close()
+    except Exception as exc:  # the data is on disk; the run can be recorded again later
+        log.error("recording the run in the database failed: %s", exc)
+        outcome.error = (outcome.error + "; " if outcome.error else "") + f"not recorded in the database: {exc}"
+
+
+def record_of(out_dir: str | Path, bench: Bench, device: dict[str, Any] | None = None, campaign: str | None = None,
+              bench_file: str | Path | None = None) -> Any:
+    """The database record of the run that ended in ``out_dir`` on (a bench opened like) ``bench``, rebuilt from
+    its files: for a run whose process was killed after it ended but before it was recorded."""
+    from .database import run_record
+
+    out = Path(out_dir)
+    journal = RunJournal.load(out)
+    last = journal.attempts[-1] if journal.attempts else {}
+    document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary = {k: v for k, v in document.items() if k != "run"}
+    outcome = RunOutcome(last.get("status", "failed"), int(last.get("points") or 0), out, summary,
+                         last.get("error"))
+    procedure = make_procedure(journal.procedure, journal.parameters)
+    return run_record(outcome, procedure, bench, journal, device=device, campaign=campaign, bench_file=bench_file)
 
 
 def _execute(procedure: BenchProcedure, points: Callable[[], int]) -> tuple[str, str | None]:
@@ -237,8 +281,8 @@ def interrupts_deferred(stop: threading.Event | None = None) -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _finish(procedure: BenchProcedure, outcome: RunOutcome) -> None:
-    """Analyse and plot what was recorded; write summary.json in every case."""
+def _finish(procedure: BenchProcedure, outcome: RunOutcome, plot: bool = True) -> None:
+    """Analyse and (``plot``) plot what was recorded; write summary.json in every case."""
     summary: dict[str, Any] = {}
     parameters = _parameter_values(procedure)
     analysis_error = None
@@ -251,7 +295,8 @@ def _finish(procedure: BenchProcedure, outcome: RunOutcome) -> None:
             except AnalysisError as exc:
                 analysis_error = str(exc)
         try:
-            procedure.plot(data, summary, outcome.plot_file)
+            if plot:
+                procedure.plot(data, summary, outcome.plot_file)
         except Exception as exc:  # a plotting problem must not hide the data or the summary
             log.warning("plotting failed: %s", exc)
     outcome.summary = summary

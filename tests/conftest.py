@@ -21,6 +21,12 @@ def _bench_records(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("MTJHW_STATE_DIR", str(tmp_path_factory.mktemp("state")))
 
 
+@pytest.fixture(autouse=True)
+def _database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs are recorded into a fresh SQLite file per test, never into the user's database."""
+    monkeypatch.setenv("MTJHW_DATABASE", f"sqlite:///{tmp_path_factory.mktemp('db') / 'runs.sqlite'}")
+
+
 @pytest.fixture
 def pmtj_config() -> BenchConfig:
     return simulated_config()
