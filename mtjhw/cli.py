@@ -58,7 +58,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     try:
         outcome = run_procedure(args.procedure, bench, args.out, settings, progress=not args.quiet,
-                                stop=threading.Event(), resume=args.resume, bench_file=args.bench)
+                                stop=threading.Event(), resume=args.resume, bench_file=args.bench,
+                                database=False if args.no_db else args.db)
     except (ValueError, RunDirectoryError) as exc:  # checked above already; the directory may have changed since
         print(f"mtjhw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -286,16 +287,21 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from .reproduce import run_reproduction
+    from .scaleout import TaskError, executor
 
     try:
         options = {"mnist_dir": args.mnist} if args.mnist else {}
         if args.backend:
             options["backend"] = args.backend
-        report = run_reproduction(args.name, args.out, quick=args.quick, progress=not args.quiet,
-                                  **options)
+        with executor(args.scheduler, args.workers) as pool:
+            report = run_reproduction(args.name, args.out, quick=args.quick, progress=not args.quiet,
+                                      executor=pool, **options)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"mtjhw reproduce: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except TaskError as exc:
+        print(f"mtjhw reproduce: error: a sweep point failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"{args.name}: {report['metric']} = {report['value']:.4g} (paper: {report['paper_value']:.4g}) "
           f"-> {Path(args.out) / 'report.json'}")
     return EXIT_OK
@@ -306,6 +312,9 @@ def cmd_hil(args: argparse.Namespace) -> int:
     import signal
 
     import numpy as np
+
+    if args.monte_carlo is not None:
+        return _hil_monte_carlo(args)
 
     from .hil.loop import HilLoop
     from .hil.setups import letter_setup
@@ -344,6 +353,44 @@ def cmd_hil(args: argparse.Namespace) -> int:
     return EXIT_ABORTED if result.status == "stopped" else EXIT_OK
 
 
+def _hil_monte_carlo(args: argparse.Namespace) -> int:
+    """``mtjhw hil --monte-carlo N``: N trials of the device variability, their accuracy distribution."""
+    import json
+
+    from .hil.monte_carlo import monte_carlo, table
+    from .scaleout import TaskError, executor
+
+    if args.bench is not None:
+        print("mtjhw hil: error: --monte-carlo draws simulated arrays; it takes no --bench", file=sys.stderr)
+        return EXIT_USAGE
+    settings = {"epochs": args.epochs, "per_class": args.per_class, "noise": args.noise,
+                "max_attempts": args.max_attempts, "pulse_budget": args.pulse_budget}
+    try:
+        with executor(args.scheduler, args.workers) as pool:
+            report = monte_carlo(args.monte_carlo, args.array, args.trainer, seed=args.seed, executor=pool,
+                                 quiet=args.quiet, **settings)
+    except (ValueError, TaskError) as exc:
+        print(f"mtjhw hil: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
+    except KeyboardInterrupt:  # the trials still queued were cancelled, the workers stopped
+        print("mtjhw hil: Monte Carlo interrupted; nothing written", file=sys.stderr)
+        return EXIT_ABORTED
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "monte-carlo.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    print(f"-> {path}")
+    return EXIT_OK
+
+
+def _add_scaleout(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--workers`` and ``--scheduler`` (mtjhw.scaleout) for a command whose ``what`` are independent tasks."""
+    parser.add_argument("--workers", type=int, default=None, help=f"run the {what} on a local Dask cluster of this "
+                        "many worker processes (default: serially in this process)")
+    parser.add_argument("--scheduler", metavar="ADDR", help=f"run the {what} on the Dask cluster at this scheduler "
+                        "address (tcp://host:port)")
+
+
 def build_parser(expand: str | None = None) -> argparse.ArgumentParser:
     """The ``mtjhw`` parser; of the :data:`LAZY_COMMANDS` only ``expand`` gets its options (imported)."""
     parser = argparse.ArgumentParser(prog="mtjhw", description="Hardware-in-the-loop framework for MTJs and "
@@ -363,7 +410,15 @@ def build_parser(expand: str | None = None) -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="continue the run in --out after its last recorded "
                      "point, with its settings and seed (after an abort, a fault or a kill)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--db", metavar="URL", help="record the run into this database (default: $MTJHW_DATABASE "
+                     "or the user's one)")
+    run.add_argument("--no-db", action="store_true", help="do not record the run in a database")
     run.set_defaults(func=cmd_run)
+    from .campaign.cli import add_parser as add_campaign_parser  # argparse only: the work is imported when it runs
+    from .database.cli import add_parser as add_db_parser
+
+    add_db_parser(sub)
+    add_campaign_parser(sub)
 
     procs = sub.add_parser("procedures", help="list procedures, their parameters and summary keys")
     procs.set_defaults(func=cmd_procedures)
@@ -405,6 +460,7 @@ def build_parser(expand: str | None = None) -> argparse.ArgumentParser:
     repro.add_argument("--backend", choices=["golden", "gateware", "verilator"],
                        help="trainer of zhao-letters: the engine's golden model (default), the engine in the "
                        "Amaranth simulator, or its Verilator build")
+    _add_scaleout(repro, "sweep points")
     repro.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     repro.set_defaults(func=cmd_reproduce)
 
@@ -436,6 +492,10 @@ def _add_hil(sub: Any) -> None:
     hil.add_argument("--max-attempts", type=int, default=30, help="write pulses per cell and epoch")
     hil.add_argument("--pulse-budget", type=int, default=10_000, help="write pulses per epoch in all")
     hil.add_argument("--seed", type=int, default=0)
+    hil.add_argument("--monte-carlo", type=int, metavar="N", help="variability Monte Carlo: train N simulated arrays, "
+                     "each its own draw of the devices (seeds derived from --seed), and report the accuracy "
+                     "distribution (monte-carlo.json in --out); no checkpoints")
+    _add_scaleout(hil, "Monte Carlo trials")
     hil.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     hil.set_defaults(func=cmd_hil)
 
@@ -446,10 +506,17 @@ def _add_gateware(sub: Any) -> None:
     register(sub)
 
 
+def _add_gui(sub: Any) -> None:
+    from .gui.cli import register
+
+    register(sub)
+
+
 #: Commands whose options need heavy imports (physics, Amaranth): name -> (help, adds the full parser).
 LAZY_COMMANDS = {
     "hil": ("train the 3×3 letter network in the loop: forward on an array, backward in a trainer", _add_hil),
     "gateware": ("FPGA gateware: build, deploy, register map", _add_gateware),
+    "gui": ("measurement window: a procedure's parameters, queue, live plot and results browser", _add_gui),
 }
 
 
