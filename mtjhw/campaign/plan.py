@@ -69,7 +69,7 @@ def plan_hash(runs: list[PlannedRun]) -> str:
 
 def wafer_devices(campaign: CampaignFile, dies: list[Any], wafer: str | None) -> list[Device]:
     """The devices of a wafer campaign: the selected ones of ``dies`` (``Die`` objects of the wafer map, in its
-    order), each with its identity ({"wafer", "die", "column", "row", "x", "y"})."""
+    order), each with its identity (:func:`_die_identity`)."""
     selection = campaign.devices.wafer.dies
     bench = campaign.bench_path()
     if selection == "all":
@@ -83,8 +83,15 @@ def wafer_devices(campaign: CampaignFile, dies: list[Any], wafer: str | None) ->
     else:
         chosen = [d for d in dies if (selection.rows is None or d.row in selection.rows)
                   and (selection.columns is None or d.column in selection.columns)]
-    return [Device(d.label, {"wafer": wafer, "die": d.label, "column": d.column, "row": d.row, "x": d.x, "y": d.y},
-                   bench, die=(d.column, d.row)) for d in chosen]
+    return [Device(d.label, _die_identity(d, wafer), bench, die=(d.column, d.row)) for d in chosen]
+
+
+def _die_identity(die: Any, wafer: str | None) -> dict[str, Any]:
+    """{"wafer", "die", "column", "row"} and, where the die's centre is known, its "x" and "y" (m)."""
+    identity = {"wafer": wafer, "die": die.label, "column": die.column, "row": die.row}
+    if die.x is not None and die.y is not None:
+        identity.update(x=die.x, y=die.y)
+    return identity
 
 
 def crosspoint_devices(campaign: CampaignFile) -> list[Device]:

@@ -48,21 +48,30 @@ def status_table(runs: list[PlannedRun], root: Path) -> str:
 
 
 def summary_table(runs: list[PlannedRun], root: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """One row per device and grid point: the device's identity, the grid point, each procedure's status and
-    its numeric summary values (``key`` alone when one procedure has it, else ``procedure.key``); and the units."""
+    """One row per device and grid point: the device's identity, the grid point, its status (``finished`` once
+    every procedure has), ``yield`` (every procedure finished and analysed), each procedure's status and its
+    numeric summary values; and the units."""
     rows: dict[tuple[str, int | None], dict[str, Any]] = {}
     units: dict[str, str] = {}
+    summaries = {run.run_id: _summary(run.out_dir(root)) for run in runs}
+    owners: dict[str, set[str]] = {}
+    for run in runs:
+        for key in summaries[run.run_id].get("values", {}):
+            owners.setdefault(key, set()).add(run.procedure)
     for run in runs:
         row = rows.setdefault((run.device.label, run.grid_index), {
-            "device": run.device.label, **run.device.identity, "grid": run.grid_index, "status": "finished"})
+            "device": run.device.label, **run.device.identity, "grid": run.grid_index, "status": "finished",
+            "yield": True})
         status, _ = run_status(run.out_dir(root))
         row[f"{run.procedure}.status"] = status
         if status != "finished":
             row["status"] = status
-        summary = _summary(run.out_dir(root))
+        summary = summaries[run.run_id]
+        row["yield"] = row["yield"] and status == "finished" and not summary.get("analysis_error")
         for key, value in summary.get("values", {}).items():
-            row[key] = value
-            units.setdefault(key, summary.get("units", {}).get(key, ""))
+            column = key if len(owners[key]) == 1 else f"{run.procedure}.{key}"
+            row[column] = value
+            units.setdefault(column, summary.get("units", {}).get(key, ""))
     return list(rows.values()), units
 
 
@@ -73,7 +82,8 @@ def _summary(out: Path) -> dict[str, Any]:
         return {}
     values = {k: v for k, v in document.items() if k != "run" and isinstance(v, (int, float))
               and not isinstance(v, bool) and math.isfinite(v)}
-    return {"values": values, "units": document.get("run", {}).get("units") or {}}
+    run = document.get("run", {})
+    return {"values": values, "units": run.get("units") or {}, "analysis_error": run.get("analysis_error")}
 
 
 def write_summary_csv(rows: list[dict[str, Any]], units: dict[str, str], path: Path) -> Path:

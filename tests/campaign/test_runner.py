@@ -1,0 +1,95 @@
+"""Campaign sessions on the simulated wafer: killed and resumed, every run once, recorded, mapped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mtjhw.campaign import CampaignError, load_campaign
+from mtjhw.campaign.runner import run_campaign
+from mtjhw.database import Database
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+COLUMNS = [4, 5, 6, 7, 8, 9, 10, 11]
+
+
+def _campaign(tmp_path: Path, columns: list[int] = COLUMNS, points: int = 41) -> Path:
+    path = tmp_path / "campaign.yaml"
+    path.write_text(f"name: W7-test\nbench: {EXAMPLES / 'simulated-wafer.yaml'}\n"
+                    f"devices: {{wafer: {{dies: {{rows: [6], columns: {columns}}}}}}}\n"
+                    f"procedures:\n  - {{name: rh-loop, settings: {{points: {points}, sweep_rate: 0.2}}}}\n"
+                    "  - {name: rv-loop, settings: {points: 21, compliance: 1.0e-4}}\n")
+    return path
+
+
+def _finished(out: Path) -> int:
+    count = 0
+    for journal in out.glob("*/*/run.json"):
+        try:
+            count += json.loads(journal.read_text())["attempts"][-1]["status"] == "finished"
+        except (ValueError, KeyError, IndexError):
+            pass
+    return count
+
+
+def test_a_killed_campaign_resumes_to_every_run_once_recorded_and_mapped(tmp_path):
+    file, out = _campaign(tmp_path), tmp_path / "out"
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    command = [sys.executable, "-m", "mtjhw.cli", "campaign", "run", str(file), "--out", str(out), "--db", url,
+               "--no-plots", "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _finished(out) < 5 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    killed_at = _finished(out)
+    assert 0 < killed_at < 2 * len(COLUMNS)
+    report = run_campaign(file, out, database=url, quiet=True)
+    assert report.complete and report.total == 2 * len(COLUMNS)
+    for procedure, points in (("rh-loop", 82), ("rv-loop", 168)):  # no point lost, none measured twice
+        for data in out.glob(f"*/{procedure}/data.csv"):
+            rows = [line for line in data.read_text().splitlines() if line and not line.startswith("#")]
+            assert len(rows) - 1 == points, data
+    with Database(url) as db:
+        runs = db.runs(campaign="W7-test")
+    assert len(runs) == 2 * len(COLUMNS) and len({r.uid for r in runs}) == len(runs)
+    assert {r.device["die"] for r in runs} == {f"C{c:02d}R06" for c in COLUMNS}
+    assert all(r.status == "finished" and r.device["wafer"] == "W7" for r in runs)
+    assert (out / "maps" / "wafer-yield.png").exists() and (out / "maps" / "wafer-h_c.png").exists()
+    again = run_campaign(file, out, database=url, quiet=True)
+    assert again.measured == 0 and again.complete
+
+
+def test_a_campaign_without_the_database_is_recorded_when_resumed_with_it(tmp_path):
+    file, out = _campaign(tmp_path, columns=[7, 8], points=11), tmp_path / "out"
+    first = run_campaign(file, out, database=False, quiet=True)
+    assert first.complete and first.recorded == 0
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    second = run_campaign(file, out, database=url, quiet=True)
+    assert second.recorded == 4
+    attempts = [len(json.loads(p.read_text())["attempts"]) for p in out.glob("*/*/run.json")]
+    assert attempts == [1, 1, 1, 1]  # recorded from the files, not measured again
+    with Database(url) as db:
+        assert sorted(r.device["die"] for r in db.runs()) == ["C07R06", "C07R06", "C08R06", "C08R06"]
+
+
+def test_another_plan_in_the_same_folder_is_refused(tmp_path):
+    out = tmp_path / "out"
+    run_campaign(_campaign(tmp_path, columns=[7], points=11), out, database=False, quiet=True)
+    with pytest.raises(CampaignError, match="another plan"):
+        run_campaign(_campaign(tmp_path, columns=[7], points=21), out, database=False, quiet=True)
+
+
+def test_the_example_campaign_plans_every_die_of_the_wafer():
+    from mtjhw.campaign.runner import campaign_devices
+
+    devices = campaign_devices(load_campaign(EXAMPLES / "campaign-wafer.yaml"))
+    assert len(devices) == 216 and devices[0].identity["wafer"] == "W7"
