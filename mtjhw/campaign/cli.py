@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     campaign = subparsers.add_parser("campaign", help="measure many devices: wafer dies, crosspoints or benches; "
@@ -33,6 +31,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_campaign(args: argparse.Namespace) -> int:
+    from mtjhw.cli import EXIT_USAGE
+
     from .spec import CampaignError
 
     try:
@@ -43,6 +43,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from mtjhw.cli import EXIT_ABORTED, EXIT_FAILED, EXIT_OK
     from mtjhw.scaleout import executor
 
     from .runner import run_campaign
@@ -71,4 +72,4 @@ def _status(args: argparse.Namespace) -> int:
     name, runs = load_plan(args.out)
     print(f"campaign {name}")
     print(status_table(runs, args.out))
-    return EXIT_OK
+    return 0

@@ -93,3 +93,16 @@ def test_the_example_campaign_plans_every_die_of_the_wafer():
 
     devices = campaign_devices(load_campaign(EXAMPLES / "campaign-wafer.yaml"))
     assert len(devices) == 216 and devices[0].identity["wafer"] == "W7"
+
+
+def test_campaign_status_prints_each_die_and_a_missing_folder_is_named(tmp_path, capsys):
+    from mtjhw.cli import main
+
+    out = tmp_path / "out"
+    assert main(["campaign", "run", str(_campaign(tmp_path, columns=[7], points=11)), "--out", str(out),
+                 "--no-db", "--no-plots", "-q"]) == 0
+    assert main(["campaign", "status", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].split() == ["C07R06", "finished", "(22)", "finished", "(168)"]
+    assert main(["campaign", "status", str(tmp_path / "none")]) == 2
+    assert "campaign.json missing" in capsys.readouterr().err
