@@ -90,11 +90,14 @@ class SourceMeterMixin:
         self.enable_source()
 
     def output_off(self) -> None:
-        """Zero the level and switch the output off (best effort: both are attempted even if one fails)."""
+        """Zero the level and switch the output off (best effort: both are attempted even if one fails), then wait
+        until the instrument has executed both (``*OPC?``): a write alone may still sit in its input buffer when
+        the caller goes on, or closes the connection and reports the output off."""
         try:
             self._zero_level()
         finally:
             self.disable_source()
+        self.ask("*OPC?")
 
     def measure(self) -> tuple[float, float]:
         return self._as_vi(*self._read_pair())

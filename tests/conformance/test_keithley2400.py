@@ -138,6 +138,7 @@ def test_measure_and_output_off():
     with expected_protocol(Keithley2400, [
         FORMAT, *VOLT_MODE, *NO_ERROR, (":TRIG:COUN 1;:ARM:COUN 1;:TRIG:SOUR IMM", None),
         (":READ?", reading(0.1, 1e-5)), (":SOUR:VOLT:MODE FIX;:SOUR:VOLT:LEV 0", None), ("OUTPUT 0", None),
+        ("*OPC?", "1"),
     ], limits=SMU) as smu:
         smu.source_voltage_mode(1e-3)
         assert smu.measure() == (0.1, 1e-5)

@@ -265,6 +265,7 @@ def test_driver_commands_for_one_channel():
         ("smub.source.levelv = 0.1", None), ("smub.source.output = smub.OUTPUT_ON", None),
         ("print(smub.measure.iv())", "2.00000e-05\t1.00000e-01"),
         ("smub.source.levelv = 0", None), ("smub.source.output = smub.OUTPUT_OFF", None),
+        ("*OPC?", "1"),
     ], channel="b", limits=LIMITS) as inst:
         assert isinstance(inst, SourceMeter)
         inst.source_voltage_mode(1e-3)

@@ -95,7 +95,7 @@ def test_messages_of_the_role():
     with expected_protocol(KeysightB2900, [
         (":OUTP1:PROT ON;:SENS1:CURR:PROT 0.001;:SENS1:VOLT:PROT 0.8", None), *NO_ERROR,
         (":SENS1:CURR:PROT 0.0001", None), (setup, None), *NO_ERROR, (":SOUR1:VOLT 0.1", None), (":OUTP1 1", None),
-        (":MEAS? (@1)", "+1.000000E-01,+1.000000E-05"), (":SOUR1:VOLT 0", None), (":OUTP1 0", None),
+        (":MEAS? (@1)", "+1.000000E-01,+1.000000E-05"), (":SOUR1:VOLT 0", None), (":OUTP1 0", None), ("*OPC?", "1"),
     ], limits=LIMITS) as smu:
         smu.arm_protection()
         smu.source_voltage_mode(1e-4)

@@ -25,6 +25,7 @@ def test_2450_voltage_mode_and_measure():
         (':READ? "defbuffer1", SOUR, READ', "+1.000000E-02,+2.000000E-06"),
         (":SOUR:VOLT:LEV 0", None),
         ("OUTPUT OFF", None),
+        ("*OPC?", "1"),
     ]) as smu:
         smu.source_voltage_mode(1e-4, nplc=1)
         smu.set_level(0.01)
