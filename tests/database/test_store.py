@@ -67,3 +67,25 @@ def test_a_simulated_run_is_recorded_with_identities_and_checksums(tmp_path) -> 
     data = (tmp_path / "run" / "data.csv").read_bytes()
     assert files["data.csv"]["sha256"] == hashlib.sha256(data).hexdigest()
     assert files["data.csv"]["bytes"] == len(data)
+
+
+def test_a_failed_run_is_recorded_with_its_reason(tmp_path) -> None:
+    with Bench.open(simulated_config()) as bench:
+        outcome = run_procedure("thermal-stability", bench, tmp_path / "run", {}, progress=False)
+    row = Database().run(outcome.record.uid)
+    assert row.status == "failed" and "'temperature' role" in row.error
+
+
+def test_an_aborted_run_resumed_stays_one_run_under_its_uid(tmp_path) -> None:
+    import threading
+
+    stop = threading.Event()
+    with Bench.open(simulated_config()) as bench:
+        first = run_procedure("rh-loop", bench, tmp_path / "run", {"points": 21}, stop=stop,
+                              progress=lambda percent: percent < 30 or stop.set())
+    assert first.status == "aborted" and Database().run(first.record.uid).status == "aborted"
+    with Bench.open(simulated_config()) as bench:
+        second = run_procedure("rh-loop", bench, tmp_path / "run", progress=False, resume=True)
+    assert second.status == "finished" and second.record.uid == first.record.uid
+    row = Database().run(first.record.uid)
+    assert Database().count() == 1 and row.status == "finished" and row.points == second.points
