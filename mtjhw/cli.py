@@ -286,9 +286,15 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import run_reproduction
+    from .reproduce import catalogue, run_reproduction
     from .scaleout import TaskError, executor
 
+    if args.list:
+        print("\n".join(catalogue()))
+        return EXIT_OK
+    if args.name is None or args.out is None:
+        print("mtjhw reproduce: error: give a reproduction's name and --out DIR (or --list)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         options = {"mnist_dir": args.mnist} if args.mnist else {}
         if args.backend:
@@ -453,8 +459,9 @@ def build_parser(expand: str | None = None) -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_sim_serve)
 
     repro = sub.add_parser("reproduce", help="reproduce a network result of the review beside the paper's number")
-    repro.add_argument("name", help="jung-crossbar, population-coding, stno-reservoir, zhao-letters")
-    repro.add_argument("--out", required=True, type=Path, help="output directory (report.json, report.png)")
+    repro.add_argument("name", nargs="?", help="jung-crossbar, population-coding, stno-reservoir, zhao-letters")
+    repro.add_argument("--out", type=Path, help="output directory (report.json, report.png)")
+    repro.add_argument("--list", action="store_true", help="list the reproductions: paper value, metric, data set")
     repro.add_argument("--quick", action="store_true", help="a smaller, faster run")
     repro.add_argument("--mnist", type=Path, help="directory with the MNIST IDX files (jung-crossbar)")
     repro.add_argument("--backend", choices=["golden", "gateware", "verilator"],

@@ -10,23 +10,35 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mtjhw.progress import StepBar
 from mtjhw.scaleout import Executor, SerialExecutor
 
-from .jung_crossbar import reproduce_jung_crossbar
-from .population_coding import reproduce_population_coding
-from .stno_reservoir import reproduce_stno_reservoir
-from .zhao_letters import reproduce_zhao_letters
+from . import jung_crossbar, population_coding, stno_reservoir, zhao_letters
 
-#: name → function(out_dir, quick, progress, executor) -> report
-REPRODUCTIONS: dict[str, Callable[..., dict[str, Any]]] = {
-    "stno-reservoir": reproduce_stno_reservoir,
-    "jung-crossbar": reproduce_jung_crossbar,
-    "population-coding": reproduce_population_coding,
-    "zhao-letters": reproduce_zhao_letters,
+
+class Reproduction(NamedTuple):
+    """A reproduction: ``run(out_dir, quick, progress, executor, **options) -> report`` and what it is measured
+    against, ``paper``: ``reference``, ``metric``, ``accuracy`` (the paper's value, the one to beat) and
+    ``dataset`` (the data set ours runs on)."""
+
+    run: Callable[..., dict[str, Any]]
+    paper: dict[str, Any]
+
+
+REPRODUCTIONS: dict[str, Reproduction] = {
+    "stno-reservoir": Reproduction(stno_reservoir.reproduce_stno_reservoir, stno_reservoir.PAPER),
+    "jung-crossbar": Reproduction(jung_crossbar.reproduce_jung_crossbar, jung_crossbar.PAPER),
+    "population-coding": Reproduction(population_coding.reproduce_population_coding, population_coding.PAPER),
+    "zhao-letters": Reproduction(zhao_letters.reproduce_zhao_letters, zhao_letters.PAPER),
 }
+
+
+def catalogue() -> list[str]:
+    """One line per reproduction: name, the paper's value of its metric, the metric, our data set, the paper."""
+    return [f"{name:<18} {r.paper['accuracy']:7.2%}  {r.paper['metric']}; on {r.paper['dataset']}\n"
+            f"{'':<28}{r.paper['reference']}" for name, r in sorted(REPRODUCTIONS.items())]
 
 
 def run_reproduction(name: str, out_dir: str | Path, quick: bool = False, progress: bool = True,
@@ -36,7 +48,7 @@ def run_reproduction(name: str, out_dir: str | Path, quick: bool = False, progre
     process by default; the same report on any executor). ``options`` go to the reproductions that take them
     (``mnist_dir`` for ``jung-crossbar``, ``backend`` for ``zhao-letters``)."""
     try:
-        function = REPRODUCTIONS[name]
+        function = REPRODUCTIONS[name].run
     except KeyError:
         raise ValueError(f"unknown reproduction {name!r}; known: {', '.join(sorted(REPRODUCTIONS))}") from None
     out = Path(out_dir)

@@ -21,7 +21,9 @@ from mtjhw.simulators.physics.crossbar import CrossbarParams
 
 from .sweeps import SweepPoint, run_sweeps
 
-PAPER = {"reference": "review Table 3 (Jung et al. 2022): binary MTJ crossbar, resistance summation, 4-bit TDC, "
+PAPER = {"metric": "test accuracy on the crossbar (4-bit TDC)",
+         "dataset": "scikit-learn digits 8×8 (MNIST with --mnist; the paper's is MNIST)",
+         "reference": "review Table 3 (Jung et al. 2022): binary MTJ crossbar, resistance summation, 4-bit TDC, "
                       "2-layer perceptron on MNIST", "accuracy": 0.9323, "software_accuracy": 0.9524}
 
 
@@ -71,7 +73,7 @@ def reproduce_jung_crossbar(out: Path, quick: bool, progress: StepBar, executor:
     _plot(sweeps, hardware, software, out / "report.png")
     return {
         "name": "jung-crossbar",
-        "metric": "test accuracy on the crossbar (4-bit TDC)",
+        "metric": PAPER["metric"],
         "value": hardware,
         "paper_value": PAPER["accuracy"],
         "software_value": software,

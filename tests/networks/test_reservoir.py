@@ -48,6 +48,17 @@ def test_reproduce_cli_writes_the_report(tmp_path, capsys):
     assert "unknown reproduction 'nope'" in capsys.readouterr().err
 
 
+def test_reproduce_list_names_each_reproduction_with_the_paper_value_to_beat(capsys):
+    from mtjhw.reproduce import REPRODUCTIONS
+
+    assert main(["reproduce", "--list"]) == 0
+    listing = capsys.readouterr().out
+    for name, reproduction in REPRODUCTIONS.items():
+        line = next(line for line in listing.splitlines() if line.startswith(name + " "))
+        assert f"{reproduction.paper['accuracy']:.2%}" in line and reproduction.paper["dataset"] in line
+    assert main(["reproduce"]) == 2 and "--list" in capsys.readouterr().err
+
+
 def test_zhao_letters_report(tmp_path):
     from mtjhw.gateware.mlp_engine import engine_cycles
     from mtjhw.reproduce.zhao_letters import accuracy_for
