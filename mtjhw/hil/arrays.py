@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -45,6 +45,36 @@ class ArrayBackend(Protocol):
 
     def states(self) -> np.ndarray:
         """The cells' states as read back (±1)."""
+
+
+@runtime_checkable
+class MeasuresDots(Protocol):
+    """An array that measures dot products itself (through a TDC, or on its own conductance scale): the loop
+    needs no ``unit_current``."""
+
+    def dots(self, x: np.ndarray) -> np.ndarray:
+        """x·W of the programmed weights, in units of one active input on one weight."""
+
+
+@runtime_checkable
+class ProgramsWeights(Protocol):
+    """A multi-level array: the trainer's analog weights are written, not their signs."""
+
+    def program_weights(self, weights: np.ndarray, max_attempts: int,
+                        pulse_budget: int | None = None) -> WriteReport:
+        """Write-verify (rows, outputs) weights in [−1, 1]."""
+
+
+@runtime_checkable
+class Restorable(Protocol):
+    """A simulated array whose cells and random state go into the loop's checkpoints (a real array keeps its
+    state physically and is programmed again on resume)."""
+
+    def snapshot(self) -> tuple[np.ndarray, dict]:
+        """(cell states, random-generator state)."""
+
+    def restore(self, cells: np.ndarray, rng_state: dict) -> None:
+        """Put back what :meth:`snapshot` returned."""
 
 
 def weights_to_states(weights: np.ndarray) -> np.ndarray:

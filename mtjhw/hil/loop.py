@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from mtjhw.progress import bar
 
-from .arrays import ArrayBackend, differential, weights_to_states
+from .arrays import ArrayBackend, MeasuresDots, ProgramsWeights, Restorable, differential, weights_to_states
 
 
 @dataclass
@@ -51,9 +51,10 @@ class HilLoop:
     """Train ``trainer`` on (``x`` in {0, 1}, labels ``y``) with the forward pass on ``array``.
 
     ``unit_current`` (A) converts a differential bit-line current into a dot-product count (the current of one
-    active input on one weight: V·(G_P − G_AP)); arrays that measure dot products themselves (a ``dots``
-    method, e.g. read through the TDC) need none; ``max_attempts`` write pulses per cell and epoch;
-    ``pulse_budget`` pulses per epoch in all (programming stops there and reports the rest as failed).
+    active input on one weight: V·(G_P − G_AP)); arrays that measure dot products themselves
+    (:class:`~mtjhw.hil.arrays.MeasuresDots`, e.g. read through the TDC) need none; ``max_attempts`` write
+    pulses per cell and epoch; ``pulse_budget`` pulses per epoch in all (programming stops there and reports the
+    rest as failed).
     """
 
     def __init__(self, array: ArrayBackend, trainer: Any, x: np.ndarray, y: np.ndarray,
@@ -62,7 +63,7 @@ class HilLoop:
                  seed: int = 0) -> None:
         self.array, self.trainer = array, trainer
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=int)
-        if unit_current is None and not hasattr(array, "dots"):
+        if unit_current is None and not isinstance(array, MeasuresDots):
             raise ValueError("unit_current is needed to turn this array's bit-line currents into dot products")
         self.unit_current = unit_current
         self.max_attempts, self.pulse_budget = max_attempts, pulse_budget
@@ -72,7 +73,7 @@ class HilLoop:
 
     def dots(self, x: np.ndarray) -> np.ndarray:
         """x·W measured on the array."""
-        if hasattr(self.array, "dots"):
+        if isinstance(self.array, MeasuresDots):
             return self.array.dots(x)
         return differential(self.array.column_currents(x)) / self.unit_current
 
@@ -81,8 +82,8 @@ class HilLoop:
 
     def program(self) -> tuple[int, list[tuple[int, int]]]:
         """Write the trainer's weights into the array: analog weights into multi-level arrays
-        (``program_weights``), their signs into binary ones."""
-        if hasattr(self.array, "program_weights"):
+        (:class:`~mtjhw.hil.arrays.ProgramsWeights`), their signs into binary ones."""
+        if isinstance(self.array, ProgramsWeights):
             report = self.array.program_weights(self.trainer.weights(), self.max_attempts, self.pulse_budget)
         else:
             states = weights_to_states(self.trainer.binary_weights())
@@ -128,11 +129,10 @@ class HilLoop:
             return
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         arrays = {f"trainer_{k}": v for k, v in self.trainer.state().items()}
-        snapshot = getattr(self.array, "snapshot", None)
         meta: dict[str, Any] = {"rng": self.rng.bit_generator.state,
                                 "history": [r.__dict__ for r in self.history]}
-        if snapshot is not None:
-            cells, array_rng = snapshot()
+        if isinstance(self.array, Restorable):
+            cells, array_rng = self.array.snapshot()
             arrays["array_cells"] = cells
             meta["array_rng"] = array_rng
         tmp = self.checkpoint_dir / "checkpoint.tmp.npz"
@@ -146,9 +146,8 @@ class HilLoop:
         meta = json.loads((self.checkpoint_dir / "checkpoint.json").read_text())
         with np.load(self.checkpoint_dir / "checkpoint.npz") as data:
             self.trainer.load({k[len("trainer_"):]: data[k] for k in data.files if k.startswith("trainer_")})
-            restore = getattr(self.array, "restore", None)
-            if restore is not None and "array_cells" in data.files:
-                restore(data["array_cells"], meta["array_rng"])
+            if isinstance(self.array, Restorable) and "array_cells" in data.files:
+                self.array.restore(data["array_cells"], meta["array_rng"])
             else:
                 self.program()  # a real array keeps its state physically; make sure it holds the weights
         self.rng.bit_generator.state = meta["rng"]
