@@ -16,6 +16,8 @@ import numpy as np
 
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
+from .energy import TDC_ENERGY, InferenceEnergy, crossbar_inference_energy
+
 
 def sign(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0, -1.0)
@@ -133,6 +135,12 @@ class XnorCrossbar:
         self._r_p = p.r_p * math.exp(p.sigma_log_rp**2 / 2)
         self._r_ap = self._r_p * (1 + p.tmr / (1 + (read_v / p.v_half) ** 2))
         self._read_v = read_v
+
+    def energy(self, tdc_energy: float | None = None) -> InferenceEnergy:
+        """Energy of one inference (RC charging and TDC conversions, :mod:`mtjhw.networks.energy`)."""
+        layers = [pair[0].r_p.shape for pair in self.pairs]
+        return crossbar_inference_energy(layers, self.segment, self.c_load, self.v_charge, self.v_threshold,
+                                         TDC_ENERGY if tdc_energy is None else tdc_energy)
 
     def charging_times(self, layer: int, inputs: np.ndarray) -> np.ndarray:
         """(n, segments, outputs) charging times (s) of every series segment for inputs (n, rows) of ±1."""

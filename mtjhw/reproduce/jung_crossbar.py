@@ -24,7 +24,8 @@ from .sweeps import SweepPoint, run_sweeps
 PAPER = {"metric": "test accuracy on the crossbar (4-bit TDC)",
          "dataset": "scikit-learn digits 8×8 (MNIST with --mnist; the paper's is MNIST)",
          "reference": "review Table 3 (Jung et al. 2022): binary MTJ crossbar, resistance summation, 4-bit TDC, "
-                      "2-layer perceptron on MNIST", "accuracy": 0.9323, "software_accuracy": 0.9524}
+                      "2-layer perceptron on MNIST", "accuracy": 0.9323, "software_accuracy": 0.9524,
+         "tops_per_watt": [10.0, 20.0]}
 
 
 def _data(mnist_dir: str | Path | None, rng: np.random.Generator):
@@ -60,7 +61,8 @@ def reproduce_jung_crossbar(out: Path, quick: bool, progress: StepBar, executor:
     software = float(np.mean(model.predict(x_test) == y_test))
     nominal = CrossbarParams()
     progress("jung-crossbar: inference on the simulated crossbar with a 4-bit TDC")
-    hardware = XnorCrossbar(model, nominal, tdc_bits=4, seed=2).accuracy(x_test, y_test)
+    crossbar = XnorCrossbar(model, nominal, tdc_bits=4, seed=2)
+    hardware = crossbar.accuracy(x_test, y_test)
     point = partial(crossbar_accuracy, model, x_test, y_test)
     points = [SweepPoint("sigma_log_rp", sigma, f"jung-crossbar: R_P spread σ(ln R_P) = {sigma:g}",
                          partial(point, CrossbarParams(sigma_log_rp=sigma))) for sigma in sigmas]
@@ -83,6 +85,8 @@ def reproduce_jung_crossbar(out: Path, quick: bool, progress: StepBar, executor:
         "settings": {"layers": list(model.sizes), "epochs": epochs, "segment": 16, "tdc_bits": 4,
                      "sigma_log_rp": nominal.sigma_log_rp, "sigma_tmr": nominal.sigma_tmr,
                      "train_samples": len(x_train), "test_samples": len(x_test)},
+        "energy": crossbar.energy().as_dict(),
+        "paper_tops_per_watt": PAPER["tops_per_watt"],
         "sweeps": sweeps,
     }
 

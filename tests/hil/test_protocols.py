@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mtjhw.hil.arrays import (BenchArray, MeasuresDots, MultiLevelArray, ProgramsWeights, Restorable,
-                              SimulatedArray, TdcReadArray)
+from mtjhw.hil.arrays import (
+    BenchArray,
+    MeasuresDots,
+    MultiLevelArray,
+    ProgramsWeights,
+    Restorable,
+    SimulatedArray,
+    TdcReadArray,
+)
 
 #: backend → (measures dot products itself, writes analog weights, checkpointed with the loop)
 EXPECTED = {SimulatedArray: (False, False, True), TdcReadArray: (True, False, True),
