@@ -18,8 +18,11 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def plan(folder: Path, row: int, columns: list[int]) -> Path:
     """The example campaign restricted to dies (``columns``, ``row``)."""
     text = (EXAMPLES / "campaign-wafer.yaml").read_text()
-    text = text.replace("bench: simulated-wafer.yaml", f"bench: {EXAMPLES / 'simulated-wafer.yaml'}")
-    text = text.replace("dies: all", f"dies: {{rows: [{row}], columns: {columns}}}")
+    for old, new in (("bench: simulated-wafer.yaml", f"bench: {EXAMPLES / 'simulated-wafer.yaml'}"),
+                     ("dies: all", f"dies: {{rows: [{row}], columns: {columns}}}")):
+        if old not in text:
+            raise SystemExit(f"examples/campaign-wafer.yaml no longer says {old!r}: update this benchmark")
+        text = text.replace(old, new)
     path = folder / "campaign.yaml"
     path.write_text(text)
     return path
