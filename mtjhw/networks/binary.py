@@ -136,11 +136,11 @@ class XnorCrossbar:
         self._r_ap = self._r_p * (1 + p.tmr / (1 + (read_v / p.v_half) ** 2))
         self._read_v = read_v
 
-    def energy(self, tdc_energy: float | None = None) -> InferenceEnergy:
-        """Energy of one inference (RC charging and TDC conversions, :mod:`mtjhw.networks.energy`)."""
-        layers = [pair[0].r_p.shape for pair in self.pairs]
+    def energy(self, tdc_energy: float = TDC_ENERGY) -> InferenceEnergy:
+        """Energy of one inference (RC charging and ``tdc_energy`` J per conversion, :mod:`mtjhw.networks.energy`)."""
+        layers = [w.shape for w in self.model.weights]
         return crossbar_inference_energy(layers, self.segment, self.c_load, self.v_charge, self.v_threshold,
-                                         TDC_ENERGY if tdc_energy is None else tdc_energy)
+                                         tdc_energy)
 
     def charging_times(self, layer: int, inputs: np.ndarray) -> np.ndarray:
         """(n, segments, outputs) charging times (s) of every series segment for inputs (n, rows) of ±1."""
