@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,12 @@ class HilSetup:
 def _unit_current(params: CrossbarParams) -> float:
     r_ap = tmr_resistance(params.r_p, params.tmr, -1.0, READ_VOLTAGE, params.v_half)
     return READ_VOLTAGE * (1 / params.r_p - 1 / float(r_ap))
+
+
+def nominal_cells(dut: dict[str, Any]) -> CrossbarParams:
+    """The array's nominal cell parameters from the bench file's ``dut`` section (the defaults for those it does not
+    give): what the host knows of the devices, on the simulated bench and on a real probe card alike."""
+    return CrossbarParams(**{f.name: dut[f.name] for f in fields(CrossbarParams) if f.name in dut})
 
 
 @contextmanager
@@ -89,7 +95,7 @@ def letter_setup(array: str, trainer: str, seed: int = 0, bench_file: Path | Non
 
             config = BenchConfig.load(bench_file)
             bench = stack.enter_context(Bench.open(config))
-            params = bench.virtual.dut.physics.params if config.simulated else CrossbarParams()
+            params = nominal_cells(config.dut)
             r_ap = float(tmr_resistance(params.r_p, params.tmr, -1.0, READ_VOLTAGE, params.v_half))
             backend = BenchArray(bench, ROWS, 2 * OUTPUTS, r_threshold=math.sqrt(params.r_p * r_ap),
                                  read_voltage=READ_VOLTAGE, reader=reader)
