@@ -22,6 +22,7 @@ QUICK_RUNS = {
     "astroid": ("simulated-rotator.yaml", {"loops": 1, "angles": 3, "angle_max": 1.2}),
     "breakdown": ("simulated-breakdown.yaml", {}),
     "hard-axis": ("simulated-hard-axis.yaml", {}),
+    "lif-neuron": ("simulated-lif.yaml", {"currents": 8, "points": 5000, "duration": 1e-6}),
     "neuron-transfer": ("simulated-pmtj.yaml", {}),
     "noise-psd": ("simulated-pmtj.yaml", {}),
     "rh-loop": ("simulated-pmtj.yaml", {"points": 61, "loops": 2, "nplc": 0.2}),

@@ -4,6 +4,7 @@ from .astroid import Astroid
 from .base import BenchProcedure
 from .breakdown import Breakdown
 from .hard_axis import HardAxis
+from .lif_neuron import LifNeuron
 from .neuron_transfer import NeuronTransfer
 from .noise_psd import NoisePsd
 from .rh_loop import RHLoop
@@ -19,8 +20,8 @@ from .thermal_stability import ThermalStability
 PROCEDURES: dict[str, type[BenchProcedure]] = {
     cls.name: cls for cls in (RHLoop, RVLoop, SwitchingProbability, Telegraph, NeuronTransfer, SynapseLtpLtd,
                               StnoSpectrum, StFmr, SOTSwitching, NoisePsd,
-                              Breakdown, HardAxis, Astroid, ThermalStability)
+                              Breakdown, HardAxis, Astroid, ThermalStability, LifNeuron)
 }
 
-__all__ = ["PROCEDURES", "BenchProcedure", "NeuronTransfer", "NoisePsd", "RHLoop", "RVLoop", "StFmr", "StnoSpectrum",
-           "SwitchingProbability", "SynapseLtpLtd", "Telegraph"]
+__all__ = ["PROCEDURES", "BenchProcedure", "LifNeuron", "NeuronTransfer", "NoisePsd", "RHLoop", "RVLoop", "StFmr",
+           "StnoSpectrum", "SwitchingProbability", "SynapseLtpLtd", "Telegraph"]

@@ -17,6 +17,7 @@ from mtjhw.simulators.physics.stno import STNOParams
 from mtjhw.simulators.physics.synapse import DomainWallParams
 
 from .devices import ArrayDevice, DomainWallDevice, OpenJunction, OscillatorDevice, ShortedJunction, TwoTerminalDevice
+from .lif import LifNeuronDevice
 from .pmtj import MacrospinPerpendicularMTJ, PerpendicularMTJ
 from .sot import SOTMTJ
 
@@ -84,6 +85,7 @@ MODELS: dict[str, tuple[type, dict[str, Any]]] = {
     "smtj": (PerpendicularMTJ, _SMTJ_DEFAULTS),
     "stno": (OscillatorDevice, {}),
     "dw-synapse": (DomainWallDevice, {}),
+    "dw-lif": (LifNeuronDevice, {}),
     "array": (ArrayDevice, {}),
     "sot-mtj": (SOTMTJ, {}),
     "short": (ShortedJunction, {}),  # a dead die: pinholes through the barrier

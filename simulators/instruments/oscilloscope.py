@@ -112,6 +112,11 @@ def _dut_levels(bench: VirtualBench, n: int, dt: float) -> np.ndarray:
     """``n`` samples ``dt`` apart of the voltage of the DUT's state (telegraph switching included)."""
     window = n * dt
     dut = bench.dut
+    record = getattr(dut, "voltage_record", None)  # a DUT whose voltage is more than two levels (a LIF neuron)
+    if record is not None:
+        v = record(n, dt, bench.effective_bias, bench.rng)
+        bench.time += window
+        return v
     trajectory = getattr(dut, "trajectory", None)
     if trajectory is None:
         return np.full(n, bench.advance(window)[0])

@@ -24,6 +24,8 @@ CASES = {
     "telegraph": ({"model": "smtj", "delta": 8.0, "ic0": 20e-6, "tau0": 1e-9}, {"currents": 4, "duration": 2e-3,
                                                                               "points": 200_000}, 2),
     "stno-spectrum": ({"model": "stno"}, {"currents": 6, "averages": 2, "points": 401}, 2),
+    "lif-neuron": ({"model": "dw-lif", "sigma_threshold": 0.02}, {"currents": 8, "points": 5000, "duration": 1e-6},
+                   4),
     "st-fmr": ({"model": "stno"}, {"frequencies": 3, "f_min": 5e9, "f_max": 8e9, "coarse_points": 20,
                                    "fine_points": 21}, 50),
 }
