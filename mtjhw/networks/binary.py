@@ -25,78 +25,144 @@ def sign(x: np.ndarray) -> np.ndarray:
 
 class BinaryMLP:
     """A binary-weight, binary-activation perceptron ``sizes[0]`` → … → ``sizes[-1]`` (hidden: sign neurons,
-    output: scores), trained with the straight-through estimator and Adam on float latent weights."""
+    output: scores), trained with the straight-through estimator and Adam on float latent weights.
 
-    def __init__(self, sizes: tuple[int, ...], seed: int = 0) -> None:
+    Training batch-normalises every hidden pre-activation; at its end the normalisation (statistics of the
+    whole training set) is folded into one threshold (``bias``) per neuron and its sign into the neuron's
+    weights, so inference is sign(x·W/√n + b): what a crossbar column and a digital comparator compute.
+    ``binary=False`` makes the float network of the same size (float weights, tanh hidden neurons, batch norm
+    folded the same way): the software ceiling."""
+
+    def __init__(self, sizes: tuple[int, ...], seed: int = 0, binary: bool = True) -> None:
         if len(sizes) < 2:
             raise ValueError("need at least an input and an output size")
         rng = np.random.default_rng(seed)
         self.sizes = tuple(sizes)
-        self.latent = [rng.uniform(-1, 1, (a, b)) * 0.1 for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        self.binary = binary
+        scale = 0.1 if binary else 1.0
+        self.latent = [rng.uniform(-scale, scale, (a, b)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
         self.bias = [np.zeros(b) for b in sizes[1:]]
-        self.output_gain = 4.0
+        self.output_gain = np.array(1.0)  #: softmax temperature of the output scores (training only)
+        self._gamma = [np.ones(n) for n in sizes[1:-1]]
+        self._beta = [np.zeros(n) for n in sizes[1:-1]]
 
     @property
     def weights(self) -> list[np.ndarray]:
-        """The binary weights (±1) that the crossbar stores."""
-        return [sign(w) for w in self.latent]
+        """The weights the crossbar stores: ±1 (binary) or the float ones."""
+        return [sign(w) for w in self.latent] if self.binary else list(self.latent)
+
+    def _activation(self, z: np.ndarray) -> np.ndarray:
+        return sign(z) if self.binary else np.tanh(z)
 
     def preactivations(self, x: np.ndarray, dot=None) -> list[np.ndarray]:
-        """Normalised pre-activations of every layer; ``dot(layer, inputs) -> x·W`` computes the binary dot
-        products (default: exact arithmetic; a crossbar substitutes its measured ones)."""
+        """Normalised pre-activations of every layer; ``dot(layer, inputs) -> x·W`` computes the dot products
+        (default: exact arithmetic; a crossbar substitutes its measured ones)."""
         dot = dot or (lambda k, a: a @ self.weights[k])
         out, a = [], np.asarray(x, dtype=float)
         for k in range(len(self.latent)):
             z = dot(k, a) / math.sqrt(self.sizes[k]) + self.bias[k]
             out.append(z)
-            a = sign(z)
+            a = self._activation(z)
         return out
 
     def predict(self, x: np.ndarray, dot=None) -> np.ndarray:
         return np.argmax(self.preactivations(x, dot)[-1], axis=1)
 
     def train(self, x: np.ndarray, y: np.ndarray, epochs: int = 40, lr: float = 0.01, batch: int = 64,
-              seed: int = 0) -> list[float]:
-        """Fit on inputs ``x`` (±1) and integer labels ``y``; returns the training accuracy per epoch."""
+              input_flips: float = 0.0, seed: int = 0) -> list[float]:
+        """Fit on inputs ``x`` (±1) and integer labels ``y`` with Adam at a rate decaying from ``lr`` on a
+        cosine; every training input bit is flipped with probability ``input_flips`` (noise against
+        over-fitting). Folds the batch norm at the end; returns the training accuracy per epoch."""
         rng = np.random.default_rng(seed)
-        params = self.latent + self.bias
-        m = [np.zeros_like(p) for p in params]
-        v = [np.zeros_like(p) for p in params]
-        history, step = [], 0
-        n_classes = self.sizes[-1]
-        for _ in range(epochs):
+        adam = _Adam(self.latent + self.bias[-1:] + self._gamma + self._beta + [self.output_gain])
+        history, targets = [], np.eye(self.sizes[-1])[y]
+        for epoch in range(epochs):
+            rate = lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
             for idx in np.array_split(rng.permutation(len(x)), max(1, len(x) // batch)):
-                grads = self._gradients(x[idx], np.eye(n_classes)[y[idx]])
-                step += 1
-                for p, g, mi, vi in zip(params, grads, m, v, strict=True):
-                    mi *= 0.9
-                    mi += 0.1 * g
-                    vi *= 0.999
-                    vi += 0.001 * g * g
-                    p -= lr * (mi / (1 - 0.9**step)) / (np.sqrt(vi / (1 - 0.999**step)) + 1e-8)
-                for w in self.latent:
-                    np.clip(w, -1, 1, out=w)
-            history.append(float(np.mean(self.predict(x) == y)))
+                flips = np.where(rng.random((len(idx), x.shape[1])) < input_flips, -1.0, 1.0)
+                adam.step(self._gradients(x[idx] * flips, targets[idx]), rate)
+                if self.binary:
+                    for w in self.latent:
+                        np.clip(w, -1, 1, out=w)
+            history.append(float(np.mean(np.argmax(self._scores(self._forward(x)[0][-1]), axis=1) == y)))
+        self._fold(x)
         return history
 
+    def _forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """Training pass, batch norm on the hidden layers with the statistics of ``x``: (activations,
+        normalised pre-activations, their standard deviations)."""
+        acts, normed, stds = [x], [], []
+        for k, w in enumerate(self.weights[:-1]):
+            z = acts[-1] @ w / math.sqrt(self.sizes[k])
+            stds.append(np.sqrt(z.var(axis=0) + 1e-5))
+            normed.append((z - z.mean(axis=0)) / stds[-1])
+            acts.append(self._activation(self._gamma[k] * normed[-1] + self._beta[k]))
+        return acts, normed, stds
+
+    def _scores(self, a: np.ndarray) -> np.ndarray:
+        """The output layer's normalised pre-activations for hidden activations ``a``."""
+        return a @ self.weights[-1] / math.sqrt(self.sizes[-2]) + self.bias[-1]
+
     def _gradients(self, x: np.ndarray, target: np.ndarray) -> list[np.ndarray]:
-        acts, zs = [x], []
-        for k, w in enumerate(self.weights):
-            z = acts[-1] @ w / math.sqrt(self.sizes[k]) + self.bias[k]
-            zs.append(z)
-            acts.append(sign(z))
-        scores = self.output_gain * zs[-1]
-        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        """Gradients of the softmax cross-entropy, in the order of the parameters given to Adam."""
+        acts, normed, stds = self._forward(x)
+        z = self._scores(acts[-1])
+        p = np.exp(self.output_gain * (z - z.max(axis=1, keepdims=True)))
         p /= p.sum(axis=1, keepdims=True)
-        delta = self.output_gain * (p - target) / len(x)
-        grads_w, grads_b = [], []
-        for k in reversed(range(len(self.latent))):
+        error = (p - target) / len(x)
+        grad_gain = np.array(np.sum(error * z))
+        delta = self.output_gain * error
+        grads_w = [acts[-1].T @ delta / math.sqrt(self.sizes[-2])]
+        grad_bias = delta.sum(axis=0)
+        grads_gamma, grads_beta = [], []
+        for k in reversed(range(len(self.latent) - 1)):
+            back = delta @ self.weights[k + 1].T / math.sqrt(self.sizes[k + 1])
+            h = self._gamma[k] * normed[k] + self._beta[k]
+            dh = back * (np.abs(h) <= 1.0) if self.binary else back * (1 - acts[k + 1] ** 2)  # STE of sign()
+            grads_gamma.append((dh * normed[k]).sum(axis=0))
+            grads_beta.append(dh.sum(axis=0))
+            dn = dh * self._gamma[k]
+            delta = (dn - dn.mean(axis=0) - normed[k] * (dn * normed[k]).mean(axis=0)) / stds[k]
             grads_w.append(acts[k].T @ delta / math.sqrt(self.sizes[k]))
-            grads_b.append(delta.sum(axis=0))
-            if k:
-                back = delta @ self.weights[k].T / math.sqrt(self.sizes[k])
-                delta = back * (np.abs(zs[k - 1]) <= 1.0)  # straight-through estimator of sign()
-        return grads_w[::-1] + grads_b[::-1]
+        return grads_w[::-1] + [grad_bias] + grads_gamma[::-1] + grads_beta[::-1] + [grad_gain]
+
+    def _fold(self, x: np.ndarray) -> None:
+        """Fold each hidden batch norm (statistics μ, s over ``x``) into thresholds and weights. Binary:
+        sign(γ(z − μ)/s + β) = sign(σ·z + βs/|γ| − σμ) with σ = sign(γ) moved into the column's weights.
+        Float: the column's weights scale by γ/s and b = β − γμ/s."""
+        a = x
+        for k in range(len(self.latent) - 1):
+            z = a @ self.weights[k] / math.sqrt(self.sizes[k])
+            mean, std = z.mean(axis=0), np.sqrt(z.var(axis=0) + 1e-5)
+            g, b = self._gamma[k], self._beta[k]
+            if self.binary:
+                flip = sign(g)
+                self.latent[k] *= flip
+                self.bias[k] = b * std / np.maximum(np.abs(g), 1e-12) - flip * mean
+            else:
+                self.latent[k] *= g / std
+                self.bias[k] = b - g * mean / std
+            self._gamma[k], self._beta[k] = np.ones_like(g), np.zeros_like(b)
+            a = self._activation(a @ self.weights[k] / math.sqrt(self.sizes[k]) + self.bias[k])
+
+
+class _Adam:
+    """Adam (β₁ = 0.9, β₂ = 0.999) updating ``params`` in place."""
+
+    def __init__(self, params: list[np.ndarray]) -> None:
+        self.params = params
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self.t = 0
+
+    def step(self, grads: list[np.ndarray], lr: float) -> None:
+        self.t += 1
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
+            m *= 0.9
+            m += 0.1 * g
+            v *= 0.999
+            v += 0.001 * g * g
+            p -= lr * (m / (1 - 0.9**self.t)) / (np.sqrt(v / (1 - 0.999**self.t)) + 1e-8)
 
 
 @dataclass

@@ -8,22 +8,55 @@ import pytest
 
 from mtjhw.networks.binary import BinaryMLP, XnorCrossbar
 from mtjhw.networks.datasets import load_digits, load_idx, load_mnist, split
+from mtjhw.reproduce.jung_crossbar import thermometer
 from mtjhw.simulators.physics.crossbar import CrossbarParams
 
 
 @pytest.fixture(scope="module")
-def digits_model():
+def digits():
     images, labels = load_digits()
-    x = np.where(images > 6, 1.0, -1.0)
+    x = thermometer(images, 2, 16.0)
     train, test = split(len(x), 0.25, np.random.default_rng(0))
-    model = BinaryMLP((64, 128, 10), seed=1)
-    model.train(x[train], labels[train], epochs=40, lr=0.003)
-    return model, x[test], labels[test]
+    return x[train], labels[train], x[test], labels[test]
+
+
+@pytest.fixture(scope="module")
+def trained(digits):
+    x_train, y_train, _, _ = digits
+    model = BinaryMLP((128, 128, 10), seed=1)
+    history = model.train(x_train, y_train, epochs=15, input_flips=0.05)
+    return model, history
+
+
+@pytest.fixture(scope="module")
+def digits_model(digits, trained):
+    return trained[0], digits[2], digits[3]
+
+
+def test_thermometer_code_sets_one_line_per_level_passed():
+    x = thermometer(np.array([[0.0, 6.0, 11.0, 16.0]]), 2, 16.0)  # thresholds 16/3 and 32/3
+    np.testing.assert_array_equal(x, [[-1, 1, 1, 1, -1, -1, 1, 1]])
 
 
 def test_binary_perceptron_learns_digits(digits_model):
     model, x, y = digits_model
-    assert np.mean(model.predict(x) == y) > 0.85
+    assert all(np.array_equal(np.abs(w), np.ones_like(w)) for w in model.weights)
+    assert np.mean(model.predict(x) == y) > 0.93
+
+
+def test_folded_batch_norm_thresholds_give_the_trained_network(digits, trained):
+    model, history = trained
+    x_train, y_train, _, _ = digits
+    assert np.mean(model.predict(x_train) == y_train) == pytest.approx(history[-1])  # fold changes nothing
+    assert np.ptp(model.bias[0]) > 0.1  # one learned threshold per hidden neuron
+
+
+def test_the_float_twin_is_a_software_ceiling_of_the_same_size(digits):
+    x_train, y_train, x_test, y_test = digits
+    model = BinaryMLP((128, 128, 10), seed=1, binary=False)
+    model.train(x_train, y_train, epochs=15, input_flips=0.05)
+    assert len(np.unique(model.weights[0])) > 1000  # float weights
+    assert np.mean(model.predict(x_test) == y_test) > 0.93
 
 
 def test_ideal_crossbar_reads_exact_dot_products(digits_model):
@@ -38,9 +71,9 @@ def test_tdc_resolution_bounds_the_dot_product_error(digits_model):
     model, x, _ = digits_model
     ideal = CrossbarParams(sigma_log_rp=0.0, sigma_tmr=0.0, sigma_delta=0.0)
     exact = x[:50] @ model.weights[0]
-    for bits, bound in ((4, 2 * 4 * 16 / 15 / 2), (2, 2 * 4 * 16 / 3 / 2)):
+    for bits, bound in ((4, 2 * 8 * 16 / 15 / 2), (2, 2 * 8 * 16 / 3 / 2)):
         error = np.abs(XnorCrossbar(model, ideal, tdc_bits=bits).dot(0, x[:50]) - exact)
-        assert error.max() <= bound + 1e-9  # half an LSB per segment, 4 segments, ×2 (matches → dot)
+        assert error.max() <= bound + 1e-9  # half an LSB per segment, 8 segments, ×2 (matches → dot)
     assert np.abs(XnorCrossbar(model, ideal, tdc_bits=2).dot(0, x[:50]) - exact).mean() > 0.5
 
 
