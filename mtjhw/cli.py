@@ -459,11 +459,13 @@ def build_parser(expand: str | None = None) -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_sim_serve)
 
     repro = sub.add_parser("reproduce", help="reproduce a network result of the review beside the paper's number")
-    repro.add_argument("name", nargs="?", help="jung-crossbar, population-coding, stno-reservoir, zhao-letters")
+    repro.add_argument("name", nargs="?", help="the reproduction (--list names them all)")
     repro.add_argument("--out", type=Path, help="output directory (report.json, report.png)")
     repro.add_argument("--list", action="store_true", help="list the reproductions: paper value, metric, data set")
     repro.add_argument("--quick", action="store_true", help="a smaller, faster run")
-    repro.add_argument("--mnist", type=Path, help="directory with the MNIST IDX files (jung-crossbar)")
+    repro.add_argument("--mnist", "--fashion-mnist", dest="mnist", type=Path, metavar="DIR",
+                       help="directory with MNIST or Fashion-MNIST IDX files, for the reproductions whose data set "
+                       "they are (default: scikit-learn's 8×8 digits)")
     repro.add_argument("--backend", choices=["golden", "gateware", "verilator"],
                        help="trainer of zhao-letters: the engine's golden model (default), the engine in the "
                        "Amaranth simulator, or its Verilator build")

@@ -49,13 +49,13 @@ def test_reproduce_cli_writes_the_report(tmp_path, capsys):
 
 
 def test_reproduce_list_names_each_reproduction_with_the_paper_value_to_beat(capsys):
-    from mtjhw.reproduce import REPRODUCTIONS
+    from mtjhw.reproduce import REPRODUCTIONS, paper_figure
 
     assert main(["reproduce", "--list"]) == 0
     listing = capsys.readouterr().out
     for name, reproduction in REPRODUCTIONS.items():
         line = next(line for line in listing.splitlines() if line.startswith(name + " "))
-        assert f"{reproduction.paper['accuracy']:.2%}" in line and reproduction.paper["dataset"] in line
+        assert paper_figure(reproduction.paper["accuracy"]) in line and reproduction.paper["dataset"] in line
     assert main(["reproduce"]) == 2 and "--list" in capsys.readouterr().err
 
 
@@ -104,3 +104,10 @@ def test_a_reservoir_of_superparamagnetic_mtjs_separates_sine_from_square():
     assert result["accuracy"] > 0.95
     blind = classify_waveforms(SmtjReservoir(i_in=0.0), n_periods=80, seed=2, reservoir_history=3, alpha=1e-2)
     assert blind["accuracy"] < 0.7  # without input the junctions only give telegraph noise
+
+
+def test_a_data_set_option_a_reproduction_does_not_take_is_refused_before_it_runs(tmp_path, capsys):
+    assert main(["reproduce", "population-coding", "--out", str(tmp_path), "--fashion-mnist", str(tmp_path),
+                 "-q"]) == 2
+    assert "population-coding takes no mnist_dir (it runs on Iris" in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()
