@@ -42,6 +42,11 @@ def test_reproduce_cli_writes_the_report(tmp_path, capsys):
     assert report["value"] > 0.97
     assert {p["x"] for p in report["sweeps"]["adc_bits"]} == {4, 8}
     assert report["smtj_reservoir"]["accuracy"] > 0.95
+    assert report["software_value"] > 0.97  # the echo-state network of as many nodes: the task's ceiling
+    energy = report["energy"]
+    assert energy["energy_per_sample_J"] == pytest.approx(energy["dc_power_W"] * energy["sample_time_s"])
+    assert 1e-5 < energy["dc_power_W"] < 1e-2 and energy["sample_time_s"] == pytest.approx(
+        report["settings"]["n_virtual"] * report["settings"]["node_time_s"])
     assert [p["x"] for p in report["sweeps"]["smtj_sigma_delta"]] == [0.0, 0.2]
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert main(["reproduce", "nope", "--out", str(tmp_path)]) == 2
@@ -68,6 +73,10 @@ def test_zhao_letters_report(tmp_path):
     assert report["value"] == 1.0 and report["paper_epochs_to_100"] == 52
     assert 1 <= report["epochs_to_100"] <= 100
     assert report["cycles_per_step"] == engine_cycles((9, 4), 9) and report["seconds_per_step_at_100MHz"] < 9e-6
+    assert report["software_value"] == 1.0  # the float layer learns the four letters too
+    energy = report["energy"]
+    assert energy["engine_J"] == pytest.approx(energy["engine_power_W"] * report["seconds_per_step_at_100MHz"])
+    assert energy["energy_per_step_J"] == pytest.approx(energy["engine_J"] + energy["sensor_read_J"])
     assert [p["x"] for p in report["sweeps"]["readout_bits"]] == [1, 4]
     quiet, noisy = accuracy_for(0.05, 0.0, 300)[1], accuracy_for(0.05, 0.3, 300)[1]
     assert noisy > 2 * quiet  # a noisier sensor array needs more epochs to learn the letters
