@@ -16,6 +16,7 @@ import numpy as np
 
 from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 
+from .adam import Adam
 from .energy import TDC_ENERGY, InferenceEnergy, crossbar_inference_energy
 
 
@@ -74,13 +75,13 @@ class BinaryMLP:
         cosine; every training input bit is flipped with probability ``input_flips`` (noise against
         over-fitting). Folds the batch norm at the end; returns the training accuracy per epoch."""
         rng = np.random.default_rng(seed)
-        adam = _Adam(self.latent + self.bias[-1:] + self._gamma + self._beta + [self.output_gain])
+        adam = Adam(self.latent + self.bias[-1:] + self._gamma + self._beta + [self.output_gain], lr)
         history, targets = [], np.eye(self.sizes[-1])[y]
         for epoch in range(epochs):
             rate = lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
             for idx in np.array_split(rng.permutation(len(x)), max(1, len(x) // batch)):
                 flips = np.where(rng.random((len(idx), x.shape[1])) < input_flips, -1.0, 1.0)
-                adam.step(self._gradients(x[idx] * flips, targets[idx]), rate)
+                adam.update(self._gradients(x[idx] * flips, targets[idx]), rate)
                 if self.binary:
                     for w in self.latent:
                         np.clip(w, -1, 1, out=w)
@@ -144,25 +145,6 @@ class BinaryMLP:
                 self.bias[k] = b - g * mean / std
             self._gamma[k], self._beta[k] = np.ones_like(g), np.zeros_like(b)
             a = self._activation(a @ self.weights[k] / math.sqrt(self.sizes[k]) + self.bias[k])
-
-
-class _Adam:
-    """Adam (β₁ = 0.9, β₂ = 0.999) updating ``params`` in place."""
-
-    def __init__(self, params: list[np.ndarray]) -> None:
-        self.params = params
-        self.m = [np.zeros_like(p) for p in params]
-        self.v = [np.zeros_like(p) for p in params]
-        self.t = 0
-
-    def step(self, grads: list[np.ndarray], lr: float) -> None:
-        self.t += 1
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            m *= 0.9
-            m += 0.1 * g
-            v *= 0.999
-            v += 0.001 * g * g
-            p -= lr * (m / (1 - 0.9**self.t)) / (np.sqrt(v / (1 - 0.999**self.t)) + 1e-8)
 
 
 @dataclass

@@ -73,3 +73,24 @@ def split(n: int, test_fraction: float, rng: np.random.Generator) -> tuple[np.nd
     order = rng.permutation(n)
     n_test = int(round(test_fraction * n))
     return order[n_test:], order[:n_test]
+
+
+def load_scaled_idx(directory: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST-format IDX files (MNIST or Fashion-MNIST) in ``directory``: flattened train images in [0, 1], train
+    labels, test images, test labels."""
+    xtr, ytr = load_mnist(directory, "train")
+    xte, yte = load_mnist(directory, "t10k")
+    flat = lambda images: images.reshape(len(images), -1) / 255.0  # noqa: E731
+    return flat(xtr), ytr.astype(int), flat(xte), yte.astype(int)
+
+
+def load_image_split(idx_dir: str | Path | None, rng: np.random.Generator, test_fraction: float = 0.25
+                     ) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(data set name, x_train, y_train, x_test, y_test), pixels in [0, 1]: scikit-learn's 8×8 digits split at
+    random by ``rng``, or the IDX files' own train/test sets when ``idx_dir`` is given."""
+    if idx_dir is not None:
+        return (f"IDX files in {idx_dir} (MNIST or Fashion-MNIST)", *load_scaled_idx(idx_dir))
+    images, labels = load_digits()
+    x = images / 16.0
+    train, test = split(len(x), test_fraction, rng)
+    return "sklearn digits 8x8", x[train], labels[train], x[test], labels[test]

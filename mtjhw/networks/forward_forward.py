@@ -41,6 +41,8 @@ from mtjhw.simulators.physics.crossbar import CrossbarArray, CrossbarParams
 from mtjhw.simulators.physics.neel_brown import STATE_AP, STATE_P
 from mtjhw.simulators.physics.tmr import resistance
 
+from .adam import Adam
+
 ADC_ENERGY = 2.6e-12  #: J per 8-bit conversion (see the module docstring)
 
 
@@ -156,24 +158,6 @@ def max_normalise(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(h / max(h), max(h)) per sample: the next layer's inputs in [0, 1]."""
     m = np.maximum(h.max(axis=1, keepdims=True), 1e-12)
     return h / m, m
-
-
-class Adam:
-    """Adam on a list of arrays (updated in place)."""
-
-    def __init__(self, params: list[np.ndarray], lr: float) -> None:
-        self.params, self.lr, self.step = params, lr, 0
-        self.m = [np.zeros_like(p) for p in params]
-        self.v = [np.zeros_like(p) for p in params]
-
-    def update(self, grads: list[np.ndarray]) -> None:
-        self.step += 1
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            m *= 0.9
-            m += 0.1 * g
-            v *= 0.999
-            v += 0.001 * g * g
-            p -= self.lr * (m / (1 - 0.9**self.step)) / (np.sqrt(v / (1 - 0.999**self.step)) + 1e-8)
 
 
 class DeviceNetwork:

@@ -31,7 +31,7 @@ import numpy as np
 
 from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 
-from .forward_forward import Adam
+from .adam import Adam
 
 MAC_ENERGY = 0.23e-12  #: J per 8-bit multiply-accumulate (see the module docstring)
 SENSE_ENERGY = 50e-15  #: J per p-bit read (see the module docstring)

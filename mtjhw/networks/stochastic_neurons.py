@@ -29,6 +29,8 @@ from mtjhw.simulators.physics.neel_brown import STATE_P
 from mtjhw.simulators.physics.telegraph import TelegraphMTJ, TelegraphParams
 from mtjhw.simulators.physics.tmr import resistance as tmr_resistance
 
+from .adam import Adam
+
 V_READ = 0.1  #: V, read voltage of the synapse rows: a typical MTJ-crossbar read bias, well below v_half (0.5 V)
 
 
@@ -128,24 +130,6 @@ def synapse_energy(inputs: np.ndarray, weights: np.ndarray, current_scale: float
     current |x_i·w_ij|·``current_scale`` (A) for ``t_read`` (s). A lower estimate for a differential pair of
     cells, which draws the current of both."""
     return v_read * current_scale * t_read * (np.abs(inputs) @ np.abs(weights)).sum(axis=1)
-
-
-class Adam:
-    """Adam on a list of arrays, updated in place."""
-
-    def __init__(self, params: list[np.ndarray], lr: float) -> None:
-        self.params, self.lr, self.step = params, lr, 0
-        self.m = [np.zeros_like(p) for p in params]
-        self.v = [np.zeros_like(p) for p in params]
-
-    def update(self, grads: list[np.ndarray]) -> None:
-        self.step += 1
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            m *= 0.9
-            m += 0.1 * g
-            v *= 0.999
-            v += 0.001 * g * g
-            p -= self.lr * (m / (1 - 0.9**self.step)) / (np.sqrt(v / (1 - 0.999**self.step)) + 1e-8)
 
 
 class StochasticMLP:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .stochastic_neurons import Adam, SmtjNeurons, sigmoid, synapse_energy
+from .adam import Adam
+from .stochastic_neurons import SmtjNeurons, sigmoid, synapse_energy
 
 
 class StochasticRNN:

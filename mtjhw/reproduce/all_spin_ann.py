@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mtjhw.networks.compound import AllSpinANN, CompoundParams, FloatMLP, NeuronParams
-from mtjhw.networks.datasets import load_digits, load_mnist, split
+from mtjhw.networks.datasets import load_image_split
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
 from mtjhw.scaleout import Executor
@@ -29,17 +29,6 @@ PAPER = {"metric": "test accuracy of the all-spin network (compound MTJ synapses
 
 DEVICE_SEEDS = (2, 3, 4)  #: device draws averaged at every sweep point
 
-
-def _data(mnist_dir: str | Path | None, rng: np.random.Generator):
-    if mnist_dir is None:
-        images, labels = load_digits()
-        x = images / 16.0
-        train, test = split(len(x), 0.25, rng)
-        return "sklearn digits 8x8", x[train], labels[train], x[test], labels[test]
-    xtr, ytr = load_mnist(mnist_dir, "train")
-    xte, yte = load_mnist(mnist_dir, "t10k")
-    scale = lambda im: im.reshape(len(im), -1) / 255.0  # noqa: E731
-    return "MNIST", scale(xtr), ytr.astype(int), scale(xte), yte.astype(int)
 
 
 def network_accuracy(model: FloatMLP, x: np.ndarray, y: np.ndarray, synapses: CompoundParams,
@@ -77,7 +66,7 @@ def _points(point: partial, synapses: CompoundParams, neurons: NeuronParams, sam
 def reproduce_all_spin_ann(out: Path, quick: bool, progress: StepBar, executor: Executor,
                            mnist_dir: str | Path | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(0)
-    dataset, x_train, y_train, x_test, y_test = _data(mnist_dir, rng)
+    dataset, x_train, y_train, x_test, y_test = load_image_split(mnist_dir, rng)
     hidden, epochs = (64, 30) if quick else (100, 60)
     synapses, neurons, samples = CompoundParams(), NeuronParams(), 8
     grids = _grids(quick)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mtjhw.networks.datasets import load_digits, load_mnist, split
+from mtjhw.networks.datasets import load_image_split
 from mtjhw.networks.dw_snn import RateMLP, SpikingMLP, reference_rate, reset_energy, spike_energy
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
@@ -34,18 +34,6 @@ PAPER = {"metric": "test accuracy of the spiking network on DW-MTJ LIF neurons",
 
 SWEEP_SAMPLES = 2000  #: test samples each sweep point runs (all of the digits' test set)
 
-
-def _data(mnist_dir: str | Path | None, rng: np.random.Generator):
-    if mnist_dir is None:
-        images, labels = load_digits()
-        x = images / 16.0
-        train, test = split(len(x), 0.25, rng)
-        return "sklearn digits 8x8", x[train], labels[train], x[test], labels[test]
-    xtr, ytr = load_mnist(mnist_dir, "train")
-    xte, yte = load_mnist(mnist_dir, "t10k")
-    flat = lambda im: im.reshape(len(im), -1) / 255.0  # noqa: E731
-    return f"IDX files in {mnist_dir} (MNIST or Fashion-MNIST)", flat(xtr), ytr.astype(int), flat(xte), \
-        yte.astype(int)
 
 
 def spiking_accuracy(model: RateMLP, x: np.ndarray, y: np.ndarray, **settings: Any) -> dict[str, float]:
@@ -89,7 +77,7 @@ def _energy(model: RateMLP, nominal: SpikingMLP, result: Any) -> dict[str, float
 def reproduce_dw_snn(out: Path, quick: bool, progress: StepBar, executor: Executor,
                      mnist_dir: str | Path | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(0)
-    dataset, x_train, y_train, x_test, y_test = _data(mnist_dir, rng)
+    dataset, x_train, y_train, x_test, y_test = load_image_split(mnist_dir, rng)
     if quick:
         x_test, y_test = x_test[:150], y_test[:150]
     epochs = (4 if quick else 15) if mnist_dir else (20 if quick else 80)

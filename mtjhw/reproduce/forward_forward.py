@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mtjhw.networks.datasets import load_digits, split
+from mtjhw.networks.datasets import load_image_split
 from mtjhw.networks.forward_forward import BackpropNet, Devices, ForwardForwardNet, Ledger
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
@@ -33,13 +33,6 @@ PAPER = {"metric": "test accuracy, forward-forward trained on the simulated MTJ 
          "accuracy": 0.90}
 
 SEED = 1
-
-
-def _data() -> tuple[np.ndarray, ...]:
-    images, labels = load_digits()
-    train, test = split(len(images), 0.25, np.random.default_rng(0))
-    x = images / 16.0
-    return x[train], labels[train], x[test], labels[test]
 
 
 def _settings(quick: bool) -> dict[str, Any]:
@@ -84,7 +77,7 @@ def _measured(net: ForwardForwardNet | BackpropNet, x: np.ndarray, y: np.ndarray
 
 def reproduce_forward_forward(out: Path, quick: bool, progress: StepBar, executor: Executor) -> dict[str, Any]:
     start = time.perf_counter()
-    data = _data()
+    data = load_image_split(None, np.random.default_rng(0))[1:]
     settings = _settings(quick)
     devices = Devices()
     sigmas = [0.3] if quick else [0.0, 0.1, 0.2, 0.4]

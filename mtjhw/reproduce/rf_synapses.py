@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from mtjhw.networks.datasets import load_digits, load_mnist, split
+from mtjhw.networks.datasets import load_image_split
 from mtjhw.networks.rf_mac import RfMacDesign, RfMacLayer, diode_params, float_accuracy, train_linear, with_bias
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
@@ -33,17 +33,6 @@ SIGMA_F = 0.5e6
 SEED = 0
 
 
-def _data(mnist_dir: str | Path | None, rng: np.random.Generator):
-    if mnist_dir is None:
-        images, labels = load_digits()
-        train, test = split(len(images), 0.25, rng)
-        x = images / 16.0
-        return "sklearn digits 8x8", x[train], labels[train], x[test], labels[test]
-    xtr, ytr = load_mnist(mnist_dir, "train")
-    xte, yte = load_mnist(mnist_dir, "t10k")
-    flat = lambda im: im.reshape(len(im), -1) / 255.0  # noqa: E731
-    return "MNIST", flat(xtr), ytr.astype(int), flat(xte), yte.astype(int)
-
 
 def layer_accuracy(weights: np.ndarray, x: np.ndarray, labels: np.ndarray, params: STNOParams,
                    design: RfMacDesign, sigma_f: float) -> dict[str, float]:
@@ -56,7 +45,7 @@ def layer_accuracy(weights: np.ndarray, x: np.ndarray, labels: np.ndarray, param
 def reproduce_rf_synapses(out: Path, quick: bool, progress: StepBar, executor: Executor,
                           mnist_dir: str | Path | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(SEED)
-    dataset, x_train, y_train, x_test, y_test = _data(mnist_dir, rng)
+    dataset, x_train, y_train, x_test, y_test = load_image_split(mnist_dir, rng)
     if quick:
         x_test, y_test = x_test[:200], y_test[:200]
     spreads = [0.0, 2e6, 10e6] if quick else [0.0, 0.5e6, 1e6, 2e6, 5e6, 10e6, 20e6]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mtjhw.networks.datasets import load_digits, load_mnist
+from mtjhw.networks.datasets import load_digits, load_scaled_idx
 from mtjhw.networks.stochastic_neurons import SmtjNeuronParams, StochasticMLP, accuracy_by_reads
 from mtjhw.plotting import figure
 from mtjhw.progress import StepBar
@@ -39,10 +39,7 @@ NOMINAL = SmtjNeuronParams().varied(0.1, 1e-3)  #: the hardware of the headline 
 def _folds(mnist_dir: str | Path | None, quick: bool) -> tuple[str, list[tuple[np.ndarray, ...]]]:
     """(data set, [(x_train, y_train, x_test, y_test) per fold])."""
     if mnist_dir is not None:
-        xtr, ytr = load_mnist(mnist_dir, "train")
-        xte, yte = load_mnist(mnist_dir, "t10k")
-        flat = lambda im: im.reshape(len(im), -1) / 255.0  # noqa: E731
-        return "MNIST", [(flat(xtr), ytr.astype(int), flat(xte), yte.astype(int))]
+        return "MNIST", [load_scaled_idx(mnist_dir)]
     images, labels = load_digits()
     x = images / 16.0
     parts = np.array_split(np.random.default_rng(0).permutation(len(x)), 5)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mtjhw.networks.datasets import load_digits, load_mnist, split
+from mtjhw.networks.datasets import load_image_split
 from mtjhw.networks.spiking import WinnerTakeAllLayer
 from mtjhw.networks.stochastic_stdp import (
     StochasticSynapseParams,
@@ -41,14 +41,7 @@ PAPER = {"metric": "test accuracy, output neurons labelled from the training dat
 
 
 def _data(mnist_dir: str | Path | None, rng: np.random.Generator):
-    if mnist_dir is None:
-        images, labels = load_digits()
-        x, name = images / 16.0, "sklearn digits 8x8"
-        train, test = split(len(x), 0.25, rng)
-        x_train, y_train, x_test, y_test = x[train], labels[train], x[test], labels[test]
-    else:
-        (xtr, y_train), (xte, y_test) = load_mnist(mnist_dir, "train"), load_mnist(mnist_dir, "t10k")
-        name, x_train, x_test = "MNIST", xtr.reshape(len(xtr), -1) / 255.0, xte.reshape(len(xte), -1) / 255.0
+    name, x_train, y_train, x_test, y_test = load_image_split(mnist_dir, rng)
     on_off = lambda x: np.hstack([x, 1 - x])  # noqa: E731
     return name, on_off(x_train), np.asarray(y_train, int), on_off(x_test), np.asarray(y_test, int)
 

@@ -5,9 +5,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from mtjhw.networks.datasets import load_image_split
 from mtjhw.networks.forward_forward import Devices, ForwardForwardNet, Layer, Ledger
 from mtjhw.reproduce import REPRODUCTIONS, run_reproduction
-from mtjhw.reproduce.forward_forward import _data
 from mtjhw.simulators.physics.crossbar import CrossbarParams
 
 IDEAL = CrossbarParams(sigma_log_rp=0.0, sigma_tmr=0.0, sigma_delta=0.0, read_noise=0.0)
@@ -65,7 +65,7 @@ def test_read_noise_degrades_forward_forward(report):
 
 
 def test_conductance_variation_degrades_written_weights_and_training_in_the_loop_recovers():
-    x, y, xt, yt = _data()
+    _, x, y, xt, yt = load_image_split(None, np.random.default_rng(0))
     ideal = Devices(params=replace(IDEAL, read_noise=0.005))
     trained = ForwardForwardNet(64, (32, 32), 10, ideal, seed=1)
     trained.train(x, y, 5)
