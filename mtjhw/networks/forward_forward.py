@@ -33,6 +33,7 @@ Digital peripherals (Adam update, normalisation) are left out, as in :mod:`mtjhw
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,7 +161,7 @@ def max_normalise(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return h / m, m
 
 
-class DeviceNetwork:
+class DeviceNetwork(ABC):
     """Layers ``sizes[0]`` → … → ``sizes[-1]`` on ``devices`` (None: floating point), weights clipped to ±w_max."""
 
     def __init__(self, sizes: tuple[int, ...], devices: Devices | None, seed: int = 0) -> None:
@@ -183,8 +184,9 @@ class DeviceNetwork:
     def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(self.predict(x) == y))
 
+    @abstractmethod
     def predict(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Class labels of ``x`` through the devices."""
 
 
 class ForwardForwardNet(DeviceNetwork):

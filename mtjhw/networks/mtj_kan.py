@@ -25,6 +25,7 @@ periphery (the bias codes a·x + d of the KAN, W x + b of the MLP, and the weigh
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +113,7 @@ class PbitBank:
         return float(np.sum(bias) + u.size * samples * SENSE_ENERGY)
 
 
-class Network:
+class Network(ABC):
     """Shared training (softmax cross-entropy, Adam, mini-batches) and read-out of the two models."""
 
     params: list[np.ndarray]
@@ -138,11 +139,13 @@ class Network:
                 p /= p.sum(axis=1, keepdims=True)
                 optimiser.update(self._backward(cache, (p - np.eye(out.shape[1])[y[idx]]) / len(idx)))
 
+    @abstractmethod
     def _forward(self, x: np.ndarray, rng: np.random.Generator | None) -> tuple[np.ndarray, list]:
-        raise NotImplementedError
+        """(scores, cache for the backward pass); devices sampled with ``rng`` (None: exact occupations)."""
 
+    @abstractmethod
     def _backward(self, cache: list, grad: np.ndarray) -> list[np.ndarray]:
-        raise NotImplementedError
+        """Gradients of the parameters, in :attr:`params` order, from the scores' gradient ``grad``."""
 
 
 class KANLayer:
