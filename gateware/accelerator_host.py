@@ -3,7 +3,8 @@
 :class:`Accelerator` checks the identifier and the shape of what it talks to and gives one class per block:
 :class:`TrainingEngineHost` (weights in and out, training and inference steps) and :class:`TdcHost` (column
 sweeps, code-density calibration, routing codes into the engine). :func:`simulated_accelerator` builds the same
-gateware in the Amaranth simulator, with an analog front-end model driving the TDC, behind the same classes.
+gateware in the Amaranth simulator, with an analog front-end model driving the TDC, behind the same classes. The
+classes need numpy only (they run on a PYNQ board); the simulation imports Amaranth when called.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .afe import AnalogFrontEnd
+from .accelerator_config import DEFAULT_CONFIG, IDENTIFIER, TopConfig, identification, register_map
 from .calibration import Calibration, code_density
-from .host import RegisterBus, RegisterFile, SimulatedAxiBus
-from .mlp_engine import StepResult, parameter_address
+from .engine_map import StepResult, parameter_address
+from .host import RegisterBus, RegisterFile
 from .mlp_golden import GoldenMLP
-from .top import DEFAULT_CONFIG, IDENTIFIER, AcceleratorTop, TopConfig, identification, register_map
+
+if TYPE_CHECKING:
+    from .afe import AnalogFrontEnd
 
 
 class GatewareError(RuntimeError):
@@ -238,6 +242,9 @@ class Accelerator:
 def simulated_accelerator(config: TopConfig = DEFAULT_CONFIG, front_end: AnalogFrontEnd | None = None,
                           timeout: float = 600.0) -> Iterator[Accelerator]:
     """The gateware in the Amaranth simulator behind :class:`Accelerator`; ``front_end`` drives the TDC."""
+    from .sim_bus import SimulatedAxiBus
+    from .top import AcceleratorTop
+
     top = AcceleratorTop(config)
     background = ()
     if front_end is not None:

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .accelerator_config import TopConfig, register_map
 from .mlp_golden import ROUNDINGS, FixedFormat, activation_named
-from .top import TopConfig, register_map
 
 BOARDS = ("pynq-z2", "ulx3s")
 
@@ -85,35 +85,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from .accelerator_host import Accelerator, GatewareError
-    from .host import MmioBus
-
     build_info = json.loads((args.build / "build.json").read_text())
     if build_info.get("board") == "ulx3s":
         return _deploy_ulx3s(args, build_info)
-    bitstream = args.bitstream or args.build / "mtjhw.bit"
-    if not bitstream.exists():
-        print(f"mtjhw gateware deploy: error: no bitstream at {bitstream}; run build.tcl with Vivado first",
-              file=sys.stderr)
-        return 1
-    try:
-        from pynq import Overlay
-    except ImportError:
-        print("mtjhw gateware deploy: error: pynq is not installed; run this on the PYNQ board "
-              "(pip install mtjhw[pynq])", file=sys.stderr)
-        return 1
-    overlay = Overlay(str(bitstream))  # also loads the .hwh beside it (clocks, addresses)
-    base = next((ip["phys_addr"] for name, ip in overlay.ip_dict.items() if "mtjhw" in name),
-                build_info["base_address"])
-    try:
-        accelerator = Accelerator(MmioBus(base), TopConfig.from_dict(build_info["config"]))
-    except GatewareError as exc:
-        print(f"mtjhw gateware deploy: error: {exc}", file=sys.stderr)
-        return 1
-    version = accelerator.registers.read_fields("VERSION")
-    print(f"mtjhw accelerator {version['major']}.{version['minor']} at {base:#x}: network "
-          f"{build_info['config']['sizes']}, readout {build_info['config']['rows']}×{build_info['config']['cols']}")
-    return 0
+    from .deploy import run
+
+    return run(args.build, args.bitstream, "mtjhw gateware deploy")
 
 
 def _deploy_ulx3s(args: argparse.Namespace, build_info: dict) -> int:

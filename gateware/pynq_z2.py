@@ -24,6 +24,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from .delay_line import CarryChainDelayLine, placement
+from .deploy import REGISTER_MAP
 from .export import to_verilog
 from .synthesis import XC7Z020, log_stage, synthesize
 from .timing import TimingError, vivado_summary
@@ -169,6 +170,7 @@ def build(config: TopConfig, out: Path, synth: bool = True, vivado: bool | None 
     (out / "pynq_z2.xdc").write_text(constraints(config))
     (out / "build.tcl").write_text(vivado_script())
     (out / "register_map.md").write_text(register_map(config).markdown() + "\n")
+    (out / REGISTER_MAP).write_text(json.dumps(register_map(config).to_json(), indent=1) + "\n")
     summary: dict = {"board": "pynq-z2", "part": PART, "top": TOP_NAME, "base_address": BASE_ADDRESS,
                      "config": config.to_dict()}
     if synth:

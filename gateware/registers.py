@@ -2,41 +2,47 @@
 
 A :class:`RegisterMap` lists 32-bit registers by name, offset (bytes, word aligned), access ('rw': written by
 the host, driving the fabric; 'ro': read by the host, driven by the fabric) and description. Each register is a
-list of :class:`Field` s (name, Amaranth shape, lowest bit, reset value, description) from which everything else
+list of :class:`Field` s (name, shape, lowest bit, reset value, description) from which everything else
 is generated: the fabric sees the register as a view of its :attr:`Register.layout` (``regs.ENGINE_CTRL.train``),
 the host packs and unpacks words with :meth:`Register.pack` and :meth:`Register.unpack`, and
 :meth:`RegisterMap.markdown` renders the table for the docs. A register with ``on_write`` pulses a strobe to the
 fabric on every write (commands, FIFO pushes); a read-only register with ``on_read`` pulses one on every read
-(FIFO pops).
+(FIFO pops). Amaranth is imported only for :attr:`Register.layout`: the host side runs on numpy alone (a PYNQ
+board), and :meth:`RegisterMap.to_json` is what a build writes beside its bitstream.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from amaranth import Shape
-from amaranth.hdl import ShapeLike
-from amaranth.lib import data
+
+@dataclass(frozen=True)
+class Bits:
+    """A field's shape without Amaranth: ``width`` bits, two's complement when ``signed``."""
+
+    width: int
+    signed: bool = False
 
 
 @dataclass(frozen=True)
 class Field:
-    """``shape`` (bits, or ``signed(n)``) at bits [at + width − 1 : at] of its register; ``reset`` only for
-    'rw' registers."""
+    """``shape`` (a width in bits, :class:`Bits`, or an Amaranth ``signed(n)``/``unsigned(n)``) at bits
+    [at + width − 1 : at] of its register; ``reset`` only for 'rw' registers."""
 
     name: str
-    shape: ShapeLike
+    shape: int | Bits | Any
     description: str
     at: int = 0
     reset: int = 0
 
     @property
     def width(self) -> int:
-        return Shape.cast(self.shape).width
+        return self.shape if isinstance(self.shape, int) else self.shape.width
 
     @property
     def signed(self) -> bool:
-        return Shape.cast(self.shape).signed
+        return False if isinstance(self.shape, int) else self.shape.signed
 
     @property
     def bits(self) -> str:
@@ -93,9 +99,12 @@ class Register:
             raise ValueError(f"register {self.name}: field names must be unique")
 
     @property
-    def layout(self) -> data.FlexibleLayout:
-        """The fields as an Amaranth layout of the 32-bit word."""
-        return data.FlexibleLayout(32, {f.name: data.Field(f.shape, f.at) for f in self.fields})
+    def layout(self) -> Any:
+        """The fields as an Amaranth layout (``data.FlexibleLayout``) of the 32-bit word."""
+        from amaranth import Shape
+        from amaranth.lib import data
+
+        return data.FlexibleLayout(32, {f.name: data.Field(Shape(f.width, f.signed), f.at) for f in self.fields})
 
     @property
     def init(self) -> dict[str, int]:
@@ -148,6 +157,14 @@ class RegisterMap:
         """Address bits decoded: at least a 4 KiB window (what the bus assigns a peripheral), so that no
         address inside it aliases a register."""
         return max(12, (max(r.offset for r in self.registers) + 4 - 1).bit_length())
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """What the bus and the host rely on, without the descriptions: offsets, access, strobes and each field's
+        bits, signedness and reset, in offset order (``register_map.json`` of a build)."""
+        return [{"name": r.name, "offset": r.offset, "access": r.access, "on_write": r.on_write, "on_read": r.on_read,
+                 "fields": [{"name": f.name, "at": f.at, "width": f.width, "signed": f.signed, "reset": f.reset}
+                            for f in sorted(r.fields, key=lambda f: f.at)]}
+                for r in sorted(self.registers, key=lambda r: r.offset)]
 
     def markdown(self) -> str:
         """A table: each register (offset, access, reset word, description), then each of its fields (bits,

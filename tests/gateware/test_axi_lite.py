@@ -5,8 +5,9 @@ import pytest
 from amaranth.sim import Simulator
 
 from mtjhw.gateware.axi_lite import OKAY, SLVERR, AxiLiteRegisters
-from mtjhw.gateware.host import BusError, RegisterFile, SimulatedAxiBus
+from mtjhw.gateware.host import BusError, RegisterFile
 from mtjhw.gateware.registers import Field, Register, RegisterMap
+from mtjhw.gateware.sim_bus import SimulatedAxiBus
 
 MAP = RegisterMap([
     Register("control", 0x00, "rw", "control", (Field("start", 1, "start"), Field("mode", 8, "mode", at=8))),

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from mtjhw.cli import main
+from mtjhw.gateware.axi_lite import AxiLiteRegisters
 from mtjhw.gateware.pynq_z2 import PART, TIMING_SUMMARY, constraints, pin_assignment, vivado_script
 from mtjhw.gateware.timing import vivado_summary
-from mtjhw.gateware.top import TopConfig
+from mtjhw.gateware.top import AcceleratorTop, TopConfig
 
 
 def test_build_writes_the_vivado_project_inputs_and_a_resource_report(tmp_path, capsys):
@@ -17,7 +18,8 @@ def test_build_writes_the_vivado_project_inputs_and_a_resource_report(tmp_path, 
     code = main(["gateware", "build", "--board", "pynq-z2", "--out", str(out), "--sizes", "4,3", "--lanes", "2",
                  "--rows", "3", "--cols", "4", "--taps", "8", "--no-vivado", "-q"])
     assert code == 0
-    for name in ("mtjhw_pynq_z2.v", "pynq_z2.xdc", "build.tcl", "register_map.md", "resources.json", "build.json"):
+    for name in ("mtjhw_pynq_z2.v", "pynq_z2.xdc", "build.tcl", "register_map.md", "register_map.json",
+                 "resources.json", "build.json"):
         assert (out / name).is_file(), name
     resources = json.loads((out / "resources.json").read_text())
     for key in ("lut", "ff", "dsp", "bram"):
@@ -34,6 +36,15 @@ def test_build_writes_the_vivado_project_inputs_and_a_resource_report(tmp_path, 
     build = json.loads((out / "build.json").read_text())
     assert TopConfig.from_dict(build["config"]) == TopConfig(sizes=(4, 3), lanes=2, rows=3, cols=4, taps=8)
     assert build["config"]["rounding"] == "nearest"  # new builds round the update without bias
+    # register_map.json (what the board's deploy checks) holds the fields of the bus slave the bitstream has
+    written = json.loads((out / "register_map.json").read_text())
+    top = AcceleratorTop(TopConfig.from_dict(build["config"]))
+    assert written == top.map.to_json()
+    bank = AxiLiteRegisters(top.map).signature.members
+    for register in written:
+        layout = dict(bank[f"reg_{register['name']}"].shape)
+        assert {f["name"]: (f["at"], f["width"], f["signed"]) for f in register["fields"]} == {
+            name: (field.offset, field.width, field.shape.signed) for name, field in layout.items()}
 
 
 def test_a_build_file_without_rounding_was_a_floor_build():
@@ -70,6 +81,9 @@ def test_bad_build_options_and_deploy_without_a_board(tmp_path, capsys):
     assert main(["gateware", "deploy", "--build", str(tmp_path)]) == 1
     assert "no bitstream" in capsys.readouterr().err
     (tmp_path / "mtjhw.bit").write_bytes(b"\0")
+    assert main(["gateware", "deploy", "--build", str(tmp_path)]) == 1
+    assert "no mtjhw.hwh" in capsys.readouterr().err
+    (tmp_path / "mtjhw.hwh").write_text("<xml/>")
     assert main(["gateware", "deploy", "--build", str(tmp_path)]) == 1  # pynq is only on the board
     assert "pynq is not installed" in capsys.readouterr().err
 

@@ -7,8 +7,9 @@ from amaranth import Elaboratable, Module, signed
 
 from mtjhw.gateware.accelerator_host import simulated_accelerator
 from mtjhw.gateware.axi_lite import AxiLiteRegisters
-from mtjhw.gateware.host import RegisterFile, SimulatedAxiBus
+from mtjhw.gateware.host import RegisterFile
 from mtjhw.gateware.registers import Field, Register, RegisterMap
+from mtjhw.gateware.sim_bus import SimulatedAxiBus
 from mtjhw.gateware.top import TopConfig, identification, register_map
 
 # the same fields at other places in a read-only register, the signed one sign-extended to more bits
