@@ -172,8 +172,8 @@ class VoltageSwitchingFit(SwitchingFit):
 
     def v50(self, width: float) -> float:
         """Pulse voltage (V) that switches with probability 1/2 at ``width`` (s)."""
-        v = np.sort(self._voltage)
-        p = self._model(v, np.full(v.size, width), self._theta)
+        v = np.unique(self._voltage)
+        p = np.array([self._at(x, width, self._theta) for x in v])
         if not p[0] < 0.5 < p[-1]:
             raise AnalysisError(f"the fitted P_sw does not cross 1/2 inside the amplitude range at {width:.3g} s")
         k = int(np.flatnonzero(p >= 0.5)[0])

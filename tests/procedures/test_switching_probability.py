@@ -16,6 +16,7 @@ from mtjhw.analysis.switching import (
     fit_voltage_switching,
     precessional_probability,
     switching_probability,
+    voltage_switching_probability,
 )
 from mtjhw.bench import Bench
 from mtjhw.instruments.pulse_generator import Keysight81160A
@@ -241,3 +242,24 @@ def test_33500b_driver_protocol():
         pulser.output_off()
         with pytest.raises(ValueError, match="width >= 1.6e-08"):
             pulser.setup_pulse(1, 0.4, 5e-9, 1e-3, 50)
+
+
+def test_v50_pairs_each_voltage_with_its_own_conductance_when_widths_interleave():
+    """Counts of three widths, each an ascending voltage ramp (the order a run records them), on a junction whose
+    TMR falls with bias (V_half 0.3 V): V50 at every width is where the model with the measured conductances gives
+    P = 1/2 (it once paired sorted voltages with unsorted conductances and failed to bracket the root)."""
+    v = np.tile(np.linspace(0.2, 0.6, 10), 3)
+    w = np.repeat([1e-7, 1e-6, 1e-5], 10)
+    g_p, g_ap = np.full(v.size, 1 / 5000.0), 1 / (5000.0 * (1 + 1.2 / (1 + (v / 0.3) ** 2)))  # TMR(V), V_half 0.3 V
+    conductance = PulseConductance(g_p, g_ap, 0.02, 1 / 5000.0, 1 / 11000.0)
+    trials = np.full(v.size, 10_000)
+    p = voltage_switching_probability(v, w, conductance, 45.0, 60e-6, 1e-9)
+    fit = fit_voltage_switching(v, w, np.round(p * trials), trials, conductance, 1e-9)
+    assert fit.values["delta"] == pytest.approx(45.0, rel=0.02) and fit.values["ic0"] == pytest.approx(60e-6, rel=0.01)
+    for width in (1e-7, 1e-6, 1e-5):
+        v50 = fit.v50(width)
+        at = PulseConductance(np.interp([v50], v[:10], g_p[:10]), np.interp([v50], v[:10], g_ap[:10]), 0.02,
+                              1 / 5000.0, 1 / 11000.0)
+        p50 = voltage_switching_probability(np.array([v50]), np.array([width]), at, fit.values["delta"],
+                                            fit.values["ic0"], 1e-9)
+        assert p50[0] == pytest.approx(0.5, abs=1e-3)
