@@ -313,7 +313,7 @@ class Bench:
         return time.monotonic()
 
     def reseed(self, *key: int) -> None:
-        """A simulated bench draws its randomness from here on from (seed, *key) (see ``VirtualBench.reseed``);
+        """A simulated bench draws its randomness from here on from (seed, ``*key``) (see ``VirtualBench.reseed``);
         a real bench has nothing to reseed."""
         if self.virtual is not None:
             self.virtual.reseed(*key)

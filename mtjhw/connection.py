@@ -77,7 +77,7 @@ class InstrumentCheck:
     driver: str
     resource: str
     status: str  #: "ok", "unexpected identity" or "unreachable"
-    detail: str  #: the *IDN? reply, or what went wrong
+    detail: str  #: the ``*IDN?`` reply, or what went wrong
 
     @property
     def ok(self) -> bool:

@@ -21,6 +21,7 @@ Backprop: the same devices and forward pass, a softmax output layer, the gradien
 measured activations and the software weights.
 
 Energy (per read of a cell, per conversion, per pulse):
+
 - a cell read dissipates V²·G over ``t_read`` = 10 ns (an assumed read window: MRAM sense times are a few to
   tens of ns);
 - each differential column pair is converted once per read by an 8-bit ADC: :data:`ADC_ENERGY`, from a Walden
@@ -28,6 +29,7 @@ Energy (per read of a cell, per conversion, per pulse):
   1997–2023", lists SAR designs at a few fJ per step): 2⁸ × 10 fJ ≈ 2.6 pJ;
 - a write pulse of amplitude I and width t into a cell of resistance R (its state before the pulse) dissipates
   I²·R·t (defaults 100 µA, 10 ns: Ic0 = 60 µA and Néel–Brown success ≈ 1 − e⁻¹⁰ per pulse).
+
 Digital peripherals (Adam update, normalisation) are left out, as in :mod:`mtjhw.networks.energy`.
 """
 

@@ -17,6 +17,7 @@ The MLP twin has the same devices as activations: one p-bit per hidden neuron, d
 Energy per inference, per p-bit: its bias current I through its mean resistance for ``samples``·``sample_period``
 (I²·R·t), plus :data:`SENSE_ENERGY` per read; and :data:`MAC_ENERGY` per multiply-accumulate of the digital
 periphery (the bias codes a·x + d of the KAN, W x + b of the MLP, and the weighted sums of occupations):
+
 - :data:`MAC_ENERGY` = 0.23 pJ: an 8-bit integer multiply (0.2 pJ) plus add (0.03 pJ) at 45 nm (M. Horowitz,
   "Computing's energy problem", ISSCC 2014);
 - :data:`SENSE_ENERGY` = 50 fJ per read: an estimate for a latch sense amplifier comparing the junction with a

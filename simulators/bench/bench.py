@@ -63,7 +63,7 @@ class VirtualBench:
         self.trigger_listeners: list[TriggerListener] = []
 
     def reseed(self, *key: int) -> None:
-        """Draw every random number that follows from (seed, *key), e.g. per point of a procedure, so that a run
+        """Draw every random number that follows from (seed, ``*key``), e.g. per point of a procedure, so that a run
         resumed at that point measures what an uninterrupted one would. An unseeded bench stays unseeded."""
         if self.seed is not None:
             self.rng = np.random.default_rng([self.seed, *key])

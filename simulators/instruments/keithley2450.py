@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -248,7 +248,7 @@ class Keithley2450(SourceMeterTwin):
         return ",".join(self._element(r, e, first) for r in readings for e in elements)
 
     def _element(self, reading: Reading, element: str, first: Reading) -> str:
-        stamp = datetime.fromtimestamp(self._clock_origin + reading.time, UTC)
+        stamp = datetime.fromtimestamp(self._clock_origin + reading.time, timezone.utc)
         renderers: dict[str, Callable[[], str]] = {
             "READING": lambda: number(reading.value),
             "SOURCE": lambda: number(reading.source),

@@ -1,5 +1,5 @@
 """Virtual Keysight X-series signal analyzers: N9010B EXA and N9030B PXA in Spectrum Analyzer mode, the PXA also
-in Phase Noise mode (N9068C), on the shared analyzer of :mod:`.spectrum_analyzer`."""
+in Phase Noise mode (N9068C), on the shared analyzer of :mod:`~mtjhw.simulators.instruments.spectrum_analyzer`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 from typing import ClassVar
 
 import numpy as np
+from scipy.integrate import trapezoid
 
 from mtjhw.simulators.bench import VirtualBench
 from mtjhw.simulators.scpi import (
@@ -549,9 +550,9 @@ class KeysightN9030B(KeysightN9010B):
         """Carrier power (dBm) and frequency (Hz), integrated phase noise (dBc), RMS phase noise (rad, °),
         RMS jitter (s) and residual FM (Hz) over the offset range."""
         ssb = 10 ** (dbc / 10)
-        integrated = float(np.trapezoid(ssb, offsets))
+        integrated = float(trapezoid(ssb, offsets))
         rms = math.sqrt(2 * integrated)
-        residual_fm = math.sqrt(2 * float(np.trapezoid(ssb * offsets**2, offsets)))
+        residual_fm = math.sqrt(2 * float(trapezoid(ssb * offsets**2, offsets)))
         return np.array([10 * math.log10(carrier_power / 1e-3), carrier, 10 * math.log10(integrated), rms,
                          math.degrees(rms), rms / (2 * math.pi * carrier), residual_fm])
 

@@ -47,7 +47,7 @@ class LakeShore425(BenchInstrument):
 
     idn = ("LSCI", "MODEL425", "4250123", "1.0")
     reply_termination = "\r\n"
-    #: the engine's SCPI additions the 425 does not have: no error queue, no SYST:VERS?, no *OPT?
+    #: the engine's SCPI additions the 425 does not have: no error queue, no SYST:VERS?, no ``*OPT?``
     withdrawn = ("*OPT?", ":SYSTem:ERRor[:NEXT]?", ":SYSTem:ERRor:ALL?", ":SYSTem:ERRor:COUNt?", ":SYSTem:VERSion?")
 
     unit = Setting("UNIT", Integer(1, 1, 4))

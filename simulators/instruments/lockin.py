@@ -226,7 +226,7 @@ class SR830(LockInTwin):
             raise ValueError(f"interface must be 'GPIB' or 'RS232', got {interface!r}")
         self.interface = interface
         self.reply_termination = "\n" if interface == "GPIB" else "\r"
-        self.output_to = 1 if interface == "GPIB" else 0  #: OUTX: the interface answers go to (kept by *RST)
+        self.output_to = 1 if interface == "GPIB" else 0  #: OUTX: the interface answers go to (kept by ``*RST``)
         self.interface_settings = {name: spec.default for name, spec in INTERFACE.items()}
         self.setups: dict[int, dict] = {}  #: SSET/RSET setup memories 1..9
         self.lias = self.errs = self.liae = self.erre = 0

@@ -259,7 +259,7 @@ class KeysightDSOX3000(BenchInstrument):
         super().__init__(bench)
 
     def reset(self) -> None:
-        """*RST and :SYSTem:PRESet: default setup, running, no acquisition; the reference memories are kept."""
+        """``*RST`` and ``:SYSTem:PRESet``: default setup, running, no acquisition; the reference memories are kept."""
         super().reset()
         self.display[1] = True
         self.label.update({ch: str(ch) for ch in _CHANNELS})

@@ -1,5 +1,5 @@
 """Virtual R&S FSW26 signal and spectrum analyzer: Spectrum and Phase Noise (FSW-K40) channels, on the shared
-analyzer of :mod:`.spectrum_analyzer`."""
+analyzer of :mod:`~mtjhw.simulators.instruments.spectrum_analyzer`."""
 
 from __future__ import annotations
 

@@ -185,7 +185,7 @@ class TektronixMSO5000(BenchInstrument):
         return super()._execute(" ".join([header.replace("_", ""), *rest]), path)
 
     def reset(self) -> None:
-        """*RST: default setup, running; the event queue is kept (as *RST keeps it)."""
+        """``*RST``: default setup, running; the event queue is kept (as ``*RST`` keeps it)."""
         super().reset()
         self.shown[1] = True
         self.settings.update(record_length=10_000, horizontal_scale=4e-6)

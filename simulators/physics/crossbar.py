@@ -4,12 +4,14 @@ Each cell (row i, column j) is a binary MTJ with its own Rp (lognormal), TMR and
 construction (device-to-device variability), a fraction of cells stuck at P or AP, cells whose barrier broke
 down (``broken``, shorted to ``r_short``; the bench's array DUT sets them from each cell's stress history), and an
 optional cycle-to-cycle read noise. Two read schemes:
+
 - **series columns** (resistance summation, as in the XNOR/TDC scheme): the cells of a column in series plus
   the column's wire segments; a capacitor charged through that resistance crosses the threshold after
   t = R·C·ln(V / (V − V_th)), the time the TDC measures;
 - **parallel columns** (current summation, vector–matrix product): row voltages on the word lines, bit
   lines at virtual ground; with wire resistance the full resistive network is solved (sparse nodal
   analysis), without it I_j = Σ_i V_i G_ij.
+
 Cells are written with current pulses that switch with the Néel–Brown probability (stochastic success).
 """
 

@@ -4,6 +4,7 @@ A batch of independent junctions is integrated at once; every parameter may be a
 array with one entry per junction (device-to-device variability). Units are SI, fields are μ0H in tesla.
 
 Physics (per junction, m the free-layer unit vector, p the fixed reference-layer polarisation):
+
 - uniaxial anisotropy field ``hk``·(m·u)u (or ``ku`` in J/m³ with hk = 2Ku/Ms), demagnetisation −μ0Ms N·m,
   external DC + RF field, Oersted field proportional to the junction current;
 - Slonczewski STT: damping-like field a_J = ħηI / (2e Ms t A) / (1 + λ m·p) and field-like b_J = β a_J;

@@ -5,10 +5,12 @@ along a track of length ``track_length``; the part of the free layer beyond the 
 reference layer, so the two regions conduct in parallel and G = x·G_p + (1 − x)·G_ap with x the wall's
 fractional position. A current pulse of amplitude I and width t moves the wall towards the P end (I > 0,
 potentiation/LTP) or the AP end (I < 0, depression/LTD):
+
 - flow above the depinning current, |I| ≥ ``i_dep``: distance = ``mobility``·(|I| − i_dep)·t·(1 + σ_c2c·ξ)
   (cycle-to-cycle noise ξ ~ N(0, 1)), and the wall stops at the last pinning site it reaches;
 - creep below it: thermally activated hops between sites at rate (1/τ0)·exp(−``pin_delta``·(1 − |I|/i_dep)),
   a Poisson number of hops per pulse.
+
 Site positions are jittered device-to-device (``site_jitter``, fraction of the mean spacing).
 
 Compound synapse: ``n_devices`` binary MTJs per synapse, in parallel (conductances add) or in series
