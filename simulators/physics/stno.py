@@ -56,7 +56,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.integrate import quad
+from scipy.integrate import quad, trapezoid
 
 from .constants import E_CHARGE, GAMMA_E, HBAR, KB, MU0
 from .thermal_scaling import ThermalScaling
@@ -499,7 +499,7 @@ def generation_linewidth(d0: float, nu: float, gamma_p: float) -> float:
     weight = np.exp(-variance(t) / 2)
 
     def spectrum(omega: float) -> float:
-        return float(np.trapezoid(weight * np.cos(omega * t), t))
+        return float(trapezoid(weight * np.cos(omega * t), t))
 
     half, lo, hi = spectrum(0.0) / 2, 0.0, 10 / t_max
     while spectrum(hi) > half:

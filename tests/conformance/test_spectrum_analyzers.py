@@ -43,6 +43,7 @@ from drivers import (
 from pymeasure.instruments.rohdeschwarz import FSW
 from pyvisa.errors import VisaIOError
 from qcodes.instrument_drivers.Keysight import KeysightN9030B
+from scipy.integrate import trapezoid
 
 from mtjhw.simulators.bench import Bias
 from mtjhw.simulators.instruments.spectrum_analyzer import filtered_levels
@@ -383,7 +384,7 @@ def test_filtered_trace_conserves_the_line_power_and_peaks_at_its_density(points
         offsets = np.geomspace(1e-3, 40e9, 400_001)
         x = np.concatenate([f_osc - offsets[::-1], [f_osc], f_osc + offsets])
         x = np.concatenate([[lo], x[(x > lo) & (x < hi)], [hi]])
-        return float(np.trapezoid(emission.psd(x), x))
+        return float(trapezoid(emission.psd(x), x))
 
     f = np.linspace(10e6, 26.5e9, points)
     w = f[1] - f[0]

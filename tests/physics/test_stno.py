@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from scipy.integrate import solve_ivp, trapezoid
 
 from mtjhw.simulators.physics.constants import E_CHARGE, GAMMA_E, GAMMA_E_HZ, HBAR, KB, MU0
 from mtjhw.simulators.physics.macrospin import Drive, Macrospin, MacrospinParams, Waveform
@@ -75,10 +75,10 @@ def conservative_orbit(h: float, meff: float, tilt: float) -> tuple[float, float
     t = np.linspace(0, period, 8001)
     m = sol.sol(t)
     phase = np.unwrap(np.arctan2(m[2], m[1]))
-    solid = abs(np.trapezoid((1 - m[0]) * np.gradient(phase, t), t))
+    solid = abs(trapezoid((1 - m[0]) * np.gradient(phase, t), t))
     torque2 = (h * m[2] + meff * m[0] * m[2]) ** 2 + (h * m[1]) ** 2 + (meff * m[1] * m[2]) ** 2
     stt = h * (1 - m[0] ** 2) + meff * m[0] * m[2] ** 2
-    zeta = np.trapezoid(torque2, t) / np.trapezoid(stt, t) / (h + meff / 2)
+    zeta = trapezoid(torque2, t) / trapezoid(stt, t) / (h + meff / 2)
     return solid / (4 * math.pi), 2 * math.pi / period, zeta
 
 
