@@ -350,12 +350,22 @@ class Memory(ScpiInstrument):
         self.points = points
 
 
-def test_half_a_million_numbers_parse_in_linear_time():
-    """2.5 MB of numbers in under 1.5 s (checking each against MIN/MAX/DEF first took 8 µs a number: 4 s)."""
+def test_half_a_million_numbers_parse_about_as_fast_as_python_splits_them():
+    """2.5 MB of numbers within 12x of ``float`` over ``str.split`` of the same text, timed in the same run (3.5x
+    here; checking each number against MIN/MAX/DEF first took 8 µs a number, 4 s in all: 33x)."""
     memory = Memory()
-    start = time.perf_counter()
-    memory.handle(":DATA " + "0.25," * 499_999 + "-1")
-    assert time.perf_counter() - start < 1.5
+    body = "0.25," * 499_999 + "-1"
+
+    def best(action) -> float:
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    ratio = best(lambda: memory.handle(":DATA " + body)) / best(lambda: [float(x) for x in body.split(",")])
+    assert ratio < 12, f"parsing took {ratio:.1f}x as long as float(str.split)"
     assert len(memory.points) == 500_000 and memory.points[0] == 0.25 and memory.points[-1] == -1.0
     memory.handle(":DATA 0.5,MAX,MIN,NAN")
     assert errors(memory) == [-224] and len(memory.points) == 500_000
