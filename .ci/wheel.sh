@@ -35,8 +35,9 @@ if [ -z "$python" ]; then
 fi
 "$python" -m venv "$work/venv"
 venv_python="$work/venv/bin/python"
-# the wheel with its core dependencies on numpy 1.26, and what the core tests import beyond them
-pip_install "$venv_python" "$wheel" numpy==1.26.4 pytest pytest-xdist hypothesis
+# the wheel with its core dependencies and one extra (networks: scikit-learn) on numpy 1.26, and what the core
+# tests import beyond them
+pip_install "$venv_python" "$wheel[networks]" numpy==1.26.4 pytest pytest-xdist hypothesis
 stage "install ($("$venv_python" --version), numpy $("$venv_python" -c 'import numpy; print(numpy.__version__)'))"
 
 mkdir "$work/run"
@@ -56,6 +57,22 @@ installed=$("$venv_python" -c 'from importlib import metadata; print(metadata.ve
 [ "$version" = "mtjhw $installed" ] || { echo "[wheel] --version is not the installed $installed"; exit 1; }
 mtjhw --help >/dev/null
 mtjhw procedures >/dev/null
+mtjhw reproduce jung-crossbar --quick --out jung -q >/dev/null  # the networks extra's scikit-learn digits
+[ -s jung/report.json ] || { echo "[wheel] mtjhw reproduce wrote no report.json"; exit 1; }
+"$venv_python" - "$repo/pyproject.toml" <<'PY'
+"""The wheel's metadata offers every extra that pyproject.toml declares."""
+import sys
+from importlib import metadata
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+declared = set(tomllib.load(open(sys.argv[1], "rb"))["project"]["optional-dependencies"])
+offered = set(metadata.metadata("mtjhw").get_all("Provides-Extra"))
+assert declared == offered, f"extras declared {sorted(declared)}, offered by the wheel {sorted(offered)}"
+print(f"[wheel] extras offered: {', '.join(sorted(offered))}")
+PY
 "$venv_python" - "$work/venv" <<'PY'
 """Every module of the wheel imports (but those that need an optional extra), and its package data is there."""
 import importlib
