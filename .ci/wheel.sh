@@ -2,11 +2,13 @@
 # Release check: build the sdist and wheel, check their metadata, then install the wheel (not the checkout) into a
 # fresh environment outside the repository on Python 3.10 with numpy 1.26 (pynq's numpy<2 pin) and run the main job,
 # the CLI, imports of every module, the package data and a core subset of the tests against it.
+# Usage: .ci/wheel.sh [DIST]  (DIST: a folder that keeps the sdist and wheel, e.g. for .ci/board.sh; default: none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+dist=${1:-$work/dist}
 start=$SECONDS
 lap=$SECONDS
 stage() {  # name of the stage that just ended: prints its time and the total
@@ -19,14 +21,14 @@ pip_install() { "$1" -m pip install --quiet --disable-pip-version-check "${@:2}"
 python3 -m venv "$work/tools"
 pip_install "$work/tools/bin/python" build twine
 stage "build tools"
-"$work/tools/bin/python" -m build --outdir "$work/dist" . >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+"$work/tools/bin/python" -m build --outdir "$dist" . >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 if grep -n -i -A3 "deprecat" "$work/build.log"; then echo "[wheel] the build printed deprecation warnings"; exit 1; fi
-"$work/tools/bin/twine" check --strict "$work"/dist/*
-wheel=$(echo "$work"/dist/*.whl)
+"$work/tools/bin/twine" check --strict "$dist"/*
+wheel=$(ls "$dist"/mtjhw-*.whl | tail -1)
 stage "build and twine check ($(basename "$wheel"))"
 
 python=""
-for candidate in /root/.pyenv/versions/3.10.13/bin/python3.10 python3.10; do  # the oldest Python supported
+for candidate in python3.10 "$HOME"/.pyenv/versions/3.10.*/bin/python3.10; do  # the oldest Python supported
     if "$candidate" -c "" >/dev/null 2>&1; then python=$candidate; break; fi
 done
 if [ -z "$python" ]; then
