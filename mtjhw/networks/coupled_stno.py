@@ -2,10 +2,10 @@
 et al., Nature 563, 230 (2018)).
 
 Data (:func:`vowel_dataset`): no vowel recordings are installed, so formant pairs are drawn from independent
-Gaussians per vowel with the adult-female means of Hillenbrand, Getty, Clark & Wheeler, J. Acoust. Soc. Am. 97,
-3099 (1995), Table V (F1, F2 in Hz; seven of its twelve vowels, as Romera et al. used seven, our choice of
-which); the standard deviations are approximate (rounded, about 7–12 % of F1 and 5–8 % of F2, the spread of the
-female talkers in that study), not that table's figures.
+Gaussians per vowel with the adult-female means and standard deviations of the Hillenbrand, Getty, Clark &
+Wheeler data set (J. Acoust. Soc. Am. 97, 3099 (1995)): the descriptive statistics distributed with it
+(``vowdata.ds``: steady-state F1, F2 in Hz of 48 women), seven of its twelve vowels, as Romera et al. used seven
+(our choice of which).
 
 Inputs: F1 and F2 map linearly onto the microwave frequencies f_A, f_B (:class:`FormantMap`) of two sources of
 available power ``input_power`` driving the series-connected oscillators.
@@ -37,15 +37,15 @@ import numpy as np
 
 from mtjhw.simulators.physics.stno import STNO, STNOParams, rf_current
 
-#: vowel: (F1 mean, F2 mean, F1 s.d., F2 s.d.), Hz — adult females, Hillenbrand et al. (1995) Table V means
+#: vowel: (F1 mean, F2 mean, F1 s.d., F2 s.d.), Hz — adult females, Hillenbrand et al. (1995), ``vowdata.ds``
 VOWELS: dict[str, tuple[float, float, float, float]] = {
-    "iy": (437.0, 2761.0, 45.0, 180.0),  # heed
-    "ih": (483.0, 2365.0, 40.0, 140.0),  # hid
-    "eh": (731.0, 2058.0, 70.0, 150.0),  # head
-    "ae": (669.0, 2349.0, 90.0, 190.0),  # had
-    "ah": (936.0, 1551.0, 90.0, 130.0),  # hod
-    "aw": (781.0, 1136.0, 80.0, 120.0),  # hawed
-    "er": (523.0, 1588.0, 55.0, 130.0),  # heard
+    "iy": (437.3, 2761.3, 40.6, 147.4),  # heed
+    "ih": (484.3, 2369.1, 34.4, 149.4),  # hid
+    "eh": (727.1, 2062.7, 73.7, 142.9),  # head
+    "ae": (675.7, 2334.8, 69.3, 158.7),  # had
+    "ah": (921.1, 1525.8, 96.7, 125.0),  # hod
+    "aw": (804.3, 1188.3, 74.6, 128.9),  # hawed
+    "er": (524.0, 1588.3, 45.3, 125.9),  # heard
 }
 N_STATES = 3  #: per oscillator: unlocked, locked to A, locked to B
 

@@ -2,10 +2,10 @@
 synchronisation to two microwave inputs at frequencies mapped from the vowel's formants F1 and F2
 (:mod:`mtjhw.networks.coupled_stno`).
 
-The vowels are generated from Hillenbrand et al.'s (1995) adult-female formant means (no vowel corpus is
-installed); training sets the oscillators' DC currents on the ideal model; the patterns are read from the
-phase dynamics of the oscillators with thermal noise, mutual coupling and device spread, and the table of
-patterns is assigned from the devices' own responses to the training set.
+The vowels are generated from the adult-female formant means and standard deviations of Hillenbrand et al.'s
+(1995) data set (no vowel corpus is installed); training sets the oscillators' DC currents on the ideal model;
+the patterns are read from the phase dynamics of the oscillators with thermal noise, mutual coupling and device
+spread, and the table of patterns is assigned from the devices' own responses to the training set.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from mtjhw.simulators.physics.stno import STNO, STNOParams
 from .sweeps import SweepPoint, run_sweeps
 
 PAPER = {"metric": "test recognition rate of 7 vowels from the synchronisation pattern of 4 coupled STNOs",
-         "dataset": "7 vowels (F1, F2) generated from Hillenbrand et al. 1995 female means (the paper's: the "
-                    "Hillenbrand recordings of 37 female speakers)",
+         "dataset": "7 vowels (F1, F2) generated from the female means and SDs of Hillenbrand et al. 1995 (the "
+                    "paper's: the Hillenbrand recordings of 37 female speakers)",
          "reference": "review Table 3 (Romera et al., Nature 563, 230 (2018)): four spin-torque nano-oscillators "
                       "coupled by their microwave currents, two RF inputs from the formants, vowel recognition",
          "accuracy": 0.89}
@@ -107,8 +107,8 @@ def reproduce_coupled_stno_vowels(out: Path, quick: bool, progress: StepBar, exe
         "ideal_locking_value": ideal,
         "train_accuracy": main["train_accuracy"],
         "paper": PAPER["reference"],
-        "dataset": f"7 vowels generated from Hillenbrand et al. 1995 (female): {n_train} train, {n_test} test "
-                   "talkers per vowel",
+        "dataset": f"7 vowels generated from Hillenbrand et al. 1995 (female means, SDs): {n_train} train, "
+                   f"{n_test} test talkers per vowel",
         "settings": {"vowels": list(VOWELS), "currents_A": currents.tolist(),
                      "frequencies_Hz": bank.frequencies.tolist(),
                      "input_locking_half_range_Hz": (bank.input_ranges / (2 * np.pi)).tolist(),
