@@ -7,15 +7,20 @@ power |c|², nonlinear frequency shift N·|c|², nonlinear damping Q, thermal no
 Heun scheme (:func:`mtjhw.simulators.physics.stno_kernel.amplitude_run`). The oscillators of a chain are coupled
 by their dipolar fields, K_ij = ``coupling``·Γ_G·e^{iφ}/|i − j|³ (the field of a dipole falls as r⁻³). The input
 u_k modulates each oscillator's DC current during step k, I_i = I_dc·(1 + ``i_in``·w_i·(2u_k − 1)) with random
-weights w and I_dc,i spread uniformly by ±``bias_spread`` around I_dc (oscillators nearer the threshold relax
-more slowly: their powers remember further back); the response is each oscillator's power (its magnetoresistance
-envelope) averaged over each of ``taps`` parts of the step. Device-to-device variation: a relative spread
-``sigma`` of the free-layer volume and of μ0Meff (so of the threshold current, the frequency and the
-nonlinearity).
+weights w and I_dc,i spread uniformly by ±``bias_spread`` around I_dc. The readout (what Kanao et al. stress:
+reservoir computing in the synchronised state) has two parts, each averaged over each of ``taps`` parts of the
+step: every oscillator's power |c_i|² (its magnetoresistance envelope, from an envelope detector), and, with
+``phase_readout``, the in-phase and quadrature outputs Re, Im of c_{i+1}·c_i* (a mixer with a 90° hybrid and a
+low-pass filter on each neighbouring pair's microwave signals). The powers relax in about one step and forget
+fast; the phase differences of the synchronised chain relax through the coupling only, and the input reaches
+them through the nonlinear frequency shift N·|c|², so they hold the longer memory. Device-to-device variation:
+a relative spread ``sigma`` of the free-layer volume and of μ0Meff (so of the threshold current, the frequency
+and the nonlinearity).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, replace
 
@@ -28,26 +33,31 @@ from mtjhw.simulators.physics.stno_kernel import amplitude_run
 from .readout import RidgeReadout
 from .smtj_waves import Reservoir
 
+#: the oscillators: a 200 nm pillar, 1.5 nm free layer (4× the default volume: a quarter of its thermal noise),
+#: R_P 50 Ω (RA ≈ 1.6 Ω·µm², a low-RA oscillator junction: 2 × I_th ≈ 11 mA stays below 1 V)
+PILLAR = STNOParams(volume=4.8e-23, r_p=50.0)
+
 
 @dataclass
 class StoArrayReservoir:
-    """``n_oscillators`` STOs in a chain at in-plane ``field`` (T), bias ``i_dc`` and modulation depth ``i_in``
-    (units of the nominal threshold current), nearest-neighbour dipolar coupling ``coupling`` (units of Γ_G) of
-    phase ``coupling_phase`` (rad); each input step lasts ``step_relax`` power relaxation times 1/(2Γ_G(ζ + Q)),
-    integrated in ``steps_per_input`` Heun steps."""
+    """``n_oscillators`` STOs (``params``) in a chain at in-plane ``field`` (T), bias ``i_dc`` and modulation
+    depth ``i_in`` (units of the nominal threshold current), nearest-neighbour dipolar coupling ``coupling``
+    (units of Γ_G) of phase ``coupling_phase`` (rad); each input step lasts ``step_relax`` power relaxation
+    times 1/(2Γ_G(ζ + Q)), integrated in ``steps_per_input`` Heun steps."""
 
     n_oscillators: int = 16
     field: float = 0.05
-    i_dc: float = 1.5
-    i_in: float = 0.8
-    bias_spread: float = 0.3
-    coupling: float = 0.2
+    i_dc: float = 2.0
+    i_in: float = 0.2
+    bias_spread: float = 0.02
+    coupling: float = 1.5
     coupling_phase: float = 1.5
     step_relax: float = 1.0
     steps_per_input: int = 24
     taps: int = 2
+    phase_readout: bool = True
     sigma: float = 0.05
-    temperature: float = 300.0
+    params: STNOParams = dataclasses.field(default_factory=lambda: replace(PILLAR))
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -55,7 +65,7 @@ class StoArrayReservoir:
         if n < 1 or self.taps < 1 or self.steps_per_input % self.taps:
             raise ValueError("need n_oscillators >= 1 and steps_per_input a multiple of taps >= 1")
         rng = np.random.default_rng(self.seed)
-        base = STNOParams(temperature=self.temperature)
+        base = self.params
         spread = 1 + self.sigma * rng.standard_normal((2, n))
         self.oscillators = [STNO(replace(base, volume=base.volume * max(v, 0.2), mu0_meff=base.mu0_meff * max(m, 0.2)))
                             for v, m in zip(*spread, strict=True)]
@@ -93,26 +103,46 @@ class StoArrayReservoir:
         return self.i_bias * np.clip(1 + self.i_in * np.outer(2 * u - 1, self.w_in), 0.0, None)
 
     def states(self, inputs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Powers (len(inputs), n_oscillators·taps): each oscillator's |c|² averaged over each of ``taps`` equal
-        parts of every step (the envelope detector's low-pass filter)."""
+        """Readout features (len(inputs), :attr:`n_features`): per tap, the powers |c_i|², then (with
+        ``phase_readout``) Re and Im of c_{i+1}·c_i*, each averaged over its part of the step."""
         c0 = self.coefs
         n = self.n_oscillators
         zetas = self.currents(inputs) / c0["i_th"]
         amp = np.sqrt(np.maximum(c0["p0"], c0["kt"])).astype(complex)
         force = np.zeros(n, dtype=complex)
         rows = np.empty((self.steps_per_input, n), dtype=complex)
-        out = np.empty((len(zetas), self.taps * n))
+        out = np.empty((len(zetas), self.n_features))
         for k, zeta in enumerate(zetas):
             normals = rng.standard_normal((self.steps_per_input, n, 2))
             amplitude_run(amp, c0["detuning"], c0["shift"], c0["gamma"], np.ascontiguousarray(zeta), c0["q"],
                           c0["kt"], self.k, force, self.dt, normals, 1, rows)
-            out[k] = (np.abs(rows.reshape(self.taps, -1, n)) ** 2).mean(axis=1).ravel()
+            out[k] = self._features(rows)
         return out
+
+    @property
+    def n_features(self) -> int:
+        """Readout features per input step."""
+        per_tap = self.n_oscillators + (2 * (self.n_oscillators - 1) if self.phase_readout else 0)
+        return self.taps * per_tap
+
+    def _features(self, rows: np.ndarray) -> np.ndarray:
+        """The detectors' outputs for one step of amplitudes ``rows`` (steps_per_input, n)."""
+        parts = [np.abs(rows) ** 2]
+        if self.phase_readout:
+            mixed = rows[:, 1:] * np.conj(rows[:, :-1])
+            parts += [mixed.real, mixed.imag]
+        signals = np.concatenate(parts, axis=1)
+        return signals.reshape(self.taps, -1, signals.shape[1]).mean(axis=1).ravel()
+
+    def max_junction_voltage(self) -> float:
+        """The largest DC voltage (V) across a junction: the top of the input's modulation, I·R(I)."""
+        top = self.i_bias * (1 + self.i_in * np.abs(self.w_in))
+        return max(i * float(o.resistance(i)) for o, i in zip(self.oscillators, top, strict=True))
 
     def dc_energy_per_step(self) -> float:
         """Energy (J) per input step: the DC power Σ_i I_i²·R_i(I_i) of the array at the bias point (the
         modulation averages out to first order) times the step time; R the junctions' bias-dependent DC
-        resistance (:meth:`STNO.resistance`, R_P 600 Ω, TMR 100 % by default)."""
+        resistance (:meth:`STNO.resistance`)."""
         power = sum(i**2 * float(o.resistance(i)) for o, i in zip(self.oscillators, self.i_bias, strict=True))
         return power * self.step_time
 

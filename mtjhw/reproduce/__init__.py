@@ -74,8 +74,11 @@ def catalogue() -> list[str]:
             f"{'':<32}{r.paper['reference']}" for name, r in sorted(REPRODUCTIONS.items())]
 
 
-def paper_figure(value: float) -> str:
-    """A paper's value as listed: a fraction as a percentage, anything else (a capacity, …) as a number."""
+def paper_figure(value: float | str) -> str:
+    """A paper's value as listed: a fraction as a percentage, a number (a capacity, …) as it is, a claim measured
+    in the run (``"> ESN-16"``) as written."""
+    if isinstance(value, str):
+        return value
     return f"{value:.2%}" if 0 <= value <= 1 else f"{value:g}"
 
 
