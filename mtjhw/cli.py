@@ -297,6 +297,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         options = {"mnist_dir": args.mnist} if args.mnist else {}
+        if args.hillenbrand:
+            options["hillenbrand_file"] = args.hillenbrand
         if args.backend:
             options["backend"] = args.backend
         with executor(args.scheduler, args.workers) as pool:
@@ -466,6 +468,9 @@ def build_parser(expand: str | None = None) -> argparse.ArgumentParser:
     repro.add_argument("--mnist", "--fashion-mnist", dest="mnist", type=Path, metavar="DIR",
                        help="directory with MNIST or Fashion-MNIST IDX files, for the reproductions whose data set "
                        "they are (default: scikit-learn's 8×8 digits)")
+    repro.add_argument("--hillenbrand", type=Path, metavar="FILE",
+                       help="Hillenbrand et al.'s vowdata.dat, for coupled-stno-vowels to run on its women's tokens "
+                       "(default: vowels generated from that data set's statistics)")
     repro.add_argument("--backend", choices=["golden", "gateware", "verilator"],
                        help="trainer of zhao-letters: the engine's golden model (default), the engine in the "
                        "Amaranth simulator, or its Verilator build")

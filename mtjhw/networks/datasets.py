@@ -1,7 +1,9 @@
-"""Data sets for the network reproductions: scikit-learn's bundled ones and an IDX reader for MNIST files.
+"""Data sets for the network reproductions: scikit-learn's bundled ones, an IDX reader for MNIST files and a
+reader for the Hillenbrand et al. (1995) vowel measurements.
 
 Nothing is downloaded: scikit-learn ships the 8×8 digits and Iris; users who have the MNIST IDX files
-(``train-images-idx3-ubyte[.gz]`` …) load them with :func:`load_idx` / :func:`load_mnist`.
+(``train-images-idx3-ubyte[.gz]`` …) load them with :func:`load_idx` / :func:`load_mnist`, and those who have
+the vowel data set's ``vowdata.dat`` with :func:`load_hillenbrand`.
 """
 
 from __future__ import annotations
@@ -94,3 +96,23 @@ def load_image_split(idx_dir: str | Path | None, rng: np.random.Generator, test_
     x = images / 16.0
     train, test = split(len(x), test_fraction, rng)
     return "sklearn digits 8x8", x[train], labels[train], x[test], labels[test]
+
+
+def load_hillenbrand(path: str | Path, vowels: list[str], group: str = "w") -> tuple[np.ndarray, np.ndarray,
+                                                                                        np.ndarray]:
+    """(steady-state (F1, F2) in Hz (n, 2), labels (index in ``vowels``), talker numbers) of the talkers of
+    ``group`` (m, w, b, g) in Hillenbrand et al.'s ``vowdata.dat``: one row per token named ``wNNvv`` (group,
+    talker, vowel), F1 and F2 in its 4th and 5th columns; tokens with an unmeasured formant (0) are left out."""
+    rows = []
+    for line in Path(path).read_text(errors="replace").splitlines():
+        fields = line.split()
+        if len(fields) < 5 or len(fields[0]) != 5 or not fields[0][1:3].isdigit() or fields[0][0] != group:
+            continue
+        vowel, f1, f2 = fields[0][3:], float(fields[3]), float(fields[4])
+        if vowel in vowels and f1 > 0 and f2 > 0:
+            rows.append((f1, f2, vowels.index(vowel), int(fields[0][1:3])))
+    if not rows:
+        raise ValueError(f"{path}: no {group!r} tokens of {', '.join(vowels)}: not Hillenbrand's vowdata.dat?")
+    data = np.array(rows)
+    return data[:, :2], data[:, 2].astype(int), data[:, 3].astype(int)
+
