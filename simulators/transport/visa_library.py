@@ -18,6 +18,9 @@ Behaviour a driver sees (matching a USBTMC/GPIB instrument as far as it matters 
   arrive later), whatever the timeout.
 - ``clear()`` calls ``handler.device_clear()`` (when present) and drops queued output and partial input;
   ``read_stb()`` returns ``handler.status_byte()`` with MAV (bit 4) set while output is queued.
+- Closing the last resource-manager session closes every instrument session, as VISA does; closing such a
+  session again afterwards succeeds quietly (as pyvisa-py's does), so a driver finalised after its manager
+  (garbage collection's order) reports nothing, while any other call on it is ``VI_ERROR_INV_OBJECT``.
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ class VirtualVisaLibrary(VisaLibraryBase):
         self._names = {}  # canonical resource name -> name as registered (what list_resources shows)
         self._rm_sessions = set()
         self._sessions = {}
+        self._closed_with_manager: set[int] = set()
         self._session_numbers = itertools.count(1)
 
     @staticmethod
@@ -173,7 +177,10 @@ class VirtualVisaLibrary(VisaLibraryBase):
             if session in self._rm_sessions:
                 self._rm_sessions.discard(session)
                 if not self._rm_sessions:
+                    self._closed_with_manager.update(self._sessions)
                     self._sessions.clear()
+            elif session in self._closed_with_manager:
+                self._closed_with_manager.discard(session)
             elif self._sessions.pop(session, None) is None:
                 return self.handle_return_value(None, StatusCode.error_invalid_object)
         return self.handle_return_value(None, StatusCode.success)
@@ -308,15 +315,19 @@ class VirtualVisaLibrary(VisaLibraryBase):
         return self.handle_return_value(session, StatusCode.success)
 
     def disable_event(self, session: int, event_type: Any, mechanism: Any) -> StatusCode:
-        """No events are ever enabled on a virtual instrument, so there is nothing to disable."""
+        """No events are ever enabled on a virtual instrument, so there is nothing to disable (on a session
+        closed with its manager too: a resource's close switches its events off first)."""
         with self._lock:
-            self._session(session)
+            if session not in self._closed_with_manager:
+                self._session(session)
         return self.handle_return_value(session, StatusCode.success)
 
     def discard_events(self, session: int, event_type: Any, mechanism: Any) -> StatusCode:
-        """No events are ever queued on a virtual instrument, so there is nothing to discard."""
+        """No events are ever queued on a virtual instrument, so there is nothing to discard (on a session
+        closed with its manager too)."""
         with self._lock:
-            self._session(session)
+            if session not in self._closed_with_manager:
+                self._session(session)
         return self.handle_return_value(session, StatusCode.success)
 
     # --- helpers ---

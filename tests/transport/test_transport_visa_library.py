@@ -283,6 +283,19 @@ def test_closed_sessions_are_invalid(rm_for, fake):
         inst.query("*IDN?")
 
 
+def test_a_resource_finalised_after_its_manager_closes_quietly_and_stays_invalid(fake):
+    rm = pyvisa.ResourceManager(VirtualVisaLibrary.for_instruments({SMU: fake}))
+    inst = open_smu(rm)
+    session = inst.session
+    rm._created_resources.clear()  # what garbage collection does to the manager's weak set before finalising it
+    rm.close()  # the last manager: every instrument session closes with it
+    with pytest.raises(pyvisa.errors.VisaIOError, match="VI_ERROR_INV_OBJECT"):
+        inst.visalib.write(session, b"*IDN?\n")
+    inst.close()  # the driver's finalizer: no error
+    with pytest.raises(pyvisa.errors.VisaIOError, match="VI_ERROR_INV_OBJECT"):
+        inst.visalib.close(session)  # quiet only once
+
+
 class FakeDriver(SCPIMixin, Instrument):
     """A PyMeasure driver as the project's drivers are written."""
 
