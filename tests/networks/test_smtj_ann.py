@@ -6,6 +6,7 @@ import pytest
 from mtjhw.networks.datasets import load_digits, split
 from mtjhw.networks.stochastic_neurons import SmtjNeuronParams, SmtjNeurons, StochasticMLP, sigmoid, synapse_energy
 from mtjhw.reproduce import REPRODUCTIONS, run_reproduction
+from mtjhw.reproduce.smtj_ann import _folds, cross_validated
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +80,11 @@ def test_quick_reproduction_reports_hardware_beside_software(report):
     assert e["energy_per_inference"] == pytest.approx(e["energy_per_read_pass"] * e["reads"])
     assert 1e-12 < e["energy_per_read_pass"] < 1e-9
     assert (out / "report.png").stat().st_size > 10_000
+
+
+def test_another_partition_tests_other_images_through_the_same_pipeline():
+    first, other = _folds(None, True, 0)[1][0], _folds(None, True, 1)[1][0]
+    assert len(first[3]) == len(other[3]) and not np.array_equal(first[2], other[2])
+    by_reads, software, energies, models = cross_validated([other], 30, 3, 2)
+    assert by_reads.shape == (2,) and 0.5 < software <= 1 and 0.4 < by_reads[-1] <= 1 and len(models) == 1
+

@@ -75,3 +75,15 @@ def test_encoding_energy_is_the_bias_joule_heat_per_sampling_interval():
     expected = (30e-6) ** 2 * 5000.0 * (1 + 1.2 * (1 - p)) * step * 80
     assert energy["energy_per_inference"] == pytest.approx(expected, rel=1e-9)
     assert population.energy(np.array([[0.0]]), steps=80)["energy_per_inference"] == 0.0  # no bias, no heat
+
+
+def test_a_seed_point_reruns_device_and_ideal_networks_on_other_partitions():
+    from mtjhw.reproduce.population_coding import SETTINGS, seed_point
+
+    features, labels = load_iris()
+    x = (features - features.min(axis=0)) / (features.max(axis=0) - features.min(axis=0))
+    settings = {**SETTINGS, "epochs": 2}
+    point = seed_point(x, labels, 1, settings, 1)
+    assert 0.6 < point["accuracy"] <= 1 and 0.6 < point["software_accuracy"] <= 1
+    assert point["accuracy"] == cross_validate(x, labels, repeats=1, seed=1, **settings)
+
