@@ -5,7 +5,8 @@ parity-check capacities.
 Each oscillator is the universal auto-oscillator of :mod:`mtjhw.simulators.physics.stno` (complex amplitude c,
 power |c|², nonlinear frequency shift N·|c|², nonlinear damping Q, thermal noise), integrated with its compiled
 Heun scheme (:func:`mtjhw.simulators.physics.stno_kernel.amplitude_run`). The oscillators of a chain are coupled
-by their dipolar fields, K_ij = ``coupling``·Γ_G·e^{iφ}/|i − j|³ (the field of a dipole falls as r⁻³). The input
+by their dipolar fields, K_ij = ``coupling``·Γ_G·e^{iφ}/|i − j|³ (the field of a dipole falls as r⁻³; the default
+1.5 Γ_G is γ·8 mT between neighbours, :meth:`StoArrayReservoir.coupling_field`: closely packed pillars). The input
 u_k modulates each oscillator's DC current during step k, I_i = I_dc·(1 + ``i_in``·w_i·(2u_k − 1)) with random
 weights w and I_dc,i spread uniformly by ±``bias_spread`` around I_dc. The readout (what Kanao et al. stress:
 reservoir computing in the synchronised state) has two parts, each averaged over each of ``taps`` parts of the
@@ -26,7 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mtjhw.simulators.physics.constants import KB
+from mtjhw.simulators.physics.constants import GAMMA_E, KB
 from mtjhw.simulators.physics.stno import STNO, STNOParams
 from mtjhw.simulators.physics.stno_kernel import amplitude_run
 
@@ -133,6 +134,11 @@ class StoArrayReservoir:
             parts += [mixed.real, mixed.imag]
         signals = np.concatenate(parts, axis=1)
         return signals.reshape(self.taps, -1, signals.shape[1]).mean(axis=1).ravel()
+
+    def coupling_field(self) -> float:
+        """The nearest-neighbour coupling as a field (T), |K_{i,i+1}|/γ: the dynamic dipolar field it stands for
+        (a few mT between closely packed pillars)."""
+        return float(abs(self.k[0, 1]) / GAMMA_E) if self.n_oscillators > 1 else 0.0
 
     def max_junction_voltage(self) -> float:
         """The largest DC voltage (V) across a junction: the top of the input's modulation, I·R(I)."""

@@ -124,7 +124,8 @@ def _settings(reservoir: StoArrayReservoir, n_steps: int) -> dict[str, Any]:
     params = reservoir.params
     return {"n_oscillators": reservoir.n_oscillators, "field_T": reservoir.field, "i_dc_over_i_th": reservoir.i_dc,
             "i_in": reservoir.i_in, "bias_spread": reservoir.bias_spread,
-            "coupling_over_gamma_g": reservoir.coupling, "coupling_phase_rad": reservoir.coupling_phase,
+            "coupling_over_gamma_g": reservoir.coupling, "coupling_field_T": reservoir.coupling_field(),
+            "coupling_phase_rad": reservoir.coupling_phase,
             "step_time_s": reservoir.step_time, "dt_s": reservoir.dt, "taps": reservoir.taps,
             "phase_readout": reservoir.phase_readout, "n_features": reservoir.n_features, "sigma": reservoir.sigma,
             "volume_m3": params.volume, "r_p_ohm": params.r_p, "temperature_K": params.temperature,

@@ -38,6 +38,11 @@ def test_memory_needs_the_synchronising_coupling_and_the_phase_readout_carries_t
     assert StoArrayReservoir().n_features == 2 * (16 + 2 * 15)
 
 
+def test_the_coupling_stands_for_a_dipolar_field_of_a_few_millitesla():
+    assert 3e-3 < StoArrayReservoir().coupling_field() < 12e-3
+    assert StoArrayReservoir(coupling=3.0).coupling_field() == 2 * StoArrayReservoir().coupling_field()
+
+
 def test_bias_keeps_every_junction_below_a_volt():
     assert StoArrayReservoir().max_junction_voltage() < 1.0
     assert StoArrayReservoir(i_dc=6.0).max_junction_voltage() > 1.0
