@@ -373,17 +373,19 @@ def _hil_monte_carlo(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     settings = {"epochs": args.epochs, "per_class": args.per_class, "noise": args.noise,
                 "max_attempts": args.max_attempts, "pulse_budget": args.pulse_budget}
+    args.out.mkdir(parents=True, exist_ok=True)
+    journal = args.out / "monte-carlo-trials.jsonl"
     try:
         with executor(args.scheduler, args.workers) as pool:
             report = monte_carlo(args.monte_carlo, args.array, args.trainer, seed=args.seed, executor=pool,
-                                 quiet=args.quiet, **settings)
+                                 quiet=args.quiet, journal=journal, **settings)
     except (ValueError, TaskError) as exc:
         print(f"mtjhw hil: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
     except KeyboardInterrupt:  # the trials still queued were cancelled, the workers stopped
-        print("mtjhw hil: Monte Carlo interrupted; nothing written", file=sys.stderr)
+        print(f"mtjhw hil: Monte Carlo interrupted; the finished trials are kept in {journal}: the same command "
+              "resumes", file=sys.stderr)
         return EXIT_ABORTED
-    args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "monte-carlo.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(table(report))
@@ -508,7 +510,8 @@ def _add_hil(sub: Any) -> None:
     hil.add_argument("--seed", type=int, default=0)
     hil.add_argument("--monte-carlo", type=int, metavar="N", help="variability Monte Carlo: train N simulated arrays, "
                      "each its own draw of the devices (seeds derived from --seed), and report the accuracy "
-                     "distribution (monte-carlo.json in --out); no checkpoints")
+                     "distribution (monte-carlo.json in --out); each finished trial is kept in "
+                     "monte-carlo-trials.jsonl there, and the same command resumes an interrupted run")
     _add_scaleout(hil, "Monte Carlo trials")
     hil.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     hil.set_defaults(func=cmd_hil)

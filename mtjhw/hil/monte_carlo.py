@@ -4,11 +4,16 @@ same letters; the distribution of the accuracy reached, of the epochs to 100 % a
 
 Each trial's seed is derived from the base seed and the trial number alone, so a trial gives the same numbers
 whichever process runs it and in whichever order: the serial run and any cluster report the same distribution.
+For the same reason a run can resume: with a ``journal`` (JSON lines: the base seed and settings, then one line
+per finished trial, written as it finishes), an interrupted run keeps every trial done, and the same call again
+runs only the trials missing, even for more trials than before.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,19 +63,81 @@ def run_trial(trial: Trial) -> dict[str, Any]:
 
 
 def monte_carlo(trials: int, array: str = "simulated", trainer: str = "float", seed: int = 0,
-                executor: Executor | None = None, quiet: bool = True, **settings: Any) -> dict[str, Any]:
+                executor: Executor | None = None, quiet: bool = True, journal: str | Path | None = None,
+                **settings: Any) -> dict[str, Any]:
     """Run ``trials`` trials on ``executor`` (serial by default); the report: settings, every trial (in trial
-    order) and the distribution (:func:`distribution`). ``settings``: the other :class:`Trial` fields."""
+    order) and the distribution (:func:`distribution`). ``settings``: the other :class:`Trial` fields;
+    ``journal``: the file that keeps each finished trial, and the trials a previous run kept (module docstring)."""
     if trials < 1:
         raise ValueError(f"trials must be >= 1, got {trials}")
     if array not in SIMULATED_ARRAYS:
         raise ValueError(f"the Monte Carlo draws simulated arrays: array must be one of "
                          f"{', '.join(SIMULATED_ARRAYS)}, got {array!r}")
     plan = [Trial(k, trial_seed(seed, k), array, trainer, data_seed=seed, **settings) for k in range(trials)]
-    results = (executor or SerialExecutor()).map(run_trial, plan, desc="monte carlo", quiet=quiet)
     fixed = {k: v for k, v in asdict(plan[0]).items() if k not in ("trial", "seed")}
+    done = kept_trials(journal, seed, fixed) if journal is not None else {}
+    todo = [t for t in plan if t.trial not in done]
+    with _JournalWriter(journal, seed, fixed) as keep:
+        for index, result in (executor or SerialExecutor()).map_unordered(run_trial, todo, "monte carlo", quiet):
+            done[todo[index].trial] = result
+            keep(result)
+    results = [done[k] for k in range(trials)]
     return {"trials": trials, "seed": seed, "settings": fixed, "distribution": distribution(results),
             "results": results}
+
+
+def kept_trials(journal: str | Path, seed: int, settings: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """The trials a journal holds, by trial number ({} when there is no file); a journal written for another
+    base seed or other settings is refused (ValueError). A last line cut short by an interruption is ignored."""
+    path = Path(journal)
+    if not path.exists():
+        return {}
+    lines = path.read_text().splitlines()
+    try:
+        header = json.loads(lines[0]) if lines else None
+    except json.JSONDecodeError:
+        header = lines[0]
+    if header != {"seed": seed, "settings": settings}:
+        raise ValueError(f"{path} was written by a Monte Carlo with other settings ({header}): give another "
+                         "output directory, or the same settings to resume it")
+    kept = {}
+    for line in lines[1:]:
+        try:
+            result = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        kept[result["trial"]] = result
+    return kept
+
+
+class _JournalWriter:
+    """Appends each finished trial to the journal (its header first, on a new file); a no-op without one."""
+
+    def __init__(self, journal: str | Path | None, seed: int, settings: dict[str, Any]) -> None:
+        self.path, self.header = (Path(journal) if journal is not None else None), {"seed": seed, "settings": settings}
+        self.file = None
+
+    def __enter__(self) -> _JournalWriter:
+        if self.path is not None:
+            text = self.path.read_text() if self.path.exists() else ""
+            self.file = self.path.open("a")
+            if not text:
+                self._write(self.header)
+            elif not text.endswith("\n"):  # a line cut short: the next record starts on a line of its own
+                self.file.write("\n")
+        return self
+
+    def __call__(self, result: dict[str, Any]) -> None:
+        if self.file is not None:
+            self._write(result)
+
+    def _write(self, record: dict[str, Any]) -> None:
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 def distribution(results: list[dict[str, Any]]) -> dict[str, Any]:
