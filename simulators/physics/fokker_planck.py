@@ -32,10 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import sparse
-from scipy.integrate import solve_ivp
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import exprel, logsumexp
+
+from . import master_equation_kernel as kernel
 
 #: hysteresis half-width of the two-state picture: a dwell runs from x* + z_t to x* − z_t around the top x*
 THRESHOLD = 0.5
@@ -48,6 +48,9 @@ MAX_MODAL_GAIN = 1e4
 #: e-folds after which a mode of the first-passage sum counts as decayed
 MODE_DECAY = 40.0
 _GONE = 1e300  # rate (1/τ_D) of a mode that has decayed at any t > 0
+#: relative tolerance of the integrated master equation (about 4e-4 absolute in F against a tight reference)
+RTOL = 3e-3
+_MAX_STEPS = 50_000
 
 
 @dataclass(frozen=True)
@@ -232,8 +235,9 @@ class FirstPassage:
     probability, accurate however far below the round-off of the fastest it lies). Asked only for times
     ≥ ``shortest`` (τ_D), the modes decayed by :data:`MODE_DECAY` e-folds by then are not computed. Where the
     drive tilts the landscape so steeply that the modal sum cancels beyond :data:`MAX_MODAL_GAIN`
-    (precessional pulses), the master equation is integrated instead by the L-stable Radau method with error
-    control, up to :data:`QUASI_STATIONARY` intra-well relaxation times and as its exponential tail beyond.
+    (precessional pulses), the master equation is integrated instead (:mod:`.master_equation_kernel`: extrapolated
+    implicit Euler, L-stable, error-controlled at :data:`RTOL`), up to :data:`QUASI_STATIONARY` intra-well
+    relaxation times and as its exponential tail beyond; F between the steps is their cubic Hermite interpolant.
     """
 
     def __init__(self, now: Landscape, before: Landscape, absorb: float, duration: float, cells: int = 240,
@@ -250,19 +254,30 @@ class FirstPassage:
 
     def _integrate(self, now: Landscape, right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarray,
                    duration: float) -> None:
-        """Radau integration of the master equation; y = (probability in each cell, absorbed probability F)."""
-        generator = sparse.diags(
-            [np.append(left / width[1:], 0.0), np.append(-(right + np.append(0.0, left)) / width, 0.0),
-             right / width], [1, 0, -1], format="csc")
+        """Integrate the master equation; y = (probability in each cell, absorbed probability F)."""
+        sup, sub = np.append(left / width[1:], 0.0), right / width  # A[k, k+1] and A[k+1, k]
+        dia = np.append(-(right + np.append(0.0, left)) / width, 0.0)
+        y = np.append(p0, 0.0)
+        times, gone, slopes = np.empty(_MAX_STEPS), np.empty(_MAX_STEPS), np.empty(_MAX_STEPS)
         horizon = min(duration, QUASI_STATIONARY * now.relaxation_time)
-        self._solution = solve_ivp(lambda _t, y: generator @ y, (0.0, horizon), np.append(p0, 0.0),
-                                   method="Radau", jac=generator, dense_output=True, rtol=1e-2, atol=1e-30,
-                                   events=_Exhausted())
-        self.horizon = float(self._solution.t[-1])  # earlier when nothing was left to leave
-        end = self._solution.y[:, -1]
-        left_over = float(np.sum(end[:-1]))
-        self._tail_rate = np.inf if self._solution.status == 1 else right[-1] / width[-1] * end[-2] / left_over
-        self._tail = (min(max(float(end[-1]), 0.0), 1.0), left_over)
+        rows = kernel.integrate(sup, dia, sub, y, horizon, RTOL, 1e-30, times, gone, slopes)
+        self._solution = times[:rows], gone[:rows], slopes[:rows]
+        self.horizon = float(times[rows - 1])  # earlier when nothing was left to leave
+        left_over = float(np.sum(y[:-1]))
+        exhausted = left_over < kernel.EXHAUSTED
+        self._tail_rate = np.inf if exhausted else right[-1] / width[-1] * y[-2] / left_over
+        self._tail = (min(max(float(y[-1]), 0.0), 1.0), left_over)
+
+    def _interpolated(self, t: np.ndarray) -> np.ndarray:
+        """F at 0 ≤ t ≤ horizon: the cubic Hermite interpolant of the integration's steps."""
+        times, gone, slopes = self._solution
+        if times.size < 2:
+            return np.full(t.shape, gone[0])
+        i = np.clip(np.searchsorted(times, t) - 1, 0, times.size - 2)
+        h = times[i + 1] - times[i]
+        s = (t - times[i]) / h
+        return ((1 + 2 * s) * (1 - s) ** 2 * gone[i] + s * (1 - s) ** 2 * h * slopes[i]
+                + s * s * (3 - 2 * s) * gone[i + 1] - s * s * (1 - s) * h * slopes[i + 1])
 
     def probability(self, t: ArrayLike) -> np.ndarray:
         """F(t) for t ≥ 0 in τ_D."""
@@ -270,7 +285,7 @@ class FirstPassage:
         if self._modal is not None:
             rates, weights = self._modal
             return np.clip(-np.expm1(-np.multiply.outer(t, rates)) @ weights, 0.0, 1.0)
-        inside = np.clip(self._solution.sol(np.clip(t, 0.0, self.horizon))[-1], 0.0, 1.0)
+        inside = np.clip(self._interpolated(np.clip(t, 0.0, self.horizon)), 0.0, 1.0)
         gone, left_over = self._tail
         with np.errstate(invalid="ignore"):
             beyond = gone + left_over * -np.expm1(-self._tail_rate * np.maximum(t - self.horizon, 0.0))
@@ -312,13 +327,3 @@ def _modes(right: np.ndarray, left: np.ndarray, width: np.ndarray, p0: np.ndarra
         rates[0] = right[-1] / width[-1] * slow[-1] / np.sum(slow)
     # the modes not computed have decayed by the shortest time asked: one instantaneous mode holds their share
     return np.append(rates, _GONE), np.append(weights, 1.0 - np.sum(weights))
-
-
-class _Exhausted:
-    """solve_ivp event: the probability still in the state fell below 1e-30."""
-
-    terminal = True
-    direction = -1
-
-    def __call__(self, _t: float, y: np.ndarray) -> float:
-        return float(np.log(max(1.0 - y[-1], 1e-300)) + 69.0)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from scipy import sparse
+from scipy.integrate import solve_ivp
 
 from mtjhw.simulators.physics import fokker_planck as fp
 from mtjhw.simulators.physics.brown import attempt_time, damping_for_attempt_time, mean_dwell_time
@@ -81,3 +83,19 @@ def test_attempt_time_and_damping_invert_each_other():
         assert damping_for_attempt_time(tau0, 45.0, 0.08) == pytest.approx(alpha, rel=1e-9)
     with pytest.raises(ValueError, match="shorter than any damping"):
         damping_for_attempt_time(1e-12, 45.0, 0.08)
+
+
+@pytest.mark.parametrize("b", [-1.2, -2.0, -3.0])
+def test_integrated_precessional_passage_matches_scipys_radau(b):
+    # a drive past the critical current: the modal sum cancels, so the chain is integrated by our kernel
+    now, before = fp.Landscape(45.0, 1.0, b), fp.Landscape(45.0, 1.0, 0.0)
+    right, left, width, p0 = fp._chain(now, before, -0.9, 240)
+    assert fp._modes(right, left, width, p0, np.inf) is None
+    passage = fp.FirstPassage(now, before, -0.9, 10.0, shortest=1e-3)
+    diagonal = np.append(-(right + np.append(0.0, left)) / width, 0.0)
+    generator = sparse.diags([np.append(left / width[1:], 0.0), diagonal, right / width], [1, 0, -1], format="csc")
+    times = np.geomspace(1e-3, passage.horizon, 60)
+    reference = solve_ivp(lambda _t, y: generator @ y, (0.0, passage.horizon), np.append(p0, 0.0), method="Radau",
+                          jac=generator, t_eval=times, rtol=1e-8, atol=1e-30).y[-1]
+    np.testing.assert_allclose(passage.probability(times), reference, atol=1e-3)
+    assert passage.probability(passage.horizon + 1.0) >= passage.probability(passage.horizon)
