@@ -261,7 +261,7 @@ class FirstPassage:
         times, gone, slopes = np.empty(_MAX_STEPS), np.empty(_MAX_STEPS), np.empty(_MAX_STEPS)
         horizon = min(duration, QUASI_STATIONARY * now.relaxation_time)
         rows = kernel.integrate(sup, dia, sub, y, horizon, RTOL, 1e-30, times, gone, slopes)
-        self._solution = times[:rows], gone[:rows], slopes[:rows]
+        self._solution = times[:rows].copy(), gone[:rows].copy(), slopes[:rows].copy()  # not the whole buffers
         self.horizon = float(times[rows - 1])  # earlier when nothing was left to leave
         left_over = float(np.sum(y[:-1]))
         exhausted = left_over < kernel.EXHAUSTED
